@@ -1,0 +1,28 @@
+//! A person who can use the portal.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "users")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    #[sea_orm(unique)]
+    pub email: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub created_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::project_member::Entity")]
+    ProjectMember,
+}
+
+impl Related<super::project_member::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ProjectMember.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

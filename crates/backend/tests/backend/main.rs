@@ -1,0 +1,6 @@
+//! Backend integration tests: every test runs on a fresh SQLite file and on a
+//! throw-away PostgreSQL database.
+mod demo;
+mod fleet;
+mod migrations;
+mod support;

@@ -1,0 +1,10 @@
+//! Flotilla's domain: pure types and rules shared by the server and the browser.
+pub mod fleet;
+pub mod names;
+pub mod people;
+pub mod quantity;
+
+pub use fleet::{ClusterSummary, Provider};
+pub use names::{Dns1123Label, NameError};
+pub use people::{ProjectSummary, UserSummary};
+pub use quantity::{Bytes, CpuMillis, QuantityError};

@@ -1,0 +1,1 @@
+//! Fleet simulator library (test and demo infrastructure).
