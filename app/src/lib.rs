@@ -1,1 +1,62 @@
+//! Flotilla's Leptos app: the HTML shell, the router and every page.
+#![recursion_limit = "256"]
 
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use components::top_bar::TopBar;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    StaticSegment,
+    components::{Route, Router, Routes},
+};
+use pages::{admin::AdminPage, costs::CostsPage, fleet::FleetPage, not_found::NotFound, workloads::WorkloadsPage};
+
+/// Applies a stored theme choice before first paint, so dark-mode users see no flash.
+const THEME_BOOT: &str = "try{var t=localStorage.getItem('flotilla-theme');if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
+
+/// The HTML document around the app; rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <script inner_html=THEME_BOOT></script>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="flotilla" href="/pkg/flotilla.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Flotilla".to_string() } else { format!("{page} · Flotilla") }/>
+        <Router>
+            <TopBar/>
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=FleetPage/>
+                    <Route path=StaticSegment("workloads") view=WorkloadsPage/>
+                    <Route path=StaticSegment("costs") view=CostsPage/>
+                    <Route path=StaticSegment("admin") view=AdminPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

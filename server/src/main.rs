@@ -1,1 +1,62 @@
-fn main(){}
+//! `flotilla`: the portal's one binary — serve, migrate, or run the embedded demo.
+mod config;
+mod health;
+mod metrics;
+mod router;
+mod serve;
+mod telemetry;
+
+use clap::{Parser, Subcommand};
+use config::Settings;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "flotilla", version, about = "Flotilla: one portal for many Kubernetes clusters")]
+struct Cli {
+    /// Configuration file (TOML). Missing file = defaults; FLOTILLA_* variables override it.
+    #[arg(long, global = true, default_value = "flotilla.toml", env = "FLOTILLA_CONFIG")]
+    config: PathBuf,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the portal (the default).
+    Serve,
+    /// Apply database migrations and exit.
+    Migrate {
+        /// Revert every migration instead (destroys data).
+        #[arg(long)]
+        down: bool,
+    },
+    /// Serve the embedded demo: a local SQLite database with demo people and projects.
+    Demo,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&cli.config) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("flotilla: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(settings.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve::run(settings, false).await,
+        Command::Demo => serve::run(settings, true).await,
+        Command::Migrate { down } => serve::migrate(&settings, down).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("flotilla: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Reusable pieces of the interface.
+pub mod empty_state;
+pub mod error_view;
+pub mod loaded;
+pub mod theme_toggle;
+pub mod top_bar;
+pub mod user_menu;

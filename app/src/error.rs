@@ -1,0 +1,69 @@
+//! Errors that cross the wire from server functions to the page, worded for people.
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("You do not have permission to {0}.")]
+    Forbidden(String),
+    #[error("{0} was not found.")]
+    NotFound(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("Cluster {cluster} cannot be reached: {detail}")]
+    ClusterUnavailable { cluster: String, detail: String },
+    #[error("Flotilla could not {0} because of a problem on the server. It has been logged; please try again in a moment.")]
+    Internal(String),
+    #[error("The portal could not be reached ({0}). Check your connection and try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn status_code(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            Self::Unauthorized => S::UNAUTHORIZED,
+            Self::Forbidden(_) => S::FORBIDDEN,
+            Self::NotFound(_) => S::NOT_FOUND,
+            Self::Validation(_) => S::UNPROCESSABLE_ENTITY,
+            Self::ClusterUnavailable { .. } => S::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => S::INTERNAL_SERVER_ERROR,
+            Self::Transport(_) => S::BAD_GATEWAY,
+        }
+    }
+
+    /// Maps a backend failure to `Internal`, logging the cause (which the person never sees).
+    #[cfg(feature = "ssr")]
+    pub fn internal<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> Self {
+        move |cause| {
+            tracing::error!(%cause, "could not {what}");
+            Self::Internal(what.to_owned())
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_sentences_a_person_can_act_on() {
+        let e = AppError::Forbidden("register clusters".into());
+        assert_eq!(e.to_string(), "You do not have permission to register clusters.");
+        assert_eq!(e.status_code(), http::StatusCode::FORBIDDEN);
+        let e = AppError::Internal("load the cluster list".into());
+        assert!(e.to_string().starts_with("Flotilla could not load the cluster list"));
+        assert_eq!(e.status_code(), http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -1,0 +1,110 @@
+//! The portal's configuration: one typed struct from `flotilla.toml` and `FLOTILLA_*` variables.
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port (its address is logged).
+    pub addr: SocketAddr,
+    /// `sqlite://path` (default, embedded) or `postgres://user@host/db`. Also read from `DATABASE_URL`.
+    pub database_url: String,
+    /// Where the built site (`pkg/` with the wasm, js and css) lives.
+    pub site_root: String,
+    /// `human` (default) or `json` log lines.
+    pub log_format: LogFormat,
+    /// Seconds in-flight requests get to finish after SIGTERM.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            database_url: "sqlite://data/flotilla.db".into(),
+            site_root: "target/site".into(),
+            log_format: LogFormat::Human,
+            shutdown_grace_secs: 20,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Defaults, then the TOML file (if present), then `FLOTILLA_*`, then `DATABASE_URL`.
+    pub fn load(file: &Path) -> Result<Self, ConfigError> {
+        Self::figment(file).extract().map_err(|e| ConfigError(e.to_string()))
+    }
+
+    fn figment(file: &Path) -> Figment {
+        let mut f = Figment::from(Serialized::defaults(Settings::default()))
+            .merge(Toml::file(file))
+            .merge(Env::prefixed("FLOTILLA_").ignore(&["config"]));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            f = f.merge(Serialized::default("database_url", url));
+        }
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_run_the_embedded_demo_on_localhost() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            let s = Settings::load(Path::new("missing.toml")).unwrap();
+            assert_eq!(s, Settings::default());
+            assert_eq!(s.addr.to_string(), "127.0.0.1:3000");
+            assert!(s.database_url.starts_with("sqlite://"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn file_then_env_then_database_url_override_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.create_file("flotilla.toml", "addr = \"127.0.0.1:8080\"\nlog_format = \"json\"\ndatabase_url = \"sqlite://x.db\"")?;
+            let s = Settings::load(Path::new("flotilla.toml")).unwrap();
+            assert_eq!(s.addr.port(), 8080);
+            assert_eq!(s.log_format, LogFormat::Json);
+            assert_eq!(s.database_url, "sqlite://x.db");
+            jail.set_env("FLOTILLA_ADDR", "127.0.0.1:9090");
+            jail.set_env("FLOTILLA_LOG_FORMAT", "human");
+            jail.set_env("DATABASE_URL", "postgres://u@h/db");
+            let s = Settings::load(Path::new("flotilla.toml")).unwrap();
+            assert_eq!(s.addr.port(), 9090);
+            assert_eq!(s.log_format, LogFormat::Human);
+            assert_eq!(s.database_url, "postgres://u@h/db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            jail.set_env("FLOTILLA_ADDR", "not-an-address");
+            let err = Settings::load(Path::new("none.toml")).unwrap_err().to_string();
+            assert!(err.contains("addr"), "{err}");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,25 @@
+//! The axum router: Leptos pages and server functions, health, metrics and static files.
+use crate::{health, metrics};
+use app::{App, shell, state::AppState};
+use axum::{Router, middleware, routing::get};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+
+pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = state.leptos_options.clone();
+    let fallback_state = state.clone();
+    let pages = Router::new()
+        .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            move || provide_context(fallback_state.clone()),
+            shell,
+        ))
+        .route("/healthz", get(health::healthz))
+        .with_state(state);
+    let metrics_route = Router::new().route("/metrics", get(metrics::render)).with_state(http_metrics.clone());
+    pages
+        .merge(metrics_route)
+        .layer(middleware::from_fn_with_state(http_metrics, metrics::track))
+}

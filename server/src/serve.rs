@@ -1,0 +1,94 @@
+//! Starting the portal: database, state, listener, and a graceful stop on SIGTERM.
+use crate::{config::Settings, metrics::HttpMetrics, router::router};
+use app::state::AppState;
+use flotilla_backend::{Database, DbError, demo};
+use leptos::config::LeptosOptions;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error("could not seed the demo data: {0}")]
+    Demo(#[from] demo::DemoError),
+    #[error("cannot listen on {addr}: {source} (is another program using the port? set FLOTILLA_ADDR)")]
+    Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("the server stopped with an error: {0}")]
+    Serve(std::io::Error),
+}
+
+pub async fn migrate(settings: &Settings, down: bool) -> Result<(), StartError> {
+    let db = Database::connect(&settings.database_url).await?;
+    if down {
+        db.migrate_down().await?;
+        tracing::info!("all migrations reverted");
+    } else {
+        db.migrate().await?;
+        tracing::info!("database is up to date");
+    }
+    Ok(())
+}
+
+pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> {
+    let db = Database::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    if demo_mode {
+        demo::seed(&db).await?;
+    }
+    let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartError::Bind { addr: settings.addr, source })?;
+    let addr = listener.local_addr().map_err(StartError::Serve)?;
+    let leptos_options = LeptosOptions::builder()
+        .output_name("flotilla")
+        .site_root(settings.site_root.as_str())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build();
+    let state = AppState::new(leptos_options, db.clone(), demo_mode);
+    let app = router(state, HttpMetrics::default());
+
+    tracing::info!(database = db.backend_name(), "Flotilla is listening on http://{addr}");
+    if demo_mode {
+        announce_demo(addr);
+    }
+    let grace = Duration::from_secs(settings.shutdown_grace_secs);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal(grace))
+        .await
+        .map_err(StartError::Serve)?;
+    tracing::info!("Flotilla stopped");
+    Ok(())
+}
+
+fn announce_demo(addr: std::net::SocketAddr) {
+    let mut text = format!("\n  Flotilla demo is running: http://{addr}\n\n  Demo accounts (sign-in arrives with SSO):\n");
+    for a in demo::DEMO_ACCOUNTS {
+        text.push_str(&format!("    {:<6} {}\n", a.login, a.summary));
+    }
+    println!("{text}");
+}
+
+/// Resolves on SIGTERM or Ctrl-C; after that, in-flight requests get `grace` to finish.
+async fn shutdown_signal(grace: Duration) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("stopping: finishing requests in flight (up to {}s)", grace.as_secs());
+    tokio::spawn(async move {
+        tokio::time::sleep(grace).await;
+        tracing::warn!("grace period over; exiting");
+        std::process::exit(0);
+    });
+}
