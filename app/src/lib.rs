@@ -12,7 +12,7 @@ use components::top_bar::TopBar;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 use pages::{admin::AdminPage, costs::CostsPage, fleet::FleetPage, not_found::NotFound, workloads::WorkloadsPage};
@@ -29,6 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <script inner_html=THEME_BOOT></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -49,12 +50,13 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| if page.is_empty() { "Flotilla".to_string() } else { format!("{page} · Flotilla") }/>
         <Router>
             <TopBar/>
+            // Async SSR: pages arrive complete, so they read well before (or without) the WASM.
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=FleetPage/>
-                    <Route path=StaticSegment("workloads") view=WorkloadsPage/>
-                    <Route path=StaticSegment("costs") view=CostsPage/>
-                    <Route path=StaticSegment("admin") view=AdminPage/>
+                    <Route path=StaticSegment("") view=FleetPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("workloads") view=WorkloadsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

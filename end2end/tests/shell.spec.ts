@@ -1,0 +1,78 @@
+import { test, expect } from '@playwright/test';
+import { portalUrl } from './portal';
+
+test('health check answers 200 with the database status', async ({ request }) => {
+  const res = await request.get(portalUrl('/healthz'));
+  expect(res.status()).toBe(200);
+  expect(await res.json()).toMatchObject({ status: 'ok', database: 'sqlite' });
+});
+
+test('the shell is rendered on the server, before any script runs', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto(portalUrl('/'));
+  await expect(page.getByRole('link', { name: 'Flotilla' })).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const name of ['Fleet', 'Workloads', 'Costs', 'Admin']) {
+    await expect(nav.getByRole('link', { name })).toBeVisible();
+  }
+  await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'No clusters yet' })).toBeVisible();
+  await context.close();
+});
+
+test('the page hydrates: the user menu opens and closes without a reload', async ({ page }) => {
+  await page.goto(portalUrl('/'));
+  await page.evaluate(() => ((window as any).__noReload = true));
+  const button = page.getByRole('button', { name: /Guest/ });
+  await expect(button).toHaveAttribute('aria-expanded', 'false');
+  // The click only does something once the WASM has hydrated the page; retry until it has.
+  await expect(async () => {
+    await button.click();
+    await expect(page.getByRole('menu', { name: 'User menu' })).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await expect(button).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.getByRole('menu')).toContainText('alice');
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('menu')).toBeHidden();
+  expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+});
+
+test('the theme toggle switches to dark and is remembered', async ({ page }) => {
+  await page.goto(portalUrl('/'));
+  const toggle = page.getByRole('button', { name: /Theme:/ });
+  await expect(async () => {
+    await toggle.click();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'light', { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await toggle.click();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(bg).toBe('rgb(15, 20, 26)');
+  await page.reload();
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+});
+
+test('navigation happens in the browser and the Admin page lists the demo people', async ({ page }) => {
+  await page.goto(portalUrl('/'));
+  await page.evaluate(() => ((window as any).__noReload = true));
+  await expect(async () => {
+    await page.getByRole('button', { name: /Guest/ }).click();
+    await expect(page.getByRole('menu')).toBeVisible({ timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'alice@demo.flotilla.test' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Team B — data platform' })).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
+  await expect(page).toHaveTitle('Admin · Flotilla');
+});
+
+test('an unknown address shows the 404 page with status 404', async ({ page }) => {
+  const res = await page.goto(portalUrl('/does/not/exist'));
+  expect(res?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'Go to the Fleet overview' }).click();
+  await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
+});
