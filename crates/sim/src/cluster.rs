@@ -65,7 +65,9 @@ const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public",
 impl Cluster {
     pub fn new(index: usize, spec: ClusterSpec, opts: SimOptions) -> Arc<Self> {
         let notify = Arc::new(Notify::new());
-        let token: String = (0..32).map(|_| format!("{:x}", rand::random_range(0..16u8))).collect();
+        let token: String = (0..32)
+            .map(|_| format!("{:x}", rand::random_range(0..16u8)))
+            .collect();
         let c = Arc::new(Cluster {
             index,
             store: Mutex::new(Store::new(opts.history_limit, notify.clone())),
@@ -96,7 +98,10 @@ impl Cluster {
         UsageCtx {
             now: self.clock.now(),
             utc_offset_hours: self.spec.utc_offset_hours,
-            default_profile: self.spec.usage.unwrap_or(UsageProfile { day: 0.5, night: 0.3 }),
+            default_profile: self.spec.usage.unwrap_or(UsageProfile {
+                day: 0.5,
+                night: 0.3,
+            }),
             burst: factor,
         }
     }
@@ -112,10 +117,17 @@ impl Cluster {
     }
 
     /// Defaulting, validation, namespace checks and admission, then store create.
-    pub fn create_object(&self, st: &mut Store, res: ResId, mut v: Value) -> Result<ObjRef, ApiError> {
+    pub fn create_object(
+        &self,
+        st: &mut Store,
+        res: ResId,
+        mut v: Value,
+    ) -> Result<ObjRef, ApiError> {
         let def = &RESOURCES[res];
         if !v.is_object() {
-            return Err(ApiError::bad_request("the request body must be a JSON object"));
+            return Err(ApiError::bad_request(
+                "the request body must be a JSON object",
+            ));
         }
         v["apiVersion"] = json!(def.api_version());
         v["kind"] = json!(def.kind);
@@ -124,16 +136,24 @@ impl Cluster {
         }
         let ns = meta_str(&v, "namespace").to_string();
         if def.namespaced {
-            let ns = if ns.is_empty() { "default".to_string() } else { ns };
+            let ns = if ns.is_empty() {
+                "default".to_string()
+            } else {
+                ns
+            };
             v["metadata"]["namespace"] = json!(ns);
-            let nso = st.get(NAMESPACE, "", &ns).ok_or_else(|| ApiError::not_found("", "namespaces", &ns))?;
-            if nso.value.pointer("/status/phase").and_then(Value::as_str) == Some("Terminating") {
+            let nso = st
+                .get(NAMESPACE, "", &ns)
+                .ok_or_else(|| ApiError::not_found("", "namespaces", &ns))?;
+            if nso.value().pointer("/status/phase").and_then(Value::as_str) == Some("Terminating") {
                 let name = meta_str(&v, "name").to_string();
                 return Err(ApiError::forbidden(
                     def.group,
                     def.plural,
                     &name,
-                    &format!("unable to create new content in namespace {ns} because it is being terminated"),
+                    &format!(
+                        "unable to create new content in namespace {ns} because it is being terminated"
+                    ),
                 ));
             }
             defaults::validate(res, &v)?;
@@ -152,18 +172,35 @@ impl Cluster {
 
     /// Deletes with kube's cascading: a Deployment takes its pods (unless orphaned), a Namespace
     /// takes everything in it.
-    pub fn delete_object(&self, st: &mut Store, res: ResId, ns: &str, name: &str, orphan: bool) -> Result<ObjRef, ApiError> {
+    pub fn delete_object(
+        &self,
+        st: &mut Store,
+        res: ResId,
+        ns: &str,
+        name: &str,
+        orphan: bool,
+    ) -> Result<ObjRef, ApiError> {
         match res {
             NAMESPACE => {
                 if PROTECTED_NAMESPACES.contains(&name) {
-                    return Err(ApiError::forbidden("", "namespaces", name, "this namespace may not be deleted"));
+                    return Err(ApiError::forbidden(
+                        "",
+                        "namespaces",
+                        name,
+                        "this namespace may not be deleted",
+                    ));
                 }
-                st.get(NAMESPACE, "", name).ok_or_else(|| ApiError::not_found("", "namespaces", name))?;
-                st.modify(NAMESPACE, "", name, |n| n["status"]["phase"] = json!("Terminating"));
+                st.get(NAMESPACE, "", name)
+                    .ok_or_else(|| ApiError::not_found("", "namespaces", name))?;
+                st.modify(NAMESPACE, "", name, |n| {
+                    n["status"]["phase"] = json!("Terminating")
+                });
                 for (r, def) in RESOURCES.iter().enumerate() {
                     if def.namespaced && !def.computed {
-                        let names: Vec<String> =
-                            st.iter(r, Some(name), None).map(|o| meta_str(&o.value, "name").to_string()).collect();
+                        let names: Vec<String> = st
+                            .iter(r, Some(name), None)
+                            .map(|o| o.idx.name.to_string())
+                            .collect();
                         for n in names {
                             let _ = st.delete(r, name, &n);
                         }
@@ -173,11 +210,11 @@ impl Cluster {
             }
             DEPLOYMENT => {
                 let d = st.delete(res, ns, name)?;
-                let uid = meta_str(&d.value, "uid").to_string();
+                let uid = d.idx.uid.to_string();
                 let owned: Vec<String> = st
                     .iter(POD, Some(ns), None)
-                    .filter(|p| podinfo::owner_uid(&p.value) == Some(uid.as_str()))
-                    .map(|p| meta_str(&p.value, "name").to_string())
+                    .filter(|p| p.idx.owner_uid() == Some(uid.as_str()))
+                    .map(|p| p.idx.name.to_string())
                     .collect();
                 for p in owned {
                     if orphan {
@@ -196,8 +233,8 @@ impl Cluster {
                 let d = st.delete(res, ns, name)?;
                 let pods: Vec<(String, String)> = st
                     .iter(POD, None, None)
-                    .filter(|p| podinfo::node_name(&p.value) == name)
-                    .map(|p| (meta_str(&p.value, "namespace").to_string(), meta_str(&p.value, "name").to_string()))
+                    .filter(|p| p.idx.node_name() == name)
+                    .map(|p| (p.idx.ns.to_string(), p.idx.name.to_string()))
                     .collect();
                 for (pns, pn) in pods {
                     let _ = st.delete(POD, &pns, &pn);
@@ -214,7 +251,11 @@ impl Cluster {
         let ip = format!("10.{}.{}.{}", self.index % 250, seq / 250, seq % 250 + 10);
         let eks = spec.provider == "eks";
         let name = if eks {
-            format!("ip-{}.{}.compute.internal", ip.replace('.', "-"), spec.region)
+            format!(
+                "ip-{}.{}.compute.internal",
+                ip.replace('.', "-"),
+                spec.region
+            )
         } else {
             format!("{}-{}-{:02}", spec.name, pool.name, seq + 1)
         };
@@ -240,9 +281,7 @@ impl Cluster {
             cap[podinfo::GPU] = json!(pool.gpu.to_string());
         }
         let now = crate::store::now_rfc3339();
-        let cond = |t: &str, s: &str, r: &str, m: &str| {
-            json!({"type": t, "status": s, "reason": r, "message": m, "lastHeartbeatTime": now, "lastTransitionTime": now})
-        };
+        let cond = |t: &str, s: &str, r: &str, m: &str| json!({"type": t, "status": s, "reason": r, "message": m, "lastHeartbeatTime": now, "lastTransitionTime": now});
         let provider_id = if eks {
             format!("aws:///{zone}/i-0{:016x}", rand::random::<u64>())
         } else {
@@ -291,7 +330,7 @@ impl Cluster {
         let mut names = Vec::new();
         for _ in 0..count {
             let n = self.create_object(&mut st, NODE, self.node_object(&p))?;
-            names.push(meta_str(&n.value, "name").to_string());
+            names.push(n.idx.name.to_string());
         }
         Ok(names)
     }
@@ -301,10 +340,15 @@ impl Cluster {
         let mut st = self.store.lock();
         let mut nodes: Vec<(String, String)> = st
             .iter(NODE, None, None)
-            .map(|n| (meta_str(&n.value, "creationTimestamp").to_string(), meta_str(&n.value, "name").to_string()))
+            .map(|n| (n.idx.created.to_string(), n.idx.name.to_string()))
             .collect();
         nodes.sort();
-        let victims: Vec<String> = nodes.into_iter().rev().take(count as usize).map(|(_, n)| n).collect();
+        let victims: Vec<String> = nodes
+            .into_iter()
+            .rev()
+            .take(count as usize)
+            .map(|(_, n)| n)
+            .collect();
         for n in &victims {
             let _ = self.delete_object(&mut st, NODE, "", n, false);
         }
@@ -349,7 +393,7 @@ impl Cluster {
     fn bootstrap(&self) {
         let spec = self.spec.clone();
         let mut st = self.store.lock();
-        let mut ok = |r: Result<ObjRef, ApiError>| {
+        let ok = |r: Result<ObjRef, ApiError>| {
             if let Err(e) = r {
                 tracing::warn!(cluster = %spec.name, "bootstrap: {e}");
             }
@@ -357,8 +401,15 @@ impl Cluster {
         for ns in PROTECTED_NAMESPACES {
             ok(self.create_object(&mut st, NAMESPACE, json!({"metadata": {"name": ns}})));
         }
-        for (name, value) in [("system-node-critical", 2_000_001_000i64), ("system-cluster-critical", 2_000_000_000)] {
-            ok(self.create_object(&mut st, PRIORITY_CLASS, json!({"metadata": {"name": name}, "value": value, "globalDefault": false})));
+        for (name, value) in [
+            ("system-node-critical", 2_000_001_000i64),
+            ("system-cluster-critical", 2_000_000_000),
+        ] {
+            ok(self.create_object(
+                &mut st,
+                PRIORITY_CLASS,
+                json!({"metadata": {"name": name}, "value": value, "globalDefault": false}),
+            ));
         }
         for pc in &spec.priority_classes {
             ok(self.create_object(
@@ -389,7 +440,11 @@ impl Cluster {
         ));
         for ns in &spec.namespaces {
             if !PROTECTED_NAMESPACES.contains(&ns.name.as_str()) {
-                ok(self.create_object(&mut st, NAMESPACE, json!({"metadata": {"name": ns.name, "labels": ns.labels}})));
+                ok(self.create_object(
+                    &mut st,
+                    NAMESPACE,
+                    json!({"metadata": {"name": ns.name, "labels": ns.labels}}),
+                ));
             }
             if !ns.quota.is_empty() {
                 ok(self.create_object(
@@ -414,13 +469,24 @@ impl Cluster {
             name: "coredns".into(),
             replicas: 2,
             image: "registry.k8s.io/coredns/coredns:v1.11.3".into(),
-            requests: [("cpu".to_string(), "100m".to_string()), ("memory".to_string(), "70Mi".to_string())].into(),
+            requests: [
+                ("cpu".to_string(), "100m".to_string()),
+                ("memory".to_string(), "70Mi".to_string()),
+            ]
+            .into(),
             limits: [("memory".to_string(), "170Mi".to_string())].into(),
-            usage: Some(UsageProfile { day: 0.3, night: 0.1 }),
+            usage: Some(UsageProfile {
+                day: 0.3,
+                night: 0.1,
+            }),
             priority_class_name: Some("system-cluster-critical".into()),
             labels: [("k8s-app".to_string(), "kube-dns".to_string())].into(),
             node_selector: Default::default(),
         };
-        ok(self.create_object(&mut st, DEPLOYMENT, Self::deployment_object("kube-system", &coredns)));
+        ok(self.create_object(
+            &mut st,
+            DEPLOYMENT,
+            Self::deployment_object("kube-system", &coredns),
+        ));
     }
 }

@@ -28,7 +28,8 @@ pub async fn run(cluster: Arc<Cluster>, mut shutdown: watch::Receiver<bool>) {
         };
         let sleep_for = next_due
             .map(|t| t.saturating_duration_since(Instant::now()))
-            .unwrap_or(Duration::from_secs(5))
+            // Nothing due: sleep until the store changes (no periodic full passes over idle clusters).
+            .unwrap_or(Duration::from_secs(3600))
             .max(Duration::from_millis(1));
         tokio::select! {
             _ = cluster.notify.notified() => {

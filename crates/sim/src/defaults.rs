@@ -10,7 +10,8 @@ use crate::store::meta_str;
 fn is_dns_subdomain(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
@@ -21,7 +22,11 @@ pub fn validate(res: ResId, v: &Value) -> Result<(), ApiError> {
     let name = meta_str(v, "name");
     let mut causes: Vec<(String, &str, String)> = Vec::new();
     if name.is_empty() && meta_str(v, "generateName").is_empty() {
-        causes.push(("metadata.name".into(), "FieldValueRequired", "Required value: name or generateName is required".into()));
+        causes.push((
+            "metadata.name".into(),
+            "FieldValueRequired",
+            "Required value: name or generateName is required".into(),
+        ));
     } else if !name.is_empty() && !is_dns_subdomain(name) {
         causes.push((
             "metadata.name".into(),
@@ -29,63 +34,97 @@ pub fn validate(res: ResId, v: &Value) -> Result<(), ApiError> {
             format!("Invalid value: {name:?}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"),
         ));
     }
-    let check_containers = |spec: Option<&Value>, prefix: &str, causes: &mut Vec<(String, &str, String)>| {
-        let cs = spec.and_then(|s| s.get("containers")).and_then(Value::as_array);
-        match cs {
-            None => causes.push((format!("{prefix}.containers"), "FieldValueRequired", "Required value".into())),
-            Some(cs) if cs.is_empty() => {
-                causes.push((format!("{prefix}.containers"), "FieldValueRequired", "Required value".into()))
-            }
-            Some(cs) => {
-                for (i, c) in cs.iter().enumerate() {
-                    for f in ["name", "image"] {
-                        if c.get(f).and_then(Value::as_str).unwrap_or("").is_empty() {
-                            causes.push((format!("{prefix}.containers[{i}].{f}"), "FieldValueRequired", "Required value".into()));
+    let check_containers =
+        |spec: Option<&Value>, prefix: &str, causes: &mut Vec<(String, &str, String)>| {
+            let cs = spec
+                .and_then(|s| s.get("containers"))
+                .and_then(Value::as_array);
+            match cs {
+                None => causes.push((
+                    format!("{prefix}.containers"),
+                    "FieldValueRequired",
+                    "Required value".into(),
+                )),
+                Some(cs) if cs.is_empty() => causes.push((
+                    format!("{prefix}.containers"),
+                    "FieldValueRequired",
+                    "Required value".into(),
+                )),
+                Some(cs) => {
+                    for (i, c) in cs.iter().enumerate() {
+                        for f in ["name", "image"] {
+                            if c.get(f).and_then(Value::as_str).unwrap_or("").is_empty() {
+                                causes.push((
+                                    format!("{prefix}.containers[{i}].{f}"),
+                                    "FieldValueRequired",
+                                    "Required value".into(),
+                                ));
+                            }
                         }
                     }
                 }
             }
-        }
-    };
+        };
     match res {
         POD => check_containers(v.get("spec"), "spec", &mut causes),
         DEPLOYMENT => {
             let spec = v.get("spec");
-            if let Some(r) = spec.and_then(|s| s.get("replicas")).and_then(Value::as_i64) {
-                if r < 0 {
-                    causes.push(("spec.replicas".into(), "FieldValueInvalid", format!("Invalid value: {r}: must be greater than or equal to 0")));
-                }
+            if let Some(r) = spec.and_then(|s| s.get("replicas")).and_then(Value::as_i64)
+                && r < 0
+            {
+                causes.push((
+                    "spec.replicas".into(),
+                    "FieldValueInvalid",
+                    format!("Invalid value: {r}: must be greater than or equal to 0"),
+                ));
             }
             match spec.and_then(|s| s.get("selector")) {
-                None => causes.push(("spec.selector".into(), "FieldValueRequired", "Required value".into())),
+                None => causes.push((
+                    "spec.selector".into(),
+                    "FieldValueRequired",
+                    "Required value".into(),
+                )),
                 Some(sel) => {
                     let labels = v.pointer("/spec/template/metadata/labels");
                     if !LabelSelector::from_json(sel).matches(labels) {
                         causes.push((
                             "spec.template.metadata.labels".into(),
                             "FieldValueInvalid",
-                            format!("Invalid value: {}: `selector` does not match template `labels`", labels.cloned().unwrap_or(json!({}))),
+                            format!(
+                                "Invalid value: {}: `selector` does not match template `labels`",
+                                labels.cloned().unwrap_or(json!({}))
+                            ),
                         ));
                     }
                 }
             }
-            check_containers(v.pointer("/spec/template/spec"), "spec.template.spec", &mut causes);
+            check_containers(
+                v.pointer("/spec/template/spec"),
+                "spec.template.spec",
+                &mut causes,
+            );
         }
         _ => {}
     }
     if causes.is_empty() {
         return Ok(());
     }
-    let cs: Vec<Cause<'_>> =
-        causes.iter().map(|(f, r, m)| Cause { field: f.as_str(), reason: r, message: m.as_str() }).collect();
+    let cs: Vec<Cause<'_>> = causes
+        .iter()
+        .map(|(f, r, m)| Cause {
+            field: f.as_str(),
+            reason: r,
+            message: m.as_str(),
+        })
+        .collect();
     Err(ApiError::invalid(def.group, def.kind, name, &cs))
 }
 
 fn set_default(obj: &mut Value, key: &str, val: Value) {
-    if let Some(o) = obj.as_object_mut() {
-        if o.get(key).is_none_or(Value::is_null) {
-            o.insert(key.into(), val);
-        }
+    if let Some(o) = obj.as_object_mut()
+        && o.get(key).is_none_or(Value::is_null)
+    {
+        o.insert(key.into(), val);
     }
 }
 
@@ -99,13 +138,21 @@ pub fn default_pod_spec(spec: &mut Value) {
     if let Some(cs) = spec.get_mut("containers").and_then(Value::as_array_mut) {
         for c in cs {
             let image = c.get("image").and_then(Value::as_str).unwrap_or("");
-            let latest = !image.rsplit('/').next().unwrap_or("").contains(':') || image.ends_with(":latest");
-            set_default(c, "imagePullPolicy", json!(if latest { "Always" } else { "IfNotPresent" }));
+            let latest =
+                !image.rsplit('/').next().unwrap_or("").contains(':') || image.ends_with(":latest");
+            set_default(
+                c,
+                "imagePullPolicy",
+                json!(if latest { "Always" } else { "IfNotPresent" }),
+            );
             set_default(c, "terminationMessagePath", json!("/dev/termination-log"));
             set_default(c, "terminationMessagePolicy", json!("File"));
             set_default(c, "resources", json!({}));
             // A limit without a request implies request = limit.
-            let limits = c.pointer("/resources/limits").and_then(Value::as_object).cloned();
+            let limits = c
+                .pointer("/resources/limits")
+                .and_then(Value::as_object)
+                .cloned();
             if let Some(limits) = limits {
                 let res = c.get_mut("resources").expect("resources");
                 set_default(res, "requests", json!({}));
@@ -171,7 +218,11 @@ pub fn default_object(res: ResId, v: &mut Value, service_ip: impl FnOnce() -> St
 }
 
 fn qos_class(pod: &Value) -> &'static str {
-    let cs = pod.pointer("/spec/containers").and_then(Value::as_array).cloned().unwrap_or_default();
+    let cs = pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let mut any = false;
     let mut guaranteed = true;
     for c in &cs {
@@ -203,7 +254,11 @@ mod tests {
         let d = json!({"metadata": {"name": "d"}, "spec": {"selector": {"matchLabels": {"app": "x"}}, "template": {"metadata": {"labels": {"app": "y"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}});
         let e = validate(DEPLOYMENT, &d).unwrap_err();
         assert_eq!(e.code, 422);
-        assert!(e.message.contains("spec.template.metadata.labels"), "{}", e.message);
+        assert!(
+            e.message.contains("spec.template.metadata.labels"),
+            "{}",
+            e.message
+        );
         let bad_name = json!({"metadata": {"name": "Bad_Name"}, "spec": {"containers": [{"name": "c", "image": "i"}]}});
         assert_eq!(validate(POD, &bad_name).unwrap_err().code, 422);
         let no_containers = json!({"metadata": {"name": "p"}, "spec": {}});
@@ -215,7 +270,10 @@ mod tests {
     fn limits_imply_requests() {
         let mut p = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i:1", "resources": {"limits": {"cpu": "1"}}}]}});
         default_object(POD, &mut p, || unreachable!());
-        assert_eq!(p["spec"]["containers"][0]["resources"]["requests"]["cpu"], "1");
+        assert_eq!(
+            p["spec"]["containers"][0]["resources"]["requests"]["cpu"],
+            "1"
+        );
         assert_eq!(p["status"]["phase"], "Pending");
         assert_eq!(p["status"]["qosClass"], "Burstable");
     }

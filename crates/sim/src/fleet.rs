@@ -156,12 +156,18 @@ impl FleetSpec {
         let mut seen = std::collections::BTreeSet::new();
         for c in &self.clusters {
             if !seen.insert(&c.name) {
-                return Err(SimError::Fleet(format!("duplicate cluster name {:?}", c.name)));
+                return Err(SimError::Fleet(format!(
+                    "duplicate cluster name {:?}",
+                    c.name
+                )));
             }
             for p in &c.node_pools {
                 for (what, q) in [("cpu", &p.cpu), ("memory", &p.memory)] {
                     if crate::quantity::parse(q).is_none() {
-                        return Err(SimError::Fleet(format!("cluster {}: pool {}: bad {what} {q:?}", c.name, p.name)));
+                        return Err(SimError::Fleet(format!(
+                            "cluster {}: pool {}: bad {what} {q:?}",
+                            c.name, p.name
+                        )));
                     }
                 }
             }
@@ -182,7 +188,11 @@ mod tests {
         let tokyo = &f.clusters[0];
         assert_eq!(tokyo.node_pools.iter().map(|p| p.count).sum::<u32>(), 12);
         let gpu = &f.clusters[3];
-        assert!(gpu.node_pools.iter().all(|p| p.gpu == 1 && p.instance_type == "g5.2xlarge"));
+        assert!(
+            gpu.node_pools
+                .iter()
+                .all(|p| p.gpu == 1 && p.instance_type == "g5.2xlarge")
+        );
     }
 
     #[test]

@@ -9,8 +9,17 @@ use crate::quantity;
 /// Summed container resources of one pod, by resource name (cores, bytes, counts).
 pub fn container_sum(pod: &Value, which: &str) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::new();
-    for c in pod.pointer("/spec/containers").and_then(Value::as_array).into_iter().flatten() {
-        if let Some(m) = c.get("resources").and_then(|r| r.get(which)).and_then(Value::as_object) {
+    for c in pod
+        .pointer("/spec/containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(m) = c
+            .get("resources")
+            .and_then(|r| r.get(which))
+            .and_then(Value::as_object)
+        {
             for (k, v) in m {
                 *out.entry(k.clone()).or_insert(0.0) += quantity::parse_value(v).unwrap_or(0.0);
             }
@@ -56,7 +65,9 @@ pub fn requests(pod: &Value) -> Res {
 }
 
 pub fn phase(pod: &Value) -> &str {
-    pod.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending")
+    pod.pointer("/status/phase")
+        .and_then(Value::as_str)
+        .unwrap_or("Pending")
 }
 
 /// Succeeded/Failed pods no longer hold resources or count against quota.
@@ -65,17 +76,24 @@ pub fn is_terminal(pod: &Value) -> bool {
 }
 
 pub fn node_name(pod: &Value) -> &str {
-    pod.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or("")
+    pod.pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 pub fn priority(pod: &Value) -> i64 {
-    pod.pointer("/spec/priority").and_then(Value::as_i64).unwrap_or(0)
+    pod.pointer("/spec/priority")
+        .and_then(Value::as_i64)
+        .unwrap_or(0)
 }
 
 pub fn is_ready(pod: &Value) -> bool {
     pod.pointer("/status/conditions")
         .and_then(Value::as_array)
-        .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+        .is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["type"] == "Ready" && c["status"] == "True")
+        })
 }
 
 /// The controller owner's uid, if any.
@@ -83,7 +101,11 @@ pub fn owner_uid(obj: &Value) -> Option<&str> {
     obj.pointer("/metadata/ownerReferences")
         .and_then(Value::as_array)?
         .iter()
-        .find(|o| o.get("controller").and_then(Value::as_bool).unwrap_or(false))
+        .find(|o| {
+            o.get("controller")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        })
         .and_then(|o| o.get("uid"))
         .and_then(Value::as_str)
 }

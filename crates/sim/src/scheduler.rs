@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::podinfo::{self, Res};
 use crate::quantity;
 use crate::resources::{NODE, POD};
-use crate::store::{ObjRef, Store, meta_str, now_rfc3339};
+use crate::store::{ObjRef, Store, now_rfc3339};
 
 struct NodeInfo {
     name: String,
@@ -21,24 +21,39 @@ struct NodeInfo {
 
 fn allocatable(node: &Value) -> Res {
     let a = node.pointer("/status/allocatable");
-    let q = |k: &str| a.and_then(|a| a.get(k)).and_then(quantity::parse_value).unwrap_or(0.0);
-    Res { cpu: q("cpu"), mem: q("memory"), gpu: q(podinfo::GPU), pods: q("pods") }
+    let q = |k: &str| {
+        a.and_then(|a| a.get(k))
+            .and_then(quantity::parse_value)
+            .unwrap_or(0.0)
+    };
+    Res {
+        cpu: q("cpu"),
+        mem: q("memory"),
+        gpu: q(podinfo::GPU),
+        pods: q("pods"),
+    }
 }
 
 fn node_ready(node: &Value) -> bool {
-    !node.pointer("/spec/unschedulable").and_then(Value::as_bool).unwrap_or(false)
+    !node
+        .pointer("/spec/unschedulable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
         && node
             .pointer("/status/conditions")
             .and_then(Value::as_array)
-            .is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+            .is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            })
 }
 
 /// Reasons the pod does not fit on a node given `used`; empty means it fits.
 fn misfit(pod_req: &Res, selector: Option<&Value>, n: &NodeInfo, used: &Res) -> Vec<&'static str> {
-    if let Some(sel) = selector.and_then(Value::as_object) {
-        if sel.iter().any(|(k, v)| n.labels.get(k) != Some(v)) {
-            return vec!["node(s) didn't match Pod's node affinity/selector"];
-        }
+    if let Some(sel) = selector.and_then(Value::as_object)
+        && sel.iter().any(|(k, v)| n.labels.get(k) != Some(v))
+    {
+        return vec!["node(s) didn't match Pod's node affinity/selector"];
     }
     let mut out = Vec::new();
     if used.pods + 1.0 > n.alloc.pods {
@@ -62,10 +77,26 @@ fn score(n: &NodeInfo, req: &Res) -> f64 {
     f(n.used.cpu, req.cpu, n.alloc.cpu) + f(n.used.mem, req.mem, n.alloc.mem)
 }
 
-fn set_condition(pod: &mut Value, ctype: &str, status: &str, reason: Option<&str>, message: Option<&str>) {
-    let st = pod.as_object_mut().expect("pod").entry("status").or_insert(json!({}));
-    let conds = st.as_object_mut().expect("status").entry("conditions").or_insert(json!([]));
-    let Some(arr) = conds.as_array_mut() else { return };
+fn set_condition(
+    pod: &mut Value,
+    ctype: &str,
+    status: &str,
+    reason: Option<&str>,
+    message: Option<&str>,
+) {
+    let st = pod
+        .as_object_mut()
+        .expect("pod")
+        .entry("status")
+        .or_insert(json!({}));
+    let conds = st
+        .as_object_mut()
+        .expect("status")
+        .entry("conditions")
+        .or_insert(json!([]));
+    let Some(arr) = conds.as_array_mut() else {
+        return;
+    };
     let mut c = json!({"type": ctype, "status": status, "lastProbeTime": null});
     if let Some(r) = reason {
         c["reason"] = json!(r);
@@ -75,8 +106,13 @@ fn set_condition(pod: &mut Value, ctype: &str, status: &str, reason: Option<&str
     }
     match arr.iter_mut().find(|x| x["type"] == ctype) {
         Some(existing) => {
-            let same = existing["status"] == c["status"] && existing.get("reason") == c.get("reason");
-            let ts = if same { existing["lastTransitionTime"].clone() } else { json!(now_rfc3339()) };
+            let same =
+                existing["status"] == c["status"] && existing.get("reason") == c.get("reason");
+            let ts = if same {
+                existing["lastTransitionTime"].clone()
+            } else {
+                json!(now_rfc3339())
+            };
             c["lastTransitionTime"] = ts;
             if *existing != c {
                 *existing = c;
@@ -89,7 +125,13 @@ fn set_condition(pod: &mut Value, ctype: &str, status: &str, reason: Option<&str
     }
 }
 
-pub(crate) fn set_pod_condition(pod: &mut Value, ctype: &str, status: &str, reason: Option<&str>, message: Option<&str>) {
+pub(crate) fn set_pod_condition(
+    pod: &mut Value,
+    ctype: &str,
+    status: &str,
+    reason: Option<&str>,
+    message: Option<&str>,
+) {
     set_condition(pod, ctype, status, reason, message);
 }
 
@@ -97,27 +139,35 @@ pub(crate) fn set_pod_condition(pod: &mut Value, ctype: &str, status: &str, reas
 pub fn schedule(st: &mut Store) {
     let mut nodes: Vec<NodeInfo> = st
         .iter(NODE, None, None)
-        .filter(|n| node_ready(&n.value))
+        .filter(|n| node_ready(&n.value()))
         .map(|n| NodeInfo {
-            name: meta_str(&n.value, "name").to_string(),
-            labels: n.value.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
-            alloc: allocatable(&n.value),
+            name: n.idx.name.to_string(),
+            labels: n
+                .value()
+                .pointer("/metadata/labels")
+                .cloned()
+                .unwrap_or(json!({})),
+            alloc: allocatable(&n.value()),
             used: Res::default(),
             pods: Vec::new(),
         })
         .collect();
     let total_nodes = st.count(NODE);
-    let index: HashMap<String, usize> = nodes.iter().enumerate().map(|(i, n)| (n.name.clone(), i)).collect();
+    let index: HashMap<String, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.name.clone(), i))
+        .collect();
     let mut pending: Vec<ObjRef> = Vec::new();
     for p in st.iter(POD, None, None) {
-        if podinfo::is_terminal(&p.value) {
+        if p.idx.is_terminal() {
             continue;
         }
-        let node = podinfo::node_name(&p.value);
+        let node = p.idx.node_name();
         if node.is_empty() {
             pending.push(p.clone());
         } else if let Some(&i) = index.get(node) {
-            nodes[i].used.add(&podinfo::requests(&p.value));
+            nodes[i].used.add(&p.idx.requests());
             nodes[i].pods.push(p.clone());
         }
     }
@@ -125,14 +175,16 @@ pub fn schedule(st: &mut Store) {
         return;
     }
     pending.sort_by(|a, b| {
-        podinfo::priority(&b.value)
-            .cmp(&podinfo::priority(&a.value))
-            .then_with(|| meta_str(&a.value, "creationTimestamp").cmp(meta_str(&b.value, "creationTimestamp")))
+        b.idx
+            .priority()
+            .cmp(&a.idx.priority())
+            .then_with(|| a.idx.created.cmp(&b.idx.created))
             .then_with(|| a.rv.cmp(&b.rv))
     });
     for pod in pending {
-        let req = podinfo::requests(&pod.value);
-        let selector = pod.value.pointer("/spec/nodeSelector");
+        let req = pod.idx.requests();
+        let pv = pod.value();
+        let selector = pv.pointer("/spec/nodeSelector");
         let mut reasons: BTreeMap<&'static str, usize> = BTreeMap::new();
         let mut best: Option<(usize, f64)> = None;
         for (i, n) in nodes.iter().enumerate() {
@@ -147,8 +199,8 @@ pub fn schedule(st: &mut Store) {
                 *reasons.entry(w).or_default() += 1;
             }
         }
-        let ns = meta_str(&pod.value, "namespace").to_string();
-        let name = meta_str(&pod.value, "name").to_string();
+        let ns = pod.idx.ns.to_string();
+        let name = pod.idx.name.to_string();
         let target = match best {
             Some((i, _)) => Some(i),
             None => preempt(st, &mut nodes, &pod, &req, selector),
@@ -163,11 +215,18 @@ pub fn schedule(st: &mut Store) {
                 }) {
                     nodes[i].pods.push(bound.clone());
                     let msg = format!("Successfully assigned {ns}/{name} to {node_name}");
-                    st.record_event(&bound.value, "Normal", "Scheduled", &msg, "default-scheduler");
+                    st.record_event(
+                        &bound.value(),
+                        "Normal",
+                        "Scheduled",
+                        &msg,
+                        "default-scheduler",
+                    );
                 }
             }
             None => {
-                let mut parts: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
+                let mut parts: Vec<String> =
+                    reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
                 parts.sort();
                 let msg = if parts.is_empty() {
                     format!("0/{total_nodes} nodes are available.")
@@ -175,19 +234,31 @@ pub fn schedule(st: &mut Store) {
                     format!("0/{total_nodes} nodes are available: {}.", parts.join(", "))
                 };
                 let before = pod
-                    .value
+                    .value()
                     .pointer("/status/conditions")
                     .and_then(Value::as_array)
                     .and_then(|cs| cs.iter().find(|c| c["type"] == "PodScheduled"))
                     .and_then(|c| c.get("message"))
                     .and_then(Value::as_str)
                     .map(String::from);
-                if before.as_deref() != Some(msg.as_str()) {
-                    if let Some(p) = st.modify(POD, &ns, &name, |p| {
-                        set_condition(p, "PodScheduled", "False", Some("Unschedulable"), Some(&msg));
-                    }) {
-                        st.record_event(&p.value, "Warning", "FailedScheduling", &msg, "default-scheduler");
-                    }
+                if before.as_deref() != Some(msg.as_str())
+                    && let Some(p) = st.modify(POD, &ns, &name, |p| {
+                        set_condition(
+                            p,
+                            "PodScheduled",
+                            "False",
+                            Some("Unschedulable"),
+                            Some(&msg),
+                        );
+                    })
+                {
+                    st.record_event(
+                        &p.value(),
+                        "Warning",
+                        "FailedScheduling",
+                        &msg,
+                        "default-scheduler",
+                    );
                 }
             }
         }
@@ -196,23 +267,33 @@ pub fn schedule(st: &mut Store) {
 
 /// Finds the node where evicting the fewest lower-priority pods lets `pod` fit, evicts them, and
 /// returns that node's index.
-fn preempt(st: &mut Store, nodes: &mut [NodeInfo], pod: &ObjRef, req: &Res, selector: Option<&Value>) -> Option<usize> {
-    let prio = podinfo::priority(&pod.value);
+fn preempt(
+    st: &mut Store,
+    nodes: &mut [NodeInfo],
+    pod: &ObjRef,
+    req: &Res,
+    selector: Option<&Value>,
+) -> Option<usize> {
+    let prio = pod.idx.priority();
     let mut best: Option<(usize, Vec<ObjRef>)> = None;
     for (i, n) in nodes.iter().enumerate() {
-        let mut victims: Vec<ObjRef> =
-            n.pods.iter().filter(|p| podinfo::priority(&p.value) < prio).cloned().collect();
+        let mut victims: Vec<ObjRef> = n
+            .pods
+            .iter()
+            .filter(|p| p.idx.priority() < prio)
+            .cloned()
+            .collect();
         if victims.is_empty() {
             continue;
         }
-        victims.sort_by_key(|p| podinfo::priority(&p.value));
+        victims.sort_by_key(|p| p.idx.priority());
         let mut used = n.used;
         let mut chosen = Vec::new();
         for v in victims {
             if misfit(req, selector, n, &used).is_empty() {
                 break;
             }
-            used.sub(&podinfo::requests(&v.value));
+            used.sub(&v.idx.requests());
             chosen.push(v);
         }
         if !misfit(req, selector, n, &used).is_empty() {
@@ -223,14 +304,17 @@ fn preempt(st: &mut Store, nodes: &mut [NodeInfo], pod: &ObjRef, req: &Res, sele
         }
     }
     let (i, victims) = best?;
-    let pod_ns = meta_str(&pod.value, "namespace");
-    let pod_name = meta_str(&pod.value, "name");
+    let pod_ns = &*pod.idx.ns;
+    let pod_name = &*pod.idx.name;
     for v in &victims {
-        let (vns, vname) = (meta_str(&v.value, "namespace").to_string(), meta_str(&v.value, "name").to_string());
-        let msg = format!("Preempted by pod {} on node {}", meta_str(&pod.value, "uid"), nodes[i].name);
-        st.record_event(&v.value, "Normal", "Preempted", &msg, "default-scheduler");
+        let (vns, vname) = (v.idx.ns.to_string(), v.idx.name.to_string());
+        let msg = format!(
+            "Preempted by pod {} on node {}",
+            &*pod.idx.uid, nodes[i].name
+        );
+        st.record_event(&v.value(), "Normal", "Preempted", &msg, "default-scheduler");
         if st.delete(POD, &vns, &vname).is_ok() {
-            nodes[i].used.sub(&podinfo::requests(&v.value));
+            nodes[i].used.sub(&v.idx.requests());
             nodes[i].pods.retain(|p| !std::sync::Arc::ptr_eq(p, v));
         }
     }

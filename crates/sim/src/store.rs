@@ -1,6 +1,7 @@
 //! Per-cluster object store: JSON objects keyed by (resource, namespace, name), one global
 //! resourceVersion counter, a bounded event history and a broadcast channel for watches.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
@@ -8,15 +9,53 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, broadcast};
 
-use crate::resources::{EVENT, RESOURCES, ResId};
+use crate::index::Idx;
+use crate::resources::{
+    DEPLOYMENT, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, PRIORITY_CLASS, RESOURCE_QUOTA,
+    RESOURCES, ResId,
+};
 use crate::status::ApiError;
 
-/// A stored object plus its pre-serialised JSON (lists and watches reuse the bytes).
+/// A stored object: its serialised JSON (lists and watches splice these bytes) plus a compact
+/// index for the controllers. Only the few controller-configuration kinds (nodes, deployments,
+/// quotas, ...) also keep the parsed value; everything else is parsed on demand by `value()`.
 #[derive(Debug)]
 pub struct Obj {
-    pub value: Value,
     pub raw: Bytes,
     pub rv: u64,
+    pub idx: Idx,
+    parsed: Option<Value>,
+}
+
+impl Obj {
+    /// The object as JSON (parsed from `raw` unless cached).
+    pub fn value(&self) -> Cow<'_, Value> {
+        match &self.parsed {
+            Some(v) => Cow::Borrowed(v),
+            None => Cow::Owned(serde_json::from_slice(&self.raw).unwrap_or(Value::Null)),
+        }
+    }
+
+    /// The same object without the cached parse (what history keeps).
+    fn slim(self: &Arc<Self>) -> Arc<Self> {
+        if self.parsed.is_none() {
+            return self.clone();
+        }
+        Arc::new(Obj {
+            raw: self.raw.clone(),
+            rv: self.rv,
+            idx: self.idx.clone(),
+            parsed: None,
+        })
+    }
+}
+
+/// Kinds whose parsed value is cached: few objects, read on every controller pass.
+fn caches_value(res: ResId) -> bool {
+    matches!(
+        res,
+        NAMESPACE | NODE | DEPLOYMENT | RESOURCE_QUOTA | LIMIT_RANGE | PRIORITY_CLASS
+    )
 }
 
 pub type ObjRef = Arc<Obj>;
@@ -46,14 +85,25 @@ pub struct WatchEvent {
     pub ns: String,
     pub etype: EventType,
     pub obj: ObjRef,
+    /// The version this MODIFIED event replaced (live events only), so selector watches can turn
+    /// "left the selection" into DELETED and "entered it" into ADDED, like kube-apiserver.
+    pub prev: Option<ObjRef>,
 }
 
 type Key = (String, String);
 
+/// A history entry shares the stored object (bytes + index, never a parsed value).
+#[derive(Debug)]
+struct HistEvent {
+    res: ResId,
+    etype: EventType,
+    obj: ObjRef,
+}
+
 pub struct Store {
     rv: u64,
     objects: Vec<BTreeMap<Key, ObjRef>>,
-    history: VecDeque<Arc<WatchEvent>>,
+    history: VecDeque<HistEvent>,
     history_limit: usize,
     /// Every event with rv > history_floor is still in `history`.
     history_floor: u64,
@@ -70,17 +120,29 @@ pub fn now_rfc3339() -> String {
 pub fn new_uid() -> String {
     let b: [u8; 16] = rand::random();
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 /// Lower-case alphanumerics used for generated name suffixes (kube's safe alphabet).
 pub fn rand_suffix(n: usize) -> String {
     const ALPHA: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    (0..n).map(|_| ALPHA[rand::random_range(0..ALPHA.len())] as char).collect()
+    (0..n)
+        .map(|_| ALPHA[rand::random_range(0..ALPHA.len())] as char)
+        .collect()
 }
 
 pub fn meta_str<'a>(v: &'a Value, field: &str) -> &'a str {
-    v.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_str).unwrap_or("")
+    v.get("metadata")
+        .and_then(|m| m.get(field))
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 impl Store {
@@ -95,7 +157,7 @@ impl Store {
             tx,
             notify,
             events_order: VecDeque::new(),
-            events_limit: 5000,
+            events_limit: 2000,
         }
     }
 
@@ -113,7 +175,9 @@ impl Store {
     }
 
     pub fn get(&self, res: ResId, ns: &str, name: &str) -> Option<ObjRef> {
-        self.objects[res].get(&(ns.to_string(), name.to_string())).cloned()
+        self.objects[res]
+            .get(&(ns.to_string(), name.to_string()))
+            .cloned()
     }
 
     /// Objects of `res`, optionally in one namespace, in (namespace, name) order, starting after `after`.
@@ -146,14 +210,27 @@ impl Store {
         if rv < self.history_floor {
             return Err(self.history_floor);
         }
-        let start = self.history.partition_point(|e| e.rv <= rv);
-        Ok(self.history.range(start..).cloned().collect())
+        let start = self.history.partition_point(|e| e.obj.rv <= rv);
+        Ok(self
+            .history
+            .range(start..)
+            .map(|h| {
+                Arc::new(WatchEvent {
+                    rv: h.obj.rv,
+                    res: h.res,
+                    ns: h.obj.idx.ns.to_string(),
+                    etype: h.etype,
+                    obj: h.obj.clone(),
+                    prev: None,
+                })
+            })
+            .collect())
     }
 
     fn trim_history(&mut self) {
         while self.history.len() > self.history_limit {
             if let Some(e) = self.history.pop_front() {
-                self.history_floor = e.rv;
+                self.history_floor = e.obj.rv;
             }
         }
     }
@@ -164,11 +241,19 @@ impl Store {
         if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
             m.insert("resourceVersion".into(), Value::String(rv.to_string()));
         }
-        let ns = meta_str(&value, "namespace").to_string();
-        let name = meta_str(&value, "name").to_string();
-        let raw = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
-        let obj = Arc::new(Obj { value, raw, rv });
-        let key = (ns.clone(), name);
+        let idx = Idx::build(res, &value);
+        let ns = idx.ns.to_string();
+        let key = (ns.clone(), idx.name.to_string());
+        let mut buf = serde_json::to_vec(&value).unwrap_or_default();
+        buf.shrink_to_fit();
+        let parsed = caches_value(res).then_some(value);
+        let obj = Arc::new(Obj {
+            raw: Bytes::from(buf),
+            rv,
+            idx,
+            parsed,
+        });
+        let mut prev = None;
         match etype {
             EventType::Deleted => {
                 self.objects[res].remove(&key);
@@ -180,14 +265,31 @@ impl Store {
                 self.objects[res].insert(key, obj.clone());
             }
             EventType::Modified => {
-                self.objects[res].insert(key, obj.clone());
+                prev = self.objects[res].insert(key, obj.clone());
             }
         }
-        let ev = Arc::new(WatchEvent { rv, res, ns, etype, obj: obj.clone() });
-        self.history.push_back(ev.clone());
+        self.history.push_back(HistEvent {
+            res,
+            etype,
+            obj: obj.slim(),
+        });
+        let ev = Arc::new(WatchEvent {
+            rv,
+            res,
+            ns,
+            etype,
+            obj: obj.clone(),
+            prev,
+        });
         self.trim_history();
         let _ = self.tx.send(ev);
-        self.notify.notify_one();
+        // Controllers only react to the kinds they reconcile; events/configmaps do not wake them.
+        if matches!(
+            res,
+            POD | NODE | DEPLOYMENT | RESOURCE_QUOTA | LIMIT_RANGE | PRIORITY_CLASS
+        ) {
+            self.notify.notify_one();
+        }
         if res == EVENT && etype == EventType::Added {
             self.trim_events();
         }
@@ -196,9 +298,11 @@ impl Store {
 
     fn trim_events(&mut self) {
         while self.objects[EVENT].len() > self.events_limit {
-            let Some((ns, name)) = self.events_order.pop_front() else { break };
+            let Some((ns, name)) = self.events_order.pop_front() else {
+                break;
+            };
             if let Some(old) = self.objects[EVENT].get(&(ns, name)).cloned() {
-                let mut v = old.value.clone();
+                let mut v = old.value().into_owned();
                 if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
                     m.remove("resourceVersion");
                 }
@@ -214,10 +318,22 @@ impl Store {
             .get_mut("metadata")
             .and_then(Value::as_object_mut)
             .ok_or_else(|| ApiError::bad_request("metadata is required"))?;
-        let mut name = meta.get("name").and_then(Value::as_str).unwrap_or("").to_string();
-        let ns = meta.get("namespace").and_then(Value::as_str).unwrap_or("").to_string();
+        let mut name = meta
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        let ns = meta
+            .get("namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         if name.is_empty() {
-            let prefix = meta.get("generateName").and_then(Value::as_str).unwrap_or("").to_string();
+            let prefix = meta
+                .get("generateName")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string();
             loop {
                 name = format!("{prefix}{}", rand_suffix(5));
                 if !self.objects[res].contains_key(&(ns.clone(), name.clone())) {
@@ -245,13 +361,16 @@ impl Store {
         let def = &RESOURCES[res];
         let ns = meta_str(&value, "namespace").to_string();
         let name = meta_str(&value, "name").to_string();
-        let old = self.get(res, &ns, &name).ok_or_else(|| ApiError::not_found(def.group, def.plural, &name))?;
+        let old = self
+            .get(res, &ns, &name)
+            .ok_or_else(|| ApiError::not_found(def.group, def.plural, &name))?;
         let given_rv = meta_str(&value, "resourceVersion");
         if !given_rv.is_empty() && given_rv != old.rv.to_string() {
             return Err(ApiError::stale(def.group, def.plural, &name));
         }
-        let spec_changed = value_spec(&old.value) != value_spec(&value);
-        let old_meta = &old.value["metadata"];
+        let old_value = old.value();
+        let spec_changed = value_spec(&old_value) != value_spec(&value);
+        let old_meta = &old_value["metadata"];
         if let Some(m) = value.get_mut("metadata").and_then(Value::as_object_mut) {
             for f in ["uid", "creationTimestamp"] {
                 if let Some(v) = old_meta.get(f) {
@@ -260,22 +379,37 @@ impl Store {
             }
             m.insert("resourceVersion".into(), json!(old.rv.to_string()));
             if def.has_generation() {
-                let g = old_meta.get("generation").and_then(Value::as_i64).unwrap_or(1);
-                m.insert("generation".into(), json!(if spec_changed { g + 1 } else { g }));
+                let g = old_meta
+                    .get("generation")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(1);
+                m.insert(
+                    "generation".into(),
+                    json!(if spec_changed { g + 1 } else { g }),
+                );
             }
         }
-        if value == old.value {
+        if value == *old_value {
+            drop(old_value);
             return Ok(old);
         }
+        drop(old_value);
         Ok(self.commit(res, value, EventType::Modified))
     }
 
     /// Applies `f` to a copy of the stored object and saves it if anything changed (controllers' path).
-    pub fn modify(&mut self, res: ResId, ns: &str, name: &str, f: impl FnOnce(&mut Value)) -> Option<ObjRef> {
+    pub fn modify(
+        &mut self,
+        res: ResId,
+        ns: &str,
+        name: &str,
+        f: impl FnOnce(&mut Value),
+    ) -> Option<ObjRef> {
         let old = self.get(res, ns, name)?;
-        let mut v = old.value.clone();
+        let before = old.value().into_owned();
+        let mut v = before.clone();
         f(&mut v);
-        if v == old.value {
+        if v == before {
             return Some(old);
         }
         self.update(res, v).ok()
@@ -283,8 +417,10 @@ impl Store {
 
     pub fn delete(&mut self, res: ResId, ns: &str, name: &str) -> Result<ObjRef, ApiError> {
         let def = &RESOURCES[res];
-        let old = self.get(res, ns, name).ok_or_else(|| ApiError::not_found(def.group, def.plural, name))?;
-        let mut v = old.value.clone();
+        let old = self
+            .get(res, ns, name)
+            .ok_or_else(|| ApiError::not_found(def.group, def.plural, name))?;
+        let mut v = old.value().into_owned();
         if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
             m.insert("deletionTimestamp".into(), json!(now_rfc3339()));
             m.insert("deletionGracePeriodSeconds".into(), json!(0));
@@ -293,7 +429,14 @@ impl Store {
     }
 
     /// Records a core/v1 Event about `involved` (bounded: the oldest events are dropped).
-    pub fn record_event(&mut self, involved: &Value, etype: &str, reason: &str, message: &str, component: &str) {
+    pub fn record_event(
+        &mut self,
+        involved: &Value,
+        etype: &str,
+        reason: &str,
+        message: &str,
+        component: &str,
+    ) {
         let ns = match meta_str(involved, "namespace") {
             "" => "default",
             n => n,

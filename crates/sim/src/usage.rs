@@ -8,7 +8,6 @@ use chrono::{DateTime, Timelike, Utc};
 use serde_json::{Value, json};
 
 use crate::fleet::UsageProfile;
-use crate::podinfo;
 use crate::quantity;
 use crate::resources::{NODE, POD};
 use crate::store::{Store, meta_str};
@@ -26,7 +25,11 @@ pub struct SimClock {
 
 impl SimClock {
     pub fn new(scale: f64) -> Self {
-        SimClock { start_wall: Utc::now(), start: Instant::now(), scale: if scale > 0.0 { scale } else { 1.0 } }
+        SimClock {
+            start_wall: Utc::now(),
+            start: Instant::now(),
+            scale: if scale > 0.0 { scale } else { 1.0 },
+        }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -58,7 +61,9 @@ impl UsageCtx {
 }
 
 fn jitter(uid: &str) -> f64 {
-    let h = uid.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
+    let h = uid.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
     0.9 + (h % 1000) as f64 / 1000.0 * 0.2
 }
 
@@ -69,27 +74,40 @@ fn profile_of(pod: &Value, default: UsageProfile) -> UsageProfile {
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<f64>().ok())
     };
-    UsageProfile { day: ann(ANN_DAY).unwrap_or(default.day), night: ann(ANN_NIGHT).unwrap_or(default.night) }
+    UsageProfile {
+        day: ann(ANN_DAY).unwrap_or(default.day),
+        night: ann(ANN_NIGHT).unwrap_or(default.night),
+    }
 }
 
 /// Per-container (name, cpu cores, memory bytes) usage of a running pod.
 pub fn pod_usage(pod: &Value, ctx: &UsageCtx) -> Vec<(String, f64, f64)> {
-    let f = curve(profile_of(pod, ctx.default_profile), ctx.local_hour()) * jitter(meta_str(pod, "uid")) * ctx.burst;
+    let f = curve(profile_of(pod, ctx.default_profile), ctx.local_hour())
+        * jitter(meta_str(pod, "uid"))
+        * ctx.burst;
     pod.pointer("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .map(|c| {
-            let req = |k: &str| c.pointer(&format!("/resources/requests/{k}")).and_then(quantity::parse_value);
+            let req = |k: &str| {
+                c.pointer(&format!("/resources/requests/{k}"))
+                    .and_then(quantity::parse_value)
+            };
             let cpu = req("cpu").map(|r| r * f).unwrap_or(0.01 * f.max(0.1));
-            let mem = req("memory").map(|r| r * (0.5 + 0.4 * f.min(1.5))).unwrap_or(32.0 * 1024.0 * 1024.0);
-            (c.get("name").and_then(Value::as_str).unwrap_or("").to_string(), cpu, mem)
+            let mem = req("memory")
+                .map(|r| r * (0.5 + 0.4 * f.min(1.5)))
+                .unwrap_or(32.0 * 1024.0 * 1024.0);
+            (
+                c.get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                cpu,
+                mem,
+            )
         })
         .collect()
-}
-
-fn running(pod: &Value) -> bool {
-    podinfo::phase(pod) == "Running"
 }
 
 fn ts(ctx: &UsageCtx) -> String {
@@ -99,9 +117,10 @@ fn ts(ctx: &UsageCtx) -> String {
 /// PodMetrics objects for running pods (optionally one namespace).
 pub fn pod_metrics(st: &Store, ns: Option<&str>, ctx: &UsageCtx) -> Vec<Value> {
     st.iter(POD, ns, None)
-        .filter(|p| running(&p.value))
+        .filter(|p| p.idx.phase() == "Running")
         .map(|p| {
-            let containers: Vec<Value> = pod_usage(&p.value, ctx)
+            let pv = p.value();
+            let containers: Vec<Value> = pod_usage(&pv, ctx)
                 .into_iter()
                 .map(|(name, cpu, mem)| {
                     json!({"name": name, "usage": {"cpu": quantity::format_nanocores(cpu), "memory": format!("{}Ki", (mem / 1024.0).round() as i64)}})
@@ -111,9 +130,9 @@ pub fn pod_metrics(st: &Store, ns: Option<&str>, ctx: &UsageCtx) -> Vec<Value> {
                 "kind": "PodMetrics",
                 "apiVersion": "metrics.k8s.io/v1beta1",
                 "metadata": {
-                    "name": meta_str(&p.value, "name"),
-                    "namespace": meta_str(&p.value, "namespace"),
-                    "labels": p.value.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
+                    "name": &*p.idx.name,
+                    "namespace": &*p.idx.ns,
+                    "labels": pv.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
                     "creationTimestamp": ts(ctx),
                 },
                 "timestamp": ts(ctx),
@@ -128,18 +147,18 @@ pub fn pod_metrics(st: &Store, ns: Option<&str>, ctx: &UsageCtx) -> Vec<Value> {
 pub fn node_metrics(st: &Store, ctx: &UsageCtx) -> Vec<Value> {
     let mut per_node: HashMap<&str, (f64, f64)> = HashMap::new();
     for p in st.iter(POD, None, None) {
-        if !running(&p.value) {
+        if !(p.idx.phase() == "Running") {
             continue;
         }
-        let e = per_node.entry(podinfo::node_name(&p.value)).or_default();
-        for (_, cpu, mem) in pod_usage(&p.value, ctx) {
+        let e = per_node.entry(p.idx.node_name()).or_default();
+        for (_, cpu, mem) in pod_usage(&p.value(), ctx) {
             e.0 += cpu;
             e.1 += mem;
         }
     }
     st.iter(NODE, None, None)
         .map(|n| {
-            let name = meta_str(&n.value, "name");
+            let name = &*n.idx.name;
             let (cpu, mem) = per_node.get(name).copied().unwrap_or_default();
             let (cpu, mem) = (cpu + 0.08, mem + 600.0 * 1024.0 * 1024.0);
             json!({
@@ -147,7 +166,7 @@ pub fn node_metrics(st: &Store, ctx: &UsageCtx) -> Vec<Value> {
                 "apiVersion": "metrics.k8s.io/v1beta1",
                 "metadata": {
                     "name": name,
-                    "labels": n.value.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
+                    "labels": n.value().pointer("/metadata/labels").cloned().unwrap_or(json!({})),
                     "creationTimestamp": ts(ctx),
                 },
                 "timestamp": ts(ctx),
@@ -164,7 +183,10 @@ mod tests {
 
     #[test]
     fn day_night_curve() {
-        let p = UsageProfile { day: 0.8, night: 0.2 };
+        let p = UsageProfile {
+            day: 0.8,
+            night: 0.2,
+        };
         assert!((curve(p, 15.0) - 0.8).abs() < 1e-9);
         assert!((curve(p, 3.0) - 0.2).abs() < 1e-9);
         let mid = curve(p, 9.0);
