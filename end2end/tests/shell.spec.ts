@@ -17,7 +17,12 @@ test('the shell is rendered on the server, before any script runs', async ({ bro
     await expect(nav.getByRole('link', { name })).toBeVisible();
   }
   await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
-  await expect(page.getByRole('heading', { name: 'No clusters yet' })).toBeVisible();
+  // `flotilla demo` registers its simulated fleet: the clusters are in the HTML itself.
+  await expect(page.getByText('4 clusters registered')).toBeVisible();
+  for (const cluster of ['tokyo-prod', 'osaka-prod', 'onprem-dev', 'gpu-ml']) {
+    await expect(page.getByRole('row', { name: new RegExp(cluster) })).toBeVisible();
+  }
+  await expect(page.getByRole('row', { name: /tokyo-prod/ })).toContainText('Amazon EKS');
   await context.close();
 });
 

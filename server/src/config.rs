@@ -26,6 +26,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// Seconds in-flight requests get to finish after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// Where `flotilla demo` keeps files besides the database (the demo fleet's kubeconfig).
+    pub data_dir: String,
+    /// Whether `flotilla demo` starts and registers the simulated fleet.
+    pub demo_fleet: bool,
 }
 
 impl Default for Settings {
@@ -36,6 +40,8 @@ impl Default for Settings {
             site_root: "target/site".into(),
             log_format: LogFormat::Human,
             shutdown_grace_secs: 20,
+            data_dir: "data".into(),
+            demo_fleet: true,
         }
     }
 }

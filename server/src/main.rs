@@ -1,5 +1,6 @@
 //! `flotilla`: the portal's one binary — serve, migrate, or run the embedded demo.
 mod config;
+mod demo_fleet;
 mod health;
 mod metrics;
 mod router;
@@ -31,7 +32,8 @@ enum Command {
         #[arg(long)]
         down: bool,
     },
-    /// Serve the embedded demo: a local SQLite database with demo people and projects.
+    /// Serve the embedded demo: a local SQLite database with demo people and projects,
+    /// and a simulated fleet of four clusters (set FLOTILLA_DEMO_FLEET=false to skip it).
     Demo,
 }
 

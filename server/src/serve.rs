@@ -1,5 +1,5 @@
 //! Starting the portal: database, state, listener, and a graceful stop on SIGTERM.
-use crate::{config::Settings, metrics::HttpMetrics, router::router};
+use crate::{config::Settings, demo_fleet, metrics::HttpMetrics, router::router};
 use app::state::AppState;
 use flotilla_backend::{Database, DbError, demo};
 use leptos::config::LeptosOptions;
@@ -12,6 +12,10 @@ pub enum StartError {
     Db(#[from] DbError),
     #[error("could not seed the demo data: {0}")]
     Demo(#[from] demo::DemoError),
+    #[error(transparent)]
+    DemoFleet(#[from] demo_fleet::DemoFleetError),
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
     #[error("cannot listen on {addr}: {source} (is another program using the port? set FLOTILLA_ADDR)")]
     Bind { addr: std::net::SocketAddr, source: std::io::Error },
     #[error("the server stopped with an error: {0}")]
@@ -36,6 +40,14 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
     if demo_mode {
         demo::seed(&db).await?;
     }
+    // Kept alive until the server stops; dropping it stops the simulated clusters.
+    let _fleet = if demo_mode && settings.demo_fleet {
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::DataDir(settings.data_dir.clone(), e))?;
+        let kubeconfig = std::path::Path::new(&settings.data_dir).join("demo-fleet.kubeconfig");
+        Some(demo_fleet::start(&db, &kubeconfig).await?)
+    } else {
+        None
+    };
     let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartError::Bind { addr: settings.addr, source })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let leptos_options = LeptosOptions::builder()

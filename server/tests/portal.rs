@@ -119,6 +119,20 @@ async fn demo_mode_seeds_people_and_projects() {
 }
 
 #[tokio::test]
+async fn demo_mode_registers_the_simulated_fleet() {
+    let portal = Portal::start("demo");
+    let (status, html) = portal.get("/").await;
+    assert_eq!(status, 200);
+    for cluster in ["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"] {
+        assert!(html.contains(cluster), "{cluster} listed on the Fleet page");
+    }
+    assert!(html.contains("4 clusters registered"), "{html}");
+    assert!(!html.contains("No clusters yet"));
+    let kubeconfig = std::fs::read_to_string(portal._dir.path().join("data/demo-fleet.kubeconfig")).unwrap();
+    assert!(kubeconfig.contains("tokyo-prod") && kubeconfig.contains("certificate-authority-data"), "{kubeconfig}");
+}
+
+#[tokio::test]
 async fn sigterm_stops_the_server_cleanly() {
     let mut portal = Portal::start("serve");
     assert_eq!(portal.get("/healthz").await.0, 200);

@@ -8,7 +8,10 @@ pub fn TopBar() -> impl IntoView {
     view! {
         <header class="top-bar">
             <a class="brand" href="/">
-                <span class="brand__mark" aria-hidden="true">"⛴"</span>
+                <svg class="brand__mark" viewBox="0 0 32 32" width="26" height="26" aria-hidden="true">
+                    <rect width="32" height="32" rx="7" fill="currentColor"/>
+                    <path d="M7 19h18l-3 5H10z M15 8v10 M15 9l6 6h-6z" fill="none" stroke="var(--surface)" stroke-width="2" stroke-linejoin="round"/>
+                </svg>
                 <span class="brand__name">"Flotilla"</span>
             </a>
             <nav class="main-nav" aria-label="Main">

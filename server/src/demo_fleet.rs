@@ -1,0 +1,68 @@
+//! The demo's simulated fleet: started in-process by `flotilla demo` and registered in
+//! the portal, so a newcomer sees clusters with no other step.
+use flotilla_backend::{AuditLog, ClusterDirectory, Database, FleetError};
+use flotilla_domain::{Dns1123Label, Provider};
+use flotilla_sim::{FleetSpec, RunningFleet, SimOptions};
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoFleetError {
+    #[error("the simulated demo fleet did not start: {0}")]
+    Start(#[from] flotilla_sim::SimError),
+    #[error("could not register the demo clusters: {0}")]
+    Register(#[from] FleetError),
+    #[error("the demo fleet has a cluster name that is not a valid DNS label: {0}")]
+    Name(#[from] flotilla_domain::NameError),
+}
+
+/// Starts the default demo fleet, writes its kubeconfig to `kubeconfig_path` and
+/// registers every cluster not registered yet. Keep the returned fleet alive while serving.
+pub async fn start(db: &Database, kubeconfig_path: &Path) -> Result<RunningFleet, DemoFleetError> {
+    let fleet = flotilla_sim::start(FleetSpec::demo(), SimOptions::default()).await?;
+    fleet.write_kubeconfig(kubeconfig_path)?;
+    let directory = ClusterDirectory::new(db.clone());
+    let audit = AuditLog::new(db.clone());
+    let known: Vec<String> = directory.list().await?.into_iter().map(|c| c.name).collect();
+    for cluster in fleet.clusters() {
+        let spec = cluster.spec();
+        if known.contains(&spec.name) {
+            continue;
+        }
+        directory
+            .register(flotilla_backend::NewCluster {
+                name: Dns1123Label::parse(&spec.name)?,
+                display_name: spec.name.clone(),
+                provider: Provider::parse(&spec.provider),
+                region: spec.region.clone(),
+                environment: environment(&spec.name).to_owned(),
+            })
+            .await?;
+        if let Err(e) = audit.record("system", "cluster.registered", &spec.name, "simulated demo cluster").await {
+            tracing::warn!("could not audit the demo cluster registration: {e}");
+        }
+    }
+    tracing::info!(clusters = fleet.clusters().len(), kubeconfig = %kubeconfig_path.display(), "simulated demo fleet is running");
+    Ok(fleet)
+}
+
+fn environment(name: &str) -> &'static str {
+    if name.contains("prod") {
+        "production"
+    } else if name.contains("dev") {
+        "development"
+    } else {
+        "shared"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_follows_the_cluster_name() {
+        assert_eq!(environment("osaka-prod"), "production");
+        assert_eq!(environment("onprem-dev"), "development");
+        assert_eq!(environment("gpu-ml"), "shared");
+    }
+}
