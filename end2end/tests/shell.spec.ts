@@ -81,3 +81,18 @@ test('an unknown address shows the 404 page with status 404', async ({ page }) =
   await page.getByRole('link', { name: 'Go to the Fleet overview' }).click();
   await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
 });
+
+test('dark mode follows the system until the visitor picks a theme', async ({ browser }) => {
+  const context = await browser.newContext({ colorScheme: 'dark' });
+  const page = await context.newPage();
+  await page.goto(portalUrl('/'));
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  expect(await background()).toBe('rgb(15, 20, 26)');
+  const toggle = page.getByRole('button', { name: /Theme:/ });
+  await expect(async () => {
+    await toggle.click();
+    await expect(page.locator('html')).toHaveAttribute('data-theme', 'light', { timeout: 500 });
+  }).toPass({ timeout: 15_000 });
+  expect(await background()).toBe('rgb(246, 247, 249)');
+  await context.close();
+});

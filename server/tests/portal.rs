@@ -12,6 +12,11 @@ struct Portal {
 
 impl Portal {
     fn start(subcommand: &str) -> Self {
+        Self::start_with(subcommand, &[]).0
+    }
+
+    /// Starts the portal with extra environment variables; also returns its first log line.
+    fn start_with(subcommand: &str, env: &[(&str, &str)]) -> (Self, String) {
         let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_flotilla"))
             .arg(subcommand)
@@ -21,6 +26,7 @@ impl Portal {
             .env("FLOTILLA_ADDR", "127.0.0.1:0")
             .env("FLOTILLA_DATABASE_URL", format!("sqlite://{}/data/test.db", dir.path().display()))
             .env("FLOTILLA_SHUTDOWN_GRACE_SECS", "5")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -30,13 +36,16 @@ impl Portal {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(idx) = line.find("listening on http://") {
-                    let url = line[idx + "listening on ".len()..].split_whitespace().next().unwrap().to_owned();
-                    let _ = tx.send(url);
+                    let url: String = line[idx + "listening on ".len()..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || ":/.".contains(*c))
+                        .collect();
+                    let _ = tx.send((url, line.clone()));
                 }
             }
         });
-        let url = rx.recv_timeout(Duration::from_secs(30)).expect("flotilla logs its address within 30 s");
-        Self { child, url, _dir: dir }
+        let (url, line) = rx.recv_timeout(Duration::from_secs(30)).expect("flotilla logs its address within 30 s");
+        (Self { child, url, _dir: dir }, line)
     }
 
     async fn get(&self, path: &str) -> (u16, String) {
@@ -130,6 +139,16 @@ async fn demo_mode_registers_the_simulated_fleet() {
     assert!(!html.contains("No clusters yet"));
     let kubeconfig = std::fs::read_to_string(portal._dir.path().join("data/demo-fleet.kubeconfig")).unwrap();
     assert!(kubeconfig.contains("tokyo-prod") && kubeconfig.contains("certificate-authority-data"), "{kubeconfig}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let (portal, line) = Portal::start_with("serve", &[("FLOTILLA_LOG_FORMAT", "json")]);
+    let log: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON: {line}: {e}"));
+    assert_eq!(log["level"], "INFO", "{line}");
+    assert!(log["message"].as_str().unwrap().contains(&portal.url), "{line}");
+    assert_eq!(log["database"], "sqlite", "{line}");
+    assert_eq!(portal.get("/healthz").await.0, 200);
 }
 
 #[tokio::test]

@@ -116,15 +116,20 @@ async fn erroring_answers_500_status() {
     nodes.list(&ListParams::default()).await.unwrap();
 }
 
-fn cli(args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_flotilla-sim"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    )
+/// Runs `flotilla-sim <command> --admin <admin> --cluster <cluster> <rest…>` off the async runtime.
+async fn cli(command: &str, admin: &str, cluster: &str, rest: &[&str]) -> (bool, String) {
+    let mut args = vec![command.to_owned(), "--admin".into(), admin.to_owned(), "--cluster".into(), cluster.to_owned()];
+    args.extend(rest.iter().map(|s| s.to_string()));
+    tokio::task::spawn_blocking(move || {
+        let out = Command::new(env!("CARGO_BIN_EXE_flotilla-sim")).args(&args).output().unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    })
+    .await
+    .unwrap()
+}
+
+async fn node_count(nodes: &Api<Node>) -> usize {
+    nodes.list(&ListParams::default()).await.unwrap().items.len()
 }
 
 #[tokio::test]
@@ -134,116 +139,24 @@ async fn admin_endpoint_via_cli() {
     };
     let admin = fleet.admin_url().unwrap().to_string();
     let nodes: Api<Node> = Api::all(Client::try_from(cfg).unwrap());
-    let a = admin.clone();
-    let (ok, out) = tokio::task::spawn_blocking(move || {
-        cli(&[
-            "fault",
-            "--admin",
-            &a,
-            "--cluster",
-            "conformance",
-            "--mode",
-            "erroring",
-        ])
-    })
-    .await
-    .unwrap();
+
+    let (ok, out) = cli("fault", &admin, "conformance", &["--mode", "erroring"]).await;
     assert!(ok, "{out}");
     assert!(out.contains("\"fault\":\"erroring\""), "{out}");
-    assert_eq!(
-        status_of(nodes.list(&ListParams::default()).await.unwrap_err()).code,
-        500
-    );
+    assert_eq!(status_of(nodes.list(&ListParams::default()).await.unwrap_err()).code, 500);
 
-    let a = admin.clone();
-    let (ok, out) = tokio::task::spawn_blocking(move || {
-        let r1 = cli(&[
-            "fault",
-            "--admin",
-            &a,
-            "--cluster",
-            "conformance",
-            "--mode",
-            "healthy",
-        ]);
-        assert!(r1.0, "{}", r1.1);
-        cli(&[
-            "nodes",
-            "--admin",
-            &a,
-            "--cluster",
-            "conformance",
-            "--add",
-            "2",
-        ])
-    })
-    .await
-    .unwrap();
+    let (ok, out) = cli("fault", &admin, "conformance", &["--mode", "healthy"]).await;
     assert!(ok, "{out}");
-    assert_eq!(
-        nodes
-            .list(&ListParams::default())
-            .await
-            .unwrap()
-            .items
-            .len(),
-        5
-    );
-
-    let a = admin.clone();
-    let (ok, out) = tokio::task::spawn_blocking(move || {
-        cli(&[
-            "nodes",
-            "--admin",
-            &a,
-            "--cluster",
-            "conformance",
-            "--remove",
-            "1",
-        ])
-    })
-    .await
-    .unwrap();
+    let (ok, out) = cli("nodes", &admin, "conformance", &["--add", "2"]).await;
     assert!(ok, "{out}");
-    assert_eq!(
-        nodes
-            .list(&ListParams::default())
-            .await
-            .unwrap()
-            .items
-            .len(),
-        4
-    );
+    assert_eq!(node_count(&nodes).await, 5);
 
-    let a = admin.clone();
-    let (ok, out) = tokio::task::spawn_blocking(move || {
-        cli(&[
-            "burst",
-            "--admin",
-            &a,
-            "--cluster",
-            "conformance",
-            "--factor",
-            "1.5",
-            "--seconds",
-            "60",
-        ])
-    })
-    .await
-    .unwrap();
+    let (ok, out) = cli("nodes", &admin, "conformance", &["--remove", "1"]).await;
+    assert!(ok, "{out}");
+    assert_eq!(node_count(&nodes).await, 4);
+
+    let (ok, out) = cli("burst", &admin, "conformance", &["--factor", "1.5", "--seconds", "60"]).await;
     assert!(ok && out.contains("1.5"), "{out}");
-    let (ok, _) = tokio::task::spawn_blocking(move || {
-        cli(&[
-            "fault",
-            "--admin",
-            &admin,
-            "--cluster",
-            "nope",
-            "--mode",
-            "slow",
-        ])
-    })
-    .await
-    .unwrap();
+    let (ok, _) = cli("fault", &admin, "nope", &["--mode", "slow"]).await;
     assert!(!ok, "unknown cluster is an error");
 }

@@ -51,15 +51,7 @@ pub fn test_opts() -> SimOptions {
 
 /// The real cluster's kubeconfig, if the environment asks for one.
 pub fn external() -> Option<(String, Option<String>)> {
-    let path = std::env::var("FLOTILLA_TEST_KUBECONFIG")
-        .ok()
-        .filter(|p| !p.is_empty())?;
-    Some((
-        path,
-        std::env::var("FLOTILLA_TEST_CONTEXT")
-            .ok()
-            .filter(|c| !c.is_empty()),
-    ))
+    flotilla_sim::testing::external_from_env()
 }
 
 pub async fn config_from_yaml(yaml: &str, context: &str) -> Config {
