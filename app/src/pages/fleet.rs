@@ -42,7 +42,9 @@ fn cluster_table(clusters: Vec<ClusterSummary>) -> AnyView {
                 <tbody>
                     {clusters.into_iter().map(|c| view! {
                         <tr>
-                            <td><strong>{c.display_name}</strong><br/><span class="muted mono">{c.name}</span></td>
+                            <td><strong>{c.display_name.clone()}</strong>
+                                {(c.display_name != c.name).then(|| view! { <br/><span class="muted mono">{c.name}</span> })}
+                            </td>
                             <td>{c.provider.label()}</td>
                             <td class="mono">{c.region}</td>
                             <td>{c.environment}</td>
