@@ -1,9 +1,8 @@
 //! The Admin page: people, projects and the audit trail.
 use crate::api::directory::{AuditLine, list_projects, list_users, recent_audit};
-use crate::components::loaded::Loaded;
+use crate::components::{loaded::Loaded, page_header::PageHeader};
 use flotilla_domain::{ProjectSummary, UserSummary};
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -11,11 +10,7 @@ pub fn AdminPage() -> impl IntoView {
     let projects = Resource::new(|| (), |_| list_projects());
     let audit = Resource::new(|| (), |_| recent_audit());
     view! {
-        <Title text="Admin"/>
-        <div class="page-header">
-            <h1>"Admin"</h1>
-            <p class="muted">"People, projects and everything that changed."</p>
-        </div>
+        <PageHeader title="Admin" subtitle="People, projects and everything that changed."/>
         <div class="admin-grid">
             <section aria-labelledby="users-h">
                 <h2 id="users-h">"Users"</h2>

@@ -1,19 +1,14 @@
 //! The Costs page: what each project's namespaces cost, across every cluster.
 use crate::api::fleet::list_clusters;
-use crate::components::{empty_state::EmptyState, loaded::Loaded};
+use crate::components::{empty_state::EmptyState, loaded::Loaded, page_header::PageHeader};
 use flotilla_domain::ClusterSummary;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn CostsPage() -> impl IntoView {
     let clusters = Resource::new(|| (), |_| list_clusters());
     view! {
-        <Title text="Costs"/>
-        <div class="page-header">
-            <h1>"Costs"</h1>
-            <p class="muted">"Cost per project and namespace, split by CPU, memory and pod slots."</p>
-        </div>
+        <PageHeader title="Costs" subtitle="Cost per project and namespace, split by CPU, memory and pod slots."/>
         <Loaded resource=clusters loading="Loading cost data…" render=cost_overview/>
     }
 }

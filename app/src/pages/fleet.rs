@@ -1,19 +1,14 @@
 //! The Fleet page: every registered cluster at a glance.
 use crate::api::fleet::list_clusters;
-use crate::components::{empty_state::EmptyState, loaded::Loaded};
+use crate::components::{empty_state::EmptyState, loaded::Loaded, page_header::PageHeader};
 use flotilla_domain::ClusterSummary;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn FleetPage() -> impl IntoView {
     let clusters = Resource::new(|| (), |_| list_clusters());
     view! {
-        <Title text="Fleet"/>
-        <div class="page-header">
-            <h1>"Fleet"</h1>
-            <p class="muted">"Every Kubernetes cluster Flotilla manages, in one place."</p>
-        </div>
+        <PageHeader title="Fleet" subtitle="Every Kubernetes cluster Flotilla manages, in one place."/>
         <Loaded resource=clusters loading="Loading clusters…" render=cluster_table/>
     }
 }

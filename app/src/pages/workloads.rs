@@ -1,19 +1,14 @@
 //! The Workloads page: projects and the containers their members run.
 use crate::api::directory::list_projects;
-use crate::components::{empty_state::EmptyState, loaded::Loaded};
+use crate::components::{empty_state::EmptyState, loaded::Loaded, page_header::PageHeader};
 use flotilla_domain::ProjectSummary;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 #[component]
 pub fn WorkloadsPage() -> impl IntoView {
     let projects = Resource::new(|| (), |_| list_projects());
     view! {
-        <Title text="Workloads"/>
-        <div class="page-header">
-            <h1>"Workloads"</h1>
-            <p class="muted">"Containers registered by each project, and where they run."</p>
-        </div>
+        <PageHeader title="Workloads" subtitle="Containers registered by each project, and where they run."/>
         <Loaded resource=projects loading="Loading projects…" render=project_cards/>
     }
 }
