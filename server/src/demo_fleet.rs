@@ -22,13 +22,9 @@ pub async fn start(db: &Database, kubeconfig_path: &Path) -> Result<RunningFleet
     fleet.write_kubeconfig(kubeconfig_path)?;
     let directory = ClusterDirectory::new(db.clone());
     let audit = AuditLog::new(db.clone());
-    let known: Vec<String> = directory.list().await?.into_iter().map(|c| c.name).collect();
     for cluster in fleet.clusters() {
         let spec = cluster.spec();
-        if known.contains(&spec.name) {
-            continue;
-        }
-        directory
+        let registered = directory
             .register(flotilla_backend::NewCluster {
                 name: Dns1123Label::parse(&spec.name)?,
                 display_name: spec.name.clone(),
@@ -36,9 +32,16 @@ pub async fn start(db: &Database, kubeconfig_path: &Path) -> Result<RunningFleet
                 region: spec.region.clone(),
                 environment: environment(&spec.name).to_owned(),
             })
-            .await?;
-        if let Err(e) = audit.record("system", "cluster.registered", &spec.name, "simulated demo cluster").await {
-            tracing::warn!("could not audit the demo cluster registration: {e}");
+            .await;
+        match registered {
+            Ok(_) => {
+                if let Err(e) = audit.record("system", "cluster.registered", &spec.name, "simulated demo cluster").await {
+                    tracing::warn!("could not audit the demo cluster registration: {e}");
+                }
+            }
+            // Registered by an earlier demo run: nothing to do.
+            Err(FleetError::Duplicate(_)) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     tracing::info!(clusters = fleet.clusters().len(), kubeconfig = %kubeconfig_path.display(), "simulated demo fleet is running");

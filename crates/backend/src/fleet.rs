@@ -3,7 +3,7 @@ use crate::entity::cluster;
 use crate::Database;
 use chrono::Utc;
 use flotilla_domain::{ClusterSummary, Dns1123Label, Provider};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, SqlErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {
@@ -39,15 +39,9 @@ impl ClusterDirectory {
         Ok(rows.into_iter().map(summary).collect())
     }
 
+    /// Registers a cluster; the unique index on the name refuses a second one, race-free.
     pub async fn register(&self, new: NewCluster) -> Result<ClusterSummary, FleetError> {
-        let exists = cluster::Entity::find()
-            .filter(cluster::Column::Name.eq(new.name.as_str()))
-            .one(self.db.conn())
-            .await?
-            .is_some();
-        if exists {
-            return Err(FleetError::Duplicate(new.name.to_string()));
-        }
+        let name = new.name.to_string();
         let row = cluster::ActiveModel {
             name: Set(new.name.to_string()),
             display_name: Set(new.display_name),
@@ -59,7 +53,11 @@ impl ClusterDirectory {
             ..Default::default()
         }
         .insert(self.db.conn())
-        .await?;
+        .await
+        .map_err(|e| match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => FleetError::Duplicate(name),
+            _ => FleetError::Db(e),
+        })?;
         Ok(summary(row))
     }
 }

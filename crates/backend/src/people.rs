@@ -3,7 +3,8 @@ use crate::entity::{project, project_member, user};
 use crate::Database;
 use chrono::Utc;
 use flotilla_domain::{Dns1123Label, ProjectSummary, UserSummary};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PeopleError {
@@ -35,20 +36,26 @@ impl PeopleDirectory {
 
     pub async fn projects(&self) -> Result<Vec<ProjectSummary>, PeopleError> {
         let rows = project::Entity::find().order_by_asc(project::Column::Name).all(self.db.conn()).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for p in rows {
-            let members = project_member::Entity::find()
-                .filter(project_member::Column::ProjectId.eq(p.id))
-                .count(self.db.conn())
-                .await?;
-            out.push(ProjectSummary {
+        // One grouped count for all projects instead of one query per project.
+        let counts: HashMap<i64, i64> = project_member::Entity::find()
+            .select_only()
+            .column(project_member::Column::ProjectId)
+            .column_as(project_member::Column::Id.count(), "members")
+            .group_by(project_member::Column::ProjectId)
+            .into_tuple::<(i64, i64)>()
+            .all(self.db.conn())
+            .await?
+            .into_iter()
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|p| ProjectSummary {
+                members: counts.get(&p.id).copied().unwrap_or(0) as u32,
                 id: p.id,
                 name: p.name,
                 display_name: p.display_name,
-                members: members as u32,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 
     /// Creates the user unless one with this e-mail exists; returns the user either way.

@@ -97,16 +97,7 @@ async fn demo_fleet_settles_into_its_story() {
 
     let dev = Client::try_from(config_from_yaml(&kc, "onprem-dev").await).unwrap();
     let pods = settled_pods(&dev, 2 + 2 + 1 + 1 + 2).await;
-    let canary = pods
-        .iter()
-        .find(|p| {
-            p.metadata
-                .name
-                .as_deref()
-                .unwrap()
-                .starts_with("cache-canary-")
-        })
-        .unwrap();
+    let canary = pod_named(&pods, "cache-canary-");
     assert_eq!(
         canary.status.as_ref().unwrap().phase.as_deref(),
         Some("Pending")
@@ -119,16 +110,7 @@ async fn demo_fleet_settles_into_its_story() {
 
     let gpu = Client::try_from(config_from_yaml(&kc, "gpu-ml").await).unwrap();
     let pods = settled_pods(&gpu, 3 + 1 + 1 + 2).await;
-    let xl = pods
-        .iter()
-        .find(|p| {
-            p.metadata
-                .name
-                .as_deref()
-                .unwrap()
-                .starts_with("trainer-xl-")
-        })
-        .unwrap();
+    let xl = pod_named(&pods, "trainer-xl-");
     let cond = xl
         .status
         .as_ref()
@@ -201,4 +183,11 @@ async fn binary_prints_ready_line_and_writes_kubeconfig() {
     let _ = child.wait();
     let _ = std::fs::remove_dir_all(&dir);
     outcome.expect("binary test finished in time");
+}
+
+/// The pod whose name starts with `prefix` (pods of a deployment carry generated suffixes).
+fn pod_named<'a>(pods: &'a [Pod], prefix: &str) -> &'a Pod {
+    pods.iter()
+        .find(|p| p.metadata.name.as_deref().is_some_and(|n| n.starts_with(prefix)))
+        .unwrap_or_else(|| panic!("no pod named {prefix}*"))
 }
