@@ -1,6 +1,12 @@
 //! SeaORM entities, one module per table.
+pub mod api_token;
 pub mod audit_log;
 pub mod cluster;
+pub mod group_mapping;
+pub mod login_flow;
 pub mod project;
 pub mod project_member;
+pub mod role;
+pub mod session;
 pub mod user;
+pub mod user_role;

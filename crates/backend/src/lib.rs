@@ -1,14 +1,25 @@
 //! Flotilla's server-side services. Each service is a small struct with an async API
 //! and its own error enum; the app's server functions and the REST API call these.
+pub mod access;
+pub mod accounts;
 pub mod audit;
+pub mod credentials;
 pub mod db;
 pub mod demo;
 pub mod entity;
 pub mod fleet;
 pub mod migration;
+pub mod oidc;
 pub mod people;
+pub mod sessions;
+pub mod tokens;
 
-pub use audit::{AuditEntry, AuditError, AuditLog};
+pub use access::{AccessControl, AccessError};
+pub use accounts::{AccountError, Accounts};
+pub use audit::{AuditError, AuditEvent, AuditLog, Outcome};
 pub use db::{Database, DbError};
 pub use fleet::{ClusterDirectory, FleetError, NewCluster};
+pub use oidc::{OidcClient, OidcError, OidcSettings, SsoIdentity};
 pub use people::{PeopleDirectory, PeopleError};
+pub use sessions::{ActiveSession, LoginFlow, SessionError, SessionPolicy, Sessions};
+pub use tokens::{ApiTokens, TokenError};

@@ -2,7 +2,7 @@
 use crate::entity::{project, project_member, user};
 use crate::Database;
 use chrono::Utc;
-use flotilla_domain::{Dns1123Label, ProjectSummary, UserSummary};
+use flotilla_domain::{Dns1123Label, MemberSummary, ProjectSummary, UserSummary};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use std::collections::HashMap;
 
@@ -56,6 +56,84 @@ impl PeopleDirectory {
                 display_name: p.display_name,
             })
             .collect())
+    }
+
+    /// One project by id.
+    pub async fn project(&self, id: i64) -> Result<Option<ProjectSummary>, PeopleError> {
+        Ok(self.projects().await?.into_iter().find(|p| p.id == id))
+    }
+
+    /// One project by name.
+    pub async fn project_named(&self, name: &str) -> Result<Option<ProjectSummary>, PeopleError> {
+        Ok(self.projects().await?.into_iter().find(|p| p.name == name))
+    }
+
+    pub async fn rename_project(&self, id: i64, display_name: &str) -> Result<(), PeopleError> {
+        let row = project::Entity::find_by_id(id).one(self.db.conn()).await?.ok_or_else(|| PeopleError::UnknownProject(id.to_string()))?;
+        let mut row: project::ActiveModel = row.into();
+        row.display_name = Set(display_name.to_owned());
+        row.update(self.db.conn()).await?;
+        Ok(())
+    }
+
+    /// Deletes a project and, with it, its memberships and group mappings.
+    pub async fn delete_project(&self, id: i64) -> Result<(), PeopleError> {
+        let deleted = project::Entity::delete_by_id(id).exec(self.db.conn()).await?;
+        if deleted.rows_affected == 0 {
+            return Err(PeopleError::UnknownProject(id.to_string()));
+        }
+        Ok(())
+    }
+
+    pub async fn members(&self, project_id: i64) -> Result<Vec<MemberSummary>, PeopleError> {
+        let rows = project_member::Entity::find()
+            .filter(project_member::Column::ProjectId.eq(project_id))
+            .find_also_related(user::Entity)
+            .all(self.db.conn())
+            .await?;
+        let mut out: Vec<MemberSummary> = rows
+            .into_iter()
+            .filter_map(|(m, u)| {
+                u.map(|u| MemberSummary {
+                    user_id: u.id,
+                    email: u.email,
+                    display_name: u.display_name,
+                    role: m.role,
+                    from_groups: m.from_groups,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(out)
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<UserSummary>, PeopleError> {
+        Ok(user::Entity::find_by_id(id)
+            .one(self.db.conn())
+            .await?
+            .map(|u| UserSummary { id: u.id, email: u.email, display_name: u.display_name, is_admin: u.is_admin }))
+    }
+
+    /// The user signing in through SSO: created on first sign-in, name refreshed every time.
+    pub async fn sign_in_sso(&self, email: &str, display_name: &str) -> Result<i64, PeopleError> {
+        let id = self.ensure_user(email, display_name, false).await?;
+        let row = user::Entity::find_by_id(id).one(self.db.conn()).await?.ok_or_else(|| PeopleError::UnknownUser(email.to_owned()))?;
+        let mut row: user::ActiveModel = row.into();
+        if !display_name.is_empty() {
+            row.display_name = Set(display_name.to_owned());
+        }
+        row.last_sign_in_at = Set(Some(Utc::now()));
+        row.update(self.db.conn()).await?;
+        Ok(id)
+    }
+
+    pub async fn note_sign_in(&self, id: i64) -> Result<(), PeopleError> {
+        if let Some(row) = user::Entity::find_by_id(id).one(self.db.conn()).await? {
+            let mut row: user::ActiveModel = row.into();
+            row.last_sign_in_at = Set(Some(Utc::now()));
+            row.update(self.db.conn()).await?;
+        }
+        Ok(())
     }
 
     /// Creates the user unless one with this e-mail exists; returns the user either way.

@@ -12,6 +12,15 @@ pub enum Verb {
 
 impl Verb {
     pub const ALL: [Verb; 4] = [Verb::Create, Verb::Read, Verb::Update, Verb::Delete];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Verb::Create => "create",
+            Verb::Read => "read",
+            Verb::Update => "update",
+            Verb::Delete => "delete",
+        }
+    }
 }
 
 /// What a permission is about: Flotilla's own kinds and the Kubernetes kinds it acts on.
@@ -48,6 +57,27 @@ impl Kind {
         Kind::User,
         Kind::AuditLog,
     ];
+}
+
+impl Kind {
+    /// The name people read, plural where it names a collection ("cost reports").
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Cluster => "clusters",
+            Kind::Project => "projects",
+            Kind::Workload => "workloads",
+            Kind::Deployment => "deployments",
+            Kind::Pod => "pods",
+            Kind::Namespace => "namespaces",
+            Kind::Schedule => "schedules",
+            Kind::Price => "prices",
+            Kind::CostReport => "cost reports",
+            Kind::Budget => "budgets",
+            Kind::Role => "roles",
+            Kind::User => "users",
+            Kind::AuditLog => "the audit log",
+        }
+    }
 }
 
 /// How far a permission reaches: the subject's own objects, its project's, or everything.
@@ -148,6 +178,20 @@ fn from_table(name: &str, table: &[(Kind, &str)]) -> Role {
 
 impl BuiltinRole {
     pub const ALL: [BuiltinRole; 4] = [Self::Administrator, Self::ProjectOwner, Self::Developer, Self::Viewer];
+
+    /// The stable key stored in memberships and group mappings.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Administrator => "administrator",
+            Self::ProjectOwner => "owner",
+            Self::Developer => "developer",
+            Self::Viewer => "viewer",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.key() == key)
+    }
 
     pub fn role(self) -> Role {
         match self {

@@ -11,6 +11,9 @@ pub struct Model {
     pub action: String,
     pub target: String,
     pub detail: String,
+    pub cluster: String,
+    pub outcome: String,
+    pub source_ip: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

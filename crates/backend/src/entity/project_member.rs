@@ -9,6 +9,8 @@ pub struct Model {
     pub project_id: i64,
     pub user_id: i64,
     pub role: String,
+    /// Granted by a group mapping at sign-in (re-applied every login), not by hand.
+    pub from_groups: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,9 @@ pub struct Model {
     pub display_name: String,
     pub is_admin: bool,
     pub created_at: ChronoDateTimeUtc,
+    /// argon2id PHC string; None for accounts that sign in only through SSO.
+    pub password_hash: Option<String>,
+    pub last_sign_in_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,5 +1,6 @@
 //! Backend integration tests: every test runs on a fresh SQLite file and on a
 //! throw-away PostgreSQL database.
+mod access;
 mod demo;
 mod fleet;
 mod migrations;

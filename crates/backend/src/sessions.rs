@@ -1,0 +1,147 @@
+//! Browser sessions kept in the database (so replicas share them), with idle and absolute
+//! timeouts, and the one-time records of OpenID Connect sign-ins in progress.
+use crate::Database;
+use crate::credentials::{digest, random_secret};
+use crate::entity::{login_flow, session};
+use chrono::{DateTime, Duration, Utc};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("cannot read or write sessions: {0}")]
+    Db(#[from] sea_orm::DbErr),
+}
+
+/// How long sessions live.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// Ends a session nobody used for this long.
+    pub idle: Duration,
+    /// Ends every session this long after sign-in, however busy.
+    pub absolute: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self { idle: Duration::hours(8), absolute: Duration::hours(24 * 7) }
+    }
+}
+
+/// A live session as the request guard sees it.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub user_id: i64,
+    pub method: String,
+    /// Kept for RP-initiated logout; never sent to the browser.
+    pub id_token: Option<String>,
+}
+
+/// An OpenID Connect sign-in in progress.
+#[derive(Debug, Clone)]
+pub struct LoginFlow {
+    pub nonce: String,
+    pub pkce_verifier: String,
+    pub return_to: String,
+}
+
+/// Sign-ins not completed within this long are forgotten.
+const LOGIN_FLOW_TTL: i64 = 10;
+
+#[derive(Clone, Debug)]
+pub struct Sessions {
+    db: Database,
+    policy: SessionPolicy,
+}
+
+impl Sessions {
+    pub fn new(db: Database, policy: SessionPolicy) -> Self {
+        Self { db, policy }
+    }
+
+    pub fn policy(&self) -> SessionPolicy {
+        self.policy
+    }
+
+    /// Starts a session and returns the cookie value (a fresh random id every sign-in).
+    pub async fn start(&self, user_id: i64, method: &str, id_token: Option<String>) -> Result<String, SessionError> {
+        let secret = random_secret("");
+        let now = Utc::now();
+        session::ActiveModel {
+            id: Set(digest(&secret)),
+            user_id: Set(user_id),
+            method: Set(method.to_owned()),
+            id_token: Set(id_token),
+            created_at: Set(now),
+            last_seen_at: Set(now),
+            expires_at: Set(now + self.policy.absolute),
+        }
+        .insert(self.db.conn())
+        .await?;
+        Ok(secret)
+    }
+
+    /// The session behind a cookie value, if it is still valid; refreshes its idle timer.
+    pub async fn resolve(&self, secret: &str) -> Result<Option<ActiveSession>, SessionError> {
+        self.resolve_at(secret, Utc::now()).await
+    }
+
+    /// As [`resolve`](Self::resolve), at a given time (tests move the clock).
+    pub async fn resolve_at(&self, secret: &str, now: DateTime<Utc>) -> Result<Option<ActiveSession>, SessionError> {
+        let id = digest(secret);
+        let Some(row) = session::Entity::find_by_id(id.clone()).one(self.db.conn()).await? else {
+            return Ok(None);
+        };
+        if now >= row.expires_at || now - row.last_seen_at >= self.policy.idle {
+            session::Entity::delete_by_id(id).exec(self.db.conn()).await?;
+            return Ok(None);
+        }
+        let found = ActiveSession { user_id: row.user_id, method: row.method.clone(), id_token: row.id_token.clone() };
+        // Write the idle timer at most once a minute, not on every request.
+        if now - row.last_seen_at > Duration::minutes(1) {
+            let mut row: session::ActiveModel = row.into();
+            row.last_seen_at = Set(now);
+            row.update(self.db.conn()).await?;
+        }
+        Ok(Some(found))
+    }
+
+    /// Ends the session behind a cookie value (sign-out). Unknown values are ignored.
+    pub async fn end(&self, secret: &str) -> Result<(), SessionError> {
+        session::Entity::delete_by_id(digest(secret)).exec(self.db.conn()).await?;
+        Ok(())
+    }
+
+    /// Remembers a sign-in in progress under its `state`.
+    pub async fn begin_login(&self, state: &str, flow: LoginFlow) -> Result<(), SessionError> {
+        let now = Utc::now();
+        login_flow::Entity::delete_many()
+            .filter(login_flow::Column::CreatedAt.lt(now - Duration::minutes(LOGIN_FLOW_TTL)))
+            .exec(self.db.conn())
+            .await?;
+        login_flow::ActiveModel {
+            state: Set(digest(state)),
+            nonce: Set(flow.nonce),
+            pkce_verifier: Set(flow.pkce_verifier),
+            return_to: Set(flow.return_to),
+            created_at: Set(now),
+        }
+        .insert(self.db.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Takes the sign-in started with `state` — once: a second call (a replayed callback) or an
+    /// unknown or expired state gets `None`.
+    pub async fn take_login(&self, state: &str) -> Result<Option<LoginFlow>, SessionError> {
+        let key = digest(state);
+        let Some(row) = login_flow::Entity::find_by_id(key.clone()).one(self.db.conn()).await? else {
+            return Ok(None);
+        };
+        let deleted = login_flow::Entity::delete_by_id(key).exec(self.db.conn()).await?;
+        // Two callbacks racing: only the one that deleted the row continues.
+        if deleted.rows_affected != 1 || Utc::now() - row.created_at > Duration::minutes(LOGIN_FLOW_TTL) {
+            return Ok(None);
+        }
+        Ok(Some(LoginFlow { nonce: row.nonce, pkce_verifier: row.pkce_verifier, return_to: row.return_to }))
+    }
+}
