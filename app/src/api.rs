@@ -1,4 +1,7 @@
-//! Server functions, grouped by area. Each is a short adapter onto a backend service.
+//! Server functions, grouped by area. Each is a short adapter: the guard, one backend call, a DTO.
+pub mod access;
+pub mod costs;
 pub mod directory;
 pub mod fleet;
 pub mod portal;
+pub mod tokens;

@@ -4,6 +4,8 @@
 pub mod api;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod guard;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -15,7 +17,7 @@ use leptos_router::{
     SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
-use pages::{admin::AdminPage, costs::CostsPage, fleet::FleetPage, not_found::NotFound, workloads::WorkloadsPage};
+use pages::{account::AccountPage, admin::AdminPage, login::LoginPage, costs::CostsPage, fleet::FleetPage, not_found::NotFound, workloads::WorkloadsPage};
 
 /// Applies a stored theme choice before first paint, so dark-mode users see no flash.
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('flotilla-theme');if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
@@ -57,6 +59,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("workloads") view=WorkloadsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -1,6 +1,9 @@
 //! One module per route.
+pub mod account;
 pub mod admin;
+pub mod admin_access;
 pub mod costs;
 pub mod fleet;
+pub mod login;
 pub mod not_found;
 pub mod workloads;

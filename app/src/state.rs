@@ -1,9 +1,22 @@
 //! The server-side state every page and server function reaches through context.
 use axum::extract::FromRef;
-use flotilla_backend::{AuditLog, ClusterDirectory, Database, PeopleDirectory};
+use flotilla_backend::{
+    AccessControl, Accounts, ApiTokens, AuditLog, ClusterDirectory, Database, OidcClient, PeopleDirectory, SessionPolicy, Sessions,
+};
 use leptos::prelude::*;
 
 use crate::error::AppError;
+
+/// How people sign in to this portal.
+#[derive(Clone, Debug)]
+pub struct SignIn {
+    /// Single sign-on through an OpenID Connect provider, when configured.
+    pub oidc: Option<OidcClient>,
+    /// E-mail + password accounts (`flotilla admin create`).
+    pub local: bool,
+    /// Session cookies carry `Secure` (the portal is reached over https).
+    pub secure_cookies: bool,
+}
 
 #[derive(Clone, Debug)]
 pub struct AppState {
@@ -12,17 +25,27 @@ pub struct AppState {
     pub clusters: ClusterDirectory,
     pub people: PeopleDirectory,
     pub audit: AuditLog,
-    /// The embedded demo: shows demo hints (and, later, demo accounts on the login page).
+    pub access: AccessControl,
+    pub accounts: Accounts,
+    pub sessions: Sessions,
+    pub tokens: ApiTokens,
+    pub sign_in: SignIn,
+    /// The embedded demo: demo hints and one-click demo accounts on the login page.
     pub demo: bool,
 }
 
 impl AppState {
-    pub fn new(leptos_options: LeptosOptions, db: Database, demo: bool) -> Self {
+    pub fn new(leptos_options: LeptosOptions, db: Database, demo: bool, sign_in: SignIn, policy: SessionPolicy) -> Self {
         Self {
             leptos_options,
             clusters: ClusterDirectory::new(db.clone()),
             people: PeopleDirectory::new(db.clone()),
             audit: AuditLog::new(db.clone()),
+            access: AccessControl::new(db.clone()),
+            accounts: Accounts::new(db.clone()),
+            sessions: Sessions::new(db.clone(), policy),
+            tokens: ApiTokens::new(db.clone()),
+            sign_in,
             db,
             demo,
         }

@@ -1,6 +1,49 @@
-// Where the portal started by global-setup.ts listens.
+// Where the portal started by global-setup.ts listens, and how tests sign in.
+import { expect, Page } from '@playwright/test';
+
 export function portalUrl(path = '/'): string {
   const base = process.env.FLOTILLA_URL;
   if (!base) throw new Error('FLOTILLA_URL is not set: global-setup.ts did not start the portal');
   return new URL(path, base).toString();
+}
+
+/// One click on a demo account on the login page (demo mode only).
+export async function signInAsDemo(page: Page, login: string, path = '/'): Promise<void> {
+  await page.goto(portalUrl(`/login?next=${encodeURIComponent(path)}`));
+  await page.getByRole('button', { name: `Continue as ${login}` }).click();
+  await expect(page).toHaveURL(portalUrl(path));
+}
+
+/// Signs in through the OpenID provider's own login form.
+export async function signInWithSso(page: Page, user: string, password: string, path = '/'): Promise<void> {
+  await page.goto(portalUrl(path));
+  await expect(page).toHaveURL(/\/login\?next=/);
+  await page.getByRole('link', { name: 'Sign in with single sign-on' }).click();
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export async function hydrated(page: Page, action: () => Promise<void>, check: () => Promise<void>): Promise<void> {
+  // Clicks only work once the WASM has hydrated the page; retry until they do.
+  await expect(async () => {
+    await action();
+    await check();
+  }).toPass({ timeout: 15_000 });
+}
+
+/// Lets the provider's login form post, follows the provider's redirects itself (route
+/// handlers do not see redirects) and hands the browser `change(callbackUrl)` instead of
+/// the callback the provider chose.
+export async function rewriteCallback(page: Page, change: (callback: URL) => URL): Promise<void> {
+  await page.route('**/interaction/**', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    let response = await route.fetch({ maxRedirects: 0 });
+    let location = new URL(response.headers()['location'], route.request().url());
+    while (!location.pathname.startsWith('/auth/callback')) {
+      response = await page.request.get(location.toString(), { maxRedirects: 0 });
+      location = new URL(response.headers()['location'], location);
+    }
+    await route.fulfill({ status: 303, headers: { location: change(location).toString() } });
+  });
 }

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { portalUrl } from './portal';
+import { hydrated, portalUrl, signInAsDemo } from './portal';
 
 test('health check answers 200 with the database status', async ({ request }) => {
   const res = await request.get(portalUrl('/healthz'));
@@ -7,17 +7,27 @@ test('health check answers 200 with the database status', async ({ request }) =>
   expect(await res.json()).toMatchObject({ status: 'ok', database: 'sqlite' });
 });
 
+test('a signed-out visitor is sent to the login page, which offers the demo accounts', async ({ page }) => {
+  await page.goto(portalUrl('/costs'));
+  await expect(page).toHaveURL(/\/login\?next=%2Fcosts$/);
+  await expect(page.getByRole('heading', { name: 'Sign in', level: 1 })).toBeVisible();
+  for (const login of ['alice', 'bob', 'carol']) {
+    await expect(page.getByRole('button', { name: `Continue as ${login}` })).toBeVisible();
+  }
+  await expect(page.getByRole('navigation', { name: 'Main' })).toHaveCount(0);
+});
+
 test('the shell is rendered on the server, before any script runs', async ({ browser }) => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
-  await page.goto(portalUrl('/'));
+  // Sign-in is a plain form: it works without JavaScript too.
+  await signInAsDemo(page, 'alice');
   await expect(page.getByRole('link', { name: 'Flotilla' })).toBeVisible();
   const nav = page.getByRole('navigation', { name: 'Main' });
   for (const name of ['Fleet', 'Workloads', 'Costs', 'Admin']) {
     await expect(nav.getByRole('link', { name })).toBeVisible();
   }
   await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
-  // `flotilla demo` registers its simulated fleet: the clusters are in the HTML itself.
   await expect(page.getByText('4 clusters registered')).toBeVisible();
   for (const cluster of ['tokyo-prod', 'osaka-prod', 'onprem-dev', 'gpu-ml']) {
     await expect(page.getByRole('row', { name: new RegExp(cluster) })).toBeVisible();
@@ -27,29 +37,22 @@ test('the shell is rendered on the server, before any script runs', async ({ bro
 });
 
 test('the page hydrates: the user menu opens and closes without a reload', async ({ page }) => {
-  await page.goto(portalUrl('/'));
+  await signInAsDemo(page, 'alice');
   await page.evaluate(() => ((window as any).__noReload = true));
-  const button = page.getByRole('button', { name: /Guest/ });
+  const button = page.getByRole('button', { name: /Alice Admin/ });
   await expect(button).toHaveAttribute('aria-expanded', 'false');
-  // The click only does something once the WASM has hydrated the page; retry until it has.
-  await expect(async () => {
-    await button.click();
-    await expect(page.getByRole('menu', { name: 'User menu' })).toBeVisible({ timeout: 500 });
-  }).toPass({ timeout: 15_000 });
+  await hydrated(page, () => button.click(), () => expect(page.getByRole('menu', { name: 'User menu' })).toBeVisible({ timeout: 500 }));
   await expect(button).toHaveAttribute('aria-expanded', 'true');
-  await expect(page.getByRole('menu')).toContainText('alice');
+  await expect(page.getByRole('menu')).toContainText('Administrator');
   await page.keyboard.press('Escape');
   await expect(page.getByRole('menu')).toBeHidden();
   expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
 });
 
 test('the theme toggle switches to dark and is remembered', async ({ page }) => {
-  await page.goto(portalUrl('/'));
+  await page.goto(portalUrl('/login'));
   const toggle = page.getByRole('button', { name: /Theme:/ });
-  await expect(async () => {
-    await toggle.click();
-    await expect(page.locator('html')).toHaveAttribute('data-theme', 'light', { timeout: 500 });
-  }).toPass({ timeout: 15_000 });
+  await hydrated(page, () => toggle.click(), () => expect(page.locator('html')).toHaveAttribute('data-theme', 'light', { timeout: 500 }));
   await toggle.click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -59,12 +62,9 @@ test('the theme toggle switches to dark and is remembered', async ({ page }) => 
 });
 
 test('navigation happens in the browser and the Admin page lists the demo people', async ({ page }) => {
-  await page.goto(portalUrl('/'));
+  await signInAsDemo(page, 'alice');
   await page.evaluate(() => ((window as any).__noReload = true));
-  await expect(async () => {
-    await page.getByRole('button', { name: /Guest/ }).click();
-    await expect(page.getByRole('menu')).toBeVisible({ timeout: 500 });
-  }).toPass({ timeout: 15_000 });
+  await hydrated(page, () => page.getByRole('button', { name: /Alice Admin/ }).click(), () => expect(page.getByRole('menu')).toBeVisible({ timeout: 500 }));
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
@@ -75,6 +75,7 @@ test('navigation happens in the browser and the Admin page lists the demo people
 });
 
 test('an unknown address shows the 404 page with status 404', async ({ page }) => {
+  await signInAsDemo(page, 'bob');
   const res = await page.goto(portalUrl('/does/not/exist'));
   expect(res?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
@@ -85,14 +86,11 @@ test('an unknown address shows the 404 page with status 404', async ({ page }) =
 test('dark mode follows the system until the visitor picks a theme', async ({ browser }) => {
   const context = await browser.newContext({ colorScheme: 'dark' });
   const page = await context.newPage();
-  await page.goto(portalUrl('/'));
+  await page.goto(portalUrl('/login'));
   const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   expect(await background()).toBe('rgb(15, 20, 26)');
   const toggle = page.getByRole('button', { name: /Theme:/ });
-  await expect(async () => {
-    await toggle.click();
-    await expect(page.locator('html')).toHaveAttribute('data-theme', 'light', { timeout: 500 });
-  }).toPass({ timeout: 15_000 });
+  await hydrated(page, () => toggle.click(), () => expect(page.locator('html')).toHaveAttribute('data-theme', 'light', { timeout: 500 }));
   expect(await background()).toBe('rgb(246, 247, 249)');
   await context.close();
 });

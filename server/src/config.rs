@@ -30,6 +30,35 @@ pub struct Settings {
     pub data_dir: String,
     /// Whether `flotilla demo` starts and registers the simulated fleet.
     pub demo_fleet: bool,
+    /// The address people use to reach the portal (e.g. `https://flotilla.example.com`);
+    /// default `http://<listening address>`. An `https` URL makes session cookies `Secure`.
+    pub public_url: Option<String>,
+    /// Whether e-mail + password accounts may sign in (`flotilla admin create`).
+    pub local_login: bool,
+    /// A session nobody used for this long ends.
+    pub session_idle_minutes: u32,
+    /// Every session ends this long after sign-in.
+    pub session_absolute_hours: u32,
+    /// OpenID Connect issuer URL; single sign-on is on when this is set.
+    pub oidc_issuer: Option<String>,
+    pub oidc_client_id: String,
+    pub oidc_client_secret: Secret,
+    /// Space-separated scopes asked for.
+    pub oidc_scopes: String,
+    pub oidc_email_claim: String,
+    pub oidc_name_claim: String,
+    pub oidc_groups_claim: String,
+}
+
+/// A configuration value that must never be printed or logged.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "[redacted]" })
+    }
 }
 
 impl Default for Settings {
@@ -42,6 +71,17 @@ impl Default for Settings {
             shutdown_grace_secs: 20,
             data_dir: "data".into(),
             demo_fleet: true,
+            public_url: None,
+            local_login: true,
+            session_idle_minutes: 8 * 60,
+            session_absolute_hours: 7 * 24,
+            oidc_issuer: None,
+            oidc_client_id: "flotilla".into(),
+            oidc_client_secret: Secret::default(),
+            oidc_scopes: "openid email profile groups".into(),
+            oidc_email_claim: "email".into(),
+            oidc_name_claim: "name".into(),
+            oidc_groups_claim: "groups".into(),
         }
     }
 }
@@ -64,6 +104,18 @@ impl Settings {
             f = f.merge(Serialized::default("database_url", url));
         }
         f
+    }
+}
+
+#[cfg(test)]
+mod secret_tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut s = Settings::default();
+        s.oidc_client_secret = Secret("hunter2-very-secret".into());
+        assert!(!format!("{s:?}").contains("hunter2"));
     }
 }
 

@@ -1,14 +1,6 @@
 //! `flotilla`: the portal's one binary — serve, migrate, or run the embedded demo.
-mod config;
-mod demo_fleet;
-mod health;
-mod metrics;
-mod router;
-mod serve;
-mod telemetry;
-
 use clap::{Parser, Subcommand};
-use config::Settings;
+use flotilla_server::{config::Settings, serve, telemetry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -35,6 +27,23 @@ enum Command {
     /// Serve the embedded demo: a local SQLite database with demo people and projects,
     /// and a simulated fleet of four clusters (set FLOTILLA_DEMO_FLEET=false to skip it).
     Demo,
+    /// Manage local accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a local administrator (or reset an existing account's password and make it an
+    /// administrator). The password is read from FLOTILLA_ADMIN_PASSWORD or from standard input.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
 }
 
 #[tokio::main]
@@ -52,6 +61,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve::run(settings, false).await,
         Command::Demo => serve::run(settings, true).await,
         Command::Migrate { down } => serve::migrate(&settings, down).await,
+        Command::Admin { command: AdminCommand::Create { email, name } } => serve::create_admin(&settings, &email, &name).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

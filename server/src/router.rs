@@ -1,5 +1,6 @@
-//! The axum router: Leptos pages and server functions, health, metrics and static files.
-use crate::{health, metrics};
+//! The axum router: Leptos pages and server functions, `/auth`, the REST API, health,
+//! metrics and static files — all behind the authentication layer.
+use crate::{auth, health, metrics, rest, sign_in};
 use app::{App, shell, state::AppState};
 use axum::{Router, middleware, routing::get};
 use leptos::prelude::provide_context;
@@ -17,9 +18,13 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
             shell,
         ))
         .route("/healthz", get(health::healthz))
-        .with_state(state);
+        .with_state(state.clone());
     let metrics_route = Router::new().route("/metrics", get(metrics::render)).with_state(http_metrics.clone());
     pages
+        .merge(rest::router(state.clone()))
+        .merge(sign_in::routes(state.clone()))
+        .layer(middleware::from_fn_with_state(state, auth::authenticate))
+        .layer(middleware::from_fn(auth::security_headers))
         .merge(metrics_route)
         .layer(middleware::from_fn_with_state(http_metrics, metrics::track))
 }

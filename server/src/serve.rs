@@ -1,7 +1,7 @@
 //! Starting the portal: database, state, listener, and a graceful stop on SIGTERM.
 use crate::{config::Settings, demo_fleet, metrics::HttpMetrics, router::router};
-use app::state::AppState;
-use flotilla_backend::{Database, DbError, demo};
+use app::state::{AppState, SignIn};
+use flotilla_backend::{Accounts, AuditLog, Database, DbError, OidcClient, OidcSettings, SessionPolicy, demo};
 use leptos::config::LeptosOptions;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -18,6 +18,10 @@ pub enum StartError {
     DataDir(String, std::io::Error),
     #[error("cannot listen on {addr}: {source} (is another program using the port? set FLOTILLA_ADDR)")]
     Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("single sign-on is misconfigured: {0}")]
+    Oidc(flotilla_backend::OidcError),
+    #[error("could not create the account: {0}")]
+    Account(#[from] flotilla_backend::AccountError),
     #[error("the server stopped with an error: {0}")]
     Serve(std::io::Error),
 }
@@ -56,8 +60,13 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         .site_pkg_dir("pkg")
         .site_addr(addr)
         .build();
-    let state = AppState::new(leptos_options, db.clone(), demo_mode);
-    let app = router(state, HttpMetrics::default());
+    let sign_in = sign_in_config(&settings, addr)?;
+    let policy = SessionPolicy {
+        idle: chrono::Duration::minutes(settings.session_idle_minutes.into()),
+        absolute: chrono::Duration::hours(settings.session_absolute_hours.into()),
+    };
+    let state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy);
+    let app = router(state, HttpMetrics::default()).into_make_service_with_connect_info::<std::net::SocketAddr>();
 
     tracing::info!(database = db.backend_name(), "Flotilla is listening on http://{addr}");
     if demo_mode {
@@ -72,8 +81,56 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
     Ok(())
 }
 
+/// Single sign-on (when an issuer is configured; discovery keeps retrying in the
+/// background) and local accounts, as the settings say.
+pub fn sign_in_config(settings: &Settings, addr: std::net::SocketAddr) -> Result<SignIn, StartError> {
+    let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let public_url = public_url.trim_end_matches('/').to_owned();
+    let oidc = match &settings.oidc_issuer {
+        Some(issuer) => {
+            let client = OidcClient::new(OidcSettings {
+                issuer: issuer.clone(),
+                client_id: settings.oidc_client_id.clone(),
+                client_secret: settings.oidc_client_secret.0.clone(),
+                redirect_url: format!("{public_url}/auth/callback"),
+                post_logout_url: format!("{public_url}/login?signed_out=1"),
+                scopes: settings.oidc_scopes.split_whitespace().map(str::to_owned).collect(),
+                email_claim: settings.oidc_email_claim.clone(),
+                name_claim: settings.oidc_name_claim.clone(),
+                groups_claim: settings.oidc_groups_claim.clone(),
+            })
+            .map_err(StartError::Oidc)?;
+            client.discover_in_background();
+            Some(client)
+        }
+        None => None,
+    };
+    Ok(SignIn { oidc, local: settings.local_login, secure_cookies: public_url.starts_with("https://") })
+}
+
+/// `flotilla admin create`: a local administrator, password from the environment or stdin.
+pub async fn create_admin(settings: &Settings, email: &str, name: &str) -> Result<(), StartError> {
+    let password = match std::env::var("FLOTILLA_ADMIN_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("Password for {email} (at least {} characters), then Enter:", flotilla_backend::accounts::MIN_PASSWORD_LEN);
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(StartError::Serve)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let db = Database::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    let id = Accounts::new(db.clone()).create_local(email.trim(), name, &password, true).await?;
+    if let Err(e) = AuditLog::new(db).record("cli", "user.admin-created", email, "flotilla admin create").await {
+        tracing::warn!("could not audit the new administrator: {e}");
+    }
+    println!("Administrator {email} (user {id}) can now sign in with a password.");
+    Ok(())
+}
+
 fn announce_demo(addr: std::net::SocketAddr) {
-    let mut text = format!("\n  Flotilla demo is running: http://{addr}\n\n  Demo accounts (sign-in arrives with SSO):\n");
+    let mut text = format!("\n  Flotilla demo is running: http://{addr}\n\n  Demo accounts (one click on the login page):\n");
     for a in demo::DEMO_ACCOUNTS {
         text.push_str(&format!("    {:<6} {}\n", a.login, a.summary));
     }

@@ -49,9 +49,51 @@ impl Portal {
     }
 
     async fn get(&self, path: &str) -> (u16, String) {
-        let res = reqwest::get(format!("{}{path}", self.url)).await.unwrap();
+        self.get_as(path, "").await
+    }
+
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    }
+
+    /// GET with a session cookie ("" = signed out).
+    async fn get_as(&self, path: &str, cookie: &str) -> (u16, String) {
+        let mut req = Self::client().get(format!("{}{path}", self.url));
+        if !cookie.is_empty() {
+            req = req.header("cookie", cookie);
+        }
+        let res = req.send().await.unwrap();
         let status = res.status().as_u16();
         (status, res.text().await.unwrap())
+    }
+
+    /// POSTs a sign-in form the way the login page does; returns (status, Location, cookie).
+    async fn sign_in(&self, route: &str, form: &[(&str, &str)]) -> (u16, String, String) {
+        let res = Self::client()
+            .post(format!("{}{route}", self.url))
+            .header("origin", &self.url)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .unwrap_or_default();
+        (res.status().as_u16(), location, cookie)
+    }
+
+    /// Creates a local administrator with the CLI against this portal's database.
+    fn create_admin(&self, email: &str, password: &str) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_flotilla"))
+            .args(["admin", "create", "--email", email, "--name", "Root"])
+            .current_dir(self._dir.path())
+            .env("FLOTILLA_DATABASE_URL", format!("sqlite://{}/data/test.db", self._dir.path().display()))
+            .env("FLOTILLA_ADMIN_PASSWORD", password)
+            .output()
+            .unwrap()
     }
 
     fn terminate(&mut self) -> std::process::ExitStatus {
@@ -85,7 +127,10 @@ async fn health_check_reports_the_database() {
 #[tokio::test]
 async fn fleet_page_is_rendered_on_the_server_with_its_empty_state() {
     let portal = Portal::start("serve");
-    let (status, html) = portal.get("/").await;
+    let created = portal.create_admin("root@example.test", "a long enough password");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let (_, _, cookie) = portal.sign_in("/auth/local", &[("email", "root@example.test"), ("password", "a long enough password")]).await;
+    let (status, html) = portal.get_as("/", &cookie).await;
     assert_eq!(status, 200);
     assert!(html.contains("Flotilla"), "product name in the top bar");
     for nav in ["Fleet", "Workloads", "Costs", "Admin"] {
@@ -119,7 +164,8 @@ async fn metrics_count_requests_by_route_and_status() {
 #[tokio::test]
 async fn demo_mode_seeds_people_and_projects() {
     let portal = Portal::start("demo");
-    let (status, html) = portal.get("/admin").await;
+    let (_, _, alice) = portal.sign_in("/auth/demo", &[("login", "alice")]).await;
+    let (status, html) = portal.get_as("/admin", &alice).await;
     assert_eq!(status, 200);
     for who in ["alice@demo.flotilla.test", "bob@demo.flotilla.test", "carol@demo.flotilla.test"] {
         assert!(html.contains(who), "{who} listed on the Admin page");
@@ -130,7 +176,8 @@ async fn demo_mode_seeds_people_and_projects() {
 #[tokio::test]
 async fn demo_mode_registers_the_simulated_fleet() {
     let portal = Portal::start("demo");
-    let (status, html) = portal.get("/").await;
+    let (_, _, bob) = portal.sign_in("/auth/demo", &[("login", "bob")]).await;
+    let (status, html) = portal.get_as("/", &bob).await;
     assert_eq!(status, 200);
     for cluster in ["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"] {
         assert!(html.contains(cluster), "{cluster} listed on the Fleet page");
@@ -157,4 +204,51 @@ async fn sigterm_stops_the_server_cleanly() {
     assert_eq!(portal.get("/healthz").await.0, 200);
     let status = portal.terminate();
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
+}
+
+#[tokio::test]
+async fn local_accounts_sign_in_with_a_password_and_guessing_is_rate_limited() {
+    let portal = Portal::start("serve");
+    let weak = portal.create_admin("root@example.test", "short");
+    assert!(!weak.status.success(), "a weak password is refused");
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters"));
+    assert!(portal.create_admin("root@example.test", "a long enough password").status.success());
+
+    let (status, location, cookie) =
+        portal.sign_in("/auth/local", &[("email", "root@example.test"), ("password", "a long enough password"), ("next", "/admin")]).await;
+    assert_eq!((status, location.as_str()), (303, "/admin"));
+    assert!(cookie.starts_with("flotilla_session="), "{cookie}");
+    let (status, html) = portal.get_as("/admin", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("root@example.test") && html.contains("auth.sign-in"), "the sign-in is in the audit log");
+
+    // Signing out ends the session on the server: the old cookie no longer works.
+    let res = Portal::client().post(format!("{}/auth/logout", portal.url)).header("origin", &portal.url).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(portal.get_as("/api/v1/me", &cookie).await.0, 401);
+
+    for _ in 0..5 {
+        let (_, location, cookie) = portal.sign_in("/auth/local", &[("email", "root@example.test"), ("password", "guess")]).await;
+        assert!(location.starts_with("/login?error=credentials"), "{location}");
+        assert!(cookie.is_empty() || cookie == "flotilla_session=", "no session for a wrong password");
+    }
+    // Five failures: even the right password waits now.
+    let (_, location, _) = portal.sign_in("/auth/local", &[("email", "root@example.test"), ("password", "a long enough password")]).await;
+    assert!(location.starts_with("/login?error=rate"), "{location}");
+    // Demo accounts exist only in demo mode.
+    let (status, _, cookie) = portal.sign_in("/auth/demo", &[("login", "alice")]).await;
+    assert_eq!(status, 404);
+    assert!(cookie.is_empty());
+}
+
+#[tokio::test]
+async fn the_login_page_says_when_the_identity_provider_is_down() {
+    // Nothing listens on port 9 of 127.0.0.1: discovery fails, the portal still starts.
+    let (portal, _) = Portal::start_with("serve", &[("FLOTILLA_OIDC_ISSUER", "http://127.0.0.1:9"), ("FLOTILLA_OIDC_CLIENT_SECRET", "s3cret-value")]);
+    let (status, html) = portal.get("/login").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Single sign-on is unavailable"), "{html}");
+    assert!(!html.contains("s3cret-value"), "the client secret never reaches the browser");
+    let (status, html) = portal.get("/auth/login").await;
+    assert_eq!(status, 503, "{html}");
 }

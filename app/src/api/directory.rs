@@ -1,43 +1,83 @@
 //! Server functions for people, projects and the audit trail.
 use crate::error::AppError;
-use flotilla_domain::{ProjectSummary, UserSummary};
+use flotilla_domain::{AuditLine, AuditQuery, MemberSummary, ProjectSummary, UserSummary};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-/// An audit line as the Admin page shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditLine {
-    pub at: String,
-    pub actor: String,
-    pub action: String,
-    pub target: String,
-    pub detail: String,
-}
-
+/// The projects the caller may see.
 #[server]
 pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
-    let state = crate::state::AppState::from_context()?;
-    state.people.projects().await.map_err(AppError::internal("load the projects"))
+    use flotilla_domain::{Kind, Target, Verb};
+    let r = crate::guard::request()?;
+    r.signed_in()?;
+    let all = r.state.people.projects().await.map_err(AppError::internal("load the projects"))?;
+    r.visible(Verb::Read, all, |p| Target { kind: Kind::Project, project: Some(p.id), owner: None })
 }
 
 #[server]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
-    let state = crate::state::AppState::from_context()?;
-    state.people.users().await.map_err(AppError::internal("load the users"))
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Read, Kind::User, "users.list", "the user list").await?;
+    r.state.people.users().await.map_err(AppError::internal("load the users"))
 }
 
+/// Members of one project the caller may see.
 #[server]
-pub async fn recent_audit() -> Result<Vec<AuditLine>, AppError> {
-    let state = crate::state::AppState::from_context()?;
-    let entries = state.audit.recent(50).await.map_err(AppError::internal("load the audit log"))?;
-    Ok(entries
-        .into_iter()
-        .map(|e| AuditLine {
-            at: e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
-            actor: e.actor,
-            action: e.action,
-            target: e.target,
-            detail: e.detail,
-        })
-        .collect())
+pub async fn project_members(project_id: i64) -> Result<Vec<MemberSummary>, AppError> {
+    use flotilla_domain::{Kind, Target, Verb};
+    let r = crate::guard::request()?;
+    let target = Target { kind: Kind::Project, project: Some(project_id), owner: None };
+    r.authorize(Verb::Read, target, "project.read", "this project").await?;
+    r.state.people.members(project_id).await.map_err(AppError::internal("load the project's members"))
+}
+
+/// Changes a project's display name (project owners and administrators).
+#[server]
+pub async fn rename_project(project_id: i64, display_name: String) -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Target, Verb};
+    let r = crate::guard::request()?;
+    let target = Target { kind: Kind::Project, project: Some(project_id), owner: None };
+    r.authorize(Verb::Update, target, "project.update", "this project").await?;
+    let name = display_name.trim();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(AppError::Validation("A project's display name needs 1 to 80 characters.".into()));
+    }
+    r.state.people.rename_project(project_id, name).await.map_err(AppError::internal("rename the project"))?;
+    r.record("project.update", &project_id.to_string(), &format!("display name set to \"{name}\"")).await;
+    Ok(())
+}
+
+/// The audit trail, filtered (administrators and roles granted the audit log).
+#[server]
+pub async fn audit_log(query: AuditQuery) -> Result<Vec<AuditLine>, AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Read, Kind::AuditLog, "audit.read", "the audit log").await?;
+    r.state.audit.search(&query).await.map_err(AppError::internal("load the audit log"))
+}
+
+/// One project the caller may see.
+#[server]
+pub async fn get_project(project_id: i64) -> Result<ProjectSummary, AppError> {
+    use flotilla_domain::{Kind, Target, Verb};
+    let r = crate::guard::request()?;
+    let target = Target { kind: Kind::Project, project: Some(project_id), owner: None };
+    r.authorize(Verb::Read, target, "project.read", "this project").await?;
+    let found = r.state.people.project(project_id).await.map_err(AppError::internal("load the project"))?;
+    found.ok_or_else(|| AppError::NotFound("This project".into()))
+}
+
+/// Deletes a project with its memberships (administrators).
+#[server]
+pub async fn delete_project(project_id: i64) -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Target, Verb};
+    let r = crate::guard::request()?;
+    let target = Target { kind: Kind::Project, project: Some(project_id), owner: None };
+    r.authorize(Verb::Delete, target, "project.delete", "this project").await?;
+    r.state.people.delete_project(project_id).await.map_err(|e| match e {
+        flotilla_backend::PeopleError::UnknownProject(_) => AppError::NotFound("This project".into()),
+        other => AppError::internal("delete the project")(other),
+    })?;
+    r.record("project.delete", &project_id.to_string(), "").await;
+    Ok(())
 }

@@ -3,9 +3,13 @@ use crate::error::AppError;
 use flotilla_domain::ClusterSummary;
 use leptos::prelude::*;
 
-/// Every registered cluster.
+/// The registered clusters the caller may see.
 #[server]
 pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
-    let state = crate::state::AppState::from_context()?;
-    state.clusters.list().await.map_err(AppError::internal("load the cluster list"))
+    let r = crate::guard::request()?;
+    let caller = r.signed_in()?;
+    if !flotilla_domain::may_read_clusters(&caller.subject) {
+        return Ok(Vec::new());
+    }
+    r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))
 }

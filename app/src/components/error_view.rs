@@ -34,3 +34,11 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
         </div>
     }
 }
+
+/// The message of a failed action (form submission), shown next to the form.
+pub fn action_error<T>(result: Option<Result<T, AppError>>) -> Option<AnyView> {
+    match result {
+        Some(Err(e)) => Some(view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any()),
+        _ => None,
+    }
+}

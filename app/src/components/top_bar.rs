@@ -1,10 +1,13 @@
 //! The bar across the top of every page: product name, navigation, theme, user menu.
+use crate::api::portal::whoami;
 use crate::components::{theme_toggle::ThemeToggle, user_menu::UserMenu};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
 pub fn TopBar() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    let person = move || me.get().and_then(|r| r.ok()).flatten();
     view! {
         <header class="top-bar">
             <a class="brand" href="/">
@@ -14,15 +17,20 @@ pub fn TopBar() -> impl IntoView {
                 </svg>
                 <span class="brand__name">"Flotilla"</span>
             </a>
-            <nav class="main-nav" aria-label="Main">
-                <A href="/" exact=true>"Fleet"</A>
-                <A href="/workloads">"Workloads"</A>
-                <A href="/costs">"Costs"</A>
-                <A href="/admin">"Admin"</A>
-            </nav>
+            // Shown to signed-in people; Admin only to those who may read the audit log.
+            <Transition fallback=|| ()>
+                {move || person().map(|p| view! {
+                    <nav class="main-nav" aria-label="Main">
+                        <A href="/" exact=true>"Fleet"</A>
+                        <A href="/workloads">"Workloads"</A>
+                        <A href="/costs">"Costs"</A>
+                        {p.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
+                    </nav>
+                })}
+            </Transition>
             <div class="top-bar__end">
                 <ThemeToggle/>
-                <UserMenu/>
+                <UserMenu me/>
             </div>
         </header>
     }

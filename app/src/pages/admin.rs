@@ -1,16 +1,16 @@
-//! The Admin page: people, projects and the audit trail.
-use crate::api::directory::{AuditLine, list_projects, list_users, recent_audit};
+//! The Admin page: people, projects, roles and group mappings, and the audit trail.
+use crate::api::directory::{audit_log, list_projects, list_users};
 use crate::components::{loaded::Loaded, page_header::PageHeader};
-use flotilla_domain::{ProjectSummary, UserSummary};
+use crate::pages::admin_access::{GroupMappings, RoleMatrix};
+use flotilla_domain::{AuditLine, AuditQuery, ProjectSummary, UserSummary};
 use leptos::prelude::*;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let users = Resource::new(|| (), |_| list_users());
     let projects = Resource::new(|| (), |_| list_projects());
-    let audit = Resource::new(|| (), |_| recent_audit());
     view! {
-        <PageHeader title="Admin" subtitle="People, projects and everything that changed."/>
+        <PageHeader title="Admin" subtitle="People, projects, roles and everything that changed."/>
         <div class="admin-grid">
             <section aria-labelledby="users-h">
                 <h2 id="users-h">"Users"</h2>
@@ -21,10 +21,9 @@ pub fn AdminPage() -> impl IntoView {
                 <Loaded resource=projects loading="Loading projects…" render=project_table/>
             </section>
         </div>
-        <section aria-labelledby="audit-h">
-            <h2 id="audit-h">"Recent activity"</h2>
-            <Loaded resource=audit loading="Loading the audit log…" render=audit_table/>
-        </section>
+        <RoleMatrix/>
+        <GroupMappings/>
+        <AuditTrail/>
     }
 }
 
@@ -63,17 +62,55 @@ fn project_table(projects: Vec<ProjectSummary>) -> AnyView {
     .into_any()
 }
 
+/// The audit log with filters and a CSV download of what the filters select.
+#[component]
+fn AuditTrail() -> impl IntoView {
+    let actor = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let outcome = RwSignal::new(String::new());
+    let query = move || AuditQuery { actor: actor.get(), action: action.get(), outcome: outcome.get(), limit: 200 };
+    let lines = Resource::new(query, audit_log);
+    let csv = move || {
+        let q = query();
+        let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
+        format!("/api/v1/audit?format=csv&limit=5000&actor={}&action={}&outcome={}", enc(&q.actor), enc(&q.action), enc(&q.outcome))
+    };
+    view! {
+        <section aria-labelledby="audit-h">
+            <h2 id="audit-h">"Audit log"</h2>
+            <div class="filters" role="search" aria-label="Filter the audit log">
+                <label>"Who"<input type="search" placeholder="e-mail contains…" bind:value=actor/></label>
+                <label>"Action"<input type="search" placeholder="e.g. auth.sign-in" bind:value=action/></label>
+                <label>"Outcome"
+                    <select bind:value=outcome>
+                        <option value="">"any"</option>
+                        <option value="ok">"ok"</option>
+                        <option value="denied">"denied"</option>
+                        <option value="failed">"failed"</option>
+                    </select>
+                </label>
+                <a class="button" href=csv download="flotilla-audit.csv">"Export CSV"</a>
+            </div>
+            <Loaded resource=lines loading="Loading the audit log…" render=audit_table/>
+        </section>
+    }
+}
+
 fn audit_table(lines: Vec<AuditLine>) -> AnyView {
     if lines.is_empty() {
-        return none_yet("Nothing has happened yet.");
+        return none_yet("No entries match.");
     }
     view! {
         <div class="table-wrap"><table class="data-table">
             <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th>
-                <th scope="col">"Target"</th><th scope="col">"Detail"</th></tr></thead>
-            <tbody>{lines.into_iter().map(|l| view! {
-                <tr><td class="mono nowrap">{l.at}</td><td>{l.actor}</td><td class="mono">{l.action}</td>
-                    <td>{l.target}</td><td>{l.detail}</td></tr>
+                <th scope="col">"Target"</th><th scope="col">"Outcome"</th><th scope="col">"From"</th><th scope="col">"Detail"</th></tr></thead>
+            <tbody>{lines.into_iter().map(|l| {
+                let class = format!("badge badge--{}", l.outcome);
+                view! {
+                    <tr><td class="mono nowrap">{l.at}</td><td>{l.actor}</td><td class="mono">{l.action}</td>
+                        <td>{l.target}{(!l.cluster.is_empty()).then(|| format!(" on {}", l.cluster))}</td>
+                        <td><span class=class>{l.outcome}</span></td><td class="mono">{l.source_ip}</td><td>{l.detail}</td></tr>
+                }
             }).collect_view()}</tbody>
         </table></div>
     }

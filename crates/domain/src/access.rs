@@ -278,3 +278,15 @@ pub fn allows(subject: &Subject, verb: Verb, target: &Target) -> Decision {
 #[cfg(test)]
 #[path = "access_tests.rs"]
 mod tests;
+
+/// Clusters are shared by projects: a subject sees a cluster if it may read clusters
+/// portal-wide or in one of its projects (until placement rules tie projects to clusters,
+/// every project may use every cluster).
+pub fn may_read_clusters(subject: &Subject) -> bool {
+    let portal = Target { kind: Kind::Cluster, project: None, owner: None };
+    allows(subject, Verb::Read, &portal).is_allowed()
+        || subject
+            .memberships
+            .iter()
+            .any(|(p, _)| allows(subject, Verb::Read, &Target { kind: Kind::Cluster, project: Some(*p), owner: None }).is_allowed())
+}

@@ -6,7 +6,7 @@ pub mod names;
 pub mod people;
 pub mod quantity;
 
-pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows};
+pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
 pub use fleet::{ClusterSummary, Provider};
 pub use identity::{ApiTokenInfo, AuditLine, AuditQuery, CreatedApiToken, GroupMapping, Me, RoleDef};
 pub use names::{Dns1123Label, NameError};

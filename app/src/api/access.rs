@@ -1,0 +1,78 @@
+//! Server functions of the Admin page's access section: roles and group mappings.
+use crate::error::AppError;
+use flotilla_domain::{GroupMapping, Permission, RoleDef};
+use leptos::prelude::*;
+
+#[server]
+pub async fn list_roles() -> Result<Vec<RoleDef>, AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Read, Kind::Role, "roles.read", "the roles").await?;
+    r.state.access.roles().await.map_err(AppError::internal("load the roles"))
+}
+
+/// Creates or replaces a custom role.
+#[server]
+pub async fn save_role(key: String, name: String, permissions: Vec<Permission>) -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Update, Kind::Role, "role.save", &format!("role {key}")).await?;
+    r.state.access.save_role(&key, &name, &permissions).await.map_err(access_error)?;
+    r.record("role.save", &key, &format!("{} permission(s)", permissions.len())).await;
+    Ok(())
+}
+
+#[server]
+pub async fn delete_role(key: String) -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Delete, Kind::Role, "role.delete", &format!("role {key}")).await?;
+    r.state.access.delete_role(&key).await.map_err(access_error)?;
+    r.record("role.delete", &key, "").await;
+    Ok(())
+}
+
+#[server]
+pub async fn list_group_mappings() -> Result<Vec<GroupMapping>, AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Read, Kind::Role, "group-mappings.read", "the group mappings").await?;
+    r.state.access.group_mappings().await.map_err(AppError::internal("load the group mappings"))
+}
+
+#[server]
+pub async fn add_group_mapping(group: String, role: String, project: String) -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Create, Kind::Role, "group-mapping.add", &format!("group {group}")).await?;
+    let project = Some(project.trim()).filter(|p| !p.is_empty());
+    r.state.access.add_group_mapping(&group, &role, project).await.map_err(access_error)?;
+    r.record("group-mapping.add", group.trim(), &format!("→ {role}{}", project.map(|p| format!(" in {p}")).unwrap_or_default())).await;
+    Ok(())
+}
+
+#[server]
+pub async fn delete_group_mapping(id: i64) -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Delete, Kind::Role, "group-mapping.delete", "the group mapping").await?;
+    r.state.access.delete_group_mapping(id).await.map_err(AppError::internal("delete the group mapping"))?;
+    r.record("group-mapping.delete", &id.to_string(), "").await;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+fn access_error(e: flotilla_backend::AccessError) -> AppError {
+    use flotilla_backend::AccessError as E;
+    match e {
+        E::Invalid(msg) => AppError::Validation(msg),
+        E::UnknownRole(_) | E::UnknownProject(_) | E::InUse(..) => AppError::Validation(format!("{}.", capitalise(&e.to_string()))),
+        other => AppError::internal("change the roles")(other),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}

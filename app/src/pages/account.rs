@@ -1,0 +1,67 @@
+//! The account page: the signed-in person's personal API tokens.
+use crate::api::tokens::{CreateToken, RevokeToken, my_tokens};
+use crate::components::{error_view::action_error, loaded::Loaded, page_header::PageHeader};
+use flotilla_domain::ApiTokenInfo;
+use leptos::prelude::*;
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| my_tokens());
+    let table = move |list| token_table(list, revoke);
+    let fresh = move || create.value().get().and_then(|r| r.ok());
+    view! {
+        <PageHeader title="API tokens" subtitle="Tokens let scripts call the REST API as you, with your own permissions."/>
+        <section class="card" aria-labelledby="new-token-h">
+            <h2 id="new-token-h">"New token"</h2>
+            <ActionForm action=create attr:class="inline-form">
+                <label>"Name"<input type="text" name="name" placeholder="CI pipeline" required maxlength="80"/></label>
+                <label>"Valid for (days)"<input type="number" name="days" value="30" min="1" max="365" required/></label>
+                <button type="submit" class="button button--primary">"Create token"</button>
+            </ActionForm>
+            {move || action_error(create.value().get())}
+            {move || fresh().map(|t| view! {
+                <div class="notice" role="status">
+                    <p><strong>"Copy this token now — it will not be shown again."</strong></p>
+                    <code class="secret" aria-label="New token">{t.secret}</code>
+                    <p class="muted small">"Use it as " <code>"Authorization: Bearer <token>"</code> " on /api/v1."</p>
+                </div>
+            })}
+        </section>
+        <section aria-labelledby="tokens-h">
+            <h2 id="tokens-h">"Your tokens"</h2>
+            <Loaded resource=tokens loading="Loading your tokens…" render=table/>
+        </section>
+    }
+}
+
+fn token_table(list: Vec<ApiTokenInfo>, revoke: ServerAction<RevokeToken>) -> AnyView {
+    if list.is_empty() {
+        return view! { <p class="muted">"You have no tokens yet."</p> }.into_any();
+    }
+    view! {
+        <div class="table-wrap"><table class="data-table">
+            <thead><tr><th scope="col">"Name"</th><th scope="col">"Starts with"</th><th scope="col">"Created"</th>
+                <th scope="col">"Expires"</th><th scope="col">"Last used"</th><th scope="col">"State"</th></tr></thead>
+            <tbody>{list.into_iter().map(|t| {
+                let id = t.id;
+                let label = format!("Revoke {}", t.name);
+                view! {
+                    <tr>
+                        <td>{t.name}</td><td class="mono">{t.prefix}"…"</td><td class="nowrap">{t.created_at}</td>
+                        <td class="nowrap">{t.expires_at.unwrap_or_else(|| "never".into())}</td>
+                        <td class="nowrap">{t.last_used_at.unwrap_or_else(|| "never".into())}</td>
+                        <td>{if t.revoked {
+                            view! { <span class="badge">"revoked"</span> }.into_any()
+                        } else {
+                            view! { <button type="button" class="button button--quiet" aria-label=label
+                                on:click=move |_| { revoke.dispatch(RevokeToken { id }); }>"Revoke"</button> }.into_any()
+                        }}</td>
+                    </tr>
+                }
+            }).collect_view()}</tbody>
+        </table></div>
+    }
+    .into_any()
+}

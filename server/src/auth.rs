@@ -1,0 +1,210 @@
+//! Who is calling: resolves the session cookie or API token of every request into a
+//! `RequestAccess`, refuses cross-site writes, sends signed-out browsers to the login page,
+//! and refuses any API answer whose handler did not consult the access guard.
+use app::state::AppState;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use flotilla_backend::{AuditEvent, Caller, GuardTrace, Outcome, RequestAccess};
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "flotilla_session";
+/// With `Secure` cookies the `__Host-` prefix also pins the cookie to this host and path.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-flotilla_session";
+/// Set on every answer whose handler consulted the guard (tests check it on every route).
+pub const GUARD_HEADER: &str = "x-flotilla-guard";
+
+pub fn cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
+
+/// `Set-Cookie` for a new session (or, with `None`, one that clears it).
+pub fn session_cookie(secure: bool, value: Option<&str>, max_age_secs: i64) -> HeaderValue {
+    let name = cookie_name(secure);
+    let cookie = match value {
+        Some(v) => format!("{name}={v}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}", if secure { "; Secure" } else { "" }),
+        None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", if secure { "; Secure" } else { "" }),
+    };
+    HeaderValue::from_str(&cookie).expect("cookie is ASCII")
+}
+
+pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
+}
+
+pub fn source_ip(req: &Request) -> String {
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default()
+}
+
+/// Resolves a bearer token or session cookie to the caller. Failures of the database
+/// count as "not signed in" (and are logged), never as signed in.
+async fn caller(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
+    let (user_id, via) = if let Some(token) = bearer(headers) {
+        match state.tokens.resolve(token).await {
+            Ok(Some(id)) => (id, "token".to_owned()),
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!("cannot check an API token: {e}");
+                return None;
+            }
+        }
+    } else {
+        let value = read_cookie(headers, cookie_name(state.sign_in.secure_cookies))?;
+        match state.sessions.resolve(value).await {
+            Ok(Some(s)) => (s.user_id, format!("session:{}", s.method)),
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::error!("cannot check a session: {e}");
+                return None;
+            }
+        }
+    };
+    match state.access.subject_and_me(user_id).await {
+        Ok((subject, me)) => Some(Caller { subject, me, via }),
+        Err(e) => {
+            tracing::error!("cannot load the roles of user {user_id}: {e}");
+            None
+        }
+    }
+}
+
+/// A state-changing request that a browser sent from another site (CSRF). Requests with a
+/// bearer token carry no ambient credentials and are exempt.
+fn cross_site(req: &Request) -> bool {
+    let headers = req.headers();
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || bearer(headers).is_some() {
+        return false;
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    match (headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()), host) {
+        (Some(origin), Some(host)) => origin.split_once("://").map(|(_, h)| h) != Some(host),
+        // No Origin and no Sec-Fetch-Site: not a modern browser; only harmless without a cookie.
+        (None, _) => headers.get(header::COOKIE).is_some(),
+        (Some(_), None) => true,
+    }
+}
+
+/// Paths anyone may open without signing in.
+fn open_path(path: &str) -> bool {
+    path == "/login"
+        || path.starts_with("/auth/")
+        || path.starts_with("/pkg/")
+        || path == "/healthz"
+        || path == "/metrics"
+        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+}
+
+fn wants_html(req: &Request) -> bool {
+    req.method() == Method::GET
+        && req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+}
+
+/// Static files: served to anyone, without a session lookup.
+fn static_file(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/favicon.ico"
+}
+
+pub async fn authenticate(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if static_file(&path) && matches!(*req.method(), Method::GET | Method::HEAD) {
+        return next.run(req).await;
+    }
+    let ip = source_ip(&req);
+    if cross_site(&req) {
+        let event = AuditEvent::new("anonymous", "request.cross-site", path.clone()).outcome(Outcome::Denied).from_ip(ip);
+        if let Err(e) = state.audit.write(event).await {
+            tracing::error!("could not audit a cross-site request: {e}");
+        }
+        return (StatusCode::FORBIDDEN, "Cross-site request refused. Use the portal's own pages or an API token.").into_response();
+    }
+    let caller = caller(&state, req.headers()).await;
+    if caller.is_none() && wants_html(&req) && !open_path(&path) {
+        let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let target = format!("/login?next={}", url_encode(next_path));
+        return Redirect::to(&target).into_response();
+    }
+    let access = RequestAccess { caller, source_ip: ip, trace: GuardTrace::default() };
+    req.extensions_mut().insert(access.clone());
+    let mut response = next.run(req).await;
+    if access.trace.consulted() {
+        response.headers_mut().insert(GUARD_HEADER, HeaderValue::from_static("consulted"));
+    } else if path.starts_with("/api/") && response.status().is_success() {
+        // Fail closed: an API route that answered without asking the guard is a bug.
+        tracing::error!(%path, "API route answered without consulting the access guard; refused");
+        return (StatusCode::INTERNAL_SERVER_ERROR, "This route did not check access and was refused.").into_response();
+    }
+    response
+}
+
+/// Headers every answer carries: no framing (clickjacking), no MIME sniffing, no referrer
+/// leaking paths to other sites.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    res
+}
+
+pub fn url_encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Only local paths are followed after sign-in (no open redirect to other sites).
+pub fn safe_return_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains("://") => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_return_path(Some("/costs?x=1")), "/costs?x=1");
+        for evil in ["//evil.test", "https://evil.test", "/\\evil.test", "evil", "/x?u=https://evil.test"] {
+            assert_eq!(safe_return_path(Some(evil)), "/", "{evil}");
+        }
+        assert_eq!(safe_return_path(None), "/");
+    }
+
+    fn post(headers: &[(&str, &str)]) -> Request {
+        let mut b = axum::http::Request::builder().method(Method::POST).uri("/api/x");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(axum::body::Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn cross_site_writes_are_recognised() {
+        let cookie = ("cookie", "flotilla_session=abc");
+        assert!(!cross_site(&post(&[cookie, ("sec-fetch-site", "same-origin")])));
+        assert!(cross_site(&post(&[cookie, ("sec-fetch-site", "cross-site")])));
+        assert!(cross_site(&post(&[cookie, ("sec-fetch-site", "same-site")])));
+        assert!(!cross_site(&post(&[cookie, ("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
+        assert!(cross_site(&post(&[cookie, ("origin", "http://evil.test"), ("host", "127.0.0.1:3000")])));
+        assert!(cross_site(&post(&[cookie])), "a cookie without Origin or Sec-Fetch-Site");
+        assert!(!cross_site(&post(&[("authorization", "Bearer flt_x"), ("origin", "http://evil.test")])));
+        assert!(!cross_site(&post(&[])), "no credentials at all: nothing to forge");
+    }
+}

@@ -1,0 +1,235 @@
+//! The REST API under `/api/v1`: a thin JSON adapter over the same server functions the
+//! pages use, so both take one path through the access guard. Callers use a session cookie
+//! or a personal API token (`Authorization: Bearer flt_…`).
+use app::api::{access, costs, directory, fleet, portal, tokens};
+use app::error::AppError;
+use app::state::AppState;
+use axum::Json;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{Method, StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, delete, get, patch, post};
+use flotilla_domain::AuditQuery;
+use leptos::prelude::{Owner, provide_context};
+use leptos::reactive::computed::ScopedFuture;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+
+/// Every REST route: (method, path, handler). The router is built from this list and the
+/// guard test walks it, so no route escapes the test.
+pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/api/v1/me", get(me)),
+        (Method::GET, "/api/v1/clusters", get(clusters)),
+        (Method::GET, "/api/v1/projects", get(projects)),
+        (Method::GET, "/api/v1/projects/{id}", get(project)),
+        (Method::PATCH, "/api/v1/projects/{id}", patch(rename_project)),
+        (Method::DELETE, "/api/v1/projects/{id}", delete(delete_project)),
+        (Method::GET, "/api/v1/projects/{id}/members", get(members)),
+        (Method::GET, "/api/v1/projects/{id}/costs", get(project_costs)),
+        (Method::GET, "/api/v1/users", get(users)),
+        (Method::GET, "/api/v1/roles", get(roles)),
+        (Method::GET, "/api/v1/group-mappings", get(group_mappings)),
+        (Method::POST, "/api/v1/group-mappings", post(add_group_mapping)),
+        (Method::DELETE, "/api/v1/group-mappings/{id}", delete(delete_group_mapping)),
+        (Method::GET, "/api/v1/audit", get(audit)),
+        (Method::GET, "/api/v1/tokens", get(my_tokens)),
+        (Method::POST, "/api/v1/tokens", post(create_token)),
+        (Method::DELETE, "/api/v1/tokens/{id}", delete(revoke_token)),
+    ]
+}
+
+pub fn router(state: AppState) -> axum::Router {
+    let mut router = axum::Router::new();
+    for (_, path, handler) in routes() {
+        router = router.route(path, handler);
+    }
+    router.with_state(state)
+}
+
+/// Runs a server function with this request's state and caller in its context.
+async fn call<T, Fut>(state: AppState, parts: Parts, f: impl FnOnce() -> Fut) -> Result<T, AppError>
+where
+    Fut: Future<Output = Result<T, AppError>>,
+{
+    let owner = Owner::new();
+    let fut = owner.with(|| {
+        provide_context(state);
+        provide_context(parts);
+        ScopedFuture::new(f())
+    });
+    fut.await
+}
+
+#[derive(Serialize)]
+struct Problem {
+    error: String,
+}
+
+fn problem(e: AppError) -> Response {
+    (e.status_code(), Json(Problem { error: e.to_string() })).into_response()
+}
+
+fn reply<T: Serialize>(r: Result<T, AppError>) -> Response {
+    match r {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+fn done(r: Result<(), AppError>) -> Response {
+    match r {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+fn parts(req: Request) -> Parts {
+    req.into_parts().0
+}
+
+async fn me(State(s): State<AppState>, req: Request) -> Response {
+    let r = call(s, parts(req), portal::whoami).await;
+    match r {
+        Ok(Some(me)) => Json(me).into_response(),
+        Ok(None) => problem(AppError::Unauthorized),
+        Err(e) => problem(e),
+    }
+}
+
+async fn clusters(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), fleet::list_clusters).await)
+}
+
+async fn projects(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), directory::list_projects).await)
+}
+
+async fn project(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    reply(call(s, parts(req), || directory::get_project(id)).await)
+}
+
+#[derive(Deserialize)]
+struct Rename {
+    display_name: String,
+}
+
+async fn rename_project(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return problem(AppError::Validation("The request body is too large.".into())),
+    };
+    let Ok(Rename { display_name }) = serde_json::from_slice(&bytes) else {
+        return problem(AppError::Validation("Send JSON like {\"display_name\": \"Team A\"}.".into()));
+    };
+    done(call(s, parts, || directory::rename_project(id, display_name)).await)
+}
+
+async fn delete_project(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    done(call(s, parts(req), || directory::delete_project(id)).await)
+}
+
+async fn members(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    reply(call(s, parts(req), || directory::project_members(id)).await)
+}
+
+async fn project_costs(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    reply(call(s, parts(req), || costs::project_costs(id)).await)
+}
+
+async fn users(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), directory::list_users).await)
+}
+
+async fn roles(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), access::list_roles).await)
+}
+
+async fn group_mappings(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), access::list_group_mappings).await)
+}
+
+#[derive(Deserialize)]
+struct NewMapping {
+    group: String,
+    role: String,
+    #[serde(default)]
+    project: Option<String>,
+}
+
+async fn add_group_mapping(State(s): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return problem(AppError::Validation("The request body is too large.".into()));
+    };
+    let Ok(NewMapping { group, role, project }) = serde_json::from_slice(&bytes) else {
+        return problem(AppError::Validation("Send JSON like {\"group\": \"team-a-devs\", \"role\": \"developer\", \"project\": \"team-a\"}.".into()));
+    };
+    match call(s, parts, || access::add_group_mapping(group, role, project.unwrap_or_default())).await {
+        Ok(()) => StatusCode::CREATED.into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+async fn delete_group_mapping(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    done(call(s, parts(req), || access::delete_group_mapping(id)).await)
+}
+
+#[derive(Deserialize, Default)]
+struct AuditParams {
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    limit: u64,
+    /// `csv` for a spreadsheet-ready download.
+    format: Option<String>,
+}
+
+async fn audit(State(s): State<AppState>, Query(p): Query<AuditParams>, req: Request) -> Response {
+    let query = AuditQuery { actor: p.actor, action: p.action, outcome: p.outcome, limit: p.limit };
+    let lines = call(s, parts(req), || directory::audit_log(query)).await;
+    match (lines, p.format.as_deref()) {
+        (Ok(lines), Some("csv")) => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (header::CONTENT_DISPOSITION, "attachment; filename=\"flotilla-audit.csv\""),
+            ],
+            flotilla_domain::identity::audit_csv(&lines),
+        )
+            .into_response(),
+        (result, _) => reply(result),
+    }
+}
+
+async fn my_tokens(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), tokens::my_tokens).await)
+}
+
+#[derive(Deserialize)]
+struct NewToken {
+    name: String,
+    days: u32,
+}
+
+async fn create_token(State(s): State<AppState>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return problem(AppError::Validation("The request body is too large.".into()));
+    };
+    let Ok(NewToken { name, days }) = serde_json::from_slice(&bytes) else {
+        return problem(AppError::Validation("Send JSON like {\"name\": \"CI\", \"days\": 30}.".into()));
+    };
+    match call(s, parts, || tokens::create_token(name, days)).await {
+        Ok(created) => (StatusCode::CREATED, Json(created)).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+async fn revoke_token(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    done(call(s, parts(req), || tokens::revoke_token(id)).await)
+}

@@ -1,0 +1,92 @@
+//! Every server function and every REST route consults the access guard: the test walks
+//! the registered server functions and the REST route table, calls each as nobody, as a
+//! signed-in person with no roles and as a developer, and fails on any answer that did not
+//! go through the guard — and on any registered route it has no call for.
+use crate::support::TestPortal;
+
+/// A valid call of each server function (url-encoded arguments).
+const SERVER_FN_CALLS: &[(&str, &str)] = &[
+    ("list_clusters", ""),
+    ("list_projects", ""),
+    ("list_users", ""),
+    ("get_project", "project_id=2"),
+    ("project_members", "project_id=2"),
+    ("rename_project", "project_id=2&display_name=Renamed"),
+    ("delete_project", "project_id=3"),
+    ("project_costs", "project_id=2"),
+    ("audit_log", "query[actor]=&query[action]=&query[outcome]=&query[limit]=5"),
+    ("portal_info", ""),
+    ("sign_in_options", ""),
+    ("whoami", ""),
+    ("list_roles", ""),
+    ("save_role", "key=auditor&name=Auditor&permissions[0][kind]=AuditLog&permissions[0][verb]=Read&permissions[0][scope]=All"),
+    ("delete_role", "key=auditor"),
+    ("list_group_mappings", ""),
+    ("add_group_mapping", "group=g&role=viewer&project="),
+    ("delete_group_mapping", "id=1"),
+    ("my_tokens", ""),
+    ("create_token", "name=t&days=1"),
+    ("revoke_token", "id=999"),
+];
+
+/// Open to everyone on purpose: what the login page and the shell need before sign-in.
+const PUBLIC: &[&str] = &["portal_info", "sign_in_options", "whoami"];
+
+fn call_for(path: &str) -> Option<(&'static str, &'static str)> {
+    let name = path.trim_start_matches("/api/");
+    SERVER_FN_CALLS.iter().filter(|(n, _)| name.starts_with(n)).max_by_key(|(n, _)| n.len()).copied()
+}
+
+#[tokio::test]
+async fn every_server_function_consults_the_guard() {
+    let portal = TestPortal::start().await;
+    let dave = portal.state.people.ensure_user("dave@x.test", "Dave", false).await.unwrap();
+    let dave_cookie = format!("flotilla_session={}", portal.state.sessions.start(dave, "test", None).await.unwrap());
+    let bob = portal.session("bob").await;
+    let mut paths: Vec<_> = leptos::server_fn::axum::server_fn_paths().collect();
+    paths.sort_by_key(|(p, _)| *p);
+    assert!(paths.len() >= SERVER_FN_CALLS.len(), "server functions are registered: {paths:?}");
+    for (path, method) in paths {
+        let (name, args) = call_for(path).unwrap_or_else(|| panic!("{path} has no entry in SERVER_FN_CALLS: add one so the guard test covers it"));
+        for (who, cookie) in [("nobody", None), ("a person without roles", Some(dave_cookie.as_str())), ("bob", Some(bob.as_str()))] {
+            let answer = portal.send(method.clone(), path, cookie, "application/x-www-form-urlencoded", args).await;
+            assert!(answer.guard, "{name} answered {who} without consulting the guard: {} {}", answer.status, answer.body);
+            if cookie.is_none() && !PUBLIC.contains(&name) {
+                assert!(!(200..300).contains(&answer.status), "{name} served nobody: {}", answer.body);
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
+    let portal = TestPortal::start().await;
+    let bob = portal.session("bob").await;
+    for (method, template, _) in flotilla_server::rest::routes() {
+        let path = template.replace("{id}", "2");
+        let body = match (method.as_str(), template) {
+            ("PATCH", _) => r#"{"display_name":"Renamed"}"#,
+            ("POST", "/api/v1/tokens") => r#"{"name":"t","days":1}"#,
+            ("POST", "/api/v1/group-mappings") => r#"{"group":"g","role":"viewer"}"#,
+            _ => "",
+        };
+        let anonymous = portal.send(method.clone(), &path, None, "application/json", body).await;
+        assert!(anonymous.guard, "{method} {template} answered nobody without the guard");
+        assert_eq!(anonymous.status, 401, "{method} {template} must ask nobody to sign in: {}", anonymous.body);
+        let as_bob = portal.send(method.clone(), &path, Some(&bob), "application/json", body).await;
+        assert!(as_bob.guard, "{method} {template} answered bob without the guard");
+    }
+}
+
+#[tokio::test]
+async fn signed_out_browsers_are_sent_to_the_login_page() {
+    let portal = TestPortal::start().await;
+    let req = axum::http::Request::builder()
+        .uri("/costs?range=7d")
+        .header("accept", "text/html")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let res = portal.raw(req).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(res.location.as_deref(), Some("/login?next=%2Fcosts%3Frange%3D7d"));
+}

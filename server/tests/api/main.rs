@@ -1,0 +1,5 @@
+//! In-process API tests: the real router on a fresh SQLite database with the demo people,
+//! spoken to with HTTP requests (no socket needed).
+mod guard;
+mod support;
+mod tenancy;

@@ -1,0 +1,100 @@
+//! A portal in-process: the real router and state over a fresh SQLite file with the demo
+//! people and projects, and a client that signs in as them.
+use app::state::{AppState, SignIn};
+use axum::body::Body;
+use axum::http::{Method, Request, Response, header};
+use flotilla_backend::{Database, SessionPolicy, demo};
+use flotilla_server::{auth, metrics::HttpMetrics, router::router};
+use leptos::config::LeptosOptions;
+use tower::ServiceExt;
+
+pub struct TestPortal {
+    pub state: AppState,
+    router: axum::Router,
+    _dir: tempfile::TempDir,
+}
+
+/// What came back: status, guard header, body.
+pub struct Answer {
+    pub status: u16,
+    pub guard: bool,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+impl TestPortal {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
+        db.migrate().await.unwrap();
+        demo::seed(&db).await.unwrap();
+        let options = LeptosOptions::builder().output_name("flotilla").site_root("target/site").build();
+        let sign_in = SignIn { oidc: None, local: true, secure_cookies: false };
+        let state = AppState::new(options, db, true, sign_in, SessionPolicy::default());
+        let router = router(state.clone(), HttpMetrics::default());
+        Self { state, router, _dir: dir }
+    }
+
+    pub async fn user_id(&self, login: &str) -> i64 {
+        let users = self.state.people.users().await.unwrap();
+        users.iter().find(|u| u.email.starts_with(&format!("{login}@"))).unwrap_or_else(|| panic!("no user {login}")).id
+    }
+
+    pub async fn project_id(&self, name: &str) -> i64 {
+        self.state.people.project_named(name).await.unwrap().unwrap().id
+    }
+
+    /// A session cookie for the user (as the sign-in routes would set it).
+    pub async fn session(&self, login: &str) -> String {
+        let id = self.user_id(login).await;
+        let secret = self.state.sessions.start(id, "test", None).await.unwrap();
+        format!("{}={secret}", auth::SESSION_COOKIE)
+    }
+
+    /// Sends a request; `cookie` signs it in; same-origin browser headers are added.
+    pub async fn send(&self, method: Method, path: &str, cookie: Option<&str>, content_type: &str, body: &str) -> Answer {
+        let mut req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "portal.test")
+            .header("sec-fetch-site", "same-origin")
+            .header(header::ACCEPT, "application/json");
+        if let Some(c) = cookie {
+            req = req.header(header::COOKIE, c);
+        }
+        if !body.is_empty() {
+            req = req.header(header::CONTENT_TYPE, content_type);
+        }
+        self.raw(req.body(Body::from(body.to_owned())).unwrap()).await
+    }
+
+    pub async fn raw(&self, req: Request<Body>) -> Answer {
+        let res: Response<Body> = self.router.clone().oneshot(req).await.unwrap();
+        let status = res.status().as_u16();
+        let guard = res.headers().get(auth::GUARD_HEADER).is_some();
+        let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        Answer { status, guard, location, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        self.send(Method::GET, path, cookie, "", "").await
+    }
+
+    pub async fn bearer(&self, method: Method, path: &str, token: &str, body: &str) -> Answer {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_owned()))
+            .unwrap();
+        self.raw(req).await
+    }
+}
