@@ -17,8 +17,8 @@ test('alice (platform-admins) signs in through SSO and administers the portal', 
   await signInWithSso(page, 'alice', 'alice-pw', '/admin');
   await expect(page).toHaveURL(portalUrl('/admin'));
   await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
-  await expect(page.getByRole('cell', { name: 'alice@example.test' })).toBeVisible();
-  await expect(page.getByRole('cell', { name: 'team-b-owners' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@example.test' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Group mappings' }).getByRole('cell', { name: 'team-b-owners', exact: true })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Roles' })).toBeVisible();
   await openUserMenu(page, /Alice Admin/);
   await expect(page.getByRole('list', { name: 'Your roles' })).toContainText('Administrator');
@@ -98,8 +98,8 @@ test('a signed-in person creates an API token, sees it once, and revokes it', as
   await signInWithSso(page, 'carol', 'carol-pw', '/account');
   await expect(page.getByRole('heading', { name: 'API tokens', level: 1 })).toBeVisible();
   await page.getByLabel('Name').fill('laptop script');
-  await hydrated(page, () => page.getByRole('button', { name: 'Create token' }).click(), () => expect(page.getByLabel('New token')).toBeVisible({ timeout: 1000 }));
-  const secret = (await page.getByLabel('New token').textContent())!.trim();
+  await hydrated(page, () => page.getByRole('button', { name: 'Create token' }).click(), () => expect(page.getByLabel('Token secret')).toBeVisible({ timeout: 1000 }));
+  const secret = (await page.getByLabel('Token secret').textContent())!.trim();
   expect(secret).toMatch(/^flt_/);
   const me = await request.get(portalUrl('/api/v1/me'), { headers: { authorization: `Bearer ${secret}` } });
   expect((await me.json()).email).toBe('carol@example.test');

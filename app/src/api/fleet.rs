@@ -9,7 +9,9 @@ pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
     let r = crate::guard::request()?;
     let caller = r.signed_in()?;
     if !flotilla_domain::may_read_clusters(&caller.subject) {
-        return Ok(Vec::new());
+        return Err(AppError::Forbidden(
+            "see clusters yet: you are in no project. Ask an administrator to add you to one (or to map your SSO group)".into(),
+        ));
     }
     r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))
 }

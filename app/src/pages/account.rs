@@ -24,7 +24,7 @@ pub fn AccountPage() -> impl IntoView {
             {move || fresh().map(|t| view! {
                 <div class="notice" role="status">
                     <p><strong>"Copy this token now — it will not be shown again."</strong></p>
-                    <code class="secret" aria-label="New token">{t.secret}</code>
+                    <code class="secret" aria-label="Token secret">{t.secret}</code>
                     <p class="muted small">"Use it as " <code>"Authorization: Bearer <token>"</code> " on /api/v1."</p>
                 </div>
             })}

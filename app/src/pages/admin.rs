@@ -89,7 +89,7 @@ fn AuditTrail() -> impl IntoView {
                         <option value="failed">"failed"</option>
                     </select>
                 </label>
-                <a class="button" href=csv download="flotilla-audit.csv">"Export CSV"</a>
+                <a class="button" href=csv download="flotilla-audit.csv" rel="external">"Export CSV"</a>
             </div>
             <Loaded resource=lines loading="Loading the audit log…" render=audit_table/>
         </section>

@@ -42,7 +42,7 @@ fn choices(o: LoginChoices, next: String) -> AnyView {
             view! {
                 <section class="login__card" aria-labelledby="sso-h">
                     <h2 id="sso-h">"Company sign-in"</h2>
-                    <a class="button button--primary" href=href>"Sign in with single sign-on"</a>
+                    <a class="button button--primary" href=href rel="external">"Sign in with single sign-on"</a>
                 </section>
             }
             .into_any()
