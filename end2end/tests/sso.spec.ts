@@ -34,7 +34,7 @@ test('bob (team-a-devs) sees team-a only and is refused the Admin page', async (
   // Typing the address does not help: the server refuses the data.
   const res = await page.goto(portalUrl('/admin'));
   expect(res?.status()).toBe(403);
-  await expect(page.getByRole('alert').first()).toContainText('You do not have permission to read the user list');
+  await expect(page.getByRole('alert').first()).toContainText('You do not have permission to read the Admin page');
   await expect(page.getByRole('cell', { name: 'alice@demo.flotilla.test' })).toHaveCount(0);
 });
 

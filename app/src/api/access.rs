@@ -11,8 +11,9 @@ pub async fn list_roles() -> Result<Vec<RoleDef>, AppError> {
     r.state.access.roles().await.map_err(AppError::internal("load the roles"))
 }
 
-/// Creates or replaces a custom role.
-#[server]
+/// Creates or replaces a custom role. JSON arguments: an empty permission list has no
+/// url-encoded form.
+#[server(input = leptos::server_fn::codec::Json)]
 pub async fn save_role(key: String, name: String, permissions: Vec<Permission>) -> Result<(), AppError> {
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;

@@ -81,3 +81,12 @@ pub async fn delete_project(project_id: i64) -> Result<(), AppError> {
     r.record("project.delete", &project_id.to_string(), "").await;
     Ok(())
 }
+
+/// Whether the caller may open the Admin page (administrators and roles granted the audit log).
+#[server]
+pub async fn admin_gate() -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Read, Kind::AuditLog, "admin.open", "the Admin page").await?;
+    Ok(())
+}

@@ -1,5 +1,5 @@
 //! The Admin page: people, projects, roles and group mappings, and the audit trail.
-use crate::api::directory::{audit_log, list_projects, list_users};
+use crate::api::directory::{admin_gate, audit_log, list_projects, list_users};
 use crate::components::{loaded::Loaded, page_header::PageHeader};
 use crate::pages::admin_access::{GroupMappings, RoleMatrix};
 use flotilla_domain::{AuditLine, AuditQuery, ProjectSummary, UserSummary};
@@ -7,10 +7,19 @@ use leptos::prelude::*;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    // One clear refusal for people who may not administer, instead of a refusal per section.
+    let gate = Resource::new(|| (), |_| admin_gate());
+    view! {
+        <PageHeader title="Admin" subtitle="People, projects, roles and everything that changed."/>
+        <Loaded resource=gate loading="Checking your access…" render=|_| view! { <AdminSections/> }/>
+    }
+}
+
+#[component]
+fn AdminSections() -> impl IntoView {
     let users = Resource::new(|| (), |_| list_users());
     let projects = Resource::new(|| (), |_| list_projects());
     view! {
-        <PageHeader title="Admin" subtitle="People, projects, roles and everything that changed."/>
         <div class="admin-grid">
             <section aria-labelledby="users-h">
                 <h2 id="users-h">"Users"</h2>

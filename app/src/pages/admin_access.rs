@@ -32,31 +32,24 @@ pub fn RoleMatrix() -> impl IntoView {
     let new_key = RwSignal::new(String::new());
     let new_name = RwSignal::new(String::new());
     let pick = move |role: RoleDef| draft.set(Some(role));
+    // Everything that depends on the list renders inside `Loaded`, and nothing is set while
+    // rendering: the server and the hydrating browser draw the same thing.
     let chips = move |list: Vec<RoleDef>| {
-                if draft.get_untracked().is_none() {
-                    if let Some(first) = list.iter().find(|r| r.key == "developer").cloned() {
-                        draft.set(Some(first));
+        let fallback = list.iter().find(|r| r.key == "developer").or(list.first()).cloned();
+        let shown = Signal::derive(move || draft.get().or_else(|| fallback.clone()));
+        let is_shown = move |key: &str| shown.with(|d| d.as_ref().is_some_and(|d| d.key == key));
+        view! {
+            <div class="chips" role="group" aria-label="Choose a role">
+                {list.into_iter().map(|r| {
+                    let key = r.key.clone();
+                    let label = if r.builtin { r.name.clone() } else { format!("{} (custom)", r.name) };
+                    view! {
+                        <button type="button" class="chip"
+                            aria-pressed=move || if is_shown(&key) { "true" } else { "false" }
+                            on:click=move |_| pick(r.clone())>{label}</button>
                     }
-                }
-                view! {
-                    <div class="chips" role="group" aria-label="Choose a role">
-                        {list.into_iter().map(|r| {
-                            let key = r.key.clone();
-                            let label = if r.builtin { r.name.clone() } else { format!("{} (custom)", r.name) };
-                            view! {
-                                <button type="button" class="chip"
-                                    aria-pressed=move || if draft.with(|d| d.as_ref().is_some_and(|d| d.key == key)) { "true" } else { "false" }
-                                    on:click=move |_| pick(r.clone())>{label}</button>
-                            }
-                        }).collect_view()}
-                    </div>
-                }
-    };
-    view! {
-        <section aria-labelledby="roles-h">
-            <h2 id="roles-h">"Roles"</h2>
-            <p class="muted">"A role grants verbs on kinds of object, reaching a person's own objects, their project's, or all. Built-in roles are fixed; create custom roles for anything else."</p>
-            <Loaded resource=roles loading="Loading roles…" render=chips/>
+                }).collect_view()}
+            </div>
             <form class="inline-form" on:submit=move |ev| {
                 ev.prevent_default();
                 draft.set(Some(RoleDef { key: new_key.get(), name: new_name.get(), builtin: false, permissions: vec![] }));
@@ -65,7 +58,14 @@ pub fn RoleMatrix() -> impl IntoView {
                 <label>"Name"<input type="text" placeholder="Auditor" bind:value=new_name required/></label>
                 <button type="submit" class="button">"Start a custom role"</button>
             </form>
-            {move || draft.get().map(|role| matrix(role, draft, save, delete))}
+            {move || shown.get().map(|role| matrix(role, draft, save, delete))}
+        }
+    };
+    view! {
+        <section aria-labelledby="roles-h">
+            <h2 id="roles-h">"Roles"</h2>
+            <p class="muted">"A role grants verbs on kinds of object, reaching a person's own objects, their project's, or all. Built-in roles are fixed; create custom roles for anything else."</p>
+            <Loaded resource=roles loading="Loading roles…" render=chips/>
             {move || action_error(save.value().get())}
             {move || action_error(delete.value().get())}
         </section>

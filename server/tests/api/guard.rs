@@ -4,7 +4,7 @@
 //! go through the guard — and on any registered route it has no call for.
 use crate::support::TestPortal;
 
-/// A valid call of each server function (url-encoded arguments).
+/// A valid call of each server function (url-encoded arguments, or JSON).
 const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("list_clusters", ""),
     ("list_projects", ""),
@@ -16,10 +16,11 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("project_costs", "project_id=2"),
     ("audit_log", "query[actor]=&query[action]=&query[outcome]=&query[limit]=5"),
     ("portal_info", ""),
+    ("admin_gate", ""),
     ("sign_in_options", ""),
     ("whoami", ""),
     ("list_roles", ""),
-    ("save_role", "key=auditor&name=Auditor&permissions[0][kind]=AuditLog&permissions[0][verb]=Read&permissions[0][scope]=All"),
+    ("save_role", r#"{"key":"auditor","name":"Auditor","permissions":[{"kind":"AuditLog","verb":"Read","scope":"All"}]}"#),
     ("delete_role", "key=auditor"),
     ("list_group_mappings", ""),
     ("add_group_mapping", "group=g&role=viewer&project="),
@@ -49,7 +50,8 @@ async fn every_server_function_consults_the_guard() {
     for (path, method) in paths {
         let (name, args) = call_for(path).unwrap_or_else(|| panic!("{path} has no entry in SERVER_FN_CALLS: add one so the guard test covers it"));
         for (who, cookie) in [("nobody", None), ("a person without roles", Some(dave_cookie.as_str())), ("bob", Some(bob.as_str()))] {
-            let answer = portal.send(method.clone(), path, cookie, "application/x-www-form-urlencoded", args).await;
+            let content_type = if args.starts_with('{') { "application/json" } else { "application/x-www-form-urlencoded" };
+            let answer = portal.send(method.clone(), path, cookie, content_type, args).await;
             assert!(answer.guard, "{name} answered {who} without consulting the guard: {} {}", answer.status, answer.body);
             if cookie.is_none() && !PUBLIC.contains(&name) {
                 assert!(!(200..300).contains(&answer.status), "{name} served nobody: {}", answer.body);

@@ -118,14 +118,17 @@ async fn administrators_manage_roles_and_group_mappings_and_changes_are_audited(
     let alice = portal.session("alice").await;
     let bob = portal.session("bob").await;
     let form = "application/x-www-form-urlencoded";
-    let save = "key=auditor&name=Auditor&permissions[0][kind]=AuditLog&permissions[0][verb]=Read&permissions[0][scope]=All";
+    let save = r#"{"key":"auditor","name":"Auditor","permissions":[{"kind":"AuditLog","verb":"Read","scope":"All"}]}"#;
+    let json = "application/json";
     let path = |name: &str| {
         let (p, _) = leptos::server_fn::axum::server_fn_paths().find(|(p, _)| p.trim_start_matches("/api/").starts_with(name)).unwrap();
         p
     };
-    let denied = portal.send(Method::POST, path("save_role"), Some(&bob), form, save).await;
+    let denied = portal.send(Method::POST, path("save_role"), Some(&bob), json, save).await;
     assert!(!(200..300).contains(&denied.status), "bob cannot create roles");
-    let ok = portal.send(Method::POST, path("save_role"), Some(&alice), form, save).await;
+    let ok = portal.send(Method::POST, path("save_role"), Some(&alice), json, save).await;
+    let empty = portal.send(Method::POST, path("save_role"), Some(&alice), json, r#"{"key":"nothing","name":"Nothing","permissions":[]}"#).await;
+    assert_eq!(empty.status, 200, "a role may start empty: {}", empty.body);
     assert_eq!(ok.status, 200, "{}", ok.body);
     let roles = portal.get("/api/v1/roles", Some(&alice)).await.json();
     assert!(roles.as_array().unwrap().iter().any(|r| r["key"] == "auditor"));

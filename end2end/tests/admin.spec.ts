@@ -1,0 +1,51 @@
+// Administrators manage access in the browser: a custom role from the permission matrix,
+// a group mapping, and the audit log that records both.
+import { test, expect } from '@playwright/test';
+import { hydrated, signInAsDemo } from './portal';
+
+test('an administrator creates a custom role in the matrix and maps a group to it', async ({ page }) => {
+  await signInAsDemo(page, 'alice', '/admin');
+  const roles = page.getByRole('region', { name: 'Roles' });
+  // Built-in roles are shown read-only.
+  await hydrated(page, () => roles.getByRole('button', { name: 'Viewer' }).click(),
+    () => expect(roles.getByRole('table')).toContainText('Viewer — built-in, read-only', { timeout: 500 }));
+  await expect(roles.getByLabel('read projects')).toBeDisabled();
+
+  await roles.getByLabel('New role key').fill('auditor');
+  await roles.getByLabel('Name', { exact: true }).fill('Auditor');
+  await roles.getByRole('button', { name: 'Start a custom role' }).click();
+  await expect(roles.getByRole('table')).toContainText('custom role "auditor"');
+  await roles.getByLabel('read the audit log').selectOption('all');
+  await roles.getByLabel('read clusters').selectOption('project');
+  await roles.getByRole('button', { name: 'Save role' }).click();
+  await expect(roles.getByRole('button', { name: 'Auditor (custom)' })).toBeVisible();
+  // A key that shadows a built-in role is refused with a sentence.
+  await roles.getByLabel('New role key').fill('developer');
+  await roles.getByLabel('Name', { exact: true }).fill('Mine');
+  await roles.getByRole('button', { name: 'Start a custom role' }).click();
+  await roles.getByRole('button', { name: 'Save role' }).click();
+  await expect(roles.getByRole('alert')).toContainText('built-in role');
+
+  const groups = page.getByRole('region', { name: 'Group mappings' });
+  await groups.getByLabel('Group').fill('security-team');
+  await groups.getByLabel('Role').fill('auditor');
+  await groups.getByRole('button', { name: 'Add mapping' }).click();
+  await expect(groups.getByRole('row', { name: /security-team/ })).toContainText('portal-wide');
+  await groups.getByLabel('Group').fill('x');
+  await groups.getByLabel('Role').fill('no-such-role');
+  await groups.getByRole('button', { name: 'Add mapping' }).click();
+  await expect(groups.getByRole('alert')).toContainText('No role with key no-such-role');
+
+  // Both changes are in the audit log, filterable, and exportable.
+  await page.reload();
+  const audit = page.getByRole('region', { name: 'Audit log' });
+  await hydrated(page, () => audit.getByLabel('Action').fill('role.save'),
+    () => expect(audit.getByRole('row', { name: /group-mapping/ })).toHaveCount(0, { timeout: 1000 }));
+  await expect(audit.getByRole('row', { name: /role\.save/ })).toContainText('auditor');
+  const download = page.waitForEvent('download');
+  await audit.getByRole('link', { name: 'Export CSV' }).click();
+  const file = await (await download).path();
+  const csv = require('node:fs').readFileSync(file, 'utf8');
+  expect(csv).toContain('role.save');
+  expect(csv).not.toContain('group-mapping.add');
+});
