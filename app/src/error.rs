@@ -45,6 +45,12 @@ impl AppError {
     }
 }
 
+/// A message starting with a capital letter, for errors whose text starts lower-case.
+pub fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

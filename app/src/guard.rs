@@ -1,6 +1,6 @@
 //! Server functions' door to the access guard: the request's caller from context, and
 //! refusals turned into errors a person can act on.
-use crate::error::AppError;
+use crate::error::{AppError, capitalised};
 use crate::state::AppState;
 use flotilla_backend::{Caller, Refusal, RequestAccess};
 use flotilla_domain::{Kind, Target, Verb};
@@ -31,10 +31,6 @@ pub fn refused(verb: Verb, what: &str) -> impl FnOnce(Refusal) -> AppError + '_ 
     }
 }
 
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
 
 impl Request {
     pub fn signed_in(&self) -> Result<&Caller, AppError> {

@@ -6,6 +6,7 @@ pub mod components;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod guard;
+pub mod links;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -1,6 +1,7 @@
 //! Who is calling: resolves the session cookie or API token of every request into a
 //! `RequestAccess`, refuses cross-site writes, sends signed-out browsers to the login page,
 //! and refuses any API answer whose handler did not consult the access guard.
+use app::links::query_value;
 use app::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -135,7 +136,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let caller = caller(&state, req.headers()).await;
     if caller.is_none() && wants_html(&req) && !open_path(&path) {
         let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let target = format!("/login?next={}", url_encode(next_path));
+        let target = format!("/login?next={}", query_value(next_path));
         return Redirect::to(&target).into_response();
     }
     let access = RequestAccess { caller, source_ip: ip, trace: GuardTrace::default() };
@@ -160,10 +161,6 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     res
-}
-
-pub fn url_encode(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
 /// Only local paths are followed after sign-in (no open redirect to other sites).

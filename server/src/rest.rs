@@ -84,6 +84,19 @@ fn done(r: Result<(), AppError>) -> Response {
     }
 }
 
+/// The request's parts and its JSON body; a body that is too large or not the expected
+/// JSON is answered with a sentence showing `example`.
+async fn json_body<T: serde::de::DeserializeOwned>(req: Request, example: &str) -> Result<(Parts, T), Response> {
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Err(problem(AppError::Validation("The request body is too large.".into())));
+    };
+    match serde_json::from_slice(&bytes) {
+        Ok(value) => Ok((parts, value)),
+        Err(_) => Err(problem(AppError::Validation(format!("Send JSON like {example}.")))),
+    }
+}
+
 fn parts(req: Request) -> Parts {
     req.into_parts().0
 }
@@ -115,13 +128,9 @@ struct Rename {
 }
 
 async fn rename_project(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
-        Ok(b) => b,
-        Err(_) => return problem(AppError::Validation("The request body is too large.".into())),
-    };
-    let Ok(Rename { display_name }) = serde_json::from_slice(&bytes) else {
-        return problem(AppError::Validation("Send JSON like {\"display_name\": \"Team A\"}.".into()));
+    let (parts, Rename { display_name }) = match json_body(req, r#"{"display_name": "Team A"}"#).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
     };
     done(call(s, parts, || directory::rename_project(id, display_name)).await)
 }
@@ -159,12 +168,10 @@ struct NewMapping {
 }
 
 async fn add_group_mapping(State(s): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return problem(AppError::Validation("The request body is too large.".into()));
-    };
-    let Ok(NewMapping { group, role, project }) = serde_json::from_slice(&bytes) else {
-        return problem(AppError::Validation("Send JSON like {\"group\": \"team-a-devs\", \"role\": \"developer\", \"project\": \"team-a\"}.".into()));
+    let example = r#"{"group": "team-a-devs", "role": "developer", "project": "team-a"}"#;
+    let (parts, NewMapping { group, role, project }) = match json_body(req, example).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
     };
     match call(s, parts, || access::add_group_mapping(group, role, project.unwrap_or_default())).await {
         Ok(()) => StatusCode::CREATED.into_response(),
@@ -217,12 +224,9 @@ struct NewToken {
 }
 
 async fn create_token(State(s): State<AppState>, req: Request) -> Response {
-    let (parts, body) = req.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
-        return problem(AppError::Validation("The request body is too large.".into()));
-    };
-    let Ok(NewToken { name, days }) = serde_json::from_slice(&bytes) else {
-        return problem(AppError::Validation("Send JSON like {\"name\": \"CI\", \"days\": 30}.".into()));
+    let (parts, NewToken { name, days }) = match json_body(req, r#"{"name": "CI", "days": 30}"#).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
     };
     match call(s, parts, || tokens::create_token(name, days)).await {
         Ok(created) => (StatusCode::CREATED, Json(created)).into_response(),

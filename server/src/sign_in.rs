@@ -1,6 +1,8 @@
 //! The `/auth/*` routes: single sign-on (OpenID Connect code flow with PKCE, state, nonce),
 //! local e-mail + password accounts (rate-limited), demo accounts (demo mode only), sign-out.
-use crate::auth::{cookie_name, read_cookie, safe_return_path, session_cookie, source_ip, url_encode};
+use crate::auth::{cookie_name, read_cookie, safe_return_path, session_cookie, source_ip};
+use app::links::query_value;
+use app::error::capitalised;
 use app::state::AppState;
 use axum::extract::{Form, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -232,7 +234,7 @@ async fn local(State(s): State<SignInState>, req: Request) -> Response {
     }
     let email = form.email.trim().to_lowercase();
     let key = format!("{ip}|{email}");
-    let next = url_encode(&safe_return_path(form.next.as_deref()));
+    let next = query_value(&safe_return_path(form.next.as_deref()));
     if s.limiter.blocked(&key) {
         audit(state, AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail("rate limited")).await;
         return Redirect::to(&format!("/login?error=rate&next={next}")).into_response();
@@ -310,11 +312,6 @@ async fn logout(State(s): State<SignInState>, req: Request) -> Response {
     let mut res = Redirect::to(&target).into_response();
     res.headers_mut().insert(header::SET_COOKIE, session_cookie(state.sign_in.secure_cookies, None, 0));
     res
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 use axum::extract::FromRequest;

@@ -67,13 +67,7 @@ fn access_error(e: flotilla_backend::AccessError) -> AppError {
     use flotilla_backend::AccessError as E;
     match e {
         E::Invalid(msg) => AppError::Validation(msg),
-        E::UnknownRole(_) | E::UnknownProject(_) | E::InUse(..) => AppError::Validation(format!("{}.", capitalise(&e.to_string()))),
+        E::UnknownRole(_) | E::UnknownProject(_) | E::InUse(..) => AppError::Validation(format!("{}.", crate::error::capitalised(&e.to_string()))),
         other => AppError::internal("change the roles")(other),
     }
-}
-
-#[cfg(feature = "ssr")]
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

@@ -1,6 +1,7 @@
 //! The Admin page: people, projects, roles and group mappings, and the audit trail.
 use crate::api::directory::{admin_gate, audit_log, list_projects, list_users};
 use crate::components::{loaded::Loaded, page_header::PageHeader};
+use crate::links::query_value;
 use crate::pages::admin_access::{GroupMappings, RoleMatrix};
 use flotilla_domain::{AuditLine, AuditQuery, ProjectSummary, UserSummary};
 use leptos::prelude::*;
@@ -81,8 +82,12 @@ fn AuditTrail() -> impl IntoView {
     let lines = Resource::new(query, audit_log);
     let csv = move || {
         let q = query();
-        let enc = |s: &str| s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>();
-        format!("/api/v1/audit?format=csv&limit=5000&actor={}&action={}&outcome={}", enc(&q.actor), enc(&q.action), enc(&q.outcome))
+        format!(
+            "/api/v1/audit?format=csv&limit=5000&actor={}&action={}&outcome={}",
+            query_value(&q.actor),
+            query_value(&q.action),
+            query_value(&q.outcome)
+        )
     };
     view! {
         <section aria-labelledby="audit-h">

@@ -1,5 +1,6 @@
 //! The login page: single sign-on, a local account form, and (demo mode only) demo accounts.
 use crate::api::portal::{LoginChoices, sign_in_options};
+use crate::links::query_value;
 use crate::components::{loaded::Loaded, page_header::PageHeader};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -38,7 +39,7 @@ pub fn LoginPage() -> impl IntoView {
 fn choices(o: LoginChoices, next: String) -> AnyView {
     let sso = o.sso.map(|ready| match ready {
         Ok(()) => {
-            let href = format!("/auth/login?next={}", encode(&next));
+            let href = format!("/auth/login?next={}", query_value(&next));
             view! {
                 <section class="login__card" aria-labelledby="sso-h">
                     <h2 id="sso-h">"Company sign-in"</h2>
@@ -97,13 +98,4 @@ fn choices(o: LoginChoices, next: String) -> AnyView {
         view! { <p class="notice notice--error" role="alert">"No way to sign in is configured. An administrator must set FLOTILLA_OIDC_ISSUER or FLOTILLA_LOCAL_LOGIN=true."</p> }
     });
     view! { <div class="login__choices">{sso}{local}{demo}{nothing}</div> }.into_any()
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -35,18 +35,35 @@ impl PeopleDirectory {
     }
 
     pub async fn projects(&self) -> Result<Vec<ProjectSummary>, PeopleError> {
-        let rows = project::Entity::find().order_by_asc(project::Column::Name).all(self.db.conn()).await?;
-        // One grouped count for all projects instead of one query per project.
-        let counts: HashMap<i64, i64> = project_member::Entity::find()
+        self.summaries(project::Entity::find(), None).await
+    }
+
+    /// One project by id.
+    pub async fn project(&self, id: i64) -> Result<Option<ProjectSummary>, PeopleError> {
+        Ok(self.summaries(project::Entity::find_by_id(id), Some(id)).await?.pop())
+    }
+
+    /// One project by name.
+    pub async fn project_named(&self, name: &str) -> Result<Option<ProjectSummary>, PeopleError> {
+        let Some(row) = project::Entity::find().filter(project::Column::Name.eq(name)).one(self.db.conn()).await? else {
+            return Ok(None);
+        };
+        self.project(row.id).await
+    }
+
+    /// The selected projects with their member counts: one grouped count (for `only` that
+    /// project, or for all) instead of one query per project.
+    async fn summaries(&self, select: sea_orm::Select<project::Entity>, only: Option<i64>) -> Result<Vec<ProjectSummary>, PeopleError> {
+        let rows = select.order_by_asc(project::Column::Name).all(self.db.conn()).await?;
+        let mut counts = project_member::Entity::find()
             .select_only()
             .column(project_member::Column::ProjectId)
             .column_as(project_member::Column::Id.count(), "members")
-            .group_by(project_member::Column::ProjectId)
-            .into_tuple::<(i64, i64)>()
-            .all(self.db.conn())
-            .await?
-            .into_iter()
-            .collect();
+            .group_by(project_member::Column::ProjectId);
+        if let Some(id) = only {
+            counts = counts.filter(project_member::Column::ProjectId.eq(id));
+        }
+        let counts: HashMap<i64, i64> = counts.into_tuple::<(i64, i64)>().all(self.db.conn()).await?.into_iter().collect();
         Ok(rows
             .into_iter()
             .map(|p| ProjectSummary {
@@ -56,16 +73,6 @@ impl PeopleDirectory {
                 display_name: p.display_name,
             })
             .collect())
-    }
-
-    /// One project by id.
-    pub async fn project(&self, id: i64) -> Result<Option<ProjectSummary>, PeopleError> {
-        Ok(self.projects().await?.into_iter().find(|p| p.id == id))
-    }
-
-    /// One project by name.
-    pub async fn project_named(&self, name: &str) -> Result<Option<ProjectSummary>, PeopleError> {
-        Ok(self.projects().await?.into_iter().find(|p| p.name == name))
     }
 
     pub async fn rename_project(&self, id: i64, display_name: &str) -> Result<(), PeopleError> {
