@@ -54,6 +54,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   provider.stdin!.write(`client ${url}/auth/callback ${url}/login?signed_out=1\n`);
   await waitForLine(provider, /OIDC provider configured/, 'the OpenID provider configuration');
   process.env.FLOTILLA_URL = url;
+  // Where the demo keeps its files (the simulated fleet's kubeconfig is in data/).
+  process.env.FLOTILLA_E2E_DATA = dataDir;
   process.env.OIDC_ISSUER = issuer;
 
   // Group mappings, made by the demo administrator through the REST API.

@@ -2,6 +2,7 @@
 pub mod access;
 pub mod costs;
 pub mod directory;
+pub mod clusters;
 pub mod fleet;
 pub mod portal;
 pub mod tokens;

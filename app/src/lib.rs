@@ -2,8 +2,10 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod charts;
 pub mod components;
 pub mod error;
+pub mod fleetmap;
 #[cfg(feature = "ssr")]
 pub mod guard;
 pub mod links;
@@ -15,10 +17,10 @@ use components::top_bar::TopBar;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
-use pages::{account::AccountPage, admin::AdminPage, login::LoginPage, costs::CostsPage, fleet::FleetPage, not_found::NotFound, workloads::WorkloadsPage};
+use pages::{account::AccountPage, admin::AdminPage, cluster::ClusterPage, login::LoginPage, costs::CostsPage, fleet::FleetPage, not_found::NotFound, workloads::WorkloadsPage};
 
 /// Applies a stored theme choice before first paint, so dark-mode users see no flash.
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('flotilla-theme');if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
@@ -57,6 +59,7 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 <Routes fallback=NotFound>
                     <Route path=StaticSegment("") view=FleetPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("clusters"), ParamSegment("id")) view=ClusterPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("workloads") view=WorkloadsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>

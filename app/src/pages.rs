@@ -2,6 +2,8 @@
 pub mod account;
 pub mod admin;
 pub mod admin_access;
+pub mod admin_clusters;
+pub mod cluster;
 pub mod costs;
 pub mod fleet;
 pub mod login;

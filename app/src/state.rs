@@ -1,7 +1,8 @@
 //! The server-side state every page and server function reaches through context.
 use axum::extract::FromRef;
 use flotilla_backend::{
-    AccessControl, Accounts, ApiTokens, AuditLog, ClusterDirectory, Database, OidcClient, PeopleDirectory, SessionPolicy, Sessions,
+    AccessControl, Accounts, ApiTokens, AuditLog, ClusterDirectory, Collector, Database, OidcClient, PeopleDirectory, SecretKey,
+    SessionPolicy, Sessions, Snapshots,
 };
 use leptos::prelude::*;
 
@@ -18,11 +19,22 @@ pub struct SignIn {
     pub secure_cookies: bool,
 }
 
+/// What the portal needs to reach clusters: the key that seals their credentials and the collector.
+#[derive(Clone, Debug)]
+pub struct Fleet {
+    pub key: SecretKey,
+    pub collector: Collector,
+}
+
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub clusters: ClusterDirectory,
+    /// The live inventory of every registered cluster.
+    pub collector: Collector,
+    /// Utilisation history (heatmaps).
+    pub snapshots: Snapshots,
     pub people: PeopleDirectory,
     pub audit: AuditLog,
     pub access: AccessControl,
@@ -35,10 +47,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(leptos_options: LeptosOptions, db: Database, demo: bool, sign_in: SignIn, policy: SessionPolicy) -> Self {
+    pub fn new(leptos_options: LeptosOptions, db: Database, demo: bool, sign_in: SignIn, policy: SessionPolicy, fleet: Fleet) -> Self {
         Self {
             leptos_options,
-            clusters: ClusterDirectory::new(db.clone()),
+            clusters: ClusterDirectory::new(db.clone(), fleet.key),
+            collector: fleet.collector,
+            snapshots: Snapshots::new(db.clone()),
             people: PeopleDirectory::new(db.clone()),
             audit: AuditLog::new(db.clone()),
             access: AccessControl::new(db.clone()),

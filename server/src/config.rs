@@ -48,6 +48,19 @@ pub struct Settings {
     pub oidc_email_claim: String,
     pub oidc_name_claim: String,
     pub oidc_groups_claim: String,
+    /// The key that seals cluster credentials at rest: 32 bytes as base64 or hex
+    /// (`flotilla keys generate` makes one). Replicas must share it.
+    pub secret_key: Secret,
+    /// A file holding the key instead; default `<data_dir>/secret.key`, created when missing.
+    pub secret_key_file: Option<String>,
+    /// Seconds between health probes of each cluster.
+    pub probe_interval_secs: u64,
+    /// Seconds between metrics.k8s.io polls of each cluster.
+    pub metrics_interval_secs: u64,
+    /// Seconds between utilisation snapshots (history, heatmaps, costs).
+    pub snapshot_interval_secs: u64,
+    /// Days utilisation snapshots are kept.
+    pub snapshot_retention_days: u32,
 }
 
 /// A configuration value that must never be printed or logged.
@@ -82,6 +95,12 @@ impl Default for Settings {
             oidc_email_claim: "email".into(),
             oidc_name_claim: "name".into(),
             oidc_groups_claim: "groups".into(),
+            secret_key: Secret::default(),
+            secret_key_file: None,
+            probe_interval_secs: 5,
+            metrics_interval_secs: 15,
+            snapshot_interval_secs: 60,
+            snapshot_retention_days: 14,
         }
     }
 }
@@ -91,6 +110,15 @@ impl Default for Settings {
 pub struct ConfigError(String);
 
 impl Settings {
+    /// The secret key: `secret_key` if set, else the key file (created on first use).
+    pub fn load_secret_key(&self) -> Result<flotilla_backend::SecretKey, flotilla_backend::SecretError> {
+        if !self.secret_key.0.is_empty() {
+            return flotilla_backend::SecretKey::parse(&self.secret_key.0);
+        }
+        let path = self.secret_key_file.clone().unwrap_or_else(|| format!("{}/secret.key", self.data_dir));
+        flotilla_backend::SecretKey::load_or_create(Path::new(&path))
+    }
+
     /// Defaults, then the TOML file (if present), then `FLOTILLA_*`, then `DATABASE_URL`.
     pub fn load(file: &Path) -> Result<Self, ConfigError> {
         Self::figment(file).extract().map_err(|e| ConfigError(e.to_string()))
@@ -115,7 +143,9 @@ mod secret_tests {
     fn secrets_never_show_in_debug_output() {
         let mut s = Settings::default();
         s.oidc_client_secret = Secret("hunter2-very-secret".into());
-        assert!(!format!("{s:?}").contains("hunter2"));
+        s.secret_key = Secret("c2VjcmV0LWtleS1zZWNyZXQta2V5LXNlY3JldC1rZXk=".into());
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("c2VjcmV0"));
     }
 }
 

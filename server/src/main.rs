@@ -27,6 +27,11 @@ enum Command {
     /// Serve the embedded demo: a local SQLite database with demo people and projects,
     /// and a simulated fleet of four clusters (set FLOTILLA_DEMO_FLEET=false to skip it).
     Demo,
+    /// Manage the secret key that seals cluster credentials.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Manage local accounts.
     Admin {
         #[command(subcommand)]
@@ -46,6 +51,37 @@ enum AdminCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new random key (base64), for FLOTILLA_SECRET_KEY or a key file.
+    Generate,
+    /// Re-seal every cluster's credentials under a new key read from FLOTILLA_NEW_SECRET_KEY or
+    /// --new-key-file; then configure the new key and restart.
+    Rotate {
+        #[arg(long)]
+        new_key_file: Option<PathBuf>,
+    },
+}
+
+async fn keys(settings: &Settings, command: KeysCommand) -> Result<(), serve::StartError> {
+    match command {
+        KeysCommand::Generate => {
+            println!("{}", flotilla_backend::SecretKey::generate().to_text());
+            Ok(())
+        }
+        KeysCommand::Rotate { new_key_file } => {
+            let new = match (new_key_file, std::env::var("FLOTILLA_NEW_SECRET_KEY")) {
+                (Some(path), _) => flotilla_backend::SecretKey::read_file(&path)?,
+                (None, Ok(text)) => flotilla_backend::SecretKey::parse(&text)?,
+                (None, Err(_)) => return Err(flotilla_backend::SecretError::BadKey.into()),
+            };
+            let n = serve::rotate_key(settings, &new).await?;
+            println!("Re-sealed the credentials of {n} cluster(s) with key {}. Now configure that key and restart Flotilla.", new.fingerprint());
+            Ok(())
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -61,6 +97,7 @@ async fn main() -> ExitCode {
         Command::Serve => serve::run(settings, false).await,
         Command::Demo => serve::run(settings, true).await,
         Command::Migrate { down } => serve::migrate(&settings, down).await,
+        Command::Keys { command } => keys(&settings, command).await,
         Command::Admin { command: AdminCommand::Create { email, name } } => serve::create_admin(&settings, &email, &name).await,
     };
     match result {

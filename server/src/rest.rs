@@ -1,7 +1,7 @@
 //! The REST API under `/api/v1`: a thin JSON adapter over the same server functions the
 //! pages use, so both take one path through the access guard. Callers use a session cookie
 //! or a personal API token (`Authorization: Bearer flt_…`).
-use app::api::{access, costs, directory, fleet, portal, tokens};
+use app::api::{access, clusters as cluster_admin, costs, directory, fleet, portal, tokens};
 use app::error::AppError;
 use app::state::AppState;
 use axum::Json;
@@ -21,6 +21,14 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::GET, "/api/v1/me", get(me)),
         (Method::GET, "/api/v1/clusters", get(clusters)),
+        (Method::POST, "/api/v1/clusters", post(register_cluster)),
+        (Method::GET, "/api/v1/clusters/{id}", get(cluster)),
+        (Method::PATCH, "/api/v1/clusters/{id}", patch(update_cluster)),
+        (Method::DELETE, "/api/v1/clusters/{id}", delete(remove_cluster)),
+        (Method::GET, "/api/v1/clusters/{id}/nodes", get(cluster_nodes)),
+        (Method::GET, "/api/v1/clusters/{id}/namespaces", get(cluster_namespaces)),
+        (Method::GET, "/api/v1/clusters/{id}/pods", get(cluster_pods)),
+        (Method::GET, "/api/v1/fleet", get(fleet_map)),
         (Method::GET, "/api/v1/projects", get(projects)),
         (Method::GET, "/api/v1/projects/{id}", get(project)),
         (Method::PATCH, "/api/v1/projects/{id}", patch(rename_project)),
@@ -112,6 +120,80 @@ async fn me(State(s): State<AppState>, req: Request) -> Response {
 
 async fn clusters(State(s): State<AppState>, req: Request) -> Response {
     reply(call(s, parts(req), fleet::list_clusters).await)
+}
+
+async fn cluster(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    reply(call(s, parts(req), || fleet::cluster_detail(id)).await)
+}
+
+async fn cluster_nodes(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    reply(call(s, parts(req), || fleet::cluster_detail(id)).await.map(|d| d.nodes))
+}
+
+async fn cluster_namespaces(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    reply(call(s, parts(req), || fleet::cluster_detail(id)).await.map(|d| d.namespaces))
+}
+
+#[derive(Deserialize, Default)]
+struct PodParams {
+    namespace: Option<String>,
+    node: Option<String>,
+}
+
+async fn cluster_pods(State(s): State<AppState>, Path(id): Path<i64>, Query(p): Query<PodParams>, req: Request) -> Response {
+    reply(call(s, parts(req), || fleet::cluster_pods(id, p.node, p.namespace)).await)
+}
+
+async fn fleet_map(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), || fleet::fleet_map(None)).await.map(|m| m.map(|m| m.tiles).unwrap_or_default()))
+}
+
+const CLUSTER_EXAMPLE: &str = r#"{"metadata": {"name": "tokyo-prod", "display_name": "Tokyo", "provider": "eks", "region": "ap-northeast-1", "environment": "production", "labels": "team=a", "control_plane_price_per_hour": 0.1}, "connection": {"Kubeconfig": {"yaml": "…", "context": "tokyo-prod"}}}"#;
+
+#[derive(Deserialize)]
+struct NewClusterBody {
+    metadata: flotilla_domain::ClusterMetadata,
+    connection: flotilla_domain::Connection,
+}
+
+async fn register_cluster(State(s): State<AppState>, req: Request) -> Response {
+    let (parts, NewClusterBody { metadata, connection }) = match json_body(req, CLUSTER_EXAMPLE).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    match call(s, parts, || cluster_admin::register_cluster(metadata, connection)).await {
+        Ok(created) => (StatusCode::CREATED, Json(created)).into_response(),
+        Err(e) => problem(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct ClusterChange {
+    metadata: flotilla_domain::ClusterMetadata,
+    #[serde(default)]
+    connection: Option<flotilla_domain::Connection>,
+    #[serde(default)]
+    enabled: Option<bool>,
+}
+
+async fn update_cluster(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    let (parts, ClusterChange { metadata, connection, enabled }) = match json_body(req, CLUSTER_EXAMPLE).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let result = call(s, parts, || async move {
+        let summary = cluster_admin::update_cluster(id, metadata, connection).await?;
+        match enabled {
+            Some(on) if on != summary.enabled => cluster_admin::set_cluster_enabled(id, on).await,
+            _ => Ok(summary),
+        }
+    })
+    .await;
+    reply(result)
+}
+
+async fn remove_cluster(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    done(call(s, parts(req), || cluster_admin::remove_cluster(id)).await)
 }
 
 async fn projects(State(s): State<AppState>, req: Request) -> Response {

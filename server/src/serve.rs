@@ -1,7 +1,10 @@
 //! Starting the portal: database, state, listener, and a graceful stop on SIGTERM.
 use crate::{config::Settings, demo_fleet, metrics::HttpMetrics, router::router};
-use app::state::{AppState, SignIn};
-use flotilla_backend::{Accounts, AuditLog, Database, DbError, OidcClient, OidcSettings, SessionPolicy, demo};
+use app::state::{AppState, Fleet, SignIn};
+use flotilla_backend::{
+    Accounts, AuditLog, ClusterDirectory, Collector, CollectorSettings, Database, DbError, OidcClient, OidcSettings, SecretKey, SessionPolicy,
+    Snapshots, demo,
+};
 use leptos::config::LeptosOptions;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -22,6 +25,10 @@ pub enum StartError {
     Oidc(flotilla_backend::OidcError),
     #[error("could not create the account: {0}")]
     Account(#[from] flotilla_backend::AccountError),
+    #[error("the secret key for cluster credentials cannot be loaded: {0}")]
+    SecretKey(#[from] flotilla_backend::SecretError),
+    #[error(transparent)]
+    Fleet(#[from] flotilla_backend::FleetError),
     #[error("the server stopped with an error: {0}")]
     Serve(std::io::Error),
 }
@@ -44,14 +51,19 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
     if demo_mode {
         demo::seed(&db).await?;
     }
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::DataDir(settings.data_dir.clone(), e))?;
+    let key = settings.load_secret_key()?;
+    let directory = ClusterDirectory::new(db.clone(), key.clone());
     // Kept alive until the server stops; dropping it stops the simulated clusters.
     let _fleet = if demo_mode && settings.demo_fleet {
-        std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::DataDir(settings.data_dir.clone(), e))?;
         let kubeconfig = std::path::Path::new(&settings.data_dir).join("demo-fleet.kubeconfig");
-        Some(demo_fleet::start(&db, &kubeconfig).await?)
+        Some(demo_fleet::start(&db, &directory, &kubeconfig).await?)
     } else {
         None
     };
+    let collector = Collector::new(collector_settings(&settings));
+    collector.sync(&directory).await?;
+    spawn_fleet_loops(&settings, db.clone(), directory, collector.clone());
     let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartError::Bind { addr: settings.addr, source })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let leptos_options = LeptosOptions::builder()
@@ -65,7 +77,7 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         idle: chrono::Duration::minutes(settings.session_idle_minutes.into()),
         absolute: chrono::Duration::hours(settings.session_absolute_hours.into()),
     };
-    let state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy);
+    let state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector });
     let app = router(state, HttpMetrics::default()).into_make_service_with_connect_info::<std::net::SocketAddr>();
 
     tracing::info!(database = db.backend_name(), "Flotilla is listening on http://{addr}");
@@ -79,6 +91,63 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         .map_err(StartError::Serve)?;
     tracing::info!("Flotilla stopped");
     Ok(())
+}
+
+pub fn collector_settings(settings: &Settings) -> CollectorSettings {
+    CollectorSettings {
+        probe_interval: Duration::from_secs(settings.probe_interval_secs.max(1)),
+        metrics_interval: Duration::from_secs(settings.metrics_interval_secs.max(1)),
+        ..Default::default()
+    }
+}
+
+/// Background work on the fleet: re-reading the cluster directory (changes made through another
+/// replica), and utilisation snapshots with their retention.
+fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirectory, collector: Collector) {
+    let resync = collector.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(30));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = resync.sync(&directory).await {
+                tracing::warn!("could not re-read the cluster directory: {e}");
+            }
+        }
+    });
+    let snapshots = Snapshots::new(db);
+    let every = Duration::from_secs(settings.snapshot_interval_secs.max(5));
+    let keep = chrono::Duration::days(settings.snapshot_retention_days.max(1).into());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match snapshots.record(&collector, chrono::Utc::now()).await {
+                Ok(rows) => tracing::debug!(rows, "utilisation snapshot saved"),
+                Err(e) => tracing::warn!("could not save the utilisation snapshot: {e}"),
+            }
+            if let Err(e) = snapshots.prune(keep).await {
+                tracing::warn!("could not prune old utilisation snapshots: {e}");
+            }
+        }
+    });
+}
+
+/// `flotilla keys rotate`: re-seals every cluster's credentials under a new key, in one
+/// transaction. Afterwards configure the new key (FLOTILLA_SECRET_KEY or the key file).
+pub async fn rotate_key(settings: &Settings, new: &SecretKey) -> Result<usize, StartError> {
+    let db = Database::connect(&settings.database_url).await?;
+    db.migrate().await?;
+    let old = settings.load_secret_key()?;
+    let n = ClusterDirectory::new(db.clone(), old.clone()).rotate_key(new).await?;
+    if let Err(e) = AuditLog::new(db)
+        .record("cli", "secret-key.rotated", "portal", &format!("{n} clusters re-sealed; key {} → {}", old.fingerprint(), new.fingerprint()))
+        .await
+    {
+        tracing::warn!("could not audit the key rotation: {e}");
+    }
+    Ok(n)
 }
 
 /// Single sign-on (when an issuer is configured; discovery keeps retrying in the

@@ -1,17 +1,114 @@
-//! Server functions for the Fleet page.
+//! Server functions for the fleet map and cluster pages: the live inventory, filtered per caller
+//! on the server (administrators see everything; others only their projects' namespaces).
 use crate::error::AppError;
-use flotilla_domain::ClusterSummary;
+use flotilla_domain::{ClusterDetail, ClusterSummary, FleetMap, Heatmap, Metric, PodView};
 use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod scope {
+    use crate::error::AppError;
+    use crate::guard::Request;
+    use flotilla_backend::inventory::Visibility;
+
+    pub const NO_PROJECTS: &str =
+        "see clusters yet: you are in no project. Ask an administrator to add you to one (or to map your SSO group)";
+
+    /// The caller's view of the fleet: signed in, in some project (or an administrator).
+    pub async fn visibility(r: &Request) -> Result<Visibility, AppError> {
+        let caller = r.signed_in()?;
+        if !flotilla_domain::may_read_clusters(&caller.subject) {
+            return Err(AppError::Forbidden(NO_PROJECTS.into()));
+        }
+        let projects = r.state.people.projects().await.map_err(AppError::internal("load the projects"))?;
+        Ok(Visibility::for_subject(&caller.subject, &projects))
+    }
+
+    pub fn not_found() -> AppError {
+        AppError::NotFound("This cluster".into())
+    }
+}
 
 /// The registered clusters the caller may see.
 #[server]
 pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
     let r = crate::guard::request()?;
-    let caller = r.signed_in()?;
-    if !flotilla_domain::may_read_clusters(&caller.subject) {
-        return Err(AppError::Forbidden(
-            "see clusters yet: you are in no project. Ask an administrator to add you to one (or to map your SSO group)".into(),
-        ));
+    let vis = scope::visibility(&r).await?;
+    let all = r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))?;
+    let map = flotilla_backend::inventory::fleet_map(0, &all, &r.state.collector.states(), &vis);
+    Ok(map.tiles.into_iter().map(|t| t.cluster).collect())
+}
+
+/// The fleet map; `None` when nothing changed since generation `since` (cheap polling).
+#[server]
+pub async fn fleet_map(since: Option<u64>) -> Result<Option<FleetMap>, AppError> {
+    let r = crate::guard::request()?;
+    let vis = scope::visibility(&r).await?;
+    let generation = r.state.collector.generation();
+    if since == Some(generation) {
+        return Ok(None);
     }
-    r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))
+    let all = r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))?;
+    Ok(Some(flotilla_backend::inventory::fleet_map(generation, &all, &r.state.collector.states(), &vis)))
+}
+
+/// One cluster: health, totals, nodes and the namespaces the caller may see.
+#[server]
+pub async fn cluster_detail(id: i64) -> Result<ClusterDetail, AppError> {
+    let r = crate::guard::request()?;
+    let vis = scope::visibility(&r).await?;
+    let summary = match r.state.clusters.get(id).await {
+        Ok(s) => s,
+        Err(flotilla_backend::FleetError::NotFound(_)) => return Err(scope::not_found()),
+        Err(e) => return Err(AppError::internal("load the cluster")(e)),
+    };
+    let state = r.state.collector.state(id);
+    flotilla_backend::inventory::cluster_detail(&summary, state.as_ref(), &vis).ok_or_else(scope::not_found)
+}
+
+/// Pods of a cluster the caller may see, optionally on one node and/or in one namespace.
+#[server]
+pub async fn cluster_pods(id: i64, node: Option<String>, namespace: Option<String>) -> Result<Vec<PodView>, AppError> {
+    let r = crate::guard::request()?;
+    let vis = scope::visibility(&r).await?;
+    let Some(state) = r.state.collector.state(id) else {
+        return if vis.sees_everything() { Ok(vec![]) } else { Err(scope::not_found()) };
+    };
+    let mut allowed: Vec<String> = flotilla_backend::inventory::visible_namespaces(&state, &vis).into_iter().collect();
+    if !vis.sees_everything() && allowed.is_empty() {
+        return Err(scope::not_found());
+    }
+    if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
+        allowed.retain(|n| *n == ns);
+    }
+    Ok(r.state.collector.pods(id, node.as_deref().filter(|n| !n.is_empty()), Some(&allowed)))
+}
+
+/// Utilisation history of a cluster's nodes (`by = "node"`) or namespaces, over `hours`.
+#[server]
+pub async fn cluster_heatmap(id: i64, by: String, metric: Metric, hours: u32) -> Result<Heatmap, AppError> {
+    use flotilla_backend::HeatScope;
+    let r = crate::guard::request()?;
+    let vis = scope::visibility(&r).await?;
+    let state = r.state.collector.state(id);
+    let summary = r.state.clusters.get(id).await.map_err(|_| scope::not_found())?;
+    if flotilla_backend::inventory::cluster_detail(&summary, state.as_ref(), &vis).is_none() {
+        return Err(scope::not_found());
+    }
+    let scope = if by == "namespace" { HeatScope::Namespace } else { HeatScope::Node };
+    let hours = hours.clamp(1, 24 * 7);
+    // One column per minute for the last hour, per hour otherwise.
+    let buckets = if hours == 1 { 60 } else { hours as usize };
+    let mut map = r
+        .state
+        .snapshots
+        .heatmap(id, scope, metric, chrono::Duration::hours(hours.into()), buckets)
+        .await
+        .map_err(AppError::internal("load the utilisation history"))?;
+    if scope == HeatScope::Namespace
+        && let Some(state) = &state
+    {
+        let visible = flotilla_backend::inventory::visible_namespaces(state, &vis);
+        map.rows.retain(|row| visible.contains(&row.name));
+    }
+    Ok(map)
 }

@@ -1,8 +1,9 @@
-//! The Admin page: people, projects, roles and group mappings, and the audit trail.
+//! The Admin page: people, projects, clusters, roles and group mappings, and the audit trail.
 use crate::api::directory::{admin_gate, audit_log, list_projects, list_users};
 use crate::components::{loaded::Loaded, page_header::PageHeader};
 use crate::links::query_value;
 use crate::pages::admin_access::{GroupMappings, RoleMatrix};
+use crate::pages::admin_clusters::ClusterAdmin;
 use flotilla_domain::{AuditLine, AuditQuery, ProjectSummary, UserSummary};
 use leptos::prelude::*;
 
@@ -11,7 +12,7 @@ pub fn AdminPage() -> impl IntoView {
     // One clear refusal for people who may not administer, instead of a refusal per section.
     let gate = Resource::new(|| (), |_| admin_gate());
     view! {
-        <PageHeader title="Admin" subtitle="People, projects, roles and everything that changed."/>
+        <PageHeader title="Admin" subtitle="People, projects, clusters, roles and everything that changed."/>
         <Loaded resource=gate loading="Checking your access…" render=|_| view! { <AdminSections/> }/>
     }
 }
@@ -31,6 +32,7 @@ fn AdminSections() -> impl IntoView {
                 <Loaded resource=projects loading="Loading projects…" render=project_table/>
             </section>
         </div>
+        <ClusterAdmin/>
         <RoleMatrix/>
         <GroupMappings/>
         <AuditTrail/>

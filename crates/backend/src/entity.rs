@@ -10,3 +10,4 @@ pub mod role;
 pub mod session;
 pub mod user;
 pub mod user_role;
+pub mod utilisation_snapshot;

@@ -1,36 +1,56 @@
-//! The cluster directory: which clusters are registered and how they are described.
+//! The cluster directory: which clusters are registered, how they are described, and their
+//! credentials (sealed with the portal's secret key; opened only to connect).
 use crate::entity::cluster;
+use crate::kubeconn::Credentials;
+use crate::secrets::{SecretError, SecretKey};
 use crate::Database;
 use chrono::Utc;
 use flotilla_domain::{ClusterSummary, Dns1123Label, Provider};
-use sea_orm::{ActiveModelTrait, EntityTrait, QueryOrder, Set, SqlErr};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder, Set, SqlErr, TransactionTrait};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {
     #[error("a cluster named '{0}' is already registered")]
     Duplicate(String),
+    #[error("no cluster with id {0}")]
+    NotFound(i64),
+    #[error("cluster credentials cannot be opened: {0}")]
+    Secret(#[from] SecretError),
     #[error("cannot read or write clusters: {0}")]
     Db(#[from] sea_orm::DbErr),
 }
 
-/// What is needed to register a cluster (connection details arrive with cluster registration).
+/// What is needed to register a cluster.
 #[derive(Debug, Clone)]
 pub struct NewCluster {
     pub name: Dns1123Label,
+    pub details: ClusterDetails,
+}
+
+/// The editable description of a cluster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterDetails {
     pub display_name: String,
     pub provider: Provider,
     pub region: String,
     pub environment: String,
+    pub labels: Vec<(String, String)>,
+    pub control_plane_price_per_hour: f64,
 }
 
 #[derive(Clone, Debug)]
 pub struct ClusterDirectory {
     db: Database,
+    key: SecretKey,
+}
+
+fn context(name: &str) -> String {
+    format!("cluster:{name}")
 }
 
 impl ClusterDirectory {
-    pub fn new(db: Database) -> Self {
-        Self { db }
+    pub fn new(db: Database, key: SecretKey) -> Self {
+        Self { db, key }
     }
 
     /// Every registered cluster, by name.
@@ -39,27 +59,116 @@ impl ClusterDirectory {
         Ok(rows.into_iter().map(summary).collect())
     }
 
+    pub async fn get(&self, id: i64) -> Result<ClusterSummary, FleetError> {
+        Ok(summary(self.row(id).await?))
+    }
+
+    async fn row(&self, id: i64) -> Result<cluster::Model, FleetError> {
+        cluster::Entity::find_by_id(id).one(self.db.conn()).await?.ok_or(FleetError::NotFound(id))
+    }
+
     /// Registers a cluster; the unique index on the name refuses a second one, race-free.
-    pub async fn register(&self, new: NewCluster) -> Result<ClusterSummary, FleetError> {
+    pub async fn register(&self, new: NewCluster, creds: Option<&Credentials>) -> Result<ClusterSummary, FleetError> {
         let name = new.name.to_string();
-        let row = cluster::ActiveModel {
-            name: Set(new.name.to_string()),
-            display_name: Set(new.display_name),
-            provider: Set(new.provider.as_str().to_owned()),
-            region: Set(new.region),
-            environment: Set(new.environment),
+        let mut row = cluster::ActiveModel {
+            name: Set(name.clone()),
             enabled: Set(true),
             created_at: Set(Utc::now()),
+            api_server: Set(creds.map(|c| c.server.clone()).unwrap_or_default()),
+            credentials: Set(creds.map(|c| self.key.seal(c.kubeconfig.as_bytes(), &context(&name)))),
             ..Default::default()
-        }
-        .insert(self.db.conn())
-        .await
-        .map_err(|e| match e.sql_err() {
+        };
+        apply_details(&mut row, new.details);
+        let row = row.insert(self.db.conn()).await.map_err(|e| match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => FleetError::Duplicate(name),
             _ => FleetError::Db(e),
         })?;
         Ok(summary(row))
     }
+
+    pub async fn update_details(&self, id: i64, details: ClusterDetails) -> Result<ClusterSummary, FleetError> {
+        let mut row = self.row(id).await?.into_active_model();
+        apply_details(&mut row, details);
+        Ok(summary(row.update(self.db.conn()).await?))
+    }
+
+    /// Replaces the credentials (sealed).
+    pub async fn update_credentials(&self, id: i64, creds: &Credentials) -> Result<ClusterSummary, FleetError> {
+        let row = self.row(id).await?;
+        let sealed = self.key.seal(creds.kubeconfig.as_bytes(), &context(&row.name));
+        let mut row = row.into_active_model();
+        row.api_server = Set(creds.server.clone());
+        row.credentials = Set(Some(sealed));
+        Ok(summary(row.update(self.db.conn()).await?))
+    }
+
+    pub async fn set_enabled(&self, id: i64, enabled: bool) -> Result<ClusterSummary, FleetError> {
+        let mut row = self.row(id).await?.into_active_model();
+        row.enabled = Set(enabled);
+        Ok(summary(row.update(self.db.conn()).await?))
+    }
+
+    /// Removes the cluster and its history (snapshots cascade).
+    pub async fn remove(&self, id: i64) -> Result<ClusterSummary, FleetError> {
+        let row = self.row(id).await?;
+        cluster::Entity::delete_by_id(id).exec(self.db.conn()).await?;
+        Ok(summary(row))
+    }
+
+    /// The opened credentials of a cluster (None when it has none).
+    pub async fn credentials(&self, id: i64) -> Result<Option<Credentials>, FleetError> {
+        let row = self.row(id).await?;
+        self.open(&row)
+    }
+
+    fn open(&self, row: &cluster::Model) -> Result<Option<Credentials>, FleetError> {
+        let Some(sealed) = &row.credentials else { return Ok(None) };
+        let bytes = self.key.open(sealed, &context(&row.name))?;
+        let kubeconfig = String::from_utf8(bytes).map_err(|_| SecretError::Damaged)?;
+        Ok(Some(Credentials { kubeconfig, server: row.api_server.clone() }))
+    }
+
+    /// Every enabled cluster with credentials, opened, for the collector. A cluster whose
+    /// credentials cannot be opened comes with the reason instead.
+    pub async fn connections(&self) -> Result<Vec<(ClusterSummary, Result<Credentials, String>)>, FleetError> {
+        let rows = cluster::Entity::find().order_by_asc(cluster::Column::Name).all(self.db.conn()).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.enabled && r.credentials.is_some())
+            .map(|r| {
+                let creds = self.open(&r).map_err(|e| e.to_string()).and_then(|c| c.ok_or_else(|| "no credentials".to_owned()));
+                (summary(r), creds)
+            })
+            .collect())
+    }
+
+    /// Re-seals every cluster's credentials under `new` (in one transaction); returns how many.
+    /// The directory's own key must be the one they were sealed with.
+    pub async fn rotate_key(&self, new: &SecretKey) -> Result<usize, FleetError> {
+        let txn = self.db.conn().begin().await?;
+        let rows = cluster::Entity::find().all(&txn).await?;
+        let mut n = 0;
+        for row in rows {
+            let Some(sealed) = row.credentials.clone() else { continue };
+            let plain = self.key.open(&sealed, &context(&row.name))?;
+            let resealed = new.seal(&plain, &context(&row.name));
+            let mut active = row.into_active_model();
+            active.credentials = Set(Some(resealed));
+            active.update(&txn).await?;
+            n += 1;
+        }
+        txn.commit().await?;
+        Ok(n)
+    }
+}
+
+fn apply_details(row: &mut cluster::ActiveModel, d: ClusterDetails) {
+    row.display_name = Set(d.display_name);
+    row.provider = Set(d.provider.as_str().to_owned());
+    row.region = Set(d.region);
+    row.environment = Set(d.environment);
+    row.labels = Set(serde_json::to_string(&d.labels).expect("labels serialise"));
+    row.control_plane_price = Set(d.control_plane_price_per_hour);
 }
 
 fn summary(row: cluster::Model) -> ClusterSummary {
@@ -71,5 +180,8 @@ fn summary(row: cluster::Model) -> ClusterSummary {
         region: row.region,
         environment: row.environment,
         enabled: row.enabled,
+        labels: serde_json::from_str(&row.labels).unwrap_or_default(),
+        control_plane_price_per_hour: row.control_plane_price,
+        api_server: row.api_server,
     }
 }

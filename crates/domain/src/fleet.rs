@@ -54,6 +54,77 @@ pub struct ClusterSummary {
     pub region: String,
     pub environment: String,
     pub enabled: bool,
+    /// Free-form `key=value` labels set by administrators.
+    pub labels: Vec<(String, String)>,
+    /// Managed control-plane fee per hour (used by cost views).
+    pub control_plane_price_per_hour: f64,
+    /// The API server address (no credentials).
+    pub api_server: String,
+}
+
+/// How an administrator connects a cluster: a kubeconfig (one of its contexts), or an API
+/// server URL with its CA certificate and a bearer token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Connection {
+    Kubeconfig { yaml: String, context: String },
+    Token { server: String, ca_pem: String, token: String },
+}
+
+/// The descriptive part of a cluster registration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterMetadata {
+    pub name: String,
+    pub display_name: String,
+    pub provider: Provider,
+    pub region: String,
+    pub environment: String,
+    /// `key=value` pairs, comma- or newline-separated.
+    pub labels: String,
+    pub control_plane_price_per_hour: f64,
+}
+
+/// What "Test connection" found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionReport {
+    pub server: String,
+    pub server_version: Option<String>,
+    pub nodes: Option<u32>,
+    /// Whether the cluster serves metrics.k8s.io (else the portal shows requests only).
+    pub metrics: bool,
+    /// Each permission Flotilla needs that the credentials lack, in words ("watch pods").
+    pub missing: Vec<String>,
+    /// Why the connection failed, when it did.
+    pub error: Option<String>,
+}
+
+impl ConnectionReport {
+    pub fn ok(&self) -> bool {
+        self.error.is_none() && self.missing.is_empty()
+    }
+}
+
+/// Parses `key=value` labels separated by commas or new lines; a bad pair is named.
+pub fn parse_labels(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for part in text.split([',', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((k, v)) = part.split_once('=') else {
+            return Err(format!("'{part}' is not key=value"));
+        };
+        let (k, v) = (k.trim(), v.trim());
+        let ok_key = !k.is_empty() && k.len() <= 63 && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c));
+        let ok_value = v.len() <= 63 && v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if !ok_key || !ok_value {
+            return Err(format!("'{part}': keys and values use letters, digits, '-', '_' and '.' (at most 63 each)"));
+        }
+        out.retain(|(existing, _)| existing != k);
+        out.push((k.to_owned(), v.to_owned()));
+    }
+    Ok(out)
+}
+
+/// Labels back to the text form `parse_labels` reads.
+pub fn labels_text(labels: &[(String, String)]) -> String {
+    labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
 }
 
 #[cfg(test)]
@@ -67,5 +138,23 @@ mod tests {
         }
         assert_eq!(Provider::parse("AWS"), Provider::Eks);
         assert_eq!(Provider::parse("openstack"), Provider::Other);
+    }
+
+    #[test]
+    fn labels_parse_from_text_and_bad_pairs_are_named() {
+        let l = parse_labels("team=payments, tier=gold\nteam=checkout").unwrap();
+        assert_eq!(l, vec![("tier".into(), "gold".into()), ("team".into(), "checkout".into())]);
+        assert_eq!(labels_text(&l), "tier=gold, team=checkout");
+        assert!(parse_labels("").unwrap().is_empty());
+        assert!(parse_labels("oops").unwrap_err().contains("'oops'"));
+        assert!(parse_labels("a=b c").is_err());
+    }
+
+    #[test]
+    fn a_report_is_ok_only_without_error_and_missing_permissions() {
+        let mut r = ConnectionReport { server: "https://x".into(), server_version: Some("v1.31".into()), nodes: Some(3), metrics: true, missing: vec![], error: None };
+        assert!(r.ok());
+        r.missing.push("watch pods".into());
+        assert!(!r.ok());
     }
 }

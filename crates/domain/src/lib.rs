@@ -2,12 +2,16 @@
 pub mod access;
 pub mod fleet;
 pub mod identity;
+pub mod inventory;
 pub mod names;
 pub mod people;
 pub mod quantity;
 
 pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
-pub use fleet::{ClusterSummary, Provider};
+pub use fleet::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text, parse_labels};
+pub use inventory::{
+    ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, Heatmap, HeatRow, Metric, NamespaceView, NodeCell, NodeView, PodView, Totals, Usage,
+};
 pub use identity::{ApiTokenInfo, AuditLine, AuditQuery, CreatedApiToken, GroupMapping, Me, RoleDef};
 pub use names::{Dns1123Label, NameError};
 pub use people::{MemberSummary, ProjectSummary, UserSummary};

@@ -37,6 +37,10 @@ pub fn router(cluster: Arc<Cluster>) -> Router {
         .route("/apis", get(discovery::groups))
         .route("/apis/{group}", get(discovery::group))
         .route("/apis/{group}/{version}", get(discovery::group_resources))
+        .route(
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+            axum::routing::post(crate::authz::self_subject_access_review),
+        )
         .fallback(handle)
         .layer(axum::middleware::from_fn_with_state(
             cluster.clone(),
@@ -207,6 +211,11 @@ async fn handle(
         q: parse_query(uri.query()),
         headers,
     };
+    let watching = r.q.get("watch").is_some_and(|w| w == "true" || w == "1");
+    let verb = crate::authz::verb(&method, r.t.name.is_some(), watching);
+    if let Err(e) = crate::authz::check(&c, verb, r.t.res, r.t.name.as_deref().unwrap_or("")) {
+        return e.into_response();
+    }
     match dispatch(&c, &method, &r, &body).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),

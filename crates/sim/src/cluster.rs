@@ -58,6 +58,7 @@ pub struct Cluster {
     burst: Mutex<Option<(f64, Instant)>>,
     service_seq: AtomicU32,
     node_seq: AtomicU32,
+    denied: Mutex<Vec<(String, String)>>,
 }
 
 const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -78,11 +79,24 @@ impl Cluster {
             burst: Mutex::new(None),
             service_seq: AtomicU32::new(1),
             node_seq: AtomicU32::new(0),
+            denied: Mutex::new(Vec::new()),
             spec,
             opts,
         });
         c.bootstrap();
         c
+    }
+
+    pub fn deny(&self, verb: &str, resource: &str) {
+        self.denied.lock().push((verb.to_owned(), resource.to_owned()));
+    }
+
+    pub fn allow_all(&self) {
+        self.denied.lock().clear();
+    }
+
+    pub fn is_denied(&self, verb: &str, resource: &str) -> bool {
+        self.denied.lock().iter().any(|(v, r)| (v == verb || v == "*") && r == resource)
     }
 
     pub fn usage_ctx(&self) -> UsageCtx {

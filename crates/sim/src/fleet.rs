@@ -9,6 +9,9 @@ use crate::error::SimError;
 /// The embedded default demo fleet (`crates/sim/fleets/demo.yaml`).
 pub const DEMO_FLEET_YAML: &str = include_str!("../fleets/demo.yaml");
 
+/// A small fleet for tests (`crates/sim/fleets/small.yaml`): alpha (team-a, team-b), beta (team-b).
+pub const SMALL_FLEET_YAML: &str = include_str!("../fleets/small.yaml");
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FleetSpec {
@@ -137,6 +140,10 @@ impl FleetSpec {
     /// The default demo fleet: tokyo-prod (hot), osaka-prod (idle), onprem-dev, gpu-ml.
     pub fn demo() -> Self {
         Self::from_yaml(DEMO_FLEET_YAML).expect("embedded demo fleet parses")
+    }
+
+    pub fn small() -> Self {
+        Self::from_yaml(SMALL_FLEET_YAML).expect("embedded small fleet parses")
     }
 
     pub fn from_yaml(text: &str) -> Result<Self, SimError> {

@@ -12,6 +12,7 @@ pub mod admin;
 pub mod admission;
 pub mod api;
 pub mod apply;
+pub mod authz;
 pub mod cluster;
 pub mod controllers;
 pub mod defaults;
@@ -81,6 +82,17 @@ impl ClusterHandle {
 
     pub fn burst(&self, factor: f64, duration: Duration) {
         self.cluster.set_burst(factor, duration);
+    }
+
+    /// Refuses `verb` on `resource` ("pods", "deployments.apps", "nodes.metrics.k8s.io") for the
+    /// cluster's token, in API calls and SelfSubjectAccessReviews alike.
+    pub fn deny(&self, verb: &str, resource: &str) {
+        self.cluster.deny(verb, resource);
+    }
+
+    /// Lifts every denial.
+    pub fn allow_all(&self) {
+        self.cluster.allow_all();
     }
 
     /// Shrinks (or grows) the watch history; tests use this to force 410 Gone.

@@ -7,6 +7,16 @@ use crate::support::TestPortal;
 /// A valid call of each server function (url-encoded arguments, or JSON).
 const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("list_clusters", ""),
+    ("fleet_map", ""),
+    ("cluster_detail", "id=1"),
+    ("cluster_pods", "id=1"),
+    ("cluster_heatmap", "id=1&by=node&metric=cpu&hours=24"),
+    ("kubeconfig_contexts", "yaml=x"),
+    ("test_cluster_connection", r#"{"connection":{"Token":{"server":"https://127.0.0.1:9","ca_pem":"","token":"t"}}}"#),
+    ("register_cluster", r#"{"metadata":{"name":"x","display_name":"","provider":"eks","region":"","environment":"","labels":"","control_plane_price_per_hour":0},"connection":{"Token":{"server":"https://127.0.0.1:9","ca_pem":"","token":"t"}}}"#),
+    ("update_cluster", r#"{"id":999,"metadata":{"name":"x","display_name":"","provider":"eks","region":"","environment":"","labels":"","control_plane_price_per_hour":0},"connection":null}"#),
+    ("set_cluster_enabled", "id=999&enabled=false"),
+    ("remove_cluster", "id=999"),
     ("list_projects", ""),
     ("list_users", ""),
     ("get_project", "project_id=2"),
@@ -29,6 +39,8 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("create_token", "name=t&days=1"),
     ("revoke_token", "id=999"),
 ];
+
+const CLUSTER_BODY: &str = r#"{"metadata":{"name":"x","display_name":"","provider":"eks","region":"","environment":"","labels":"","control_plane_price_per_hour":0},"connection":{"Token":{"server":"https://127.0.0.1:9","ca_pem":"","token":"t"}}}"#;
 
 /// Open to everyone on purpose: what the login page and the shell need before sign-in.
 const PUBLIC: &[&str] = &["portal_info", "sign_in_options", "whoami"];
@@ -67,6 +79,8 @@ async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
     for (method, template, _) in flotilla_server::rest::routes() {
         let path = template.replace("{id}", "2");
         let body = match (method.as_str(), template) {
+            ("PATCH", "/api/v1/clusters/{id}") => CLUSTER_BODY,
+            ("POST", "/api/v1/clusters") => CLUSTER_BODY,
             ("PATCH", _) => r#"{"display_name":"Renamed"}"#,
             ("POST", "/api/v1/tokens") => r#"{"name":"t","days":1}"#,
             ("POST", "/api/v1/group-mappings") => r#"{"group":"g","role":"viewer"}"#,

@@ -1,7 +1,7 @@
-//! A registered Kubernetes cluster (credentials arrive with the cluster-registration issue).
+//! A registered Kubernetes cluster; `credentials` is sealed (see `secrets`), never plaintext.
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "clusters")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -14,6 +14,11 @@ pub struct Model {
     pub environment: String,
     pub enabled: bool,
     pub created_at: ChronoDateTimeUtc,
+    pub api_server: String,
+    pub credentials: Option<String>,
+    /// JSON array of [key, value] pairs.
+    pub labels: String,
+    pub control_plane_price: f64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

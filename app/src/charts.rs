@@ -1,0 +1,125 @@
+//! Charts drawn by plotters into SVG (in the browser from WASM, and on the server for the first
+//! paint): the cluster page's donuts and its utilisation heatmap.
+use flotilla_domain::inventory::{Heatmap, heat_colour};
+use plotters::prelude::*;
+
+/// A donut: slices of `total` (the remainder is drawn as free), a title and the centre figure.
+pub fn donut(title: &str, slices: &[(f64, RGBColor)], total: f64, centre: &str) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (220, 220)).into_drawing_area();
+        let _ = root.fill(&TRANSPARENT);
+        let used: f64 = slices.iter().map(|(v, _)| v.max(0.0)).sum();
+        let mut sizes: Vec<f64> = slices.iter().map(|(v, _)| v.max(0.0)).collect();
+        let mut colours: Vec<RGBColor> = slices.iter().map(|(_, c)| *c).collect();
+        sizes.push((total - used).max(0.0));
+        colours.push(RGBColor(0xdd, 0xe2, 0xe8));
+        if sizes.iter().sum::<f64>() <= 0.0 {
+            sizes = vec![1.0];
+            colours = vec![RGBColor(0xdd, 0xe2, 0xe8)];
+        }
+        let labels: Vec<String> = sizes.iter().map(|_| String::new()).collect();
+        let mut pie = Pie::new(&(110, 118), &88.0, &sizes, &colours, &labels);
+        pie.start_angle(-90.0);
+        pie.donut_hole(58.0);
+        let _ = root.draw(&pie);
+        let _ = root.draw(&Text::new(title.to_owned(), (110, 4), ("sans-serif", 15).into_font().color(&RGBColor(0x55, 0x5f, 0x6d)).pos(Pos::new(HPos::Center, VPos::Top))));
+        let _ = root.draw(&Text::new(centre.to_owned(), (110, 118), ("sans-serif", 20).into_font().color(&RGBColor(0x22, 0x2b, 0x36)).pos(Pos::new(HPos::Center, VPos::Center))));
+        let _ = root.present();
+    }
+    svg
+}
+
+/// Where the heatmap's cells are (for the hover read-out).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeatGeometry {
+    pub left: f64,
+    pub top: f64,
+    pub cell_w: f64,
+    pub cell_h: f64,
+    pub rows: usize,
+    pub cols: usize,
+}
+
+pub const HEAT_WIDTH: u32 = 860;
+
+/// Rows (nodes or namespaces) × time buckets, coloured like the fleet map; grey where no snapshot exists.
+pub fn heatmap(map: &Heatmap, title: &str) -> (String, HeatGeometry) {
+    let rows = map.rows.len().max(1);
+    let cols = map.times_ms.len().max(1);
+    let left = 150.0;
+    let top = 34.0;
+    let cell_h = if rows > 40 { 8.0 } else { 16.0 };
+    let cell_w = (f64::from(HEAT_WIDTH) - left - 10.0) / cols as f64;
+    let height = (top + rows as f64 * cell_h + 30.0) as u32;
+    let geom = HeatGeometry { left, top, cell_w, cell_h, rows, cols };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (HEAT_WIDTH, height)).into_drawing_area();
+        let _ = root.fill(&TRANSPARENT);
+        let grey = RGBColor(0x55, 0x5f, 0x6d);
+        let _ = root.draw(&Text::new(title.to_owned(), (0, 4), ("sans-serif", 15).into_font().color(&grey)));
+        for (r, row) in map.rows.iter().enumerate() {
+            let y = top + r as f64 * cell_h;
+            if cell_h >= 12.0 || r % 4 == 0 {
+                let name: String = row.name.chars().take(22).collect();
+                let _ = root.draw(&Text::new(name, ((left - 6.0) as i32, (y + cell_h / 2.0) as i32), ("sans-serif", 11).into_font().color(&grey).pos(Pos::new(HPos::Right, VPos::Center))));
+            }
+            for (c, v) in row.values.iter().enumerate() {
+                let x = left + c as f64 * cell_w;
+                let colour = match v {
+                    Some(f) => hex(heat_colour(*f)),
+                    None => RGBColor(0xee, 0xf0, 0xf3),
+                };
+                let _ = root.draw(&Rectangle::new(
+                    [(x as i32, y as i32), ((x + cell_w).ceil() as i32 - 1, (y + cell_h) as i32 - 1)],
+                    colour.filled(),
+                ));
+            }
+        }
+        // Time axis: about six labels.
+        let step = (cols / 6).max(1);
+        for (c, t) in map.times_ms.iter().enumerate().step_by(step) {
+            let x = left + c as f64 * cell_w;
+            let label = crate::fleetmap::utc_time(*t);
+            let _ = root.draw(&Text::new(label[..5].to_owned(), (x as i32, (top + rows as f64 * cell_h + 6.0) as i32), ("sans-serif", 11).into_font().color(&grey)));
+        }
+        let _ = root.present();
+    }
+    (svg, geom)
+}
+
+fn hex(s: &str) -> RGBColor {
+    let v = u32::from_str_radix(s.trim_start_matches('#'), 16).unwrap_or(0);
+    RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
+}
+
+/// Slice colours: used, requested (not used), as in the legend.
+pub const USED: RGBColor = RGBColor(0x25, 0x63, 0xeb);
+pub const REQUESTED: RGBColor = RGBColor(0x93, 0xb4, 0xf5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flotilla_domain::inventory::HeatRow;
+
+    #[test]
+    fn a_donut_is_an_svg_with_its_title_and_figure() {
+        let svg = donut("CPU", &[(2.0, USED), (1.0, REQUESTED)], 8.0, "25 %");
+        assert!(svg.starts_with("<svg") && svg.contains("CPU") && svg.contains("25 %"));
+        assert!(svg.contains("path") || svg.contains("polygon"), "slices are drawn");
+        assert!(donut("Empty", &[], 0.0, "–").contains("Empty"));
+    }
+
+    #[test]
+    fn a_heatmap_has_one_cell_per_row_and_bucket() {
+        let map = Heatmap {
+            times_ms: vec![0, 3_600_000, 7_200_000],
+            rows: vec![HeatRow { name: "node-a".into(), values: vec![Some(0.1), None, Some(0.95)] }, HeatRow { name: "node-b".into(), values: vec![None; 3] }],
+        };
+        let (svg, g) = heatmap(&map, "CPU by node");
+        assert_eq!((g.rows, g.cols), (2, 3));
+        assert!(svg.contains("node-a") && svg.contains("CPU by node"));
+        assert_eq!(svg.matches("<rect").count() - 1, 6, "six cells besides the background");
+    }
+}

@@ -1,0 +1,275 @@
+//! Drawing the fleet map: cluster tiles (grouped by region or provider) holding one SVG cell per
+//! node, coloured by utilisation. Pure string building, the same on the server (first paint) and
+//! in the browser (every live update), so 1,000 nodes redraw in a few milliseconds.
+use flotilla_domain::inventory::{ClusterTile, FleetMap, HealthState, Metric, NodeCell, heat_colour, percent, HEAT_SCALE};
+use std::fmt::Write;
+
+/// What the person chose above the map.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MapFilter {
+    pub metric: Metric,
+    pub group_by_provider: bool,
+    pub provider: String,
+    pub region: String,
+    pub environment: String,
+    pub project: String,
+    pub namespace: String,
+    pub search: String,
+    /// Zoomed into one cluster.
+    pub focus: Option<i64>,
+    /// The node whose pods are listed (highlighted).
+    pub selected: Option<(i64, String)>,
+}
+
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// "14:02 UTC" from unix milliseconds (no clock needed, so server and browser agree).
+pub fn utc_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let day = secs.rem_euclid(86_400);
+    format!("{:02}:{:02}:{:02} UTC", day / 3600, (day % 3600) / 60, day % 60)
+}
+
+fn tile_matches(t: &ClusterTile, f: &MapFilter) -> bool {
+    let c = &t.cluster;
+    (f.provider.is_empty() || c.provider.as_str() == f.provider)
+        && (f.region.is_empty() || c.region == f.region)
+        && (f.environment.is_empty() || c.environment == f.environment)
+        && (f.focus.is_none() || f.focus == Some(c.id))
+        && (f.project.is_empty() || t.namespaces.iter().any(|(_, p)| p.as_deref() == Some(f.project.as_str())))
+        && (f.namespace.is_empty() || t.namespaces.iter().any(|(n, _)| *n == f.namespace))
+        && (f.search.is_empty() || search_hits_tile(t, &f.search.to_lowercase()))
+}
+
+fn search_hits_tile(t: &ClusterTile, q: &str) -> bool {
+    t.cluster.name.contains(q)
+        || t.cluster.display_name.to_lowercase().contains(q)
+        || t.nodes.iter().any(|n| n.name.contains(q))
+        || t.namespaces.iter().any(|(n, _)| n.contains(q))
+}
+
+/// Whether a node cell is highlighted under the filters (others are dimmed).
+fn cell_matches(t: &ClusterTile, n: &NodeCell, f: &MapFilter) -> bool {
+    let ns_ok = |pred: &dyn Fn(&(String, Option<String>)) -> bool| n.namespaces.iter().any(|i| t.namespaces.get(*i as usize).is_some_and(pred));
+    (f.project.is_empty() || ns_ok(&|(_, p)| p.as_deref() == Some(f.project.as_str())))
+        && (f.namespace.is_empty() || ns_ok(&|(name, _)| *name == f.namespace))
+        && (f.search.is_empty() || {
+            let q = f.search.to_lowercase();
+            n.name.contains(&q) || search_hits_cluster_only(t, &q) || ns_ok(&|(name, _)| name.contains(&q))
+        })
+}
+
+fn search_hits_cluster_only(t: &ClusterTile, q: &str) -> bool {
+    t.cluster.name.contains(q) || t.cluster.display_name.to_lowercase().contains(q)
+}
+
+fn health_class(s: HealthState) -> &'static str {
+    match s {
+        HealthState::Connected => "ok",
+        HealthState::Connecting => "info",
+        HealthState::Degraded => "warn",
+        HealthState::Unreachable => "bad",
+        HealthState::Disabled => "off",
+    }
+}
+
+/// The whole map as HTML (tiles with inline SVG).
+pub fn render(map: &FleetMap, f: &MapFilter) -> String {
+    let mut tiles: Vec<&ClusterTile> = map.tiles.iter().filter(|t| tile_matches(t, f)).collect();
+    if tiles.is_empty() {
+        return if map.tiles.is_empty() {
+            String::new()
+        } else {
+            "<p class=\"muted fleet-map__none\">No cluster matches these filters.</p>".into()
+        };
+    }
+    let group = |t: &ClusterTile| if f.group_by_provider { t.cluster.provider.label().to_owned() } else { region_label(&t.cluster.region) };
+    tiles.sort_by(|a, b| (group(a), &a.cluster.name).cmp(&(group(b), &b.cluster.name)));
+    let mut out = String::with_capacity(64 * 1024);
+    let mut current: Option<String> = None;
+    for t in tiles {
+        let g = group(t);
+        if current.as_ref() != Some(&g) {
+            if current.is_some() {
+                out.push_str("</div></section>");
+            }
+            let _ = write!(out, "<section class=\"fleet-group\"><h2 class=\"fleet-group__title\">{}</h2><div class=\"fleet-group__tiles\">", esc(&g));
+            current = Some(g);
+        }
+        tile(&mut out, t, f);
+    }
+    out.push_str("</div></section>");
+    out
+}
+
+fn region_label(region: &str) -> String {
+    if region.is_empty() { "No region".into() } else { region.to_owned() }
+}
+
+fn tile(out: &mut String, t: &ClusterTile, f: &MapFilter) {
+    let c = &t.cluster;
+    let zoomed = f.focus == Some(c.id);
+    let h = &t.health;
+    let since = if h.since_ms > 0 && !matches!(h.state, HealthState::Connected) { format!(" since {}", utc_time(h.since_ms)) } else { String::new() };
+    let _ = write!(
+        out,
+        "<article class=\"fleet-tile fleet-tile--{hc}{z}\" data-cluster=\"{id}\" aria-label=\"{name}\">\
+         <header class=\"fleet-tile__head\"><button type=\"button\" class=\"fleet-tile__name\" data-zoom=\"{id}\" title=\"{zoom_title}\">{disp}</button>\
+         <span class=\"badge badge--{hc}\" title=\"{detail}\">{state}{since}</span></header>\
+         <p class=\"fleet-tile__meta\">{provider} · {region} · {env} · {nodes} node{ns} · {pods} pod{ps}{requests_only}</p>",
+        hc = health_class(h.state),
+        z = if zoomed { " fleet-tile--zoomed" } else { "" },
+        id = c.id,
+        name = esc(&c.name),
+        zoom_title = if zoomed { "Back to the whole fleet" } else { "Zoom into this cluster" },
+        disp = esc(&c.display_name),
+        detail = esc(&h.detail),
+        state = h.state.label(),
+        provider = c.provider.label(),
+        region = esc(&region_label(&c.region)),
+        env = esc(&c.environment),
+        nodes = t.nodes.len(),
+        ns = if t.nodes.len() == 1 { "" } else { "s" },
+        pods = t.pods,
+        ps = if t.pods == 1 { "" } else { "s" },
+        requests_only = if t.metrics_live || t.nodes.is_empty() { "" } else { " · <span class=\"fleet-tile__requests\" title=\"This cluster serves no metrics.k8s.io; cells show requested resources\">requests only</span>" },
+    );
+    if t.nodes.is_empty() {
+        let _ = write!(out, "<p class=\"muted fleet-tile__empty\">{}</p></article>", esc(&h.detail));
+        return;
+    }
+    let (cell, gap) = if zoomed { (56.0, 6.0) } else { (14.0, 2.0) };
+    let n = t.nodes.len();
+    let cols = if zoomed { 12.min(n).max(1) } else { ((n as f64 * 1.8).sqrt().ceil() as usize).clamp(1, 24) };
+    let rows = n.div_ceil(cols);
+    let w = cols as f64 * (cell + gap);
+    let hgt = rows as f64 * (cell + gap);
+    let _ = write!(
+        out,
+        "<svg class=\"fleet-tile__nodes\" viewBox=\"0 0 {w} {hgt}\" width=\"{w}\" height=\"{hgt}\" role=\"img\" aria-label=\"{n} nodes of {name} coloured by {metric}\">",
+        name = esc(&c.name),
+        metric = f.metric.label()
+    );
+    for (i, node) in t.nodes.iter().enumerate() {
+        let x = (i % cols) as f64 * (cell + gap);
+        let y = (i / cols) as f64 * (cell + gap);
+        let v = node.value(f.metric);
+        let fill = if node.ready { heat_colour(v) } else { "#8a8f98" };
+        let dim = if cell_matches(t, node, f) { "" } else { " dim" };
+        let sel = if f.selected.as_ref().is_some_and(|(cid, nn)| *cid == c.id && *nn == node.name) { " selected" } else { "" };
+        let nss: Vec<&str> = node.namespaces.iter().filter_map(|i| t.namespaces.get(*i as usize)).map(|(n, _)| n.as_str()).collect();
+        let _ = write!(
+            out,
+            "<g class=\"node{dim}{sel}\" data-node=\"{name}\" tabindex=\"0\"><title>{name}{nr}\nCPU {cpu} · memory {mem} · pods {pods} ({count})\n{nslist}</title>\
+             <rect x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"2\" fill=\"{fill}\"/>",
+            name = esc(&node.name),
+            nr = if node.ready { "" } else { " — NOT READY" },
+            cpu = percent(node.cpu),
+            mem = percent(node.memory),
+            pods = percent(node.pods),
+            count = node.pod_count,
+            nslist = if nss.is_empty() { "no pods of yours".to_owned() } else { esc(&format!("namespaces: {}", nss.join(", "))) },
+        );
+        if zoomed {
+            let short: String = node.name.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+            let _ = write!(
+                out,
+                "<text x=\"{tx}\" y=\"{ty}\" class=\"node-label\">{pct}</text><text x=\"{tx}\" y=\"{ty2}\" class=\"node-label node-label--small\">{short}</text>",
+                tx = x + cell / 2.0,
+                ty = y + cell / 2.0,
+                ty2 = y + cell / 2.0 + 14.0,
+                pct = percent(v),
+                short = esc(&short),
+            );
+        }
+        out.push_str("</g>");
+    }
+    out.push_str("</svg></article>");
+}
+
+/// The colour legend (same scale as the cells).
+pub fn legend(metric: Metric) -> String {
+    let mut out = format!("<span class=\"legend__label\">{} utilisation</span><span class=\"legend__scale\">", metric.label());
+    for (i, c) in HEAT_SCALE.iter().enumerate() {
+        let _ = write!(out, "<span class=\"legend__swatch\" style=\"background:{c}\" title=\"{}–{} %\"></span>", i * 10, i * 10 + 10);
+    }
+    out.push_str("</span><span class=\"legend__ends\">0 % → 100 %</span><span class=\"legend__swatch legend__swatch--notready\"></span><span>not ready</span>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flotilla_domain::inventory::{ClusterHealth, NodeCell};
+    use flotilla_domain::{ClusterSummary, Provider};
+
+    fn tile(id: i64, name: &str, region: &str, nodes: usize) -> ClusterTile {
+        ClusterTile {
+            cluster: ClusterSummary {
+                id,
+                name: name.into(),
+                display_name: format!("{name} <b>"),
+                provider: Provider::Eks,
+                region: region.into(),
+                environment: "production".into(),
+                enabled: true,
+                labels: vec![],
+                control_plane_price_per_hour: 0.1,
+                api_server: String::new(),
+            },
+            health: ClusterHealth { state: HealthState::Connected, since_ms: 0, last_seen_ms: None, detail: "connected".into(), version: None },
+            metrics_live: true,
+            nodes: (0..nodes)
+                .map(|i| NodeCell { name: format!("{name}-n{i}"), ready: i != 0, cpu: 0.95, memory: 0.1, pods: 0.5, pod_count: 3, namespaces: vec![(i % 2) as u16] })
+                .collect(),
+            namespaces: vec![("team-a".into(), Some("team-a".into())), ("kube-system".into(), None)],
+            pods: 30,
+        }
+    }
+
+    #[test]
+    fn tiles_group_by_region_and_every_node_is_a_cell() {
+        let map = FleetMap { generation: 1, tiles: vec![tile(1, "tokyo", "ap-northeast-1", 12), tile(2, "osaka", "ap-northeast-3", 3)] };
+        let html = render(&map, &MapFilter::default());
+        assert_eq!(html.matches("<rect").count(), 15);
+        assert!(html.find("ap-northeast-1").unwrap() < html.find("ap-northeast-3").unwrap());
+        assert!(html.contains(HEAT_SCALE[9]), "95 % cpu is the hottest colour");
+        assert!(html.contains("#8a8f98"), "a node that is not ready is grey");
+        assert!(html.contains("tokyo &lt;b&gt;") && !html.contains("<b>"), "names are escaped");
+    }
+
+    #[test]
+    fn filters_hide_tiles_and_dim_cells() {
+        let map = FleetMap { generation: 1, tiles: vec![tile(1, "tokyo", "r1", 4), tile(2, "osaka", "r2", 4)] };
+        let f = MapFilter { region: "r2".into(), ..Default::default() };
+        let html = render(&map, &f);
+        assert!(!html.contains("tokyo-n0") && html.contains("osaka-n0"));
+        let f = MapFilter { namespace: "team-a".into(), ..Default::default() };
+        let html = render(&map, &f);
+        assert_eq!(html.matches("class=\"node dim\"").count(), 4, "nodes without team-a pods are dimmed");
+        let f = MapFilter { search: "nothing-like-this".into(), ..Default::default() };
+        assert!(render(&map, &f).contains("No cluster matches"));
+        let f = MapFilter { focus: Some(2), ..Default::default() };
+        let html = render(&map, &f);
+        assert!(html.contains("fleet-tile--zoomed") && !html.contains("tokyo-n0") && html.contains("node-label"));
+    }
+
+    #[test]
+    fn times_are_shown_in_utc_without_a_clock() {
+        assert_eq!(utc_time(0), "00:00:00 UTC");
+        assert_eq!(utc_time(86_400_000 + 3_723_000), "01:02:03 UTC");
+    }
+}

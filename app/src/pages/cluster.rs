@@ -1,0 +1,282 @@
+//! The cluster page: health, CPU / memory / pod donuts (used, requested, allocatable), the
+//! utilisation heatmap from snapshots, and sortable tables of nodes and namespaces.
+use crate::api::fleet::{cluster_detail, cluster_heatmap};
+use crate::charts;
+use crate::components::loaded::Loaded;
+use crate::fleetmap::utc_time;
+use flotilla_domain::inventory::{ClusterDetail, HealthState, Heatmap, Metric, NamespaceView, NodeView, fraction, format_bytes, format_cpu, percent};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn ClusterPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1));
+    let tick = RwSignal::new(0u32);
+    #[cfg(feature = "hydrate")]
+    {
+        // Live totals and tables: refresh every few seconds.
+        if let Ok(h) = set_interval_with_handle(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(5)) {
+            on_cleanup(move || h.clear());
+        }
+    }
+    let detail = Resource::new(move || (id(), tick.get()), |(id, _)| cluster_detail(id));
+    view! {
+        <Loaded resource=detail loading="Loading the cluster…" render=move |d: ClusterDetail| view! { <ClusterView detail=d/> }/>
+        <HeatmapSection id=Signal::derive(id)/>
+    }
+}
+
+#[component]
+fn ClusterView(detail: ClusterDetail) -> impl IntoView {
+    let c = &detail.cluster;
+    let h = &detail.health;
+    let health_class = match h.state {
+        HealthState::Connected => "ok",
+        HealthState::Connecting => "info",
+        HealthState::Degraded => "warn",
+        HealthState::Unreachable => "bad",
+        HealthState::Disabled => "off",
+    };
+    let since = (h.since_ms > 0).then(|| format!(" since {}", utc_time(h.since_ms))).unwrap_or_default();
+    let seen = h.last_seen_ms.map(|t| format!("Last answered at {}.", utc_time(t))).unwrap_or_else(|| "Has not answered yet.".into());
+    let t = detail.totals;
+    let source = if detail.metrics_live {
+        "Usage comes from metrics.k8s.io."
+    } else {
+        "Requests only: this cluster serves no metrics.k8s.io, so usage is unknown and charts show what pods requested."
+    };
+    let cpu = donut_for("CPU", t.used.map(|u| u.cpu_m), t.requested.cpu_m, t.allocatable.cpu_m, format_cpu);
+    let mem = donut_for("Memory", t.used.map(|u| u.mem_b), t.requested.mem_b, t.allocatable.mem_b, format_bytes);
+    let pods = donut_for("Pods", None, t.pods.into(), t.allocatable_pods.into(), |v| format!("{v}"));
+    let labels = flotilla_domain::labels_text(&c.labels);
+    view! {
+        <Title text=c.display_name.clone()/>
+        <header class="page-header">
+            <p class="breadcrumb"><a href="/">"Fleet"</a>" / "{c.name.clone()}</p>
+            <h1>{c.display_name.clone()}</h1>
+            <p class="page-header__subtitle">
+                {format!("{} · {} · {}", c.provider.label(), if c.region.is_empty() { "no region" } else { &c.region }, c.environment)}
+                {h.version.clone().map(|v| format!(" · Kubernetes {v}"))}
+                {(!labels.is_empty()).then(|| format!(" · {labels}"))}
+            </p>
+        </header>
+        <p class="cluster-health">
+            <span class=format!("badge badge--{health_class}")>{format!("{}{since}", h.state.label())}</span>
+            " "{h.detail.clone()}" · "{seen}
+        </p>
+        <p class="muted">{source}</p>
+        <section class="donuts" aria-label="Capacity">
+            {cpu}{mem}{pods}
+        </section>
+        <NodeTable nodes=detail.nodes.clone()/>
+        <NamespaceTable namespaces=detail.namespaces.clone()/>
+    }
+}
+
+fn donut_for(title: &'static str, used: Option<u64>, requested: u64, allocatable: u64, fmt: fn(u64) -> String) -> impl IntoView {
+    let mut slices = Vec::new();
+    let mut legend = Vec::new();
+    if let Some(u) = used {
+        slices.push((u as f64, charts::USED));
+        slices.push((requested.saturating_sub(u) as f64, charts::REQUESTED));
+        legend.push(("legend-used", format!("Used {} ({})", fmt(u), percent(fraction(u, allocatable)))));
+    } else {
+        slices.push((requested as f64, charts::REQUESTED));
+    }
+    legend.push(("legend-requested", format!("Requested {} ({})", fmt(requested), percent(fraction(requested, allocatable)))));
+    legend.push(("legend-free", format!("Allocatable {}", fmt(allocatable))));
+    let centre = percent(fraction(used.unwrap_or(requested), allocatable));
+    let svg = charts::donut(title, &slices, allocatable as f64, &centre);
+    view! {
+        <figure class="donut">
+            <div class="donut__chart" inner_html=svg></div>
+            <figcaption>
+                <ul class="donut__legend">{legend.into_iter().map(|(class, text)| view! { <li><span class=format!("swatch {class}")></span>{text}</li> }).collect_view()}</ul>
+            </figcaption>
+        </figure>
+    }
+}
+
+/// Column sort state: key and direction.
+#[derive(Clone, Copy, PartialEq)]
+struct Sort {
+    key: &'static str,
+    desc: bool,
+}
+
+fn sort_button(label: &'static str, key: &'static str, sort: RwSignal<Sort>) -> impl IntoView {
+    let arrow = move || sort.with(|s| if s.key == key { if s.desc { " ▼" } else { " ▲" } } else { "" });
+    let aria = move || sort.with(|s| if s.key != key { "none" } else if s.desc { "descending" } else { "ascending" });
+    view! {
+        <th scope="col" aria-sort=aria>
+            <button type="button" class="th-sort" on:click=move |_| sort.update(|s| { if s.key == key { s.desc = !s.desc } else { *s = Sort { key, desc: true } } })>
+                {label}{arrow}
+            </button>
+        </th>
+    }
+}
+
+fn usage_cell(used: Option<u64>, requested: u64, allocatable: u64, fmt: fn(u64) -> String) -> String {
+    match used {
+        Some(u) => format!("{} used · {} req. of {}", fmt(u), fmt(requested), fmt(allocatable)),
+        None => format!("{} req. of {}", fmt(requested), fmt(allocatable)),
+    }
+}
+
+#[component]
+fn NodeTable(nodes: Vec<NodeView>) -> impl IntoView {
+    let sort = RwSignal::new(Sort { key: "name", desc: false });
+    let count = nodes.len();
+    let rows = move || {
+        let mut list = nodes.clone();
+        let s = sort.get();
+        let load = |n: &NodeView, cpu: bool| {
+            let u = n.used.unwrap_or(n.requested);
+            if cpu { fraction(u.cpu_m, n.allocatable.cpu_m) } else { fraction(u.mem_b, n.allocatable.mem_b) }
+        };
+        list.sort_by(|a, b| match s.key {
+            "cpu" => load(a, true).total_cmp(&load(b, true)),
+            "memory" => load(a, false).total_cmp(&load(b, false)),
+            "pods" => a.pods.cmp(&b.pods),
+            _ => a.name.cmp(&b.name),
+        });
+        if s.desc {
+            list.reverse();
+        }
+        list.into_iter()
+            .map(|n| {
+                view! {
+                    <tr>
+                        <td class="mono">{n.name.clone()}{(!n.ready).then(|| view! { " "<span class="badge badge--bad">"Not ready"</span> })}</td>
+                        <td>{n.instance_type.clone()}</td>
+                        <td>{usage_cell(n.used.map(|u| u.cpu_m), n.requested.cpu_m, n.allocatable.cpu_m, format_cpu)}</td>
+                        <td>{usage_cell(n.used.map(|u| u.mem_b), n.requested.mem_b, n.allocatable.mem_b, format_bytes)}</td>
+                        <td>{format!("{} of {}", n.pods, n.allocatable_pods)}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section aria-labelledby="nodes-h">
+            <h2 id="nodes-h">{format!("Nodes ({count})")}</h2>
+            <div class="table-wrap"><table class="data-table" id="node-table">
+                <thead><tr>
+                    {sort_button("Node", "name", sort)}<th scope="col">"Instance type"</th>
+                    {sort_button("CPU", "cpu", sort)}{sort_button("Memory", "memory", sort)}{sort_button("Pods", "pods", sort)}
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table></div>
+        </section>
+    }
+}
+
+#[component]
+fn NamespaceTable(namespaces: Vec<NamespaceView>) -> impl IntoView {
+    let sort = RwSignal::new(Sort { key: "cpu", desc: true });
+    let empty = namespaces.is_empty();
+    let rows = move || {
+        let mut list = namespaces.clone();
+        let s = sort.get();
+        list.sort_by(|a, b| match s.key {
+            "cpu" => a.requested.cpu_m.cmp(&b.requested.cpu_m),
+            "memory" => a.requested.mem_b.cmp(&b.requested.mem_b),
+            "pods" => a.pods.cmp(&b.pods),
+            _ => a.name.cmp(&b.name),
+        });
+        if s.desc {
+            list.reverse();
+        }
+        list.into_iter()
+            .map(|n| {
+                let quota = match (n.quota_cpu_m, n.quota_mem_b, n.quota_pods) {
+                    (None, None, None) => "—".to_owned(),
+                    (c, m, p) => [c.map(format_cpu), m.map(format_bytes), p.map(|p| format!("{p} pods"))].into_iter().flatten().collect::<Vec<_>>().join(" · "),
+                };
+                view! {
+                    <tr>
+                        <td class="mono">{n.name.clone()}</td>
+                        <td>{n.project.clone().unwrap_or_else(|| "—".into())}</td>
+                        <td>{n.pods}</td>
+                        <td>{match n.used { Some(u) => format!("{} used · {} req.", format_cpu(u.cpu_m), format_cpu(n.requested.cpu_m)), None => format!("{} req.", format_cpu(n.requested.cpu_m)) }}</td>
+                        <td>{match n.used { Some(u) => format!("{} used · {} req.", format_bytes(u.mem_b), format_bytes(n.requested.mem_b)), None => format!("{} req.", format_bytes(n.requested.mem_b)) }}</td>
+                        <td>{quota}</td>
+                    </tr>
+                }
+            })
+            .collect_view()
+    };
+    view! {
+        <section aria-labelledby="ns-h">
+            <h2 id="ns-h">"Namespaces"</h2>
+            {empty.then(|| view! { <p class="muted">"No namespaces you may see."</p> })}
+            <div class="table-wrap"><table class="data-table" id="namespace-table">
+                <thead><tr>
+                    {sort_button("Namespace", "name", sort)}<th scope="col">"Project"</th>{sort_button("Pods", "pods", sort)}
+                    {sort_button("CPU", "cpu", sort)}{sort_button("Memory", "memory", sort)}<th scope="col">"Quota"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table></div>
+        </section>
+    }
+}
+
+#[component]
+fn HeatmapSection(id: Signal<i64>) -> impl IntoView {
+    let by = RwSignal::new("node".to_owned());
+    let metric = RwSignal::new(Metric::Cpu);
+    let hours = RwSignal::new(24u32);
+    let map = Resource::new(move || (id.get(), by.get(), metric.get(), hours.get()), |(id, by, metric, hours)| cluster_heatmap(id, by, metric, hours));
+    view! {
+        <section aria-labelledby="heat-h" class="heatmap">
+            <h2 id="heat-h">"Utilisation over time"</h2>
+            <div class="fleet-toolbar">
+                <label>"Rows"<select on:change=move |ev| by.set(event_target_value(&ev))>
+                    <option value="node">"Nodes"</option><option value="namespace">"Namespaces"</option></select></label>
+                <label>"Metric"<select on:change=move |ev| metric.set(Metric::parse(&event_target_value(&ev)))>
+                    {Metric::ALL.map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}</select></label>
+                <label>"Period"<select on:change=move |ev| hours.set(event_target_value(&ev).parse().unwrap_or(24))>
+                    <option value="24">"Last 24 hours (hourly)"</option><option value="1">"Last hour (per minute)"</option></select></label>
+            </div>
+            <Loaded resource=map loading="Loading history…" render=move |m: Heatmap| heat_view(m, by.get_untracked(), metric.get_untracked())/>
+        </section>
+    }
+}
+
+fn heat_view(map: Heatmap, by: String, metric: Metric) -> AnyView {
+    if map.rows.is_empty() {
+        return view! { <p class="muted">"No history yet: Flotilla saves a utilisation snapshot every minute once the cluster is connected."</p> }.into_any();
+    }
+    let title = format!("{} utilisation by {} (usage when measured, else requests; grey = no snapshot)", metric.label(), by);
+    let (svg, g) = charts::heatmap(&map, &title);
+    let readout = RwSignal::new(String::new());
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        use wasm_bindgen::JsCast;
+        let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let rect = el.get_bounding_client_rect();
+        // The chart may be drawn smaller than its natural width.
+        let scale = if rect.width() > 0.0 { f64::from(charts::HEAT_WIDTH) / rect.width() } else { 1.0 };
+        let (x, y) = ((f64::from(ev.client_x()) - rect.left()) * scale, (f64::from(ev.client_y()) - rect.top()) * scale);
+        let col = ((x - g.left) / g.cell_w).floor();
+        let row = ((y - g.top) / g.cell_h).floor();
+        let text = if col >= 0.0 && row >= 0.0 && (col as usize) < g.cols && (row as usize) < g.rows {
+            let r = &map.rows[row as usize];
+            let when = utc_time(map.times_ms[col as usize]);
+            match r.values[col as usize] {
+                Some(v) => format!("{} · from {when}: {}", r.name, percent(v)),
+                None => format!("{} · from {when}: no snapshot", r.name),
+            }
+        } else {
+            String::new()
+        };
+        readout.set(text);
+    };
+    view! {
+        <div class="heatmap__chart" on:mousemove=on_move on:mouseleave=move |_| readout.set(String::new()) inner_html=svg></div>
+        <p class="heatmap__readout" role="status">{move || { let t = readout.get(); if t.is_empty() { "Point at a cell to read it.".to_owned() } else { t } }}</p>
+        <div class="legend" inner_html=crate::fleetmap::legend(metric)></div>
+    }
+    .into_any()
+}

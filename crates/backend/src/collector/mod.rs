@@ -1,0 +1,424 @@
+//! The live inventory: per registered cluster, one kube-runtime watcher per kind (Nodes, Pods,
+//! Namespaces, Deployments, ResourceQuotas) feeding a compact in-memory store, a metrics.k8s.io
+//! poller and a health probe. Each cluster runs on its own tasks with its own timeouts and
+//! backoff, so a lost cluster never slows the others; pages read the stores, never the clusters.
+pub mod snapshots;
+pub mod store;
+
+use crate::fleet::ClusterDirectory;
+use crate::kubeconn::{Credentials, describe_kube_error};
+use chrono::Utc;
+use flotilla_domain::inventory::{ClusterHealth, HealthState, PodView, Usage};
+use flotilla_domain::ClusterSummary;
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, ResourceQuota};
+use kube::runtime::watcher::{self, Event};
+use kube::runtime::WatchStreamExt;
+use kube::{Api, Client};
+use parking_lot::{Mutex, RwLock};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use store::{Collect, Derived, Store};
+use tokio::task::AbortHandle;
+
+/// How often and how patiently the collector talks to clusters.
+#[derive(Debug, Clone)]
+pub struct CollectorSettings {
+    /// Health probe period (also the base of the backoff while unreachable).
+    pub probe_interval: Duration,
+    /// metrics.k8s.io poll period.
+    pub metrics_interval: Duration,
+    /// A probe slower than this marks the cluster degraded.
+    pub slow_after: Duration,
+    /// Connect and request timeout for probes and polls.
+    pub timeout: Duration,
+}
+
+impl Default for CollectorSettings {
+    fn default() -> Self {
+        Self {
+            probe_interval: Duration::from_secs(5),
+            metrics_interval: Duration::from_secs(15),
+            slow_after: Duration::from_millis(1500),
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// One cluster's state at a moment, as pages read it.
+#[derive(Debug, Clone)]
+pub struct ClusterState {
+    pub summary: ClusterSummary,
+    pub health: ClusterHealth,
+    pub metrics_live: bool,
+    pub synced: bool,
+    pub derived: Arc<Derived>,
+}
+
+struct HealthTrack {
+    health: ClusterHealth,
+    last_watch_error: Option<(Instant, String)>,
+}
+
+struct Live {
+    summary: RwLock<ClusterSummary>,
+    /// What the tasks were started with (restart when it changes).
+    fingerprint: String,
+    store: RwLock<Store>,
+    health: Mutex<HealthTrack>,
+    generation: AtomicU64,
+    derived: Mutex<(u64, Arc<Derived>)>,
+    tasks: Mutex<Vec<AbortHandle>>,
+    fleet_generation: Arc<AtomicU64>,
+}
+
+impl Live {
+    fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        self.fleet_generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Store)) {
+        f(&mut self.store.write());
+        self.bump();
+    }
+
+    fn set_health(&self, state: HealthState, detail: String, seen: bool, version: Option<String>) {
+        let mut h = self.health.lock();
+        let now = Utc::now().timestamp_millis();
+        let changed = h.health.state != state || h.health.detail != detail;
+        if h.health.state != state {
+            h.health.since_ms = now;
+        }
+        h.health.state = state;
+        h.health.detail = detail;
+        if seen {
+            h.health.last_seen_ms = Some(now);
+        }
+        if version.is_some() {
+            h.health.version = version;
+        }
+        drop(h);
+        if changed {
+            self.bump();
+        }
+    }
+
+    fn derived(&self) -> Arc<Derived> {
+        let generation = self.generation.load(Ordering::Relaxed);
+        let mut cached = self.derived.lock();
+        if cached.0 != generation || generation == 0 {
+            let d = Arc::new(self.store.read().derive());
+            *cached = (generation.max(1), d);
+        }
+        cached.1.clone()
+    }
+
+    fn stop(&self) {
+        for t in self.tasks.lock().drain(..) {
+            t.abort();
+        }
+    }
+}
+
+/// The fleet's live inventory. Cheap to clone.
+#[derive(Clone)]
+pub struct Collector {
+    clusters: Arc<RwLock<BTreeMap<i64, Arc<Live>>>>,
+    generation: Arc<AtomicU64>,
+    settings: CollectorSettings,
+}
+
+impl std::fmt::Debug for Collector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Collector({} clusters)", self.clusters.read().len())
+    }
+}
+
+impl Collector {
+    pub fn new(settings: CollectorSettings) -> Self {
+        Self { clusters: Default::default(), generation: Arc::new(AtomicU64::new(1)), settings }
+    }
+
+    /// Changes whenever any cluster's inventory or health changes.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Relaxed)
+    }
+
+    /// Brings the watched set in line with the directory: starts new and re-enabled clusters,
+    /// restarts those whose credentials changed, stops removed and disabled ones, and picks up
+    /// metadata edits. Call after every change and periodically (other replicas' changes).
+    pub async fn sync(&self, directory: &ClusterDirectory) -> Result<(), crate::FleetError> {
+        let wanted = directory.connections().await?;
+        let mut clusters = self.clusters.write();
+        let keep: Vec<i64> = wanted.iter().map(|(s, _)| s.id).collect();
+        clusters.retain(|id, live| {
+            let stay = keep.contains(id);
+            if !stay {
+                live.stop();
+                self.generation.fetch_add(1, Ordering::Relaxed);
+            }
+            stay
+        });
+        for (summary, creds) in wanted {
+            let fingerprint = match &creds {
+                Ok(c) => crate::credentials::digest(&c.kubeconfig),
+                Err(e) => format!("error:{e}"),
+            };
+            if let Some(live) = clusters.get(&summary.id) {
+                if live.fingerprint == fingerprint {
+                    if *live.summary.read() != summary {
+                        *live.summary.write() = summary;
+                        live.bump();
+                    }
+                    continue;
+                }
+                live.stop();
+            }
+            let live = Arc::new(Live {
+                summary: RwLock::new(summary.clone()),
+                fingerprint,
+                store: Default::default(),
+                health: Mutex::new(HealthTrack {
+                    health: ClusterHealth {
+                        state: HealthState::Connecting,
+                        since_ms: Utc::now().timestamp_millis(),
+                        last_seen_ms: None,
+                        detail: "connecting".into(),
+                        version: None,
+                    },
+                    last_watch_error: None,
+                }),
+                generation: AtomicU64::new(1),
+                derived: Mutex::new((0, Arc::new(Derived::default()))),
+                tasks: Mutex::new(Vec::new()),
+                fleet_generation: self.generation.clone(),
+            });
+            match creds {
+                Ok(creds) => {
+                    let handle = tokio::spawn(run_cluster(live.clone(), creds, self.settings.clone()));
+                    live.tasks.lock().push(handle.abort_handle());
+                }
+                Err(e) => live.set_health(HealthState::Unreachable, format!("credentials cannot be used: {e}"), false, None),
+            }
+            clusters.insert(summary.id, live);
+            self.generation.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Every watched cluster's state.
+    pub fn states(&self) -> Vec<ClusterState> {
+        self.clusters.read().values().map(|l| state_of(l)).collect()
+    }
+
+    pub fn state(&self, cluster_id: i64) -> Option<ClusterState> {
+        self.clusters.read().get(&cluster_id).map(|l| state_of(l))
+    }
+
+    /// Pods of a cluster, optionally on one node and/or in the given namespaces, by namespace and name.
+    pub fn pods(&self, cluster_id: i64, node: Option<&str>, namespaces: Option<&[String]>) -> Vec<PodView> {
+        let Some(live) = self.clusters.read().get(&cluster_id).cloned() else { return vec![] };
+        let store = live.store.read();
+        let mut pods: Vec<PodView> = store
+            .pods
+            .iter()
+            .filter(|(_, p)| node.is_none_or(|n| p.node.as_deref() == Some(n)))
+            .filter(|(_, p)| namespaces.is_none_or(|ns| ns.iter().any(|n| *n == p.namespace)))
+            .map(|(k, p)| store.pod_view(k, p))
+            .collect();
+        pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        pods
+    }
+
+    /// Stops every cluster's tasks.
+    pub fn shutdown(&self) {
+        for live in self.clusters.write().values() {
+            live.stop();
+        }
+    }
+}
+
+fn state_of(live: &Live) -> ClusterState {
+    let (metrics_live, synced) = {
+        let s = live.store.read();
+        (s.metrics_live, s.is_synced())
+    };
+    ClusterState {
+        summary: live.summary.read().clone(),
+        health: live.health.lock().health.clone(),
+        metrics_live,
+        synced,
+        derived: live.derived(),
+    }
+}
+
+/// A cluster's supervisor: builds the client, starts the watchers and the metrics poller, and
+/// probes health; when the cluster comes back after being unreachable, the watchers restart
+/// so the store resyncs at once (a fresh list) instead of waiting out their backoff.
+async fn run_cluster(live: Arc<Live>, creds: Credentials, settings: CollectorSettings) {
+    let client = loop {
+        match creds.client(settings.timeout).await {
+            Ok(c) => break c,
+            Err(e) => {
+                live.set_health(HealthState::Unreachable, e.to_string(), false, None);
+                tokio::time::sleep(settings.probe_interval * 4).await;
+            }
+        }
+    };
+    let mut watchers = start_watchers(&live, &client, &settings);
+    let mut failures: u32 = 0;
+    loop {
+        let started = Instant::now();
+        let answer = tokio::time::timeout(settings.timeout, client.apiserver_version()).await;
+        let elapsed = started.elapsed();
+        let was_unreachable = live.health.lock().health.state == HealthState::Unreachable;
+        match answer {
+            Ok(Ok(info)) => {
+                failures = 0;
+                let recent_error = live
+                    .health
+                    .lock()
+                    .last_watch_error
+                    .as_ref()
+                    .filter(|(at, _)| at.elapsed() < settings.probe_interval * 3)
+                    .map(|(_, e)| e.clone());
+                let (state, detail) = if elapsed > settings.slow_after {
+                    (HealthState::Degraded, format!("answering slowly ({:.1} s per request)", elapsed.as_secs_f32()))
+                } else if let Some(e) = recent_error {
+                    (HealthState::Degraded, format!("watch errors: {e}"))
+                } else {
+                    (HealthState::Connected, "connected".to_owned())
+                };
+                live.set_health(state, detail, true, Some(info.git_version));
+                if was_unreachable {
+                    for w in watchers.drain(..) {
+                        w.abort();
+                    }
+                    watchers = start_watchers(&live, &client, &settings);
+                }
+            }
+            Ok(Err(e @ kube::Error::Api(_))) => {
+                failures = 0;
+                live.set_health(HealthState::Degraded, describe_kube_error(&live.summary.read().api_server, &e), true, None);
+            }
+            Ok(Err(e)) => {
+                failures += 1;
+                live.set_health(HealthState::Unreachable, describe_kube_error(&live.summary.read().api_server, &e), false, None);
+            }
+            Err(_) => {
+                failures += 1;
+                live.set_health(HealthState::Unreachable, format!("no answer within {} s", settings.timeout.as_secs_f32()), false, None);
+            }
+        }
+        // Exponential backoff while unreachable: probe, 2×, 4×… up to 16× the probe period.
+        let wait = settings.probe_interval * 2u32.pow(failures.min(4));
+        tokio::time::sleep(wait.saturating_sub(started.elapsed()).max(settings.probe_interval / 2)).await;
+    }
+}
+
+fn start_watchers(live: &Arc<Live>, client: &Client, settings: &CollectorSettings) -> Vec<AbortHandle> {
+    let handles = vec![
+        tokio::spawn(watch_kind::<Node>(live.clone(), client.clone())).abort_handle(),
+        tokio::spawn(watch_kind::<Pod>(live.clone(), client.clone())).abort_handle(),
+        tokio::spawn(watch_kind::<Namespace>(live.clone(), client.clone())).abort_handle(),
+        tokio::spawn(watch_kind::<Deployment>(live.clone(), client.clone())).abort_handle(),
+        tokio::spawn(watch_kind::<ResourceQuota>(live.clone(), client.clone())).abort_handle(),
+        tokio::spawn(poll_metrics(live.clone(), client.clone(), settings.clone())).abort_handle(),
+    ];
+    live.tasks.lock().extend(handles.iter().cloned());
+    handles
+}
+
+/// One kind's watcher: the first list replaces the table, then each event updates it.
+async fn watch_kind<K: Collect>(live: Arc<Live>, client: Client) {
+    let api: Api<K> = Api::all(client);
+    let mut stream = watcher::watcher(api, watcher::Config::default()).default_backoff().boxed();
+    let mut buffer: Option<HashMap<String, K::Rec>> = None;
+    while let Some(event) = stream.next().await {
+        match event {
+            Ok(Event::Init) => buffer = Some(HashMap::new()),
+            Ok(Event::InitApply(o)) => {
+                buffer.get_or_insert_default().insert(o.key(), o.rec());
+            }
+            Ok(Event::InitDone) => {
+                let table = buffer.take().unwrap_or_default();
+                live.update(|s| {
+                    *K::table(s) = table;
+                    s.synced.insert(K::KIND);
+                });
+            }
+            Ok(Event::Apply(o)) => live.update(|s| {
+                K::table(s).insert(o.key(), o.rec());
+            }),
+            Ok(Event::Delete(o)) => live.update(|s| {
+                K::table(s).remove(&o.key());
+            }),
+            Err(e) => {
+                tracing::debug!(kind = K::KIND, "watch error: {e}");
+                live.health.lock().last_watch_error = Some((Instant::now(), format!("{}: {}", K::KIND, short(&e.to_string()))));
+            }
+        }
+    }
+}
+
+fn short(s: &str) -> String {
+    s.chars().take(160).collect()
+}
+
+/// Polls metrics.k8s.io; when the cluster does not serve it, usage is cleared (requests only).
+async fn poll_metrics(live: Arc<Live>, client: Client, settings: CollectorSettings) {
+    loop {
+        let nodes = fetch_metrics(&client, "/apis/metrics.k8s.io/v1beta1/nodes", settings.timeout).await;
+        let pods = match nodes {
+            Some(_) => fetch_metrics(&client, "/apis/metrics.k8s.io/v1beta1/pods", settings.timeout).await,
+            None => None,
+        };
+        match (nodes, pods) {
+            (Some(nodes), Some(pods)) => live.update(|s| {
+                s.node_usage = nodes;
+                s.pod_usage = pods;
+                s.metrics_live = true;
+            }),
+            _ => {
+                let was = live.store.read().metrics_live;
+                if was {
+                    live.update(|s| {
+                        s.node_usage.clear();
+                        s.pod_usage.clear();
+                        s.metrics_live = false;
+                    });
+                }
+            }
+        }
+        tokio::time::sleep(settings.metrics_interval).await;
+    }
+}
+
+async fn fetch_metrics(client: &Client, path: &str, timeout: Duration) -> Option<HashMap<String, Usage>> {
+    let req = http::Request::get(path).body(Vec::new()).ok()?;
+    let text = tokio::time::timeout(timeout, client.request_text(req)).await.ok()?.ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let mut out = HashMap::new();
+    for item in doc["items"].as_array()? {
+        let name = item["metadata"]["name"].as_str().unwrap_or_default();
+        let key = match item["metadata"]["namespace"].as_str() {
+            Some(ns) => format!("{ns}/{name}"),
+            None => name.to_owned(),
+        };
+        let mut usage = Usage::default();
+        let mut add = |u: &serde_json::Value| {
+            usage.cpu_m += u["cpu"].as_str().map(store::cpu_millis).unwrap_or(0);
+            usage.mem_b += u["memory"].as_str().map(store::bytes).unwrap_or(0);
+        };
+        match item["containers"].as_array() {
+            Some(containers) => containers.iter().for_each(|c| add(&c["usage"])),
+            None => add(&item["usage"]),
+        }
+        out.insert(key, usage);
+    }
+    Some(out)
+}

@@ -1,0 +1,124 @@
+//! Clusters through the HTTP API against the fleet simulator: an administrator registers them
+//! from a kubeconfig; the inventory appears; a developer sees only their project's namespaces
+//! and pods; the credentials never come back in any answer or page.
+use crate::support::TestPortal;
+use axum::http::Method;
+use flotilla_sim::{FleetSpec, RunningFleet, SimOptions};
+use std::time::{Duration, Instant};
+
+fn body(name: &str, kubeconfig: &str, context: &str) -> String {
+    serde_json::json!({
+        "metadata": { "name": name, "display_name": name.to_uppercase(), "provider": "eks", "region": "ap-northeast-1",
+                      "environment": "production", "labels": "team=platform", "control_plane_price_per_hour": 0.1 },
+        "connection": { "Kubeconfig": { "yaml": kubeconfig, "context": context } }
+    })
+    .to_string()
+}
+
+async fn register(portal: &TestPortal, fleet: &RunningFleet, admin: &str) -> Vec<i64> {
+    let kubeconfig = fleet.kubeconfig_yaml();
+    let mut ids = vec![];
+    for c in fleet.clusters() {
+        let created = portal.send(Method::POST, "/api/v1/clusters", Some(admin), "application/json", &body(&c.name, &kubeconfig, &c.name)).await;
+        assert_eq!(created.status, 201, "{}", created.body);
+        assert!(!created.body.contains(&c.token), "the token never comes back");
+        ids.push(created.json()["id"].as_i64().unwrap());
+    }
+    ids
+}
+
+async fn wait_for(portal: &TestPortal, path: &str, cookie: &str, what: &str, check: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let start = Instant::now();
+    loop {
+        let answer = portal.get(path, Some(cookie)).await;
+        if answer.status == 200 && check(&answer.json()) {
+            return answer.json();
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "timed out waiting for {what}: {} {}", answer.status, answer.body);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_their_secrets() {
+    let portal = TestPortal::start().await;
+    let alice = portal.session("alice").await;
+    let bob = portal.session("bob").await;
+    let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(50), ..Default::default() }).await.unwrap();
+    let tokens: Vec<String> = fleet.clusters().iter().map(|c| c.token.clone()).collect();
+
+    // Only administrators register clusters; a duplicate name is refused in words.
+    let kubeconfig = fleet.kubeconfig_yaml();
+    let refused = portal.send(Method::POST, "/api/v1/clusters", Some(&bob), "application/json", &body("alpha", &kubeconfig, "alpha")).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let ids = register(&portal, &fleet, &alice).await;
+    let again = portal.send(Method::POST, "/api/v1/clusters", Some(&alice), "application/json", &body("alpha", &kubeconfig, "alpha")).await;
+    assert_eq!(again.status, 422);
+    assert!(again.body.contains("already registered"), "{}", again.body);
+    let bad = portal.send(Method::POST, "/api/v1/clusters", Some(&alice), "application/json", &body("gamma", &kubeconfig, "no-such-context")).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("no context named"), "{}", bad.body);
+
+    // The inventory arrives.
+    let alpha = ids[0];
+    let detail = wait_for(&portal, &format!("/api/v1/clusters/{alpha}"), &alice, "alpha's nodes and pods", |d| {
+        d["nodes"].as_array().is_some_and(|n| n.len() == 3) && d["totals"]["pods"].as_u64() == Some(5)
+    })
+    .await;
+    assert_eq!(detail["health"]["state"], "connected");
+    let ns: Vec<&str> = detail["namespaces"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert!(ns.contains(&"team-a") && ns.contains(&"team-b") && ns.contains(&"kube-system"), "{ns:?}");
+    let pods = portal.get(&format!("/api/v1/clusters/{alpha}/pods?namespace=team-a"), Some(&alice)).await.json();
+    assert_eq!(pods.as_array().unwrap().len(), 4);
+
+    // Bob (developer in team-a) sees alpha's team-a only, and beta not at all.
+    let bob_detail = portal.get(&format!("/api/v1/clusters/{alpha}"), Some(&bob)).await.json();
+    let bob_ns: Vec<&str> = bob_detail["namespaces"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+    assert_eq!(bob_ns, ["team-a"]);
+    let bob_pods = portal.get(&format!("/api/v1/clusters/{alpha}/pods"), Some(&bob)).await.json();
+    assert!(bob_pods.as_array().unwrap().iter().all(|p| p["namespace"] == "team-a"), "{bob_pods}");
+    assert_eq!(bob_pods.as_array().unwrap().len(), 4);
+    let sneaky = portal.get(&format!("/api/v1/clusters/{alpha}/pods?namespace=team-b"), Some(&bob)).await.json();
+    assert_eq!(sneaky.as_array().unwrap().len(), 0, "asking for another team's namespace returns nothing");
+    assert_eq!(portal.get(&format!("/api/v1/clusters/{}", ids[1]), Some(&bob)).await.status, 404, "beta runs nothing of team-a");
+    let bob_fleet = portal.get("/api/v1/fleet", Some(&bob)).await.json();
+    let tiles: Vec<&str> = bob_fleet.as_array().unwrap().iter().map(|t| t["cluster"]["name"].as_str().unwrap()).collect();
+    assert_eq!(tiles, ["alpha"]);
+    let bob_list = portal.get("/api/v1/clusters", Some(&bob)).await.json();
+    assert_eq!(bob_list.as_array().unwrap().len(), 1);
+    let no_delete = portal.send(Method::DELETE, &format!("/api/v1/clusters/{alpha}"), Some(&bob), "", "").await;
+    assert_eq!(no_delete.status, 403);
+
+    // No answer and no page carries a token.
+    let mut answers = vec![];
+    for path in ["/api/v1/clusters", "/api/v1/fleet", &format!("/api/v1/clusters/{alpha}"), &format!("/api/v1/clusters/{alpha}/nodes")] {
+        answers.push(portal.get(path, Some(&alice)).await.body);
+    }
+    answers.push(portal.get("/api/v1/audit", Some(&alice)).await.body);
+    for page in ["/", &format!("/clusters/{alpha}"), "/admin"] {
+        let html = portal.send(Method::GET, page, Some(&alice), "", "").await;
+        answers.push(html.body);
+    }
+    for a in &answers {
+        for t in &tokens {
+            assert!(!a.contains(t.as_str()), "a response contains a cluster token");
+        }
+        assert!(!a.contains("certificate-authority-data"));
+    }
+
+    // Edit, disable (unwatched but listed), remove.
+    let patched = portal
+        .send(Method::PATCH, &format!("/api/v1/clusters/{alpha}"), Some(&alice), "application/json",
+            r#"{"metadata":{"name":"alpha","display_name":"Alpha","provider":"eks","region":"ap-northeast-3","environment":"staging","labels":"","control_plane_price_per_hour":0.2},"enabled":false}"#)
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.body);
+    assert_eq!(patched.json()["enabled"], false);
+    let disabled = portal.get(&format!("/api/v1/clusters/{alpha}"), Some(&alice)).await.json();
+    assert_eq!(disabled["health"]["state"], "disabled");
+    assert_eq!(disabled["cluster"]["region"], "ap-northeast-3");
+    assert_eq!(portal.send(Method::DELETE, &format!("/api/v1/clusters/{alpha}"), Some(&alice), "", "").await.status, 204);
+    assert_eq!(portal.get(&format!("/api/v1/clusters/{alpha}"), Some(&alice)).await.status, 404);
+    let audit = portal.get("/api/v1/audit?limit=200", Some(&alice)).await.body;
+    assert!(audit.contains("cluster.create") && audit.contains("cluster.delete"), "{audit}");
+    portal.state.collector.shutdown();
+}
