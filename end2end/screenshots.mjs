@@ -9,9 +9,20 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-// [file, who (null = signed out), path, viewport, colour scheme, full page]
+// Zooms into the first cluster and opens its first node's pods.
+async function zoomIn(page) {
+  await page.locator('.fleet-tile__name').first().click();
+  await page.locator('.fleet-tile--zoomed g.node').nth(2).click();
+  await page.locator('aside.fleet-pods tr[data-pod]').first().waitFor();
+}
+// [file, who (null = signed out), path, viewport, colour scheme, full page, action]
 const shots = [
   ['screenshot.png', 'alice', '/', { width: 1280, height: 720 }, 'light', false],
+  ['shot-fleet.png', 'alice', '/', { width: 1440, height: 900 }, 'light', true],
+  ['shot-fleet-dark.png', 'alice', '/', { width: 1440, height: 900 }, 'dark', false],
+  ['shot-fleet-zoom.png', 'alice', '/', { width: 1440, height: 900 }, 'light', false, zoomIn],
+  ['shot-fleet-developer.png', 'bob', '/', { width: 1280, height: 720 }, 'light', false],
+  ['shot-cluster.png', 'alice', '/clusters/1', { width: 1280, height: 800 }, 'light', true],
   ['shot-login.png', null, '/login', { width: 1280, height: 800 }, 'light', false],
   ['shot-admin.png', 'alice', '/admin', { width: 1280, height: 800 }, 'light', true],
   ['shot-admin-dark.png', 'alice', '/admin', { width: 1280, height: 800 }, 'dark', false],
@@ -20,7 +31,7 @@ const shots = [
   ['shot-workloads-tablet.png', 'carol', '/workloads', { width: 820, height: 1000 }, 'light', false],
   ['shot-404.png', 'bob', '/nope', { width: 1280, height: 600 }, 'dark', false],
 ];
-for (const [file, who, path, viewport, colorScheme, fullPage] of shots) {
+for (const [file, who, path, viewport, colorScheme, fullPage, action] of shots) {
   const page = await browser.newPage({ viewport, colorScheme });
   if (who) {
     await page.goto(new URL('/login', base).toString());
@@ -29,6 +40,7 @@ for (const [file, who, path, viewport, colorScheme, fullPage] of shots) {
   }
   await page.goto(new URL(path, base).toString());
   await page.waitForLoadState('networkidle');
+  if (action) await action(page);
   await page.screenshot({ path: `${out}/${file}`, fullPage });
   await page.close();
 }

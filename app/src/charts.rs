@@ -2,6 +2,7 @@
 //! paint): the cluster page's donuts and its utilisation heatmap.
 use flotilla_domain::inventory::{Heatmap, heat_colour};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// A donut: slices of `total` (the remainder is drawn as free), a title and the centre figure.
 pub fn donut(title: &str, slices: &[(f64, RGBColor)], total: f64, centre: &str) -> String {

@@ -28,7 +28,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/clusters/{id}/nodes", get(cluster_nodes)),
         (Method::GET, "/api/v1/clusters/{id}/namespaces", get(cluster_namespaces)),
         (Method::GET, "/api/v1/clusters/{id}/pods", get(cluster_pods)),
-        (Method::GET, "/api/v1/fleet", get(fleet_map)),
+        (Method::GET, "/api/v1/fleet", get(load_fleet_map)),
         (Method::GET, "/api/v1/projects", get(projects)),
         (Method::GET, "/api/v1/projects/{id}", get(project)),
         (Method::PATCH, "/api/v1/projects/{id}", patch(rename_project)),
@@ -123,15 +123,15 @@ async fn clusters(State(s): State<AppState>, req: Request) -> Response {
 }
 
 async fn cluster(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    reply(call(s, parts(req), || fleet::cluster_detail(id)).await)
+    reply(call(s, parts(req), || fleet::load_cluster(id)).await)
 }
 
 async fn cluster_nodes(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    reply(call(s, parts(req), || fleet::cluster_detail(id)).await.map(|d| d.nodes))
+    reply(call(s, parts(req), || fleet::load_cluster(id)).await.map(|d| d.nodes))
 }
 
 async fn cluster_namespaces(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    reply(call(s, parts(req), || fleet::cluster_detail(id)).await.map(|d| d.namespaces))
+    reply(call(s, parts(req), || fleet::load_cluster(id)).await.map(|d| d.namespaces))
 }
 
 #[derive(Deserialize, Default)]
@@ -144,8 +144,8 @@ async fn cluster_pods(State(s): State<AppState>, Path(id): Path<i64>, Query(p): 
     reply(call(s, parts(req), || fleet::cluster_pods(id, p.node, p.namespace)).await)
 }
 
-async fn fleet_map(State(s): State<AppState>, req: Request) -> Response {
-    reply(call(s, parts(req), || fleet::fleet_map(None)).await.map(|m| m.map(|m| m.tiles).unwrap_or_default()))
+async fn load_fleet_map(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), || fleet::load_fleet_map(None)).await.map(|m| m.map(|m| m.tiles).unwrap_or_default()))
 }
 
 const CLUSTER_EXAMPLE: &str = r#"{"metadata": {"name": "tokyo-prod", "display_name": "Tokyo", "provider": "eks", "region": "ap-northeast-1", "environment": "production", "labels": "team=a", "control_plane_price_per_hour": 0.1}, "connection": {"Kubeconfig": {"yaml": "…", "context": "tokyo-prod"}}}"#;

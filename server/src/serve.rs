@@ -119,8 +119,9 @@ fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirect
     let every = Duration::from_secs(settings.snapshot_interval_secs.max(5));
     let keep = chrono::Duration::days(settings.snapshot_retention_days.max(1).into());
     tokio::spawn(async move {
+        // The first snapshot soon after start (clusters listed by then), then one per interval.
+        tokio::time::sleep(Duration::from_secs(10).min(every)).await;
         let mut tick = tokio::time::interval(every);
-        tick.tick().await;
         loop {
             tick.tick().await;
             match snapshots.record(&collector, chrono::Utc::now()).await {

@@ -40,7 +40,7 @@ pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
 
 /// The fleet map; `None` when nothing changed since generation `since` (cheap polling).
 #[server]
-pub async fn fleet_map(since: Option<u64>) -> Result<Option<FleetMap>, AppError> {
+pub async fn load_fleet_map(since: Option<u64>) -> Result<Option<FleetMap>, AppError> {
     let r = crate::guard::request()?;
     let vis = scope::visibility(&r).await?;
     let generation = r.state.collector.generation();
@@ -53,7 +53,7 @@ pub async fn fleet_map(since: Option<u64>) -> Result<Option<FleetMap>, AppError>
 
 /// One cluster: health, totals, nodes and the namespaces the caller may see.
 #[server]
-pub async fn cluster_detail(id: i64) -> Result<ClusterDetail, AppError> {
+pub async fn load_cluster(id: i64) -> Result<ClusterDetail, AppError> {
     let r = crate::guard::request()?;
     let vis = scope::visibility(&r).await?;
     let summary = match r.state.clusters.get(id).await {

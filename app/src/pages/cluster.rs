@@ -1,6 +1,6 @@
 //! The cluster page: health, CPU / memory / pod donuts (used, requested, allocatable), the
 //! utilisation heatmap from snapshots, and sortable tables of nodes and namespaces.
-use crate::api::fleet::{cluster_detail, cluster_heatmap};
+use crate::api::fleet::{cluster_heatmap, load_cluster};
 use crate::charts;
 use crate::components::loaded::Loaded;
 use crate::fleetmap::utc_time;
@@ -21,7 +21,7 @@ pub fn ClusterPage() -> impl IntoView {
             on_cleanup(move || h.clear());
         }
     }
-    let detail = Resource::new(move || (id(), tick.get()), |(id, _)| cluster_detail(id));
+    let detail = Resource::new(move || (id(), tick.get()), |(id, _)| load_cluster(id));
     view! {
         <Loaded resource=detail loading="Loading the cluster…" render=move |d: ClusterDetail| view! { <ClusterView detail=d/> }/>
         <HeatmapSection id=Signal::derive(id)/>

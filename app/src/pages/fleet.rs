@@ -1,7 +1,7 @@
 //! The Fleet page: the interactive fleet map. Every cluster is a tile, every node a cell coloured
 //! by utilisation; filters, search, zoom into a cluster, click a node for its pods. Live: the
 //! browser asks every second whether anything changed (a generation number) and redraws.
-use crate::api::fleet::{cluster_pods, fleet_map};
+use crate::api::fleet::{cluster_pods, load_fleet_map};
 use crate::components::{empty_state::EmptyState, loaded::Loaded, page_header::PageHeader};
 use crate::fleetmap::{self, MapFilter};
 use flotilla_domain::inventory::{FleetMap, Metric, PodView, format_bytes, format_cpu};
@@ -10,13 +10,17 @@ use std::collections::BTreeSet;
 
 #[component]
 pub fn FleetPage() -> impl IntoView {
-    let initial = Resource::new(|| (), |_| fleet_map(None));
+    let initial = Resource::new(|| (), |_| load_fleet_map(None));
     view! {
         <PageHeader title="Fleet" subtitle="Every cluster and node Flotilla watches, live."/>
-        <Loaded resource=initial loading="Loading the fleet map…" render=|m: Option<FleetMap>| match m {
-            Some(map) if !map.tiles.is_empty() => view! { <FleetMapView initial=map/> }.into_any(),
-            _ => no_clusters(),
-        }/>
+        <Loaded resource=initial loading="Loading the fleet map…" render=fleet_or_empty/>
+    }
+}
+
+fn fleet_or_empty(map: Option<FleetMap>) -> AnyView {
+    match map {
+        Some(map) if !map.tiles.is_empty() => view! { <FleetMapView initial=map/> }.into_any(),
+        _ => no_clusters(),
     }
 }
 
@@ -48,7 +52,7 @@ fn FleetMapView(initial: FleetMap) -> impl IntoView {
             move || {
                 let since = map.with_untracked(|m| m.generation);
                 leptos::task::spawn_local(async move {
-                    match fleet_map(Some(since)).await {
+                    match load_fleet_map(Some(since)).await {
                         Ok(Some(new)) => {
                             map.set(new);
                             live.set(true);

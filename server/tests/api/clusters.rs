@@ -62,7 +62,7 @@ async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_t
     // The inventory arrives.
     let alpha = ids[0];
     let detail = wait_for(&portal, &format!("/api/v1/clusters/{alpha}"), &alice, "alpha's nodes and pods", |d| {
-        d["nodes"].as_array().is_some_and(|n| n.len() == 3) && d["totals"]["pods"].as_u64() == Some(5)
+        d["nodes"].as_array().is_some_and(|n| n.len() == 3) && d["totals"]["pods"].as_u64() == Some(7)
     })
     .await;
     assert_eq!(detail["health"]["state"], "connected");

@@ -7,8 +7,8 @@ use crate::support::TestPortal;
 /// A valid call of each server function (url-encoded arguments, or JSON).
 const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("list_clusters", ""),
-    ("fleet_map", ""),
-    ("cluster_detail", "id=1"),
+    ("load_fleet_map", ""),
+    ("load_cluster", "id=1"),
     ("cluster_pods", "id=1"),
     ("cluster_heatmap", "id=1&by=node&metric=cpu&hours=24"),
     ("kubeconfig_contexts", "yaml=x"),
