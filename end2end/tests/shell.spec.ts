@@ -28,11 +28,14 @@ test('the shell is rendered on the server, before any script runs', async ({ bro
     await expect(nav.getByRole('link', { name })).toBeVisible();
   }
   await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
-  await expect(page.getByText('4 clusters registered')).toBeVisible();
+  // The fleet map arrives drawn: a tile per cluster, a cell per node.
+  await expect(page.getByText(/\d+ clusters · \d+ nodes · \d+ pods/)).toBeVisible();
   for (const cluster of ['tokyo-prod', 'osaka-prod', 'onprem-dev', 'gpu-ml']) {
-    await expect(page.getByRole('row', { name: new RegExp(cluster) })).toBeVisible();
+    await expect(page.locator(`article.fleet-tile[aria-label="${cluster}"]`)).toBeVisible();
   }
-  await expect(page.getByRole('row', { name: /tokyo-prod/ })).toContainText('Amazon EKS');
+  const tokyo = page.locator('article.fleet-tile[aria-label="tokyo-prod"]');
+  await expect(tokyo).toContainText('Amazon EKS');
+  await expect(tokyo.locator('g.node')).toHaveCount(12);
   await context.close();
 });
 

@@ -176,16 +176,30 @@ async fn demo_mode_seeds_people_and_projects() {
 #[tokio::test]
 async fn demo_mode_registers_the_simulated_fleet() {
     let portal = Portal::start("demo");
-    let (_, _, bob) = portal.sign_in("/auth/demo", &[("login", "bob")]).await;
-    let (status, html) = portal.get_as("/", &bob).await;
+    let (_, _, alice) = portal.sign_in("/auth/demo", &[("login", "alice")]).await;
+    let (status, html) = portal.get_as("/", &alice).await;
     assert_eq!(status, 200);
     for cluster in ["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"] {
-        assert!(html.contains(cluster), "{cluster} listed on the Fleet page");
+        assert!(html.contains(cluster), "{cluster} on the fleet map");
     }
-    assert!(html.contains("4 clusters registered"), "{html}");
+    assert!(html.contains("4 clusters ·"), "{html}");
     assert!(!html.contains("No clusters yet"));
+    // Bob (developer in team-a) sees the clusters where team-a runs, once they are listed.
+    let (_, _, bob) = portal.sign_in("/auth/demo", &[("login", "bob")]).await;
+    let start = std::time::Instant::now();
+    let html = loop {
+        let (_, html) = portal.get_as("/", &bob).await;
+        if html.contains("tokyo-prod") || start.elapsed() > std::time::Duration::from_secs(15) {
+            break html;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert!(html.contains("tokyo-prod") && html.contains("onprem-dev"), "{html}");
+    assert!(!html.contains("gpu-ml"), "team-a runs nothing on gpu-ml");
     let kubeconfig = std::fs::read_to_string(portal._dir.path().join("data/demo-fleet.kubeconfig")).unwrap();
     assert!(kubeconfig.contains("tokyo-prod") && kubeconfig.contains("certificate-authority-data"), "{kubeconfig}");
+    let key = std::fs::read_to_string(portal._dir.path().join("data/secret.key")).unwrap();
+    assert!(!html.contains(key.trim()), "the demo generated its secret key and keeps it to itself");
 }
 
 #[tokio::test]

@@ -70,8 +70,8 @@ impl Form {
             region: self.region.get_untracked(),
             environment: self.environment.get_untracked(),
             labels: self.labels.get_untracked(),
-            // A non-number is refused by the server with a message, never silently zero.
-            control_plane_price_per_hour: self.price.get_untracked().trim().parse().unwrap_or(f64::NAN),
+            // A non-number becomes -1, which the server refuses with a message (never silently zero).
+            control_plane_price_per_hour: self.price.get_untracked().trim().parse().ok().filter(|p: &f64| p.is_finite()).unwrap_or(-1.0),
         }
     }
 
