@@ -151,8 +151,14 @@ fn tile(out: &mut String, t: &ClusterTile, f: &MapFilter) {
         let _ = write!(out, "<p class=\"muted fleet-tile__empty\">{}</p></article>", esc(&h.detail));
         return;
     }
-    let (cell, gap) = if zoomed { (56.0, 6.0) } else { (14.0, 2.0) };
     let n = t.nodes.len();
+    // Small clusters get bigger cells; 100-node clusters stay compact.
+    let (cell, gap) = match (zoomed, n) {
+        (true, _) => (56.0, 6.0),
+        (false, 0..=16) => (24.0, 3.0),
+        (false, 17..=48) => (18.0, 2.0),
+        _ => (13.0, 2.0),
+    };
     let cols = if zoomed { 12.min(n).max(1) } else { ((n as f64 * 1.8).sqrt().ceil() as usize).clamp(1, 24) };
     let rows = n.div_ceil(cols);
     let w = cols as f64 * (cell + gap);

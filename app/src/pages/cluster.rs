@@ -47,9 +47,9 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
     } else {
         "Requests only: this cluster serves no metrics.k8s.io, so usage is unknown and charts show what pods requested."
     };
-    let cpu = donut_for("CPU", t.used.map(|u| u.cpu_m), t.requested.cpu_m, t.allocatable.cpu_m, format_cpu);
-    let mem = donut_for("Memory", t.used.map(|u| u.mem_b), t.requested.mem_b, t.allocatable.mem_b, format_bytes);
-    let pods = donut_for("Pods", None, t.pods.into(), t.allocatable_pods.into(), |v| format!("{v}"));
+    let cpu = donut_for("CPU", t.used.map(|u| u.cpu_m), ("Requested", t.requested.cpu_m), t.allocatable.cpu_m, format_cpu);
+    let mem = donut_for("Memory", t.used.map(|u| u.mem_b), ("Requested", t.requested.mem_b), t.allocatable.mem_b, format_bytes);
+    let pods = donut_for("Pods", None, ("Running", t.pods.into()), t.allocatable_pods.into(), |v| format!("{v} pods"));
     let labels = flotilla_domain::labels_text(&c.labels);
     view! {
         <Title text=c.display_name.clone()/>
@@ -75,7 +75,7 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
     }
 }
 
-fn donut_for(title: &'static str, used: Option<u64>, requested: u64, allocatable: u64, fmt: fn(u64) -> String) -> impl IntoView {
+fn donut_for(title: &'static str, used: Option<u64>, (label, requested): (&str, u64), allocatable: u64, fmt: fn(u64) -> String) -> impl IntoView {
     let mut slices = Vec::new();
     let mut legend = Vec::new();
     if let Some(u) = used {
@@ -85,7 +85,7 @@ fn donut_for(title: &'static str, used: Option<u64>, requested: u64, allocatable
     } else {
         slices.push((requested as f64, charts::REQUESTED));
     }
-    legend.push(("legend-requested", format!("Requested {} ({})", fmt(requested), percent(fraction(requested, allocatable)))));
+    legend.push(("legend-requested", format!("{label} {} ({})", fmt(requested), percent(fraction(requested, allocatable)))));
     legend.push(("legend-free", format!("Allocatable {}", fmt(allocatable))));
     let centre = percent(fraction(used.unwrap_or(requested), allocatable));
     let svg = charts::donut(title, &slices, allocatable as f64, &centre);
