@@ -176,18 +176,23 @@ fn tile(out: &mut String, t: &ClusterTile, f: &MapFilter) {
         let fill = if node.ready { heat_colour(v) } else { "#8a8f98" };
         let dim = if cell_matches(t, node, f) { "" } else { " dim" };
         let sel = if f.selected.as_ref().is_some_and(|(cid, nn)| *cid == c.id && *nn == node.name) { " selected" } else { "" };
-        let nss: Vec<&str> = node.namespaces.iter().filter_map(|i| t.namespaces.get(*i as usize)).map(|(n, _)| n.as_str()).collect();
+        // Kept short: a 1,000-node map is 1,000 of these. Zoomed in, the namespaces are named too.
         let _ = write!(
             out,
-            "<g class=\"node{dim}{sel}\" data-node=\"{name}\" tabindex=\"0\"><title>{name}{nr}\nCPU {cpu} · memory {mem} · pods {pods} ({count})\n{nslist}</title>\
+            "<g class=\"node{dim}{sel}\" data-node=\"{name}\"{tab}><title>{name}{nr} · CPU {cpu} · memory {mem} · {count} pods{nslist}</title>\
              <rect x=\"{x}\" y=\"{y}\" width=\"{cell}\" height=\"{cell}\" rx=\"2\" fill=\"{fill}\"/>",
             name = esc(&node.name),
+            tab = if zoomed { " tabindex=\"0\"" } else { "" },
             nr = if node.ready { "" } else { " — NOT READY" },
             cpu = percent(node.cpu),
             mem = percent(node.memory),
-            pods = percent(node.pods),
             count = node.pod_count,
-            nslist = if nss.is_empty() { "no pods of yours".to_owned() } else { esc(&format!("namespaces: {}", nss.join(", "))) },
+            nslist = if zoomed {
+                let nss: Vec<&str> = node.namespaces.iter().filter_map(|i| t.namespaces.get(*i as usize)).map(|(n, _)| n.as_str()).collect();
+                if nss.is_empty() { " · no pods of yours".to_owned() } else { esc(&format!(" · {}", nss.join(", "))) }
+            } else {
+                String::new()
+            },
         );
         if zoomed {
             let short: String = node.name.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();

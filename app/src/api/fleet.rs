@@ -34,8 +34,7 @@ pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
     let r = crate::guard::request()?;
     let vis = scope::visibility(&r).await?;
     let all = r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))?;
-    let map = flotilla_backend::inventory::fleet_map(0, &all, &r.state.collector.states(), &vis);
-    Ok(map.tiles.into_iter().map(|t| t.cluster).collect())
+    Ok(flotilla_backend::inventory::visible_clusters(all, &r.state.collector.states(), &vis))
 }
 
 /// The fleet map; `None` when nothing changed since generation `since` (cheap polling).

@@ -132,6 +132,18 @@ pub fn cluster_detail(summary: &ClusterSummary, state: Option<&ClusterState>, vi
     })
 }
 
+/// The registered clusters a caller may see (a cheap cut of `fleet_map`: no node cells).
+pub fn visible_clusters(clusters: Vec<ClusterSummary>, states: &[ClusterState], vis: &Visibility) -> Vec<ClusterSummary> {
+    if vis.sees_everything() {
+        return clusters;
+    }
+    let by_id: HashMap<i64, &ClusterState> = states.iter().map(|s| (s.summary.id, s)).collect();
+    clusters
+        .into_iter()
+        .filter(|c| by_id.get(&c.id).is_some_and(|s| s.derived.namespaces.iter().any(|ns| vis.namespace(ns))))
+        .collect()
+}
+
 /// The names of the namespaces of a cluster the caller may see (for pod listings).
 pub fn visible_namespaces(state: &ClusterState, vis: &Visibility) -> HashSet<String> {
     state.derived.namespaces.iter().filter(|ns| vis.namespace(ns)).map(|ns| ns.name.clone()).collect()
