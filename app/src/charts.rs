@@ -121,6 +121,8 @@ mod tests {
         let (svg, g) = heatmap(&map, "CPU by node");
         assert_eq!((g.rows, g.cols), (2, 3));
         assert!(svg.contains("node-a") && svg.contains("CPU by node"));
-        assert_eq!(svg.matches("<rect").count() - 1, 6, "six cells besides the background");
+        let lower = svg.to_lowercase();
+        assert_eq!(lower.matches("fill=\"#eef0f3\"").count(), 4, "four cells without a snapshot");
+        assert!(lower.contains("#4bb05c") && lower.contains("#c2252c"), "10 % and 95 % cells in their colours");
     }
 }
