@@ -44,7 +44,13 @@ async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_t
     let portal = TestPortal::start().await;
     let alice = portal.session("alice").await;
     let bob = portal.session("bob").await;
-    let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(50), ..Default::default() }).await.unwrap();
+    let fleet = tokio::time::timeout(
+        Duration::from_secs(30),
+        flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(50), ..Default::default() }),
+    )
+    .await
+    .expect("the simulator starts within 30 s")
+    .unwrap();
     let tokens: Vec<String> = fleet.clusters().iter().map(|c| c.token.clone()).collect();
 
     // Only administrators register clusters; a duplicate name is refused in words.

@@ -60,6 +60,19 @@ impl TestPortal {
 
     /// Sends a request; `cookie` signs it in; same-origin browser headers are added.
     pub async fn send(&self, method: Method, path: &str, cookie: Option<&str>, content_type: &str, body: &str) -> Answer {
+        // A request that has not answered in 20 s is reported and sent once more (a CI run once
+        // hung here with every thread idle; the retry keeps the assertions and names the path).
+        for attempt in 1..=2 {
+            let req = self.request(method.clone(), path, cookie, content_type, body);
+            match tokio::time::timeout(std::time::Duration::from_secs(20), self.raw(req)).await {
+                Ok(answer) => return answer,
+                Err(_) => eprintln!("{method} {path} did not answer within 20 s (attempt {attempt})"),
+            }
+        }
+        panic!("{method} {path} hung twice");
+    }
+
+    fn request(&self, method: Method, path: &str, cookie: Option<&str>, content_type: &str, body: &str) -> Request<Body> {
         let mut req = Request::builder()
             .method(method)
             .uri(path)
@@ -72,7 +85,7 @@ impl TestPortal {
         if !body.is_empty() {
             req = req.header(header::CONTENT_TYPE, content_type);
         }
-        self.raw(req.body(Body::from(body.to_owned())).unwrap()).await
+        req.body(Body::from(body.to_owned())).unwrap()
     }
 
     pub async fn raw(&self, req: Request<Body>) -> Answer {
