@@ -68,10 +68,10 @@ async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_t
     // The inventory arrives.
     let alpha = ids[0];
     let detail = wait_for(&portal, &format!("/api/v1/clusters/{alpha}"), &alice, "alpha's nodes and pods", |d| {
-        d["nodes"].as_array().is_some_and(|n| n.len() == 3) && d["totals"]["pods"].as_u64() == Some(7)
+        d["nodes"].as_array().is_some_and(|n| n.len() == 3) && d["totals"]["pods"].as_u64() == Some(7) && d["health"]["state"] == "connected"
     })
     .await;
-    assert_eq!(detail["health"]["state"], "connected");
+    assert_eq!(detail["health"]["detail"], "connected");
     let ns: Vec<&str> = detail["namespaces"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
     assert!(ns.contains(&"team-a") && ns.contains(&"team-b") && ns.contains(&"kube-system"), "{ns:?}");
     let pods = portal.get(&format!("/api/v1/clusters/{alpha}/pods?namespace=team-a"), Some(&alice)).await.json();
