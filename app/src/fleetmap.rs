@@ -76,7 +76,8 @@ fn search_hits_cluster_only(t: &ClusterTile, q: &str) -> bool {
     t.cluster.name.contains(q) || t.cluster.display_name.to_lowercase().contains(q)
 }
 
-fn health_class(s: HealthState) -> &'static str {
+/// The badge/border class of a health state (fleet map tiles and the cluster page).
+pub fn health_class(s: HealthState) -> &'static str {
     match s {
         HealthState::Connected => "ok",
         HealthState::Connecting => "info",

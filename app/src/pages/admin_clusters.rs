@@ -8,6 +8,8 @@ use crate::components::{error_view::action_error, loaded::Loaded};
 use flotilla_domain::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text};
 use leptos::prelude::*;
 
+const DEFAULT_PRICE: &str = "0";
+
 const PROVIDERS: [Provider; 5] = [Provider::Eks, Provider::Gke, Provider::Aks, Provider::OnPrem, Provider::Other];
 
 /// Everything the form holds; kept across failed attempts so nothing typed is lost.
@@ -48,7 +50,7 @@ impl Form {
             region: RwSignal::new(String::new()),
             environment: RwSignal::new("production".into()),
             labels: RwSignal::new(String::new()),
-            price: RwSignal::new("0".into()),
+            price: RwSignal::new(DEFAULT_PRICE.into()),
             editing: RwSignal::new(None),
             replace_credentials: RwSignal::new(false),
         }
@@ -88,7 +90,6 @@ impl Form {
     }
 
     fn clear(&self) {
-        let fresh = Form::new();
         self.editing.set(None);
         self.yaml.set(String::new());
         self.contexts.set(vec![]);
@@ -97,7 +98,7 @@ impl Form {
         self.name.set(String::new());
         self.display_name.set(String::new());
         self.labels.set(String::new());
-        self.price.set(fresh.price.get_untracked());
+        self.price.set(DEFAULT_PRICE.into());
     }
 }
 

@@ -4,7 +4,7 @@ use crate::api::fleet::{cluster_heatmap, load_cluster};
 use crate::charts;
 use crate::components::loaded::Loaded;
 use crate::fleetmap::utc_time;
-use flotilla_domain::inventory::{ClusterDetail, HealthState, Heatmap, Metric, NamespaceView, NodeView, fraction, format_bytes, format_cpu, percent};
+use flotilla_domain::inventory::{ClusterDetail, Heatmap, Metric, NamespaceView, NodeView, fraction, format_bytes, format_cpu, percent};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -32,13 +32,7 @@ pub fn ClusterPage() -> impl IntoView {
 fn ClusterView(detail: ClusterDetail) -> impl IntoView {
     let c = &detail.cluster;
     let h = &detail.health;
-    let health_class = match h.state {
-        HealthState::Connected => "ok",
-        HealthState::Connecting => "info",
-        HealthState::Degraded => "warn",
-        HealthState::Unreachable => "bad",
-        HealthState::Disabled => "off",
-    };
+    let health_class = crate::fleetmap::health_class(h.state);
     let since = (h.since_ms > 0).then(|| format!(" since {}", utc_time(h.since_ms))).unwrap_or_default();
     let seen = h.last_seen_ms.map(|t| format!("Last answered at {}.", utc_time(t))).unwrap_or_else(|| "Has not answered yet.".into());
     let t = detail.totals;
@@ -118,11 +112,16 @@ fn sort_button(label: &'static str, key: &'static str, sort: RwSignal<Sort>) -> 
     }
 }
 
-fn usage_cell(used: Option<u64>, requested: u64, allocatable: u64, fmt: fn(u64) -> String) -> String {
+/// "2.3 cores used · 3.1 cores req." (usage only when measured).
+fn used_and_requested(used: Option<u64>, requested: u64, fmt: fn(u64) -> String) -> String {
     match used {
-        Some(u) => format!("{} used · {} req. of {}", fmt(u), fmt(requested), fmt(allocatable)),
-        None => format!("{} req. of {}", fmt(requested), fmt(allocatable)),
+        Some(u) => format!("{} used · {} req.", fmt(u), fmt(requested)),
+        None => format!("{} req.", fmt(requested)),
     }
+}
+
+fn usage_cell(used: Option<u64>, requested: u64, allocatable: u64, fmt: fn(u64) -> String) -> String {
+    format!("{} of {}", used_and_requested(used, requested, fmt), fmt(allocatable))
 }
 
 #[component]
@@ -200,8 +199,8 @@ fn NamespaceTable(namespaces: Vec<NamespaceView>) -> impl IntoView {
                         <td class="mono">{n.name.clone()}</td>
                         <td>{n.project.clone().unwrap_or_else(|| "—".into())}</td>
                         <td>{n.pods}</td>
-                        <td>{match n.used { Some(u) => format!("{} used · {} req.", format_cpu(u.cpu_m), format_cpu(n.requested.cpu_m)), None => format!("{} req.", format_cpu(n.requested.cpu_m)) }}</td>
-                        <td>{match n.used { Some(u) => format!("{} used · {} req.", format_bytes(u.mem_b), format_bytes(n.requested.mem_b)), None => format!("{} req.", format_bytes(n.requested.mem_b)) }}</td>
+                        <td>{used_and_requested(n.used.map(|u| u.cpu_m), n.requested.cpu_m, format_cpu)}</td>
+                        <td>{used_and_requested(n.used.map(|u| u.mem_b), n.requested.mem_b, format_bytes)}</td>
                         <td>{quota}</td>
                     </tr>
                 }
