@@ -6,3 +6,4 @@ pub mod clusters;
 pub mod fleet;
 pub mod portal;
 pub mod tokens;
+pub mod workloads;

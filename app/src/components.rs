@@ -3,6 +3,7 @@ pub mod empty_state;
 pub mod error_view;
 pub mod loaded;
 pub mod page_header;
+pub mod poll;
 pub mod theme_toggle;
 pub mod top_bar;
 pub mod user_menu;

@@ -20,7 +20,7 @@ use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
-use pages::{account::AccountPage, admin::AdminPage, cluster::ClusterPage, login::LoginPage, costs::CostsPage, fleet::FleetPage, not_found::NotFound, workloads::WorkloadsPage};
+use pages::{account::AccountPage, admin::AdminPage, cluster::ClusterPage, login::LoginPage, costs::CostsPage, fleet::FleetPage, not_found::NotFound, register::RegisterPage, workload::WorkloadPage, workloads::WorkloadsPage};
 
 /// Applies a stored theme choice before first paint, so dark-mode users see no flash.
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('flotilla-theme');if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
@@ -61,6 +61,8 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("") view=FleetPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("clusters"), ParamSegment("id")) view=ClusterPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("workloads") view=WorkloadsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("workloads"), StaticSegment("new")) view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("workloads"), ParamSegment("id")) view=WorkloadPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>

@@ -8,4 +8,6 @@ pub mod costs;
 pub mod fleet;
 pub mod login;
 pub mod not_found;
+pub mod register;
+pub mod workload;
 pub mod workloads;

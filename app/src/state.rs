@@ -1,8 +1,8 @@
 //! The server-side state every page and server function reaches through context.
 use axum::extract::FromRef;
 use flotilla_backend::{
-    AccessControl, Accounts, ApiTokens, AuditLog, ClusterDirectory, Collector, Database, OidcClient, PeopleDirectory, SecretKey,
-    SessionPolicy, Sessions, Snapshots,
+    AccessControl, Accounts, ApiTokens, AuditLog, Cache, Caller, ClusterDirectory, Collector, Database, OidcClient, PeopleDirectory,
+    SecretKey, SessionPolicy, Sessions, Snapshots, Topic, Workloads,
 };
 use leptos::prelude::*;
 
@@ -36,11 +36,16 @@ pub struct AppState {
     /// Utilisation history (heatmaps).
     pub snapshots: Snapshots,
     pub people: PeopleDirectory,
+    /// Self-service workloads and their deployment to clusters.
+    pub workloads: Workloads,
     pub audit: AuditLog,
     pub access: AccessControl,
     pub accounts: Accounts,
     pub sessions: Sessions,
     pub tokens: ApiTokens,
+    /// Who is behind a session cookie or API token (keyed by its digest), kept briefly so a
+    /// request costs no database round trip; any change to access drops them.
+    pub callers: Cache<String, Caller>,
     pub sign_in: SignIn,
     /// The embedded demo: demo hints and one-click demo accounts on the login page.
     pub demo: bool,
@@ -48,9 +53,11 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Database, demo: bool, sign_in: SignIn, policy: SessionPolicy, fleet: Fleet) -> Self {
+        let clusters = ClusterDirectory::new(db.clone(), fleet.key);
         Self {
             leptos_options,
-            clusters: ClusterDirectory::new(db.clone(), fleet.key),
+            workloads: Workloads::new(db.clone(), clusters.clone()),
+            clusters,
             collector: fleet.collector,
             snapshots: Snapshots::new(db.clone()),
             people: PeopleDirectory::new(db.clone()),
@@ -59,6 +66,7 @@ impl AppState {
             accounts: Accounts::new(db.clone()),
             sessions: Sessions::new(db.clone(), policy),
             tokens: ApiTokens::new(db.clone()),
+            callers: Cache::new(&db, Topic::Access),
             sign_in,
             db,
             demo,

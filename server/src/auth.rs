@@ -7,6 +7,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
+use flotilla_backend::credentials::digest;
 use flotilla_backend::{AuditEvent, Caller, GuardTrace, Outcome, RequestAccess};
 use std::net::SocketAddr;
 
@@ -50,9 +51,21 @@ pub fn source_ip(req: &Request) -> String {
 }
 
 /// Resolves a bearer token or session cookie to the caller. Failures of the database
-/// count as "not signed in" (and are logged), never as signed in.
+/// count as "not signed in" (and are logged), never as signed in. Callers are kept in
+/// memory briefly (`AppState::callers`): sign-out, revocation and role changes drop them.
 async fn caller(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
-    let (user_id, via) = if let Some(token) = bearer(headers) {
+    let token = bearer(headers);
+    let cookie = if token.is_none() { Some(read_cookie(headers, cookie_name(state.sign_in.secure_cookies))?) } else { None };
+    let key = match (token, cookie) {
+        (Some(t), _) => format!("token:{}", digest(t)),
+        (None, Some(c)) => format!("session:{}", digest(c)),
+        (None, None) => return None,
+    };
+    if let Some(found) = state.callers.get(&key) {
+        return Some(found);
+    }
+    let epoch = state.callers.epoch();
+    let (user_id, via) = if let Some(token) = token {
         match state.tokens.resolve(token).await {
             Ok(Some(id)) => (id, "token".to_owned()),
             Ok(None) => return None,
@@ -62,8 +75,7 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
             }
         }
     } else {
-        let value = read_cookie(headers, cookie_name(state.sign_in.secure_cookies))?;
-        match state.sessions.resolve(value).await {
+        match state.sessions.resolve(cookie?).await {
             Ok(Some(s)) => (s.user_id, format!("session:{}", s.method)),
             Ok(None) => return None,
             Err(e) => {
@@ -73,7 +85,11 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
         }
     };
     match state.access.subject_and_me(user_id).await {
-        Ok((subject, me)) => Some(Caller { subject, me, via }),
+        Ok((subject, me)) => {
+            let found = Caller { subject, me, via };
+            state.callers.put(key, epoch, found.clone());
+            Some(found)
+        }
         Err(e) => {
             tracing::error!("cannot load the roles of user {user_id}: {e}");
             None

@@ -15,10 +15,12 @@ use leptos::reactive::computed::ScopedFuture;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
+mod workloads;
+
 /// Every REST route: (method, path, handler). The router is built from this list and the
 /// guard test walks it, so no route escapes the test.
 pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
-    vec![
+    let mut all = vec![
         (Method::GET, "/api/v1/me", get(me)),
         (Method::GET, "/api/v1/clusters", get(clusters)),
         (Method::POST, "/api/v1/clusters", post(register_cluster)),
@@ -44,7 +46,9 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/tokens", get(my_tokens)),
         (Method::POST, "/api/v1/tokens", post(create_token)),
         (Method::DELETE, "/api/v1/tokens/{id}", delete(revoke_token)),
-    ]
+    ];
+    all.extend(workloads::routes());
+    all
 }
 
 pub fn router(state: AppState) -> axum::Router {

@@ -78,6 +78,8 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         absolute: chrono::Duration::hours(settings.session_absolute_hours.into()),
     };
     let state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector });
+    // Carries out registered workloads on their clusters (and picks up where a restart left off).
+    state.workloads.spawn_loop(WORKLOAD_RECONCILE_EVERY);
     let app = router(state, HttpMetrics::default()).into_make_service_with_connect_info::<std::net::SocketAddr>();
 
     tracing::info!(database = db.backend_name(), "Flotilla is listening on http://{addr}");
@@ -92,6 +94,9 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
     tracing::info!("Flotilla stopped");
     Ok(())
 }
+
+/// How often the deployer compares every workload with its clusters (changes also wake it at once).
+pub const WORKLOAD_RECONCILE_EVERY: Duration = Duration::from_secs(2);
 
 pub fn collector_settings(settings: &Settings) -> CollectorSettings {
     CollectorSettings {

@@ -89,8 +89,8 @@ pub async fn cluster_heatmap(id: i64, by: String, metric: Metric, hours: u32) ->
     let r = crate::guard::request()?;
     let vis = scope::visibility(&r).await?;
     let state = r.state.collector.state(id);
-    let summary = r.state.clusters.get(id).await.map_err(|_| scope::not_found())?;
-    if flotilla_backend::inventory::cluster_detail(&summary, state.as_ref(), &vis).is_none() {
+    r.state.clusters.get(id).await.map_err(|_| scope::not_found())?;
+    if !flotilla_backend::inventory::may_see(state.as_ref(), &vis) {
         return Err(scope::not_found());
     }
     let scope = if by == "namespace" { HeatScope::Namespace } else { HeatScope::Node };

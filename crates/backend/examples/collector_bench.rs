@@ -6,21 +6,7 @@ use flotilla_backend::{ClusterDetails, ClusterDirectory, Collector, CollectorSet
 use flotilla_domain::{Dns1123Label, Provider};
 use k8s_openapi::api::core::v1::Pod;
 use std::time::{Duration, Instant};
-
-fn rss_mb() -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
-
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
+use flotilla_sim::measure::{percentile, rss_mb};
 
 #[tokio::main]
 async fn main() {
@@ -90,7 +76,7 @@ async fn main() {
         }
         lat.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    let (p50, p95) = (pct(&mut lat, 0.5), pct(&mut lat, 0.95));
+    let (p50, p95) = (percentile(&mut lat, 0.5), percentile(&mut lat, 0.95));
     println!("clusters {} · nodes {nodes} · pods {pods}", contexts.len());
     println!("first full list of every cluster: {:.1} s", synced.as_secs_f64());
     println!("RSS before collecting {rss_idle:.0} MB; with the whole fleet collected {rss:.0} MB");

@@ -1,6 +1,7 @@
 //! Roles and who holds them: custom roles, portal-wide role grants, IdP group mappings
 //! (re-applied at every sign-in), and the `Subject` the domain decision is asked about.
 use crate::Database;
+use crate::cache::Topic;
 use crate::entity::{group_mapping, project, project_member, role, user, user_role};
 use chrono::Utc;
 use flotilla_domain::{BuiltinRole, GroupMapping, Me, Permission, Role, RoleDef, Subject};
@@ -86,6 +87,7 @@ impl AccessControl {
                 .await?;
             }
         }
+        self.db.changed(Topic::Access);
         Ok(())
     }
 
@@ -102,6 +104,7 @@ impl AccessControl {
             return Err(AccessError::InUse(key.to_owned(), used));
         }
         role::Entity::delete_by_id(row.id).exec(self.db.conn()).await?;
+        self.db.changed(Topic::Access);
         Ok(())
     }
 
@@ -148,11 +151,13 @@ impl AccessControl {
         }
         .insert(self.db.conn())
         .await?;
+        self.db.changed(Topic::Access);
         Ok(row.id)
     }
 
     pub async fn delete_group_mapping(&self, id: i64) -> Result<(), AccessError> {
         group_mapping::Entity::delete_by_id(id).exec(self.db.conn()).await?;
+        self.db.changed(Topic::Access);
         Ok(())
     }
 
@@ -214,6 +219,7 @@ impl AccessControl {
             }
         }
         txn.commit().await?;
+        self.db.changed(Topic::Access);
         Ok(())
     }
 
@@ -231,6 +237,7 @@ impl AccessControl {
             user_role::ActiveModel { user_id: Set(user_id), role: Set(role_key.to_owned()), from_groups: Set(false), ..Default::default() }
                 .insert(self.db.conn())
                 .await?;
+            self.db.changed(Topic::Access);
         }
         Ok(())
     }

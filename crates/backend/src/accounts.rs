@@ -1,5 +1,6 @@
 //! Local accounts: argon2id password hashes, the bootstrap administrator, password sign-in.
 use crate::Database;
+use crate::cache::Topic;
 use crate::entity::user;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
@@ -65,6 +66,7 @@ impl Accounts {
                 .await?
             }
         };
+        self.db.changed(Topic::Access);
         Ok(row.id)
     }
 

@@ -1,8 +1,10 @@
 //! The database connection: SQLite (embedded default) or PostgreSQL, chosen by URL.
+use crate::cache::{Epochs, Topic};
 use crate::migration::Migrator;
 use sea_orm::{ConnectOptions, DatabaseConnection, DbErr};
 use sea_orm_migration::MigratorTrait;
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
@@ -22,6 +24,8 @@ pub enum DbError {
 #[derive(Clone, Debug)]
 pub struct Database {
     conn: DatabaseConnection,
+    /// Change counters that in-memory copies of hot reads depend on (see `cache`).
+    epochs: Arc<Epochs>,
 }
 
 impl Database {
@@ -32,11 +36,20 @@ impl Database {
         let mut opts = ConnectOptions::new(url);
         opts.sqlx_logging(false).max_connections(max_connections);
         let conn = sea_orm::Database::connect(opts).await.map_err(DbError::Connect)?;
-        Ok(Self { conn })
+        Ok(Self { conn, epochs: Arc::default() })
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
         &self.conn
+    }
+
+    /// Tells in-memory copies that depend on `topic` that this process changed it.
+    pub fn changed(&self, topic: Topic) {
+        self.epochs.bump(topic);
+    }
+
+    pub fn epochs(&self) -> Arc<Epochs> {
+        self.epochs.clone()
     }
 
     /// Applies every pending migration.

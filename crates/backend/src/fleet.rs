@@ -4,6 +4,7 @@ use crate::entity::cluster;
 use crate::kubeconn::Credentials;
 use crate::secrets::{SecretError, SecretKey};
 use crate::Database;
+use crate::cache::{Cache, Topic};
 use chrono::Utc;
 use flotilla_domain::{ClusterSummary, Dns1123Label, Provider};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder, Set, SqlErr, TransactionTrait};
@@ -42,6 +43,8 @@ pub struct ClusterDetails {
 pub struct ClusterDirectory {
     db: Database,
     key: SecretKey,
+    /// The list, read once per [`crate::cache::TTL`] or after a change, not per request.
+    listed: Cache<(), Vec<ClusterSummary>>,
 }
 
 fn context(name: &str) -> String {
@@ -50,17 +53,28 @@ fn context(name: &str) -> String {
 
 impl ClusterDirectory {
     pub fn new(db: Database, key: SecretKey) -> Self {
-        Self { db, key }
+        let listed = Cache::new(&db, Topic::Clusters);
+        Self { db, key, listed }
     }
 
     /// Every registered cluster, by name.
     pub async fn list(&self) -> Result<Vec<ClusterSummary>, FleetError> {
-        let rows = cluster::Entity::find().order_by_asc(cluster::Column::Name).all(self.db.conn()).await?;
-        Ok(rows.into_iter().map(summary).collect())
+        self.listed
+            .get_or_load((), || async {
+                let rows = cluster::Entity::find().order_by_asc(cluster::Column::Name).all(self.db.conn()).await?;
+                Ok(rows.into_iter().map(summary).collect())
+            })
+            .await
     }
 
     pub async fn get(&self, id: i64) -> Result<ClusterSummary, FleetError> {
-        Ok(summary(self.row(id).await?))
+        self.list().await?.into_iter().find(|c| c.id == id).ok_or(FleetError::NotFound(id))
+    }
+
+    /// A row this process just wrote, as a summary; copies of the list are stale from now on.
+    fn saved(&self, row: cluster::Model) -> ClusterSummary {
+        self.db.changed(Topic::Clusters);
+        summary(row)
     }
 
     async fn row(&self, id: i64) -> Result<cluster::Model, FleetError> {
@@ -83,13 +97,13 @@ impl ClusterDirectory {
             Some(SqlErr::UniqueConstraintViolation(_)) => FleetError::Duplicate(name),
             _ => FleetError::Db(e),
         })?;
-        Ok(summary(row))
+        Ok(self.saved(row))
     }
 
     pub async fn update_details(&self, id: i64, details: ClusterDetails) -> Result<ClusterSummary, FleetError> {
         let mut row = self.row(id).await?.into_active_model();
         apply_details(&mut row, details);
-        Ok(summary(row.update(self.db.conn()).await?))
+        Ok(self.saved(row.update(self.db.conn()).await?))
     }
 
     /// Replaces the credentials (sealed).
@@ -99,20 +113,20 @@ impl ClusterDirectory {
         let mut row = row.into_active_model();
         row.api_server = Set(creds.server.clone());
         row.credentials = Set(Some(sealed));
-        Ok(summary(row.update(self.db.conn()).await?))
+        Ok(self.saved(row.update(self.db.conn()).await?))
     }
 
     pub async fn set_enabled(&self, id: i64, enabled: bool) -> Result<ClusterSummary, FleetError> {
         let mut row = self.row(id).await?.into_active_model();
         row.enabled = Set(enabled);
-        Ok(summary(row.update(self.db.conn()).await?))
+        Ok(self.saved(row.update(self.db.conn()).await?))
     }
 
     /// Removes the cluster and its history (snapshots cascade).
     pub async fn remove(&self, id: i64) -> Result<ClusterSummary, FleetError> {
         let row = self.row(id).await?;
         cluster::Entity::delete_by_id(id).exec(self.db.conn()).await?;
-        Ok(summary(row))
+        Ok(self.saved(row))
     }
 
     /// The opened credentials of a cluster (None when it has none).

@@ -119,7 +119,7 @@ pub fn cluster_detail(summary: &ClusterSummary, state: Option<&ClusterState>, vi
         .filter(|ns| vis.namespace(ns))
         .map(|ns| NamespaceView { project: vis.project_of(ns), ..ns.clone() })
         .collect();
-    if !vis.sees_everything() && namespaces.is_empty() {
+    if !may_see(Some(state), vis) {
         return None;
     }
     Some(ClusterDetail {
@@ -145,6 +145,11 @@ pub fn visible_clusters(clusters: Vec<ClusterSummary>, states: &[ClusterState], 
 }
 
 /// The names of the namespaces of a cluster the caller may see (for pod listings).
+/// May the caller see this cluster at all: everything, or one of its namespaces.
+pub fn may_see(state: Option<&ClusterState>, vis: &Visibility) -> bool {
+    vis.sees_everything() || state.is_some_and(|s| s.derived.namespaces.iter().any(|ns| vis.namespace(ns)))
+}
+
 pub fn visible_namespaces(state: &ClusterState, vis: &Visibility) -> HashSet<String> {
     state.derived.namespaces.iter().filter(|ns| vis.namespace(ns)).map(|ns| ns.name.clone()).collect()
 }

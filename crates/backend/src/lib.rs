@@ -3,6 +3,7 @@
 pub mod access;
 pub mod accounts;
 pub mod audit;
+pub mod cache;
 pub mod collector;
 pub mod credentials;
 pub mod db;
@@ -18,9 +19,11 @@ pub mod people;
 pub mod secrets;
 pub mod sessions;
 pub mod tokens;
+pub mod workloads;
 
 pub use access::{AccessControl, AccessError};
 pub use accounts::{AccountError, Accounts};
+pub use cache::{Cache, Topic};
 pub use audit::{AuditError, AuditEvent, AuditLog, Outcome};
 pub use db::{Database, DbError};
 pub use guard::{Caller, GuardTrace, Refusal, RequestAccess};
@@ -33,3 +36,4 @@ pub use oidc::{OidcClient, OidcError, OidcSettings, SsoIdentity};
 pub use people::{PeopleDirectory, PeopleError};
 pub use sessions::{ActiveSession, LoginFlow, SessionError, SessionPolicy, Sessions};
 pub use tokens::{ApiTokens, TokenError};
+pub use workloads::{Quota, QuotaSettings, WorkloadError, WorkloadRecord, Workloads};

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 mod m20261123_000001_create_core_tables;
 mod m20261123_000002_create_access_tables;
 mod m20261124_000003_create_inventory_tables;
+mod m20261124_000004_create_workload_tables;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_create_core_tables::Migration),
             Box::new(m20261123_000002_create_access_tables::Migration),
             Box::new(m20261124_000003_create_inventory_tables::Migration),
+            Box::new(m20261124_000004_create_workload_tables::Migration),
         ]
     }
 }

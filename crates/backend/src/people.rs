@@ -1,6 +1,7 @@
 //! The people directory: users, projects and who belongs where.
 use crate::entity::{project, project_member, user};
 use crate::Database;
+use crate::cache::{Cache, Topic};
 use chrono::Utc;
 use flotilla_domain::{Dns1123Label, MemberSummary, ProjectSummary, UserSummary};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -19,11 +20,15 @@ pub enum PeopleError {
 #[derive(Clone, Debug)]
 pub struct PeopleDirectory {
     db: Database,
+    /// Every request's visibility check needs the project list: read once per
+    /// [`crate::cache::TTL`] or after a change.
+    listed: Cache<(), Vec<ProjectSummary>>,
 }
 
 impl PeopleDirectory {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        let listed = Cache::new(&db, Topic::Access);
+        Self { db, listed }
     }
 
     pub async fn users(&self) -> Result<Vec<UserSummary>, PeopleError> {
@@ -35,7 +40,7 @@ impl PeopleDirectory {
     }
 
     pub async fn projects(&self) -> Result<Vec<ProjectSummary>, PeopleError> {
-        self.summaries(project::Entity::find(), None).await
+        self.listed.get_or_load((), || self.summaries(project::Entity::find(), None)).await
     }
 
     /// One project by id.
@@ -80,6 +85,7 @@ impl PeopleDirectory {
         let mut row: project::ActiveModel = row.into();
         row.display_name = Set(display_name.to_owned());
         row.update(self.db.conn()).await?;
+        self.db.changed(Topic::Access);
         Ok(())
     }
 
@@ -89,6 +95,7 @@ impl PeopleDirectory {
         if deleted.rows_affected == 0 {
             return Err(PeopleError::UnknownProject(id.to_string()));
         }
+        self.db.changed(Topic::Access);
         Ok(())
     }
 
@@ -131,6 +138,7 @@ impl PeopleDirectory {
         }
         row.last_sign_in_at = Set(Some(Utc::now()));
         row.update(self.db.conn()).await?;
+        self.db.changed(Topic::Access);
         Ok(id)
     }
 
@@ -157,6 +165,7 @@ impl PeopleDirectory {
         }
         .insert(self.db.conn())
         .await?;
+        self.db.changed(Topic::Access);
         Ok(row.id)
     }
 
@@ -173,6 +182,7 @@ impl PeopleDirectory {
         }
         .insert(self.db.conn())
         .await?;
+        self.db.changed(Topic::Access);
         Ok(row.id)
     }
 
@@ -201,6 +211,7 @@ impl PeopleDirectory {
                 .await?;
             }
         }
+        self.db.changed(Topic::Access);
         Ok(())
     }
 }

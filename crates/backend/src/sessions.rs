@@ -1,6 +1,7 @@
 //! Browser sessions kept in the database (so replicas share them), with idle and absolute
 //! timeouts, and the one-time records of OpenID Connect sign-ins in progress.
 use crate::Database;
+use crate::cache::Topic;
 use crate::credentials::{digest, random_secret};
 use crate::entity::{login_flow, session};
 use chrono::{DateTime, Duration, Utc};
@@ -108,6 +109,7 @@ impl Sessions {
     /// Ends the session behind a cookie value (sign-out). Unknown values are ignored.
     pub async fn end(&self, secret: &str) -> Result<(), SessionError> {
         session::Entity::delete_by_id(digest(secret)).exec(self.db.conn()).await?;
+        self.db.changed(Topic::Access);
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Personal API tokens: shown once, stored as SHA-256, with expiry and revocation; a token
 //! acts with its owner's own permissions.
 use crate::Database;
+use crate::cache::Topic;
 use crate::credentials::{digest, random_secret};
 use crate::entity::api_token;
 use chrono::{DateTime, Duration, Utc};
@@ -92,6 +93,7 @@ impl ApiTokens {
             let mut row: api_token::ActiveModel = row.into();
             row.revoked_at = Set(Some(Utc::now()));
             row.update(self.db.conn()).await?;
+            self.db.changed(Topic::Access);
         }
         Ok(())
     }

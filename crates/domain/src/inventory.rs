@@ -106,7 +106,7 @@ pub struct NamespaceView {
     pub pods: u32,
     pub requested: Usage,
     pub used: Option<Usage>,
-    /// ResourceQuota `hard` limits (summed over the namespace's quotas).
+    /// ResourceQuota `hard` limits (the tightest of the namespace's quotas: all are enforced).
     pub quota_cpu_m: Option<u64>,
     pub quota_mem_b: Option<u64>,
     pub quota_pods: Option<u32>,

@@ -2,17 +2,25 @@
 pub mod access;
 pub mod fleet;
 pub mod identity;
+pub mod image;
 pub mod inventory;
 pub mod names;
 pub mod people;
+pub mod placement;
 pub mod quantity;
+pub mod workload;
+pub mod rollout;
 
 pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
 pub use fleet::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text, parse_labels};
 pub use inventory::{
     ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, Heatmap, HeatRow, Metric, NamespaceView, NodeCell, NodeView, PodView, Totals, Usage,
 };
+pub use image::ImageRef;
 pub use identity::{ApiTokenInfo, AuditLine, AuditQuery, CreatedApiToken, GroupMapping, Me, RoleDef};
 pub use names::{Dns1123Label, NameError};
 pub use people::{MemberSummary, ProjectSummary, UserSummary};
 pub use quantity::{Bytes, CpuMillis, QuantityError};
+pub use rollout::{ClusterRollout, EventLine, Observed, Phase, PlacementInputs, RegisterOutcome, WorkloadDetail, WorkloadPod, WorkloadSummary};
+pub use placement::{Candidate, ClusterCapacity, Demand, NodeFree, Placement, QuotaFree, place};
+pub use workload::{EnvVar, FieldError, PlacementRule, PortSpec, Resources, WorkloadForm, WorkloadSpec, quantity_hint, split_words, validate};

@@ -9,16 +9,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{Api, ListParams, PostParams, WatchEvent, WatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
-
-fn rss_mb() -> f64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    s.lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
-}
+use flotilla_sim::measure::{percentile, rss_mb};
 
 fn fleet_yaml(clusters: usize, pods: usize) -> String {
     let deployments = 100;
@@ -35,11 +26,6 @@ fn fleet_yaml(clusters: usize, pods: usize) -> String {
         }
     }
     y
-}
-
-fn pct(v: &mut [f64], p: f64) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
 }
 
 #[tokio::main]
@@ -174,12 +160,12 @@ async fn main() {
         clusters * pods,
         settle.as_secs_f64(),
         bytes as f64 / 1e6,
-        pct(&mut raw.clone(), 0.5),
-        pct(&mut raw, 1.0),
-        pct(&mut typed.clone(), 0.5),
-        pct(&mut typed, 1.0),
-        pct(&mut lat.clone(), 0.5),
-        pct(&mut lat, 0.99),
+        percentile(&mut raw.clone(), 0.5),
+        percentile(&mut raw, 1.0),
+        percentile(&mut typed.clone(), 0.5),
+        percentile(&mut typed, 1.0),
+        percentile(&mut lat.clone(), 0.5),
+        percentile(&mut lat, 0.99),
         rss * 1024.0 / (clusters * pods) as f64,
     );
     println!("{report}");

@@ -22,6 +22,7 @@ pub mod faults;
 pub mod fleet;
 pub mod index;
 pub mod kubeconfig;
+pub mod measure;
 pub mod patch;
 pub mod podinfo;
 pub mod quantity;

@@ -15,7 +15,7 @@ fn body(name: &str, kubeconfig: &str, context: &str) -> String {
     .to_string()
 }
 
-async fn register(portal: &TestPortal, fleet: &RunningFleet, admin: &str) -> Vec<i64> {
+pub(crate) async fn register(portal: &TestPortal, fleet: &RunningFleet, admin: &str) -> Vec<i64> {
     let kubeconfig = fleet.kubeconfig_yaml();
     let mut ids = vec![];
     for c in fleet.clusters() {
@@ -27,7 +27,7 @@ async fn register(portal: &TestPortal, fleet: &RunningFleet, admin: &str) -> Vec
     ids
 }
 
-async fn wait_for(portal: &TestPortal, path: &str, cookie: &str, what: &str, check: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+pub(crate) async fn wait_for(portal: &TestPortal, path: &str, cookie: &str, what: &str, check: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
     let start = Instant::now();
     loop {
         let answer = portal.get(path, Some(cookie)).await;

@@ -38,7 +38,17 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("my_tokens", ""),
     ("create_token", "name=t&days=1"),
     ("revoke_token", "id=999"),
+    ("load_placement_inputs", "project=team-a"),
+    ("preview_placement", FORM_CALL),
+    ("register_workload", FORM_CALL),
+    ("list_workloads", ""),
+    ("load_workload", "id=1"),
+    ("workload_log", "id=1&cluster_id=1&pod=x"),
+    ("act_on_workload", r#"{"id":1,"action":{"action":"pause"}}"#),
 ];
+
+const FORM: &str = r#"{"project":"team-a","name":"guarded","image":"nginx:1.27","command":"","args":"","env":[],"ports":[],"replicas":"1","cpu_request":"100m","cpu_limit":"","memory_request":"64Mi","memory_limit":"","gpu":"","placement":"least_loaded"}"#;
+const FORM_CALL: &str = r#"{"form":{"project":"team-a","name":"guarded","image":"nginx:1.27","command":"","args":"","env":[],"ports":[],"replicas":"1","cpu_request":"100m","cpu_limit":"","memory_request":"64Mi","memory_limit":"","gpu":"","placement":"least_loaded"}}"#;
 
 const CLUSTER_BODY: &str = r#"{"metadata":{"name":"x","display_name":"","provider":"eks","region":"","environment":"","labels":"","control_plane_price_per_hour":0},"connection":{"Token":{"server":"https://127.0.0.1:9","ca_pem":"","token":"t"}}}"#;
 
@@ -77,10 +87,13 @@ async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
     let portal = TestPortal::start().await;
     let bob = portal.session("bob").await;
     for (method, template, _) in flotilla_server::rest::routes() {
-        let path = template.replace("{id}", "2");
+        let path = template.replace("{id}", "2").replace("{p}", "2");
+        let path = if method == axum::http::Method::POST { path.replace("{w}", "1:pause") } else { path.replace("{w}", "1") };
         let body = match (method.as_str(), template) {
             ("PATCH", "/api/v1/clusters/{id}") => CLUSTER_BODY,
             ("POST", "/api/v1/clusters") => CLUSTER_BODY,
+            ("POST", "/api/v1/projects/{p}/workloads" | "/api/v1/placement/preview") => FORM,
+            ("POST", "/api/v1/projects/{p}/workloads/{w}") => "{}",
             ("PATCH", _) => r#"{"display_name":"Renamed"}"#,
             ("POST", "/api/v1/tokens") => r#"{"name":"t","days":1}"#,
             ("POST", "/api/v1/group-mappings") => r#"{"group":"g","role":"viewer"}"#,

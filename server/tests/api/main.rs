@@ -4,3 +4,4 @@ mod clusters;
 mod guard;
 mod support;
 mod tenancy;
+mod workloads;

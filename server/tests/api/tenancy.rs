@@ -142,3 +142,23 @@ async fn administrators_manage_roles_and_group_mappings_and_changes_are_audited(
     let csv = portal.get("/api/v1/audit?format=csv&actor=alice", Some(&alice)).await.body;
     assert!(csv.starts_with("at,actor,action,target,cluster,outcome,source_ip,detail\r\n") && csv.contains("role.save"), "{csv}");
 }
+
+#[tokio::test]
+async fn access_changes_apply_to_the_very_next_request_although_callers_are_kept_in_memory() {
+    let portal = TestPortal::start().await;
+    let bob = portal.session("bob").await;
+    let names = |v: serde_json::Value| -> Vec<String> { v.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect() };
+    // Twice, so the second answer comes from the kept caller.
+    assert_eq!(names(portal.get("/api/v1/projects", Some(&bob)).await.json()), ["team-a"]);
+    assert_eq!(names(portal.get("/api/v1/projects", Some(&bob)).await.json()), ["team-a"]);
+    let team_b = portal.project_id("team-b").await;
+    let bob_id = portal.user_id("bob").await;
+    portal.state.people.set_member(team_b, bob_id, "viewer").await.unwrap();
+    assert_eq!(names(portal.get("/api/v1/projects", Some(&bob)).await.json()), ["team-a", "team-b"], "a new membership shows at once");
+    let me = portal.get("/api/v1/me", Some(&bob)).await.json();
+    assert!(me["roles"].to_string().contains("in team-b"), "{me}");
+    // A portal-wide grant: bob becomes an administrator and may read the audit log at once.
+    assert_eq!(portal.get("/api/v1/audit", Some(&bob)).await.status, 403);
+    portal.state.access.grant_global(bob_id, "administrator").await.unwrap();
+    assert_eq!(portal.get("/api/v1/audit", Some(&bob)).await.status, 200);
+}

@@ -300,9 +300,10 @@ impl Store {
         for q in self.quotas.values() {
             if let Some(&i) = ns_index.get(q.namespace.as_str()) {
                 let ns = &mut namespaces[i as usize];
-                ns.quota_cpu_m = sum_opt(ns.quota_cpu_m, q.cpu_m);
-                ns.quota_mem_b = sum_opt(ns.quota_mem_b, q.mem_b);
-                ns.quota_pods = sum_opt(ns.quota_pods.map(u64::from), q.pods.map(u64::from)).map(|v| v as u32);
+                // Every quota is enforced: the tightest limit is the one that counts.
+                ns.quota_cpu_m = tightest(ns.quota_cpu_m, q.cpu_m);
+                ns.quota_mem_b = tightest(ns.quota_mem_b, q.mem_b);
+                ns.quota_pods = tightest(ns.quota_pods.map(u64::from), q.pods.map(u64::from)).map(|v| v as u32);
             }
         }
         for d in self.deployments.values() {
@@ -314,10 +315,10 @@ impl Store {
     }
 }
 
-fn sum_opt(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+fn tightest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
     match (a, b) {
-        (None, None) => None,
-        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 

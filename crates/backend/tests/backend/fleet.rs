@@ -20,7 +20,7 @@ fn details(name: &str) -> ClusterDetails {
     }
 }
 
-fn cluster(name: &str) -> NewCluster {
+pub(crate) fn cluster(name: &str) -> NewCluster {
     NewCluster { name: Dns1123Label::parse(name).unwrap(), details: details(name) }
 }
 
@@ -83,7 +83,7 @@ async fn raw_credentials(db: &flotilla_backend::Database, id: i64) -> String {
     flotilla_backend::entity::cluster::Entity::find_by_id(id).one(db.conn()).await.unwrap().unwrap().credentials.unwrap()
 }
 
-fn fast() -> CollectorSettings {
+pub(crate) fn fast() -> CollectorSettings {
     CollectorSettings {
         probe_interval: Duration::from_millis(200),
         metrics_interval: Duration::from_millis(300),
@@ -93,7 +93,7 @@ fn fast() -> CollectorSettings {
 }
 
 /// Polls `check` every 50 ms until it holds or `limit` passes.
-async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
+pub(crate) async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool) {
     let start = Instant::now();
     while !check() {
         assert!(start.elapsed() < limit, "timed out after {limit:?} waiting for: {what}");
@@ -101,7 +101,7 @@ async fn eventually(limit: Duration, what: &str, mut check: impl FnMut() -> bool
     }
 }
 
-async fn register_fleet(dir: &ClusterDirectory, fleet: &RunningFleet) -> Vec<i64> {
+pub(crate) async fn register_fleet(dir: &ClusterDirectory, fleet: &RunningFleet) -> Vec<i64> {
     let kubeconfig = fleet.kubeconfig_yaml();
     let mut ids = vec![];
     for c in fleet.clusters() {

@@ -5,3 +5,4 @@ mod demo;
 mod fleet;
 mod migrations;
 mod support;
+mod workloads;

@@ -1,0 +1,299 @@
+//! Register a container: the form, and beside it a live preview of where it would run and why.
+//! The preview runs the domain's validation and placement in the browser (WebAssembly) on the
+//! live capacities of the project's clusters; the server runs the same code again on submit.
+use crate::api::directory::list_projects;
+use crate::api::workloads::{RegisterWorkload, load_placement_inputs};
+use crate::components::{error_view::action_error, page_header::PageHeader};
+use flotilla_domain::placement::{Candidate, Placement, place};
+use flotilla_domain::workload::{EnvVar, FieldError, PlacementRule, PortSpec, WorkloadForm, quantity_hint, validate};
+use flotilla_domain::{PlacementInputs, RegisterOutcome};
+use leptos::prelude::*;
+
+/// The form's state: all text, so nothing typed is lost whatever the server says.
+#[derive(Clone, Copy)]
+struct Fields {
+    project: RwSignal<String>,
+    name: RwSignal<String>,
+    image: RwSignal<String>,
+    command: RwSignal<String>,
+    args: RwSignal<String>,
+    env: RwSignal<Vec<EnvVar>>,
+    ports: RwSignal<Vec<PortSpec>>,
+    replicas: RwSignal<String>,
+    cpu_request: RwSignal<String>,
+    cpu_limit: RwSignal<String>,
+    memory_request: RwSignal<String>,
+    memory_limit: RwSignal<String>,
+    gpu: RwSignal<String>,
+    mode: RwSignal<&'static str>,
+    chosen: RwSignal<Vec<i64>>,
+}
+
+impl Fields {
+    fn new() -> Self {
+        Self {
+            project: RwSignal::new(String::new()),
+            name: RwSignal::new(String::new()),
+            image: RwSignal::new(String::new()),
+            command: RwSignal::new(String::new()),
+            args: RwSignal::new(String::new()),
+            env: RwSignal::new(vec![]),
+            ports: RwSignal::new(vec![]),
+            replicas: RwSignal::new("1".into()),
+            cpu_request: RwSignal::new("250m".into()),
+            cpu_limit: RwSignal::new(String::new()),
+            memory_request: RwSignal::new("256Mi".into()),
+            memory_limit: RwSignal::new(String::new()),
+            gpu: RwSignal::new(String::new()),
+            mode: RwSignal::new("least_loaded"),
+            chosen: RwSignal::new(vec![]),
+        }
+    }
+
+    fn form(&self) -> WorkloadForm {
+        WorkloadForm {
+            project: self.project.get(),
+            name: self.name.get(),
+            image: self.image.get(),
+            command: self.command.get(),
+            args: self.args.get(),
+            env: self.env.get(),
+            ports: self.ports.get(),
+            replicas: self.replicas.get(),
+            cpu_request: self.cpu_request.get(),
+            cpu_limit: self.cpu_limit.get(),
+            memory_request: self.memory_request.get(),
+            memory_limit: self.memory_limit.get(),
+            gpu: self.gpu.get(),
+            placement: match self.mode.get() {
+                "spread" => PlacementRule::Spread,
+                "clusters" => PlacementRule::Clusters(self.chosen.get()),
+                _ => PlacementRule::LeastLoaded,
+            },
+        }
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let f = Fields::new();
+    let projects = Resource::new(|| (), |_| list_projects());
+    let inputs = Resource::new(move || f.project.get(), |p| async move { if p.is_empty() { Ok(None) } else { load_placement_inputs(p).await.map(Some) } });
+    // Start with the caller's first project.
+    Effect::new(move |_| {
+        if f.project.get_untracked().is_empty()
+            && let Some(Ok(list)) = projects.get()
+            && let Some(first) = list.first()
+        {
+            f.project.set(first.name.clone());
+        }
+    });
+    let register = ServerAction::<RegisterWorkload>::new();
+    let submitted = RwSignal::new(false);
+    let touched = RwSignal::new(Vec::<&'static str>::new());
+    let checked = Memo::new(move |_| validate(&f.form()));
+    // Field errors: from the browser's check once a field was touched (or after submit), and the server's.
+    let server_errors = move || match register.value().get() {
+        Some(Ok(RegisterOutcome::Invalid(e))) => e,
+        _ => vec![],
+    };
+    // Errors of the fields whose name is `field` or starts with `field.` (rows of env and ports).
+    let errors_for = move |field: &str| -> Vec<String> {
+        let matches = |e: &FieldError| e.field == field || e.field.starts_with(&format!("{field}."));
+        let show = submitted.get() || touched.with(|t| t.iter().any(|x| *x == field));
+        let mut out: Vec<String> = if show {
+            checked.with(|c| c.as_ref().err().map(|errs| errs.iter().filter(|e| matches(e)).map(|e| e.message.clone()).collect()).unwrap_or_default())
+        } else {
+            vec![]
+        };
+        if out.is_empty() {
+            out = server_errors().into_iter().filter(|e| matches(e)).map(|e| e.message).collect();
+        }
+        out
+    };
+    let error_for = move |field: &str| errors_for(field).into_iter().next();
+    let preview = Memo::new(move |_| {
+        let Some(Ok(Some(PlacementInputs { clusters, .. }))) = inputs.get() else { return None };
+        checked.with(|c| c.as_ref().ok().map(|spec| place(&spec.placement, &spec.demand(), &clusters)))
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(RegisterOutcome::Created { id, .. })) = register.value().get() {
+            let navigate = leptos_router::hooks::use_navigate();
+            navigate(&format!("/workloads/{id}"), Default::default());
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        submitted.set(true);
+        if checked.with_untracked(|c| c.is_ok()) {
+            register.dispatch(RegisterWorkload { form: f.form() });
+        }
+    };
+    let touch = move |field: &'static str| touched.update(|t| if !t.contains(&field) { t.push(field) });
+    let text = move |label: &'static str, field: &'static str, sig: RwSignal<String>, placeholder: &'static str| {
+        view! {
+            <label class="field">{label}
+                <input type="text" name=field placeholder=placeholder prop:value=move || sig.get()
+                    on:input=move |ev| { sig.set(event_target_value(&ev)); touch(field); }
+                    aria-invalid=move || error_for(field).is_some().to_string()/>
+                {move || quantity_hint(field, &sig.get()).map(|h| view! { <span class="hint">{h}</span> })}
+                {move || error_for(field).map(|e| view! { <span class="field-error" role="alert" data-field=field>{e}</span> })}
+            </label>
+        }
+    };
+    view! {
+        <PageHeader title="Register a container" subtitle="Give the image and what it needs; Flotilla picks the cluster, deploys it and keeps it running."/>
+        <div class="register">
+            <form class="register__form" on:submit=submit novalidate>
+                <fieldset>
+                    <legend>"What to run"</legend>
+                    <label class="field">"Project"
+                        <select name="project" on:change=move |ev| f.project.set(event_target_value(&ev))>
+                            {move || projects.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|p| {
+                                let name = p.name.clone();
+                                view! { <option value=p.name.clone() selected=move || f.project.get() == name>{p.display_name}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    {text("Name", "name", f.name, "web")}
+                    {text("Image", "image", f.image, "nginx:1.27 or registry.example.com/team/app:1.2")}
+                    {text("Command (optional)", "command", f.command, "/bin/server")}
+                    {text("Arguments (optional)", "args", f.args, "--port 8080")}
+                </fieldset>
+                <fieldset>
+                    <legend>"Resources"</legend>
+                    <div class="form-grid">
+                        {text("Replicas", "replicas", f.replicas, "2")}
+                        {text("GPUs per replica", "gpu", f.gpu, "0")}
+                        {text("CPU request", "cpu_request", f.cpu_request, "250m")}
+                        {text("CPU limit (optional)", "cpu_limit", f.cpu_limit, "1")}
+                        {text("Memory request", "memory_request", f.memory_request, "256Mi")}
+                        {text("Memory limit (optional)", "memory_limit", f.memory_limit, "512Mi")}
+                    </div>
+                </fieldset>
+                <EnvRows f errors_for touch/>
+                <PortRows f errors_for touch/>
+                <fieldset>
+                    <legend>"Placement"</legend>
+                    <div class="chips" role="radiogroup" aria-label="Placement">
+                        {[("least_loaded", "Least-loaded cluster that fits"), ("spread", "Spread over clusters"), ("clusters", "Clusters I choose")].map(|(m, label)| view! {
+                            <button type="button" class="chip" data-mode=m aria-pressed=move || (f.mode.get() == m).to_string() on:click=move |_| f.mode.set(m)>{label}</button>
+                        }).collect_view()}
+                    </div>
+                    <div hidden=move || f.mode.get() != "clusters" class="choose-clusters">
+                        {move || inputs.get().and_then(Result::ok).flatten().map(|i| i.clusters.into_iter().map(|c| {
+                            let id = c.id;
+                            view! { <label class="check"><input type="checkbox" name="cluster" value=c.name.clone() prop:checked=move || f.chosen.with(|v| v.contains(&id))
+                                on:change=move |ev| { let on = event_target_checked(&ev); f.chosen.update(|v| { v.retain(|x| *x != id); if on { v.push(id); v.sort(); } }); }/>{c.name.clone()}</label> }
+                        }).collect_view())}
+                    </div>
+                    {move || error_for("placement").map(|e| view! { <span class="field-error" role="alert" data-field="placement">{e}</span> })}
+                </fieldset>
+                <div class="actions">
+                    <button type="submit" class="button button--primary" prop:disabled=move || register.pending().get()>
+                        {move || if register.pending().get() { "Registering…" } else { "Register and deploy" }}</button>
+                    <a class="button button--quiet" href="/workloads">"Cancel"</a>
+                </div>
+                {move || submitted.get().then(|| checked.with(|c| c.as_ref().err().map(|e| e.len()))).flatten().map(|n| view! {
+                    <p class="notice notice--error" role="alert">{format!("{n} field{} need{} attention; nothing was deployed.", if n == 1 { "" } else { "s" }, if n == 1 { "s" } else { "" })}</p>
+                })}
+                {move || action_error(register.value().get())}
+                {move || match register.value().get() {
+                    Some(Ok(RegisterOutcome::NoRoom(p))) => Some(view! { <p class="notice notice--error" role="alert">{p.error.unwrap_or(p.summary)}</p> }),
+                    _ => None,
+                }}
+            </form>
+            <aside class="register__preview" aria-labelledby="preview-h" aria-live="polite">
+                <h2 id="preview-h">"Where it would run"</h2>
+                {move || match (inputs.get(), preview.get()) {
+                    (None, _) => view! { <p class="loading" role="status">"Reading the clusters' free capacity…"</p> }.into_any(),
+                    (Some(Err(e)), _) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
+                    (Some(Ok(None)), _) => view! { <p class="muted">"Choose a project."</p> }.into_any(),
+                    (_, None) => view! { <p class="muted">"Fill in the form; the preview updates as you type."</p> }.into_any(),
+                    (_, Some(p)) => preview_view(p),
+                }}
+            </aside>
+        </div>
+    }
+}
+
+fn preview_view(p: Placement) -> AnyView {
+    view! {
+        <div data-testid="placement-preview">
+            {match &p.error {
+                Some(e) => view! { <p class="notice notice--error" data-testid="placement-summary">{e.clone()}</p> }.into_any(),
+                None => view! { <p class="notice" data-testid="placement-summary"><strong>{p.summary.clone()}</strong></p> }.into_any(),
+            }}
+            <table class="data-table candidates">
+                <thead><tr><th scope="col">"Cluster"</th><th scope="col">"Fits"</th><th scope="col">"Free CPU before → after"</th>
+                    <th scope="col">"Free memory before → after"</th><th scope="col">"Score"</th><th scope="col">"Replicas"</th></tr></thead>
+                <tbody>{p.candidates.into_iter().map(candidate_row).collect_view()}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+fn candidate_row(c: Candidate) -> impl IntoView {
+    use flotilla_domain::inventory::{format_bytes, format_cpu};
+    let chosen = c.chosen_replicas > 0;
+    view! {
+        <tr class:chosen=chosen data-candidate=c.cluster.clone()>
+            <td><strong>{c.cluster.clone()}</strong></td>
+            <td>{if c.fits { view! { <span class="badge badge--ok">"fits"</span> }.into_any() }
+                 else { view! { <span class="badge badge--bad">"no"</span><br/><span class="muted">{c.reason.clone().unwrap_or_default()}</span> }.into_any() }}</td>
+            <td class="mono">{format!("{} → {}", format_cpu(c.free_before.cpu_m), format_cpu(c.free_after.cpu_m))}</td>
+            <td class="mono">{format!("{} → {}", format_bytes(c.free_before.mem_b), format_bytes(c.free_after.mem_b))}</td>
+            <td class="mono">{format!("{:.2}", c.score)}</td>
+            <td>{if chosen { c.chosen_replicas.to_string() } else { "—".into() }}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn EnvRows(f: Fields, errors_for: impl Fn(&str) -> Vec<String> + Copy + Send + Sync + 'static, touch: impl Fn(&'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
+    // Rows are keyed by position, so typing never re-creates the input being typed in.
+    let get = move |i: usize, pick: fn(&EnvVar) -> String| f.env.with(|v| v.get(i).map(pick).unwrap_or_default());
+    view! {
+        <fieldset>
+            <legend>"Environment variables"</legend>
+            <For each=move || 0..f.env.with(Vec::len) key=|i| *i let:i>
+                <div class="row">
+                    <input type="text" aria-label=format!("Variable {} name", i + 1) placeholder="NAME" prop:value=move || get(i, |e| e.name.clone())
+                        on:input=move |ev| { f.env.update(|v| if let Some(e) = v.get_mut(i) { e.name = event_target_value(&ev) }); touch("env"); }/>
+                    <input type="text" aria-label=format!("Variable {} value", i + 1) placeholder="value" prop:value=move || get(i, |e| e.value.clone())
+                        on:input=move |ev| f.env.update(|v| if let Some(e) = v.get_mut(i) { e.value = event_target_value(&ev) })/>
+                    <button type="button" class="button button--quiet" on:click=move |_| f.env.update(|v| { if i < v.len() { v.remove(i); } })>"Remove"</button>
+                </div>
+            </For>
+            {move || errors_for("env").into_iter().map(|e| view! { <span class="field-error" role="alert" data-field="env">{e}</span> }).collect_view()}
+            <button type="button" class="button" on:click=move |_| f.env.update(|v| v.push(EnvVar { name: String::new(), value: String::new() }))>"Add a variable"</button>
+        </fieldset>
+    }
+}
+
+#[component]
+fn PortRows(f: Fields, errors_for: impl Fn(&str) -> Vec<String> + Copy + Send + Sync + 'static, touch: impl Fn(&'static str) + Copy + Send + Sync + 'static) -> impl IntoView {
+    let get = move |i: usize| f.ports.with(|v| v.get(i).cloned()).unwrap_or(PortSpec { port: 0, protocol: "TCP".into(), expose: false });
+    view! {
+        <fieldset>
+            <legend>"Ports"</legend>
+            <For each=move || 0..f.ports.with(Vec::len) key=|i| *i let:i>
+                <div class="row">
+                    <input type="number" min="1" max="65535" aria-label=format!("Port {}", i + 1) prop:value=move || get(i).port.to_string()
+                        on:input=move |ev| { f.ports.update(|v| if let Some(p) = v.get_mut(i) { p.port = event_target_value(&ev).parse().unwrap_or(0) }); touch("ports"); }/>
+                    <select aria-label=format!("Port {} protocol", i + 1) prop:value=move || get(i).protocol
+                        on:change=move |ev| f.ports.update(|v| if let Some(p) = v.get_mut(i) { p.protocol = event_target_value(&ev) })>
+                        <option value="TCP">"TCP"</option>
+                        <option value="UDP">"UDP"</option>
+                    </select>
+                    <label class="check"><input type="checkbox" prop:checked=move || get(i).expose
+                        on:change=move |ev| f.ports.update(|v| if let Some(p) = v.get_mut(i) { p.expose = event_target_checked(&ev) })/>"Expose as a Service"</label>
+                    <button type="button" class="button button--quiet" on:click=move |_| f.ports.update(|v| { if i < v.len() { v.remove(i); } })>"Remove"</button>
+                </div>
+            </For>
+            {move || errors_for("ports").into_iter().map(|e| view! { <span class="field-error" role="alert" data-field="ports">{e}</span> }).collect_view()}
+            <button type="button" class="button" on:click=move |_| f.ports.update(|v| v.push(PortSpec { port: 8080, protocol: "TCP".into(), expose: true }))>"Add a port"</button>
+        </fieldset>
+    }
+}

@@ -1,0 +1,69 @@
+//! What placement is told about each cluster, read from the collector's live inventory: every
+//! node's free allocatable (allocatable − requested), the cluster totals, whether it can be
+//! reached, and how much of the project's quota is left in its namespace there.
+use super::manifests::Quota;
+use crate::collector::ClusterState;
+use flotilla_domain::inventory::HealthState;
+use flotilla_domain::placement::{ClusterCapacity, NodeFree, QuotaFree};
+use flotilla_domain::workload::Resources;
+
+/// Capacities of the given clusters for a workload of `project`. A namespace without a quota
+/// yet gets `quota` (Flotilla applies it on first deploy).
+pub fn capacities(states: &[ClusterState], project: &str, quota: Quota) -> Vec<ClusterCapacity> {
+    states.iter().map(|s| capacity(s, project, quota)).collect()
+}
+
+fn capacity(s: &ClusterState, project: &str, quota: Quota) -> ClusterCapacity {
+    let d = &s.derived;
+    let reachable = matches!(s.health.state, HealthState::Connected | HealthState::Degraded);
+    let (available, unavailable_reason) = if !s.summary.enabled {
+        (false, Some("disabled by an administrator".to_owned()))
+    } else if !reachable {
+        (false, Some(format!("{}: {}", s.health.state.label(), s.health.detail)))
+    } else if !s.synced {
+        (false, Some("its inventory is still loading".to_owned()))
+    } else {
+        (true, None)
+    };
+    let nodes: Vec<NodeFree> = d
+        .nodes
+        .iter()
+        .filter(|n| n.ready)
+        .map(|n| NodeFree {
+            name: n.name.clone(),
+            cpu_m: n.allocatable.cpu_m.saturating_sub(n.requested.cpu_m),
+            mem_b: n.allocatable.mem_b.saturating_sub(n.requested.mem_b),
+            pods: n.allocatable_pods.saturating_sub(n.pods),
+            gpu: n.gpu,
+        })
+        .collect();
+    let allocatable = Resources {
+        cpu_m: d.nodes.iter().filter(|n| n.ready).map(|n| n.allocatable.cpu_m).sum(),
+        mem_b: d.nodes.iter().filter(|n| n.ready).map(|n| n.allocatable.mem_b).sum(),
+        gpu: d.nodes.iter().filter(|n| n.ready).map(|n| n.gpu).sum(),
+    };
+    let allocatable_pods = d.nodes.iter().filter(|n| n.ready).map(|n| n.allocatable_pods).sum();
+    let ns = d.namespaces.iter().find(|ns| ns.name == super::manifests::namespace_name(project));
+    let quota_free = Some(match ns {
+        Some(ns) => {
+            // The collector reports the tightest quota; ours joins it on first deploy.
+            let tight = |theirs: Option<u64>, ours: u64| theirs.map_or(ours, |t| t.min(ours));
+            QuotaFree {
+                cpu_m: Some(tight(ns.quota_cpu_m, quota.cpu_m).saturating_sub(ns.requested.cpu_m)),
+                mem_b: Some(tight(ns.quota_mem_b, quota.mem_b).saturating_sub(ns.requested.mem_b)),
+                pods: Some(ns.quota_pods.map_or(quota.pods, |p| p.min(quota.pods)).saturating_sub(ns.pods)),
+            }
+        }
+        None => QuotaFree { cpu_m: Some(quota.cpu_m), mem_b: Some(quota.mem_b), pods: Some(quota.pods) },
+    });
+    ClusterCapacity {
+        id: s.summary.id,
+        name: s.summary.name.clone(),
+        available,
+        unavailable_reason,
+        nodes,
+        allocatable,
+        allocatable_pods,
+        quota_free,
+    }
+}

@@ -1,0 +1,115 @@
+//! Self-service workloads. The database holds what should run where (`workloads`,
+//! `workload_deployments`); a reconcile loop makes every cluster match it with server-side
+//! apply and reads the state back. Because the records are the truth and apply is idempotent,
+//! a restart mid-deploy simply converges, without duplicates.
+pub mod capacity;
+pub mod kube;
+pub mod manifests;
+mod reconcile;
+mod records;
+
+pub use manifests::Quota;
+pub use records::{DeploymentRecord, Desired, WorkloadRecord};
+
+use crate::cache::Topic;
+use crate::{ClusterDirectory, Database, FleetError};
+use ::kube::Client;
+use parking_lot::Mutex;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkloadError {
+    #[error("a workload named '{0}' already exists in this project")]
+    Duplicate(String),
+    #[error("this workload does not exist")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Cluster(String),
+    #[error("cannot read or write workloads: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("a stored workload is unreadable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error(transparent)]
+    Fleet(#[from] FleetError),
+}
+
+impl From<kube::KubeError> for WorkloadError {
+    fn from(e: kube::KubeError) -> Self {
+        Self::Cluster(e.0)
+    }
+}
+
+/// A project's quota settings: what applies in its namespaces, and the ceiling administrators set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaSettings {
+    pub quota: Quota,
+    pub max: Quota,
+}
+
+/// What a project gets until someone says otherwise.
+pub const DEFAULT_QUOTA: Quota = Quota { cpu_m: 64_000, mem_b: 256 << 30, pods: 200 };
+/// The ceiling owners may raise their quota to until an administrator changes it.
+pub const DEFAULT_MAX_QUOTA: Quota = Quota { cpu_m: 256_000, mem_b: 1 << 40, pods: 1000 };
+
+/// The deployer. Cheap to clone.
+#[derive(Clone)]
+pub struct Workloads {
+    db: Database,
+    clusters: ClusterDirectory,
+    /// One kube client per cluster, rebuilt when the directory changes.
+    clients: Arc<Mutex<HashMap<i64, (u64, Client)>>>,
+    /// Wakes the reconcile loop after a change, so deploys start at once.
+    nudge: Arc<tokio::sync::Notify>,
+}
+
+impl std::fmt::Debug for Workloads {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workloads").finish_non_exhaustive()
+    }
+}
+
+impl Workloads {
+    pub fn new(db: Database, clusters: ClusterDirectory) -> Self {
+        Self { db, clusters, clients: Arc::default(), nudge: Arc::default() }
+    }
+
+    /// A client for the cluster (credentials opened only here, never returned to callers).
+    pub async fn client(&self, cluster_id: i64) -> Result<Client, WorkloadError> {
+        let epoch = self.db.epochs().get(Topic::Clusters);
+        if let Some((e, c)) = self.clients.lock().get(&cluster_id)
+            && *e == epoch
+        {
+            return Ok(c.clone());
+        }
+        let summary = self.clusters.get(cluster_id).await?;
+        if !summary.enabled {
+            return Err(WorkloadError::Cluster(format!("{} is disabled by an administrator", summary.name)));
+        }
+        let creds = self
+            .clusters
+            .credentials(cluster_id)
+            .await?
+            .ok_or_else(|| WorkloadError::Cluster(format!("{} has no credentials: an administrator must connect it", summary.name)))?;
+        let client = creds.client(kube::CALL_TIMEOUT).await.map_err(|e| WorkloadError::Cluster(e.to_string()))?;
+        self.clients.lock().insert(cluster_id, (epoch, client.clone()));
+        Ok(client)
+    }
+
+    /// Starts a reconcile pass now instead of at the next tick.
+    pub fn wake(&self) {
+        self.nudge.notify_one();
+    }
+
+    /// Recent events about the workload on one cluster.
+    pub async fn events(&self, cluster_id: i64, project: &str, name: &str, cluster: &str) -> Result<Vec<flotilla_domain::EventLine>, WorkloadError> {
+        Ok(kube::events(&self.client(cluster_id).await?, project, name, cluster).await?)
+    }
+
+    /// The last `lines` lines of a pod's log.
+    pub async fn log(&self, cluster_id: i64, project: &str, pod: &str, lines: i64) -> Result<String, WorkloadError> {
+        Ok(kube::logs(&self.client(cluster_id).await?, project, pod, lines).await?)
+    }
+}
