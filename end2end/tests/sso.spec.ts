@@ -27,8 +27,8 @@ test('alice (platform-admins) signs in through SSO and administers the portal', 
 test('bob (team-a-devs) sees team-a only and is refused the Admin page', async ({ page }) => {
   await signInWithSso(page, 'bob', 'bob-pw', '/workloads');
   await expect(page).toHaveURL(portalUrl('/workloads'));
-  await expect(page.getByRole('article', { name: 'Team A — storefront' })).toBeVisible();
-  await expect(page.getByRole('article', { name: 'Team B — data platform' })).toHaveCount(0);
+  await expect(page.locator('#quota-table tr[data-project="team-a"]')).toBeVisible();
+  await expect(page.locator('#quota-table tr[data-project="team-b"]')).toHaveCount(0);
   const nav = page.getByRole('navigation', { name: 'Main' });
   await expect(nav.getByRole('link', { name: 'Admin' })).toHaveCount(0);
   // Typing the address does not help: the server refuses the data.
@@ -40,8 +40,8 @@ test('bob (team-a-devs) sees team-a only and is refused the Admin page', async (
 
 test('carol (team-b-owners) sees team-b and not team-a', async ({ page }) => {
   await signInWithSso(page, 'carol', 'carol-pw', '/workloads');
-  await expect(page.getByRole('article', { name: 'Team B — data platform' })).toBeVisible();
-  await expect(page.getByRole('article', { name: 'Team A — storefront' })).toHaveCount(0);
+  await expect(page.locator('#quota-table tr[data-project="team-b"]')).toBeVisible();
+  await expect(page.locator('#quota-table tr[data-project="team-a"]')).toHaveCount(0);
   await openUserMenu(page, /Carol Owner/);
   await expect(page.getByRole('list', { name: 'Your roles' })).toContainText('Project owner in team-b');
 });

@@ -76,7 +76,7 @@ test('an invalid image and "abc" as CPU show field errors and deploy nothing', a
   await expect(form.getByRole('alert').filter({ hasText: 'nothing was deployed' })).toBeVisible();
   await expect(page).toHaveURL(portalUrl('/workloads/new'));
   // Typed text is kept.
-  await expect(form.getByLabel('Image', { exact: true })).toHaveValue('NGINX::latest');
+  await expect(form.locator('input[name="image"]')).toHaveValue('NGINX::latest');
   // And the server agrees: nothing was registered.
   const projects = await (await page.request.get(portalUrl('/api/v1/projects'))).json();
   const teamA = projects.find((p: any) => p.name === 'team-a');

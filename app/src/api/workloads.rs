@@ -4,7 +4,7 @@
 use crate::error::AppError;
 use flotilla_domain::placement::Placement;
 use flotilla_domain::workload::{FieldError, WorkloadForm};
-use flotilla_domain::{PlacementInputs, RegisterOutcome, WorkloadDetail, WorkloadSummary};
+use flotilla_domain::{PlacementInputs, ProjectQuota, RegisterOutcome, WorkloadDetail, WorkloadSummary};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -68,6 +68,22 @@ pub(crate) mod scope {
                 })
                 .collect(),
         })
+    }
+
+    pub fn quota_view(project: &flotilla_domain::ProjectSummary, q: flotilla_backend::QuotaSettings, may_edit: bool, may_edit_max: bool) -> flotilla_domain::ProjectQuota {
+        use flotilla_domain::{Bytes, CpuMillis};
+        flotilla_domain::ProjectQuota {
+            project_id: project.id,
+            project: project.name.clone(),
+            cpu: CpuMillis(q.quota.cpu_m).to_string(),
+            memory: Bytes(q.quota.mem_b).to_string(),
+            pods: q.quota.pods,
+            max_cpu: CpuMillis(q.max.cpu_m).to_string(),
+            max_memory: Bytes(q.max.mem_b).to_string(),
+            max_pods: q.max.pods,
+            may_edit,
+            may_edit_max,
+        }
     }
 
     /// Placement inputs for a project: every cluster the portal can deploy to.
@@ -200,6 +216,8 @@ pub enum WorkloadAction {
     Move { from: i64, to: i64 },
     /// From one cluster, or (`None`) from all of them.
     Delete { cluster: Option<i64> },
+    /// Apply again on one cluster (after fixing what made it fail there).
+    Retry { cluster: i64 },
 }
 
 /// Carries out an action (audited); returns the workload as it now stands (`None` once deleted everywhere).
@@ -226,6 +244,7 @@ pub async fn act_on_workload(id: i64, action: WorkloadAction) -> Result<Option<W
         }
         WorkloadAction::RollBack => (wl.roll_back(id).await.map_err(err)?, format!("rolled back from revision {}", w.revision)),
         WorkloadAction::Pause => (wl.set_paused(id, true).await.map_err(err)?, "paused".to_owned()),
+        WorkloadAction::Retry { cluster } => (wl.retry(id, *cluster).await.map_err(err)?, format!("retried on cluster {cluster}")),
         WorkloadAction::Resume => (wl.set_paused(id, false).await.map_err(err)?, "resumed".to_owned()),
         WorkloadAction::Move { from, to } => {
             let clusters = r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))?;
@@ -237,6 +256,10 @@ pub async fn act_on_workload(id: i64, action: WorkloadAction) -> Result<Option<W
             let what = cluster.map_or("from every cluster".to_owned(), |c| format!("from cluster {c}"));
             r.record("workload.delete", &format!("{}/{}", w.spec.project, w.spec.name), &what).await;
             r.state.workloads.wake();
+            // Deleted everywhere: nothing to show any more (the clusters are cleaned up in the background).
+            if cluster.is_none() {
+                return Ok(None);
+            }
             return match wl.get(id).await {
                 Ok(now) => Ok(Some(scope::summary(&r, &now).await?)),
                 Err(_) => Ok(None),
@@ -246,4 +269,46 @@ pub async fn act_on_workload(id: i64, action: WorkloadAction) -> Result<Option<W
     r.record("workload.change", &format!("{}/{}", w.spec.project, w.spec.name), &detail).await;
     r.state.workloads.wake();
     Ok(Some(scope::summary(&r, &updated).await?))
+}
+
+/// The quotas of the projects the caller may see (applied in each project namespace on every cluster).
+#[server]
+pub async fn list_project_quotas() -> Result<Vec<ProjectQuota>, AppError> {
+    use flotilla_domain::{Kind, Target, Verb, allows};
+    let r = crate::guard::request()?;
+    let caller = r.signed_in()?.clone();
+    let all = r.state.people.projects().await.map_err(AppError::internal("load the projects"))?;
+    let target = |p: i64| Target { kind: Kind::Project, project: Some(p), owner: None };
+    let visible = r.visible(Verb::Read, all, |p| target(p.id))?;
+    let admin = allows(&caller.subject, Verb::Update, &Target { kind: Kind::Project, project: None, owner: None }).is_allowed();
+    let mut out = Vec::with_capacity(visible.len());
+    for p in &visible {
+        let q = r.state.workloads.quota(p.id).await.map_err(scope::error("load the quota"))?;
+        out.push(scope::quota_view(p, q, allows(&caller.subject, Verb::Update, &target(p.id)).is_allowed(), admin));
+    }
+    Ok(out)
+}
+
+/// Changes a project's quota (owners, within the ceiling) and, for administrators, the ceiling.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn save_project_quota(project_id: i64, cpu: String, memory: String, pods: u32, max: Option<(String, String, u32)>) -> Result<ProjectQuota, AppError> {
+    use flotilla_domain::{Kind, Target, Verb};
+    let r = crate::guard::request()?;
+    r.authorize(Verb::Update, Target { kind: Kind::Project, project: Some(project_id), owner: None }, "project.quota", "this project's quota").await?;
+    if max.is_some() {
+        r.authorize_portal(Verb::Update, Kind::Project, "project.quota-ceiling", "quota ceilings").await?;
+    }
+    let project = r.state.people.project(project_id).await.map_err(AppError::internal("load the project"))?.ok_or_else(|| AppError::NotFound("This project".into()))?;
+    let (cpu_m, mem_b, pods) = flotilla_domain::parse_quota(&cpu, &memory, pods).map_err(|e| AppError::Validation(crate::error::capitalised(&format!("{e}."))))?;
+    let ceiling = match &max {
+        Some((c, m, p)) => {
+            let (cpu_m, mem_b, pods) = flotilla_domain::parse_quota(c, m, *p).map_err(|e| AppError::Validation(crate::error::capitalised(&format!("ceiling {e}."))))?;
+            Some(flotilla_backend::Quota { cpu_m, mem_b, pods })
+        }
+        None => None,
+    };
+    let saved = r.state.workloads.set_quota(project_id, flotilla_backend::Quota { cpu_m, mem_b, pods }, ceiling).await.map_err(scope::error("save the quota"))?;
+    r.record("project.quota", &project.name, &format!("quota {cpu} CPU, {memory} memory, {pods} pods{}", if max.is_some() { " (ceiling changed)" } else { "" })).await;
+    r.state.workloads.wake();
+    Ok(scope::quota_view(&project, saved, true, max.is_some()))
 }

@@ -77,8 +77,12 @@ impl Fields {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let f = Fields::new();
-    let projects = Resource::new(|| (), |_| list_projects());
-    let inputs = Resource::new(move || f.project.get(), |p| async move { if p.is_empty() { Ok(None) } else { load_placement_inputs(p).await.map(Some) } });
+    // Loaded in the browser only: the form works on what the person types, not on a server render.
+    let projects = LocalResource::new(list_projects);
+    let inputs = LocalResource::new(move || {
+        let p = f.project.get();
+        async move { if p.is_empty() { Ok(None) } else { load_placement_inputs(p).await.map(Some) } }
+    });
     // Start with the caller's first project.
     Effect::new(move |_| {
         if f.project.get_untracked().is_empty()
@@ -116,9 +120,9 @@ pub fn RegisterPage() -> impl IntoView {
         let Some(Ok(Some(PlacementInputs { clusters, .. }))) = inputs.get() else { return None };
         checked.with(|c| c.as_ref().ok().map(|spec| place(&spec.placement, &spec.demand(), &clusters)))
     });
+    let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(RegisterOutcome::Created { id, .. })) = register.value().get() {
-            let navigate = leptos_router::hooks::use_navigate();
             navigate(&format!("/workloads/{id}"), Default::default());
         }
     });

@@ -8,6 +8,23 @@ use flotilla_domain::{ClusterSummary, WorkloadDetail};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+/// What the person is doing on the page. It lives outside the part redrawn every 2 s, so
+/// nothing typed or opened is lost when the status refreshes.
+#[derive(Clone, Copy)]
+struct Ui {
+    act: ServerAction<ActOnWorkload>,
+    replicas: RwSignal<String>,
+    image: RwSignal<String>,
+    move_from: RwSignal<i64>,
+    move_to: RwSignal<i64>,
+    confirm_delete: RwSignal<bool>,
+    /// The pod whose log is shown (cluster id, pod name), and whether it refreshes.
+    log_of: RwSignal<Option<(i64, String)>>,
+    follow: RwSignal<bool>,
+    log: LocalResource<Result<Option<String>, crate::error::AppError>>,
+    clusters: LocalResource<Result<Vec<ClusterSummary>, crate::error::AppError>>,
+}
+
 #[component]
 pub fn WorkloadPage() -> impl IntoView {
     let params = use_params_map();
@@ -15,13 +32,56 @@ pub fn WorkloadPage() -> impl IntoView {
     let act = ServerAction::<ActOnWorkload>::new();
     let detail = Resource::new(move || (id(), act.version().get()), |(id, _)| load_workload(id));
     poll::every(2000, move || detail.refetch());
-    // Deleted everywhere: back to the list.
+    let log_of = RwSignal::new(None::<(i64, String)>);
+    let ui = Ui {
+        act,
+        replicas: RwSignal::new(String::new()),
+        image: RwSignal::new(String::new()),
+        move_from: RwSignal::new(0),
+        move_to: RwSignal::new(0),
+        confirm_delete: RwSignal::new(false),
+        log_of,
+        follow: RwSignal::new(true),
+        log: LocalResource::new(move || {
+            let (c, w) = (log_of.get(), id());
+            async move {
+                match c {
+                    Some((cluster, pod)) => workload_log(w, cluster, pod).await.map(Some),
+                    None => Ok(None),
+                }
+            }
+        }),
+        clusters: LocalResource::new(list_clusters),
+    };
+    poll::every(2000, move || if ui.follow.get_untracked() && ui.log_of.with_untracked(Option::is_some) { ui.log.refetch() });
+    // The action fields start from the workload as first loaded, then follow each action's answer
+    // (never the 2-second refresh, which would overwrite what is being typed).
+    let seeded = RwSignal::new(false);
     Effect::new(move |_| {
-        if let Some(Ok(None)) = act.value().get() {
-            leptos_router::hooks::use_navigate()("/workloads", Default::default());
+        if !seeded.get_untracked()
+            && let Some(Ok(d)) = detail.get()
+        {
+            ui.replicas.set(d.summary.replicas.to_string());
+            ui.image.set(d.summary.image.clone());
+            ui.move_from.set(d.summary.rollouts.first().map(|r| r.cluster_id).unwrap_or_default());
+            seeded.set(true);
         }
     });
-    let render = move |d: WorkloadDetail| detail_view(d, act);
+    Effect::new(move |_| {
+        if let Some(Ok(Some(now))) = act.value().get() {
+            ui.replicas.set(now.replicas.to_string());
+            ui.image.set(now.image.clone());
+            ui.confirm_delete.set(false);
+        }
+    });
+    // Deleted everywhere: back to the list.
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(None)) = act.value().get() {
+            navigate("/workloads", Default::default());
+        }
+    });
+    let render = move |d: WorkloadDetail| detail_view(d, ui);
     view! {
         <PageHeader title="Workload" subtitle="Where it runs, how it is doing, and what you can change."/>
         {move || action_error(act.value().get())}
@@ -29,7 +89,8 @@ pub fn WorkloadPage() -> impl IntoView {
     }
 }
 
-fn detail_view(d: WorkloadDetail, act: ServerAction<ActOnWorkload>) -> AnyView {
+fn detail_view(d: WorkloadDetail, ui: Ui) -> AnyView {
+    let act = ui.act;
     let s = d.summary.clone();
     let id = s.id;
     let overall = s.overall();
@@ -46,12 +107,16 @@ fn detail_view(d: WorkloadDetail, act: ServerAction<ActOnWorkload>) -> AnyView {
                 <dt>"Registered by"</dt><dd>{s.created_by.clone()}</dd>
             </dl>
             <h3>"Clusters"</h3>
-            <ul class="rollouts">{s.rollouts.iter().map(|r| view! {
-                <li>{rollout_chip(r)}" "<span class="muted">{r.message.clone()}</span></li>
+            <ul class="rollouts">{s.rollouts.iter().map(|r| {
+                let cluster = r.cluster_id;
+                let retry = (d.may_change && r.phase == flotilla_domain::Phase::Failed).then(|| view! {
+                    " "<button type="button" class="button button--quiet" on:click=move |_| { act.dispatch(ActOnWorkload { id, action: WorkloadAction::Retry { cluster } }); }>"Retry"</button>
+                });
+                view! { <li>{rollout_chip(r)}" "<span class="muted">{r.message.clone()}</span>{retry}</li> }
             }).collect_view()}</ul>
-            {d.may_change.then(|| actions(&d, act))}
+            {d.may_change.then(|| actions(&d, ui))}
             <h3>"Pods"</h3>
-            {pods_view(&d, id)}
+            {pods_view(&d, ui)}
             <h3>"Recent events"</h3>
             {d.problems.iter().map(|p| view! { <p class="notice notice--error">{format!("Events could not be read from {p}")}</p> }).collect_view()}
             {if d.events.is_empty() { view! { <p class="muted">"No events yet."</p> }.into_any() } else { view! {
@@ -67,19 +132,11 @@ fn detail_view(d: WorkloadDetail, act: ServerAction<ActOnWorkload>) -> AnyView {
     .into_any()
 }
 
-fn pods_view(d: &WorkloadDetail, id: i64) -> AnyView {
+fn pods_view(d: &WorkloadDetail, ui: Ui) -> AnyView {
     if d.pods.is_empty() {
         return view! { <p class="muted">"No pods yet."</p> }.into_any();
     }
-    let chosen = RwSignal::new(None::<(i64, String)>);
-    let follow = RwSignal::new(true);
-    let log = Resource::new(move || chosen.get(), move |c| async move {
-        match c {
-            Some((cluster, pod)) => workload_log(id, cluster, pod).await.map(Some),
-            None => Ok(None),
-        }
-    });
-    poll::every(2000, move || if follow.get_untracked() && chosen.with_untracked(Option::is_some) { log.refetch() });
+    let (chosen, follow, log) = (ui.log_of, ui.follow, ui.log);
     view! {
         <div class="table-wrap"><table class="data-table" id="pods-table">
             <thead><tr><th scope="col">"Pod"</th><th scope="col">"Cluster"</th><th scope="col">"Node"</th><th scope="col">"Phase"</th><th scope="col">"Restarts"</th><th scope="col"><span class="sr-only">"Log"</span></th></tr></thead>
@@ -109,16 +166,12 @@ fn pods_view(d: &WorkloadDetail, id: i64) -> AnyView {
     .into_any()
 }
 
-fn actions(d: &WorkloadDetail, act: ServerAction<ActOnWorkload>) -> AnyView {
+fn actions(d: &WorkloadDetail, ui: Ui) -> AnyView {
+    let act = ui.act;
     let s = &d.summary;
     let id = s.id;
-    let replicas = RwSignal::new(s.replicas.to_string());
-    let image = RwSignal::new(s.image.clone());
+    let (replicas, image, move_from, move_to, confirm_delete, clusters) = (ui.replicas, ui.image, ui.move_from, ui.move_to, ui.confirm_delete, ui.clusters);
     let running: Vec<(i64, String)> = s.rollouts.iter().map(|r| (r.cluster_id, r.cluster.clone())).collect();
-    let move_from = RwSignal::new(running.first().map(|r| r.0).unwrap_or_default());
-    let move_to = RwSignal::new(0i64);
-    let confirm_delete = RwSignal::new(false);
-    let clusters = Resource::new(|| (), |_| list_clusters());
     let paused = s.paused;
     let can_roll_back = s.can_roll_back;
     let send = move |action: WorkloadAction| {
@@ -145,10 +198,10 @@ fn actions(d: &WorkloadDetail, act: ServerAction<ActOnWorkload>) -> AnyView {
                     {if paused { "Resume" } else { "Pause" }}</button>
             </div>
             <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); send(WorkloadAction::Move { from: move_from.get_untracked(), to: move_to.get_untracked() }); }>
-                <label>"Move from"<select name="from" on:change=move |ev| move_from.set(event_target_value(&ev).parse().unwrap_or(0))>
+                <label>"Move from"<select name="from" prop:value=move || move_from.get().to_string() on:change=move |ev| move_from.set(event_target_value(&ev).parse().unwrap_or(0))>
                     {running.iter().map(|(cid, name)| view! { <option value=cid.to_string()>{name.clone()}</option> }).collect_view()}
                 </select></label>
-                <label>"to"<select name="to" on:change=move |ev| move_to.set(event_target_value(&ev).parse().unwrap_or(0))>
+                <label>"to"<select name="to" prop:value=move || move_to.get().to_string() on:change=move |ev| move_to.set(event_target_value(&ev).parse().unwrap_or(0))>
                     <option value="0">"Choose a cluster"</option>
                     {move || targets().into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
                 </select></label>

@@ -1,7 +1,7 @@
 //! My workloads: every workload of the caller's projects, with its state on each cluster (live).
-use crate::api::workloads::list_workloads;
-use crate::components::{empty_state::EmptyState, loaded::Loaded, page_header::PageHeader, poll};
-use flotilla_domain::{ClusterRollout, Phase, WorkloadSummary};
+use crate::api::workloads::{SaveProjectQuota, list_project_quotas, list_workloads};
+use crate::components::{empty_state::EmptyState, error_view::action_error, loaded::Loaded, page_header::PageHeader, poll};
+use flotilla_domain::{ClusterRollout, Phase, ProjectQuota, WorkloadSummary};
 use leptos::prelude::*;
 
 #[component]
@@ -12,7 +12,57 @@ pub fn WorkloadsPage() -> impl IntoView {
         <PageHeader title="Workloads" subtitle="The containers of your projects, and how they are doing on each cluster."/>
         <div class="actions"><a class="button button--primary" href="/workloads/new">"Register a container"</a></div>
         <Loaded resource=workloads loading="Loading workloads…" render=workload_table/>
+        <ProjectQuotas/>
     }
+}
+
+/// Each project's quota, applied in its namespace on every cluster; owners edit it within the ceiling.
+#[component]
+fn ProjectQuotas() -> impl IntoView {
+    let save = ServerAction::<SaveProjectQuota>::new();
+    let quotas = Resource::new(move || save.version().get(), |_| list_project_quotas());
+    let render = move |list: Vec<ProjectQuota>| quota_table(list, save);
+    view! {
+        <section aria-labelledby="quotas-h">
+            <h2 id="quotas-h">"Project quotas"</h2>
+            <p class="muted">"Each project's namespace on every cluster gets this ResourceQuota, so one team's heavy work cannot crowd out the others."</p>
+            {move || action_error(save.value().get())}
+            <Loaded resource=quotas loading="Loading quotas…" render/>
+        </section>
+    }
+}
+
+fn quota_table(list: Vec<ProjectQuota>, save: ServerAction<SaveProjectQuota>) -> AnyView {
+    view! {
+        <div class="table-wrap"><table class="data-table" id="quota-table">
+            <thead><tr><th scope="col">"Project"</th><th scope="col">"CPU"</th><th scope="col">"Memory"</th><th scope="col">"Pods"</th>
+                <th scope="col">"Ceiling (set by administrators)"</th><th scope="col"><span class="sr-only">"Save"</span></th></tr></thead>
+            <tbody>{list.into_iter().map(|q| {
+                let (cpu, memory, pods) = (RwSignal::new(q.cpu.clone()), RwSignal::new(q.memory.clone()), RwSignal::new(q.pods.to_string()));
+                let (max_cpu, max_memory, max_pods) = (RwSignal::new(q.max_cpu.clone()), RwSignal::new(q.max_memory.clone()), RwSignal::new(q.max_pods.to_string()));
+                let (id, edit, edit_max) = (q.project_id, q.may_edit, q.may_edit_max);
+                let submit = move |_| {
+                    let max = edit_max.then(|| (max_cpu.get_untracked(), max_memory.get_untracked(), max_pods.get_untracked().trim().parse().unwrap_or(0)));
+                    save.dispatch(SaveProjectQuota { project_id: id, cpu: cpu.get_untracked(), memory: memory.get_untracked(), pods: pods.get_untracked().trim().parse().unwrap_or(0), max });
+                };
+                view! {
+                    <tr data-project=q.project.clone()>
+                        <td class="mono">{q.project.clone()}</td>
+                        <td><input type="text" aria-label=format!("{} CPU quota", q.project) bind:value=cpu prop:disabled=!edit size="6"/></td>
+                        <td><input type="text" aria-label=format!("{} memory quota", q.project) bind:value=memory prop:disabled=!edit size="8"/></td>
+                        <td><input type="text" aria-label=format!("{} pod quota", q.project) bind:value=pods prop:disabled=!edit size="5"/></td>
+                        <td>{if edit_max { view! {
+                            <input type="text" aria-label=format!("{} CPU ceiling", q.project) bind:value=max_cpu size="6"/>
+                            <input type="text" aria-label=format!("{} memory ceiling", q.project) bind:value=max_memory size="8"/>
+                            <input type="text" aria-label=format!("{} pod ceiling", q.project) bind:value=max_pods size="5"/>
+                        }.into_any() } else { view! { <span class="muted mono">{format!("{} CPU, {}, {} pods", q.max_cpu, q.max_memory, q.max_pods)}</span> }.into_any() }}</td>
+                        <td>{edit.then(|| view! { <button type="button" class="button" on:click=submit>"Save"</button> })}</td>
+                    </tr>
+                }
+            }).collect_view()}</tbody>
+        </table></div>
+    }
+    .into_any()
 }
 
 /// The badge class of a phase.

@@ -9,6 +9,7 @@ pub mod people;
 pub mod placement;
 pub mod quantity;
 pub mod workload;
+pub mod quota;
 pub mod rollout;
 
 pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
@@ -24,3 +25,4 @@ pub use quantity::{Bytes, CpuMillis, QuantityError};
 pub use rollout::{ClusterRollout, EventLine, Observed, Phase, PlacementInputs, RegisterOutcome, WorkloadDetail, WorkloadPod, WorkloadSummary};
 pub use placement::{Candidate, ClusterCapacity, Demand, NodeFree, Placement, QuotaFree, place};
 pub use workload::{EnvVar, FieldError, PlacementRule, PortSpec, Resources, WorkloadForm, WorkloadSpec, quantity_hint, split_words, validate};
+pub use quota::{ProjectQuota, parse_quota};

@@ -10,7 +10,7 @@ use axum::Json;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use flotilla_domain::workload::WorkloadForm;
 use flotilla_domain::{RegisterOutcome, WorkloadSummary};
 use serde::Deserialize;
@@ -24,6 +24,8 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::DELETE, "/api/v1/projects/{p}/workloads/{w}", delete(remove)),
         (Method::POST, "/api/v1/projects/{p}/workloads/{w}", post(action)),
         (Method::POST, "/api/v1/placement/preview", post(preview)),
+        (Method::GET, "/api/v1/projects/{p}/quota", get(quota)),
+        (Method::PUT, "/api/v1/projects/{p}/quota", put(set_quota)),
     ]
 }
 
@@ -164,4 +166,31 @@ async fn preview(State(s): State<AppState>, req: Request) -> Response {
         Err(refused) => return refused,
     };
     reply(call(s, parts, || wl::preview_placement(form)).await)
+}
+
+async fn quota(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> Response {
+    reply(
+        call(s, parts(req), || async move {
+            directory::get_project(p).await?;
+            wl::list_project_quotas().await?.into_iter().find(|q| q.project_id == p).ok_or_else(|| AppError::NotFound("This project".into()))
+        })
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+struct QuotaBody {
+    cpu: String,
+    memory: String,
+    pods: u32,
+    #[serde(default)]
+    max: Option<(String, String, u32)>,
+}
+
+async fn set_quota(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> Response {
+    let (parts, q): (_, QuotaBody) = match json_body(req, r#"{"cpu": "16", "memory": "64Gi", "pods": 100}"#).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    reply(call(s, parts, || wl::save_project_quota(p, q.cpu, q.memory, q.pods, q.max)).await)
 }

@@ -45,6 +45,8 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("load_workload", "id=1"),
     ("workload_log", "id=1&cluster_id=1&pod=x"),
     ("act_on_workload", r#"{"id":1,"action":{"action":"pause"}}"#),
+    ("list_project_quotas", ""),
+    ("save_project_quota", r#"{"project_id":2,"cpu":"8","memory":"16Gi","pods":40,"max":null}"#),
 ];
 
 const FORM: &str = r#"{"project":"team-a","name":"guarded","image":"nginx:1.27","command":"","args":"","env":[],"ports":[],"replicas":"1","cpu_request":"100m","cpu_limit":"","memory_request":"64Mi","memory_limit":"","gpu":"","placement":"least_loaded"}"#;
@@ -94,6 +96,7 @@ async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
             ("POST", "/api/v1/clusters") => CLUSTER_BODY,
             ("POST", "/api/v1/projects/{p}/workloads" | "/api/v1/placement/preview") => FORM,
             ("POST", "/api/v1/projects/{p}/workloads/{w}") => "{}",
+            ("PUT", "/api/v1/projects/{p}/quota") => r#"{"cpu":"8","memory":"16Gi","pods":40}"#,
             ("PATCH", _) => r#"{"display_name":"Renamed"}"#,
             ("POST", "/api/v1/tokens") => r#"{"name":"t","days":1}"#,
             ("POST", "/api/v1/group-mappings") => r#"{"group":"g","role":"viewer"}"#,

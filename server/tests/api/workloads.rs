@@ -98,3 +98,27 @@ async fn a_developer_registers_scales_and_deletes_a_workload_and_other_teams_can
     assert!(portal.get(&base, Some(&bob)).await.json().as_array().unwrap().is_empty());
     fleet.shutdown().await;
 }
+
+#[tokio::test]
+async fn owners_set_their_quota_within_the_ceiling_that_administrators_set() {
+    let portal = TestPortal::start().await;
+    let (alice, bob, carol) = (portal.session("alice").await, portal.session("bob").await, portal.session("carol").await);
+    let (team_a, team_b) = (portal.project_id("team-a").await, portal.project_id("team-b").await);
+    let quota = |p: i64| format!("/api/v1/projects/{p}/quota");
+    let shown = portal.get(&quota(team_b), Some(&carol)).await.json();
+    assert_eq!((shown["may_edit"].as_bool(), shown["may_edit_max"].as_bool()), (Some(true), Some(false)), "{shown}");
+    let ok = portal.send(Method::PUT, &quota(team_b), Some(&carol), "application/json", r#"{"cpu":"8","memory":"16Gi","pods":40}"#).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!((ok.json()["cpu"].as_str(), ok.json()["pods"].as_u64()), (Some("8"), Some(40)), "{}", ok.body);
+    let over = portal.send(Method::PUT, &quota(team_b), Some(&carol), "application/json", r#"{"cpu":"100000","memory":"16Gi","pods":40}"#).await;
+    assert_eq!(over.status, 422, "above the ceiling: {}", over.body);
+    assert!(over.body.contains("at most"), "{}", over.body);
+    let ceiling = portal.send(Method::PUT, &quota(team_b), Some(&carol), "application/json", r#"{"cpu":"8","memory":"16Gi","pods":40,"max":["100000","1Ti",1000]}"#).await;
+    assert_eq!(ceiling.status, 403, "only administrators move the ceiling: {}", ceiling.body);
+    let developer = portal.send(Method::PUT, &quota(team_a), Some(&bob), "application/json", r#"{"cpu":"1","memory":"1Gi","pods":1}"#).await;
+    assert_eq!(developer.status, 403, "a developer does not set the quota: {}", developer.body);
+    let raised = portal.send(Method::PUT, &quota(team_b), Some(&alice), "application/json", r#"{"cpu":"300","memory":"16Gi","pods":40,"max":["400","2Ti",2000]}"#).await;
+    assert_eq!(raised.status, 200, "{}", raised.body);
+    assert_eq!(portal.get(&quota(team_b), Some(&carol)).await.json()["max_pods"], 2000);
+    assert_eq!(portal.get(&quota(team_a), Some(&carol)).await.status, 404, "carol cannot see team-a");
+}

@@ -292,6 +292,21 @@ impl Workloads {
         Ok(current)
     }
 
+    /// Applies the workload again on one cluster (after what made it fail there was fixed).
+    pub async fn retry(&self, id: i64, cluster: i64) -> Result<WorkloadRecord, WorkloadError> {
+        let current = self.get(id).await?;
+        let Some(d) = current.deployments.iter().find(|d| d.cluster_id == cluster && d.desired == Desired::Present) else {
+            return Err(WorkloadError::Invalid("The workload does not run on that cluster.".into()));
+        };
+        let row = workload_deployment::Entity::find_by_id(d.id).one(self.db.conn()).await?.ok_or(WorkloadError::NotFound)?;
+        let mut row = row.into_active_model();
+        row.applied_revision = Set(0);
+        row.phase = Set(Phase::Pending.as_str().to_owned());
+        row.message = Set("applying again".to_owned());
+        row.update(self.db.conn()).await?;
+        self.get(id).await
+    }
+
     /// Saves what the reconcile loop saw on a cluster.
     pub(super) async fn save_status(&self, d: &DeploymentRecord, applied: Option<u32>, phase: Phase, message: &str, ready: u32) -> Result<(), WorkloadError> {
         let Some(row) = workload_deployment::Entity::find_by_id(d.id).one(self.db.conn()).await? else { return Ok(()) };
