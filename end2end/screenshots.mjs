@@ -15,6 +15,26 @@ async function zoomIn(page) {
   await page.locator('.fleet-tile--zoomed g.node').nth(2).click();
   await page.locator('aside.fleet-pods tr[data-pod]').first().waitFor();
 }
+// Fills the registration form so the live preview shows its choice.
+async function fillRegistration(page) {
+  const form = page.locator('form.register__form');
+  await form.locator('input[name="name"]').waitFor();
+  for (let i = 0; i < 50 && !(await page.getByTestId('placement-preview').isVisible()); i++) {
+    await form.locator('input[name="name"]').fill('storefront');
+    await form.locator('input[name="image"]').fill('nginx:1.27');
+    await page.waitForTimeout(200);
+  }
+  await form.locator('input[name="replicas"]').fill('3');
+  await form.locator('input[name="cpu_request"]').fill('500m');
+}
+// Registers it and waits until it is available on its cluster.
+async function registerAndWait(page) {
+  await fillRegistration(page);
+  await page.getByRole('button', { name: 'Register and deploy' }).click();
+  await page.getByTestId('overall').filter({ hasText: 'Available' }).waitFor({ timeout: 60_000 });
+  await page.locator('#pods-table tbody tr').first().getByRole('button', { name: 'Show log' }).click();
+  await page.waitForTimeout(1500);
+}
 // [file, who (null = signed out), path, viewport, colour scheme, full page, action]
 const shots = [
   ['screenshot.png', 'alice', '/', { width: 1280, height: 720 }, 'light', false],
@@ -30,6 +50,9 @@ const shots = [
   ['shot-account.png', 'carol', '/account', { width: 1280, height: 600 }, 'dark', false],
   ['shot-workloads-tablet.png', 'carol', '/workloads', { width: 820, height: 1000 }, 'light', false],
   ['shot-404.png', 'bob', '/nope', { width: 1280, height: 600 }, 'dark', false],
+  ['shot-register.png', 'bob', '/workloads/new', { width: 1440, height: 900 }, 'light', true, fillRegistration],
+  ['shot-workload.png', 'bob', '/workloads/new', { width: 1280, height: 900 }, 'light', true, registerAndWait],
+  ['shot-workloads.png', 'bob', '/workloads', { width: 1280, height: 700 }, 'light', true],
 ];
 for (const [file, who, path, viewport, colorScheme, fullPage, action] of shots) {
   const page = await browser.newPage({ viewport, colorScheme });
