@@ -193,7 +193,7 @@ fn actions(d: &WorkloadDetail, ui: Ui) -> AnyView {
                 <button type="submit" class="button">"Change image"</button>
             </form>
             <div class="inline-form">
-                <button type="button" class="button" prop:disabled=!can_roll_back on:click=move |_| send(WorkloadAction::RollBack)>"Roll back"</button>
+                <button type="button" class="button" disabled=!can_roll_back on:click=move |_| send(WorkloadAction::RollBack)>"Roll back"</button>
                 <button type="button" class="button" on:click=move |_| send(if paused { WorkloadAction::Resume } else { WorkloadAction::Pause })>
                     {if paused { "Resume" } else { "Pause" }}</button>
             </div>

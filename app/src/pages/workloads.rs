@@ -48,9 +48,9 @@ fn quota_table(list: Vec<ProjectQuota>, save: ServerAction<SaveProjectQuota>) ->
                 view! {
                     <tr data-project=q.project.clone()>
                         <td class="mono">{q.project.clone()}</td>
-                        <td><input type="text" aria-label=format!("{} CPU quota", q.project) bind:value=cpu prop:disabled=!edit size="6"/></td>
-                        <td><input type="text" aria-label=format!("{} memory quota", q.project) bind:value=memory prop:disabled=!edit size="8"/></td>
-                        <td><input type="text" aria-label=format!("{} pod quota", q.project) bind:value=pods prop:disabled=!edit size="5"/></td>
+                        <td><input type="text" aria-label=format!("{} CPU quota", q.project) bind:value=cpu disabled=!edit size="6"/></td>
+                        <td><input type="text" aria-label=format!("{} memory quota", q.project) bind:value=memory disabled=!edit size="8"/></td>
+                        <td><input type="text" aria-label=format!("{} pod quota", q.project) bind:value=pods disabled=!edit size="5"/></td>
                         <td>{if edit_max { view! {
                             <input type="text" aria-label=format!("{} CPU ceiling", q.project) bind:value=max_cpu size="6"/>
                             <input type="text" aria-label=format!("{} memory ceiling", q.project) bind:value=max_memory size="8"/>
