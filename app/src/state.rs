@@ -2,7 +2,7 @@
 use axum::extract::FromRef;
 use flotilla_backend::{
     AccessControl, Accounts, ApiTokens, AuditLog, Cache, Caller, ClusterDirectory, Collector, Database, OidcClient, PeopleDirectory,
-    SecretKey, SessionPolicy, Sessions, Snapshots, Topic, Workloads,
+    Prices, SecretKey, SessionPolicy, Sessions, Snapshots, Topic, Workloads,
 };
 use leptos::prelude::*;
 
@@ -36,6 +36,8 @@ pub struct AppState {
     /// Utilisation history (heatmaps).
     pub snapshots: Snapshots,
     pub people: PeopleDirectory,
+    /// The price catalogue (instance type → hourly price) and per-node prices.
+    pub prices: Prices,
     /// Self-service workloads and their deployment to clusters.
     pub workloads: Workloads,
     pub audit: AuditLog,
@@ -61,6 +63,7 @@ impl AppState {
             collector: fleet.collector,
             snapshots: Snapshots::new(db.clone()),
             people: PeopleDirectory::new(db.clone()),
+            prices: Prices::new(db.clone()),
             audit: AuditLog::new(db.clone()),
             access: AccessControl::new(db.clone()),
             accounts: Accounts::new(db.clone()),

@@ -49,3 +49,23 @@ test('an administrator creates a custom role in the matrix and maps a group to i
   expect(csv).toContain('role.save');
   expect(csv).not.toContain('group-mapping.add');
 });
+
+test('an administrator changes a price in the catalogue and it is kept', async ({ page }) => {
+  await signInAsDemo(page, 'alice', '/admin');
+  const prices = page.getByRole('region', { name: 'Prices' });
+  const row = prices.locator('tr[data-price="m5.xlarge"]');
+  await expect(row).toBeVisible();
+  await hydrated(
+    page,
+    async () => {
+      await prices.getByRole('searchbox').fill('m5.x');
+    },
+    async () => expect(prices.locator('tr[data-price="c5.xlarge"]')).toBeHidden({ timeout: 2_000 }),
+  );
+  await row.getByLabel('Price of m5.xlarge').fill('0.175');
+  const saved = page.waitForResponse((r) => r.url().includes('/api/save_price') && r.status() === 200);
+  await row.getByRole('button', { name: 'Save' }).click();
+  await saved;
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'Prices' }).locator('tr[data-price="m5.xlarge"] input')).toHaveValue('0.175');
+});

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{Method, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, delete, get, patch, post};
+use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use flotilla_domain::AuditQuery;
 use leptos::prelude::{Owner, provide_context};
 use leptos::reactive::computed::ScopedFuture;
@@ -43,6 +43,10 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/api/v1/group-mappings", post(add_group_mapping)),
         (Method::DELETE, "/api/v1/group-mappings/{id}", delete(delete_group_mapping)),
         (Method::GET, "/api/v1/audit", get(audit)),
+        (Method::GET, "/api/v1/prices", get(prices)),
+        (Method::PUT, "/api/v1/prices", put(save_price)),
+        (Method::DELETE, "/api/v1/prices", delete(remove_price)),
+        (Method::POST, "/api/v1/prices/import", post(import_prices)),
         (Method::GET, "/api/v1/tokens", get(my_tokens)),
         (Method::POST, "/api/v1/tokens", post(create_token)),
         (Method::DELETE, "/api/v1/tokens/{id}", delete(revoke_token)),
@@ -322,4 +326,54 @@ async fn create_token(State(s): State<AppState>, req: Request) -> Response {
 
 async fn revoke_token(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
     done(call(s, parts(req), || tokens::revoke_token(id)).await)
+}
+
+#[derive(Deserialize, Default)]
+struct PriceParams {
+    /// `csv` for a spreadsheet-ready download.
+    format: Option<String>,
+}
+
+async fn prices(State(s): State<AppState>, Query(p): Query<PriceParams>, req: Request) -> Response {
+    let list = call(s, parts(req), costs::list_prices).await;
+    match (list, p.format.as_deref()) {
+        (Ok(list), Some("csv")) => (
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"flotilla-prices.csv\"")],
+            flotilla_domain::prices_csv(&list),
+        )
+            .into_response(),
+        (result, _) => reply(result),
+    }
+}
+
+async fn save_price(State(s): State<AppState>, req: Request) -> Response {
+    let example = r#"{"provider": "eks", "instance_type": "m5.xlarge", "currency": "USD", "price_per_hour": 0.192}"#;
+    let (parts, entry) = match json_body(req, example).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    done(call(s, parts, || costs::save_price(entry)).await)
+}
+
+#[derive(Deserialize)]
+struct PriceKey {
+    provider: flotilla_domain::Provider,
+    instance_type: String,
+}
+
+async fn remove_price(State(s): State<AppState>, Query(k): Query<PriceKey>, req: Request) -> Response {
+    done(call(s, parts(req), || costs::remove_price(k.provider, k.instance_type)).await)
+}
+
+#[derive(Deserialize)]
+struct PriceCsv {
+    csv: String,
+}
+
+async fn import_prices(State(s): State<AppState>, req: Request) -> Response {
+    let (parts, PriceCsv { csv }) = match json_body(req, r#"{"csv": "provider,instance_type,currency,price_per_hour\neks,m5.xlarge,USD,0.192"}"#).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    reply(call(s, parts, || costs::import_prices(csv)).await)
 }

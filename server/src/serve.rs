@@ -29,6 +29,8 @@ pub enum StartError {
     SecretKey(#[from] flotilla_backend::SecretError),
     #[error(transparent)]
     Fleet(#[from] flotilla_backend::FleetError),
+    #[error("cannot prepare the price catalogue: {0}")]
+    Prices(#[from] flotilla_backend::PriceError),
     #[error("the server stopped with an error: {0}")]
     Serve(std::io::Error),
 }
@@ -48,6 +50,11 @@ pub async fn migrate(settings: &Settings, down: bool) -> Result<(), StartError> 
 pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> {
     let db = Database::connect(&settings.database_url).await?;
     db.migrate().await?;
+    // The default price table for common cloud instance types; edited prices are kept.
+    let added = flotilla_backend::Prices::new(db.clone()).seed_defaults().await?;
+    if added > 0 {
+        tracing::info!(added, "default prices added to the price catalogue");
+    }
     if demo_mode {
         demo::seed(&db).await?;
     }

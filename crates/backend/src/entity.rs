@@ -4,6 +4,8 @@ pub mod audit_log;
 pub mod cluster;
 pub mod group_mapping;
 pub mod login_flow;
+pub mod node_price;
+pub mod price;
 pub mod project;
 pub mod project_member;
 pub mod project_quota;

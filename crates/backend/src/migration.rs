@@ -5,6 +5,7 @@ mod m20261123_000001_create_core_tables;
 mod m20261123_000002_create_access_tables;
 mod m20261124_000003_create_inventory_tables;
 mod m20261124_000004_create_workload_tables;
+mod m20261124_000005_create_price_tables;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_create_access_tables::Migration),
             Box::new(m20261124_000003_create_inventory_tables::Migration),
             Box::new(m20261124_000004_create_workload_tables::Migration),
+            Box::new(m20261124_000005_create_price_tables::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Flotilla's domain: pure types and rules shared by the server and the browser.
 pub mod access;
+pub mod cost;
 pub mod fleet;
 pub mod identity;
 pub mod image;
@@ -9,10 +10,12 @@ pub mod people;
 pub mod placement;
 pub mod quantity;
 pub mod workload;
+pub mod prices;
 pub mod quota;
 pub mod rollout;
 
 pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
+pub use cost::{Allocation, AllocationOptions, ClusterInput, CostWeights, NodeInput, PodInput, allocate};
 pub use fleet::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text, parse_labels};
 pub use inventory::{
     ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, Heatmap, HeatRow, Metric, NamespaceView, NodeCell, NodeView, PodView, Totals, Usage,
@@ -26,3 +29,4 @@ pub use rollout::{ClusterRollout, EventLine, Observed, Phase, PlacementInputs, R
 pub use placement::{Candidate, ClusterCapacity, Demand, NodeFree, Placement, QuotaFree, place};
 pub use workload::{EnvVar, FieldError, PlacementRule, PortSpec, Resources, WorkloadForm, WorkloadSpec, quantity_hint, split_words, validate};
 pub use quota::{ProjectQuota, parse_quota};
+pub use prices::{PriceEntry, default_prices, parse_prices_csv, prices_csv};

@@ -46,6 +46,10 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("workload_log", "id=1&cluster_id=1&pod=x"),
     ("act_on_workload", r#"{"id":1,"action":{"action":"pause"}}"#),
     ("list_project_quotas", ""),
+    ("list_prices", ""),
+    ("save_price", r#"{"entry":{"provider":"eks","instance_type":"m5.xlarge","currency":"USD","price_per_hour":0.2}}"#),
+    ("remove_price", "provider=eks&instance_type=none"),
+    ("import_prices", r#"{"csv":"eks,m9.test,USD,0.5"}"#),
     ("save_project_quota", r#"{"project_id":2,"cpu":"8","memory":"16Gi","pods":40,"max":null}"#),
 ];
 
@@ -91,12 +95,15 @@ async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
     for (method, template, _) in flotilla_server::rest::routes() {
         let path = template.replace("{id}", "2").replace("{p}", "2");
         let path = if method == axum::http::Method::POST { path.replace("{w}", "1:pause") } else { path.replace("{w}", "1") };
+        let path = if method == axum::http::Method::DELETE && template == "/api/v1/prices" { format!("{path}?provider=eks&instance_type=x") } else { path };
         let body = match (method.as_str(), template) {
             ("PATCH", "/api/v1/clusters/{id}") => CLUSTER_BODY,
             ("POST", "/api/v1/clusters") => CLUSTER_BODY,
             ("POST", "/api/v1/projects/{p}/workloads" | "/api/v1/placement/preview") => FORM,
             ("POST", "/api/v1/projects/{p}/workloads/{w}") => "{}",
             ("PUT", "/api/v1/projects/{p}/quota") => r#"{"cpu":"8","memory":"16Gi","pods":40}"#,
+            ("PUT", "/api/v1/prices") => r#"{"provider":"eks","instance_type":"m5.xlarge","currency":"USD","price_per_hour":0.2}"#,
+            ("POST", "/api/v1/prices/import") => r#"{"csv":"eks,m9.test,USD,0.5"}"#,
             ("PATCH", _) => r#"{"display_name":"Renamed"}"#,
             ("POST", "/api/v1/tokens") => r#"{"name":"t","days":1}"#,
             ("POST", "/api/v1/group-mappings") => r#"{"group":"g","role":"viewer"}"#,

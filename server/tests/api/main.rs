@@ -2,6 +2,7 @@
 //! spoken to with HTTP requests (no socket needed).
 mod clusters;
 mod guard;
+mod prices;
 mod support;
 mod tenancy;
 mod workloads;

@@ -4,5 +4,6 @@ mod access;
 mod demo;
 mod fleet;
 mod migrations;
+mod prices;
 mod support;
 mod workloads;
