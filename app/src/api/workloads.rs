@@ -41,10 +41,18 @@ pub(crate) mod scope {
         Ok(w)
     }
 
+    pub async fn clusters(r: &Request) -> Result<Vec<flotilla_domain::ClusterSummary>, AppError> {
+        r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))
+    }
+
     pub async fn summary(r: &Request, w: &WorkloadRecord) -> Result<WorkloadSummary, AppError> {
-        let clusters = r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))?;
+        Ok(summarise(w, &clusters(r).await?))
+    }
+
+    /// The workload as lists show it, with its clusters named from `clusters`.
+    pub fn summarise(w: &WorkloadRecord, clusters: &[flotilla_domain::ClusterSummary]) -> WorkloadSummary {
         let name_of = |id: i64| clusters.iter().find(|c| c.id == id).map(|c| c.name.clone()).unwrap_or_else(|| format!("cluster {id}"));
-        Ok(WorkloadSummary {
+        WorkloadSummary {
             id: w.id,
             project: w.spec.project.clone(),
             project_id: w.project_id,
@@ -67,7 +75,7 @@ pub(crate) mod scope {
                     message: d.message.clone(),
                 })
                 .collect(),
-        })
+        }
     }
 
     pub fn quota_view(project: &flotilla_domain::ProjectSummary, q: flotilla_backend::QuotaSettings, may_edit: bool, may_edit_max: bool) -> flotilla_domain::ProjectQuota {
@@ -157,11 +165,8 @@ pub async fn list_workloads(project_id: Option<i64>) -> Result<Vec<WorkloadSumma
     let only = project_id.map(|p| vec![p]);
     let all = r.state.workloads.list(only.as_deref()).await.map_err(scope::error("load the workloads"))?;
     let visible = r.visible(Verb::Read, all, |w| scope::target(w.project_id, Some(w.owner_id)))?;
-    let mut out = Vec::with_capacity(visible.len());
-    for w in &visible {
-        out.push(scope::summary(&r, w).await?);
-    }
-    Ok(out)
+    let clusters = scope::clusters(&r).await?;
+    Ok(visible.iter().map(|w| scope::summarise(w, &clusters)).collect())
 }
 
 /// One workload: status, spec, pods (from the live inventory) and recent events.
@@ -190,6 +195,15 @@ pub async fn load_workload(id: i64) -> Result<WorkloadDetail, AppError> {
     events.sort_by(|a, b| b.at.cmp(&a.at));
     events.truncate(50);
     Ok(WorkloadDetail { summary, spec: w.spec, pods, events, problems, may_change })
+}
+
+/// One workload's summary, without the live pod and event reads of [`load_workload`] (for the
+/// REST API's checks before an action).
+#[cfg(feature = "ssr")]
+pub async fn workload_summary(id: i64) -> Result<WorkloadSummary, AppError> {
+    let r = crate::guard::request()?;
+    let w = scope::authorized(&r, id, flotilla_domain::Verb::Read, "workload.read").await?;
+    scope::summary(&r, &w).await
 }
 
 /// The last lines of one of the workload's pods' log.
@@ -247,7 +261,7 @@ pub async fn act_on_workload(id: i64, action: WorkloadAction) -> Result<Option<W
         WorkloadAction::Retry { cluster } => (wl.retry(id, *cluster).await.map_err(err)?, format!("retried on cluster {cluster}")),
         WorkloadAction::Resume => (wl.set_paused(id, false).await.map_err(err)?, "resumed".to_owned()),
         WorkloadAction::Move { from, to } => {
-            let clusters = r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))?;
+            let clusters = scope::clusters(&r).await?;
             let target = clusters.iter().find(|c| c.id == *to).ok_or_else(|| AppError::Validation("Choose a registered cluster to move to.".into()))?;
             (wl.move_to(id, *from, *to).await.map_err(err)?, format!("moving to {}", target.name))
         }

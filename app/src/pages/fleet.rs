@@ -46,28 +46,19 @@ fn FleetMapView(initial: FleetMap) -> impl IntoView {
     let map = RwSignal::new(initial);
     let filter = RwSignal::new(MapFilter::default());
     let live = RwSignal::new(true);
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = set_interval_with_handle(
-            move || {
-                let since = map.with_untracked(|m| m.generation);
-                leptos::task::spawn_local(async move {
-                    match load_fleet_map(Some(since)).await {
-                        Ok(Some(new)) => {
-                            map.set(new);
-                            live.set(true);
-                        }
-                        Ok(None) => live.set(true),
-                        Err(_) => live.set(false),
-                    }
-                });
-            },
-            std::time::Duration::from_millis(1000),
-        );
-        if let Ok(h) = handle {
-            on_cleanup(move || h.clear());
-        }
-    }
+    crate::components::poll::every(1000, move || {
+        let since = map.with_untracked(|m| m.generation);
+        leptos::task::spawn_local(async move {
+            match load_fleet_map(Some(since)).await {
+                Ok(Some(new)) => {
+                    map.set(new);
+                    live.set(true);
+                }
+                Ok(None) => live.set(true),
+                Err(_) => live.set(false),
+            }
+        });
+    });
     let options = move |f: fn(&FleetMap) -> Vec<String>| Signal::derive(move || map.with(f));
     let providers = options(|m| distinct(m.tiles.iter().map(|t| t.cluster.provider.as_str().to_owned())));
     let regions = options(|m| distinct(m.tiles.iter().map(|t| t.cluster.region.clone())));

@@ -3,20 +3,11 @@
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use flotilla_domain::{AllocationOptions, ClusterInput, CostWeights, NodeInput, PodInput, allocate};
 
+mod support;
+use support::Dice;
+
 const MI: u64 = 1 << 20;
 const NAMESPACES: usize = 200;
-
-/// A small deterministic generator (xorshift), so every run sees the same cluster.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
 
 /// 1,000 nodes (8 cores, 32 GiB, 110 pods; every 20th with 4 GPUs, every 100th unpriced) and
 /// 100,000 pods placed at random, so some nodes are over-committed.

@@ -2,19 +2,10 @@
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use flotilla_domain::{ClusterCapacity, Demand, NodeFree, PlacementRule, QuotaFree, Resources, place};
 
+mod support;
+use support::Dice;
+
 const MI: u64 = 1 << 20;
-
-/// A small deterministic generator (xorshift), so every run sees the same fleet.
-struct Dice(u64);
-
-impl Dice {
-    fn next(&mut self, below: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % below
-    }
-}
 
 /// 20 clusters of 100 nodes (8 cores, 32 GiB, 110 pods each) with varied free room;
 /// one unreachable, every fourth with a project quota.

@@ -353,20 +353,11 @@ fn spread(demand: &Demand, clusters: &[ClusterCapacity], candidates: &mut [Candi
         }
         return Err(text);
     }
-    // Largest remainder: floor of each exact share, then one more to the largest remainders.
-    let mut remainders: Vec<(u128, i64, usize)> = Vec::with_capacity(candidates.len());
-    let mut given: u64 = 0;
-    for (i, c) in candidates.iter_mut().enumerate() {
-        let weighted = n as u128 * c.replicas_fitting as u128;
-        c.chosen_replicas = (weighted / total as u128) as u32;
-        given += c.chosen_replicas as u64;
-        if c.chosen_replicas < c.replicas_fitting {
-            remainders.push((weighted % total as u128, c.cluster_id, i));
-        }
-    }
-    remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-    for &(_, _, i) in remainders.iter().take((n as u64 - given) as usize) {
-        candidates[i].chosen_replicas += 1;
+    // In cluster-id order, so ties go to the lower id whatever the input order.
+    let order = by_id(candidates);
+    let weights: Vec<u64> = order.iter().map(|&i| candidates[i].replicas_fitting as u64).collect();
+    for (&i, share) in order.iter().zip(proportional(n, &weights)) {
+        candidates[i].chosen_replicas = share;
     }
     for (cand, cluster) in candidates.iter_mut().zip(clusters) {
         consider(cand, cluster, &demand.per_replica, cand.chosen_replicas);
@@ -383,6 +374,32 @@ fn spread(demand: &Demand, clusters: &[ClusterCapacity], candidates: &mut [Candi
     let more = if parts.len() > 5 { format!(" and {} more", parts.len() - 5) } else { String::new() };
     let summary = format!("{} spread over {} by free room: {shown}{more}", replicas_word(n), clusters_word(parts.len()));
     Ok((assignments, summary))
+}
+
+/// `n` divided in proportion to `weights` by largest remainder (the floor of each exact share,
+/// then one more to the largest remainders; ties to the lower index). The parts sum to `n`
+/// when any weight is positive, and while `n ≤ Σ weights` no part exceeds its weight (so a
+/// zero weight gets nothing).
+pub fn proportional(n: u32, weights: &[u64]) -> Vec<u32> {
+    let total: u128 = weights.iter().map(|&w| w as u128).sum();
+    if total == 0 {
+        return vec![0; weights.len()];
+    }
+    let mut shares = Vec::with_capacity(weights.len());
+    let mut remainders: Vec<(u128, usize)> = Vec::with_capacity(weights.len());
+    let mut given: u64 = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        let weighted = n as u128 * w as u128;
+        let share = (weighted / total) as u32;
+        given += share as u64;
+        shares.push(share);
+        remainders.push((weighted % total, i));
+    }
+    remainders.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    for &(_, i) in remainders.iter().take((n as u64).saturating_sub(given) as usize) {
+        shares[i] += 1;
+    }
+    shares
 }
 
 fn clusters_word(n: usize) -> String {

@@ -311,3 +311,14 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn proportional_splits_by_largest_remainder_and_keeps_proportions() {
+    use crate::placement::proportional;
+    assert_eq!(proportional(6, &[2, 1]), vec![4, 2]);
+    assert_eq!(proportional(5, &[1, 1]), vec![3, 2]);
+    assert_eq!(proportional(1, &[1, 3]), vec![0, 1]);
+    assert_eq!(proportional(7, &[3, 3, 1]).iter().sum::<u32>(), 7);
+    assert_eq!(proportional(3, &[0, 2, 2]), vec![0, 2, 1], "a zero weight gets nothing");
+    assert_eq!(proportional(3, &[0, 0]), vec![0, 0]);
+}

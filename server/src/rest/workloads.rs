@@ -33,11 +33,11 @@ const FORM_EXAMPLE: &str = r#"{"name": "web", "image": "nginx:1.27", "command": 
 
 /// A workload of project `p`: the workload must belong to it (else "not found").
 async fn in_project(p: i64, id: i64) -> Result<WorkloadSummary, AppError> {
-    let w = wl::load_workload(id).await?;
-    if w.summary.project_id != p {
+    let w = wl::workload_summary(id).await?;
+    if w.project_id != p {
         return Err(AppError::NotFound("This workload".into()));
     }
-    Ok(w.summary)
+    Ok(w)
 }
 
 async fn list(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> Response {

@@ -25,24 +25,22 @@ fn capacity(s: &ClusterState, project: &str, quota: Quota) -> ClusterCapacity {
     } else {
         (true, None)
     };
-    let nodes: Vec<NodeFree> = d
-        .nodes
-        .iter()
-        .filter(|n| n.ready)
-        .map(|n| NodeFree {
+    let mut nodes = Vec::with_capacity(d.nodes.len());
+    let mut allocatable = Resources::default();
+    let mut allocatable_pods = 0;
+    for n in d.nodes.iter().filter(|n| n.ready) {
+        nodes.push(NodeFree {
             name: n.name.clone(),
             cpu_m: n.allocatable.cpu_m.saturating_sub(n.requested.cpu_m),
             mem_b: n.allocatable.mem_b.saturating_sub(n.requested.mem_b),
             pods: n.allocatable_pods.saturating_sub(n.pods),
             gpu: n.gpu,
-        })
-        .collect();
-    let allocatable = Resources {
-        cpu_m: d.nodes.iter().filter(|n| n.ready).map(|n| n.allocatable.cpu_m).sum(),
-        mem_b: d.nodes.iter().filter(|n| n.ready).map(|n| n.allocatable.mem_b).sum(),
-        gpu: d.nodes.iter().filter(|n| n.ready).map(|n| n.gpu).sum(),
-    };
-    let allocatable_pods = d.nodes.iter().filter(|n| n.ready).map(|n| n.allocatable_pods).sum();
+        });
+        allocatable.cpu_m += n.allocatable.cpu_m;
+        allocatable.mem_b += n.allocatable.mem_b;
+        allocatable.gpu += n.gpu;
+        allocatable_pods += n.allocatable_pods;
+    }
     let ns = d.namespaces.iter().find(|ns| ns.name == super::manifests::namespace_name(project));
     let quota_free = Some(match ns {
         Some(ns) => {

@@ -234,7 +234,7 @@ impl Workloads {
         let spread = matches!(current.spec.placement, flotilla_domain::workload::PlacementRule::Spread) && present.len() > 1;
         let counts: Vec<u32> = if spread {
             let weights: Vec<u64> = present.iter().map(|d| d.replicas.max(1) as u64).collect();
-            keep_shares(replicas, &weights)
+            flotilla_domain::placement::proportional(replicas, &weights)
         } else {
             vec![replicas; present.len()]
         };
@@ -398,30 +398,5 @@ impl Workloads {
             .exec(self.db.conn())
             .await?;
         Ok(QuotaSettings { quota, max })
-    }
-}
-
-/// `n` divided in proportion to `weights` (largest remainder; ties to the earlier one), so a
-/// spread workload keeps its proportions when scaled.
-fn keep_shares(n: u32, weights: &[u64]) -> Vec<u32> {
-    let total: u64 = weights.iter().sum::<u64>().max(1);
-    let mut out: Vec<u32> = weights.iter().map(|w| (n as u64 * w / total) as u32).collect();
-    let mut order: Vec<usize> = (0..weights.len()).collect();
-    order.sort_by_key(|&i| (std::cmp::Reverse(n as u64 * weights[i] % total), i));
-    let given: u32 = out.iter().sum();
-    for &i in order.iter().take((n - given) as usize) {
-        out[i] += 1;
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn scaling_a_spread_keeps_its_proportions() {
-        assert_eq!(super::keep_shares(6, &[2, 1]), vec![4, 2]);
-        assert_eq!(super::keep_shares(5, &[1, 1]), vec![3, 2]);
-        assert_eq!(super::keep_shares(1, &[1, 3]), vec![0, 1]);
-        assert_eq!(super::keep_shares(7, &[3, 3, 1]).iter().sum::<u32>(), 7);
     }
 }
