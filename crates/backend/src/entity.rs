@@ -1,10 +1,17 @@
 //! SeaORM entities, one module per table.
 pub mod api_token;
 pub mod audit_log;
+pub mod budget;
+pub mod budget_alert;
 pub mod cluster;
+pub mod cost_hour;
+pub mod cost_ledger;
+pub mod cost_node_hour;
+pub mod cost_usage;
 pub mod group_mapping;
 pub mod login_flow;
 pub mod node_price;
+pub mod notification;
 pub mod price;
 pub mod project;
 pub mod project_member;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod audit;
 pub mod cache;
 pub mod collector;
+pub mod costs;
 pub mod credentials;
 pub mod db;
 pub mod demo;
@@ -39,3 +40,4 @@ pub use sessions::{ActiveSession, LoginFlow, SessionError, SessionPolicy, Sessio
 pub use tokens::{ApiTokens, TokenError};
 pub use workloads::{Quota, QuotaSettings, WorkloadError, WorkloadRecord, Workloads};
 pub use prices::{PriceError, Prices};
+pub use costs::{BudgetError, Budgets, Ledger, LedgerError};

@@ -162,17 +162,10 @@ fn pool_rate(pool: f64, allocatable: u64, demand: u64) -> (f64, f64) {
     (rate, rate * (denominator - demand) as f64)
 }
 
-/// Splits the cluster's hourly cost over namespaces, idle capacity and the control plane.
-///
-/// Two passes over the pods (sum demand per node, then charge each pod to its namespace) and
-/// one over the nodes; no allocation per pod.
-pub fn allocate(input: &ClusterInput, options: AllocationOptions) -> Allocation {
-    let (split, gpu_fraction) = normalised(input.weights);
-    let nodes = input.nodes;
-    let namespaces = input.namespaces;
-
+/// Sums what the pods on each node ask for.
+fn node_demand(nodes: &[NodeInput], pods: &[PodInput], namespaces: usize) -> Vec<Demand> {
     let mut demand = vec![Demand::default(); nodes.len()];
-    for pod in input.pods {
+    for pod in pods {
         let (n, ns) = (pod.node as usize, pod.namespace as usize);
         if n >= nodes.len() || ns >= namespaces {
             continue;
@@ -183,6 +176,25 @@ pub fn allocate(input: &ClusterInput, options: AllocationOptions) -> Allocation 
         d.pods += 1;
         d.gpus += u64::from(pod.gpus);
     }
+    demand
+}
+
+/// A node's price (in micros, for the whole period) split into its pools.
+fn pools(price: f64, has_gpus: bool, split: [f64; 3], gpu_fraction: f64) -> Pools {
+    let gpu = if has_gpus { price * gpu_fraction } else { 0.0 };
+    let rest = price - gpu;
+    Pools { cpu: rest * split[0], mem: rest * split[1], pods: rest * split[2], gpu }
+}
+
+/// Splits the cluster's hourly cost over namespaces, idle capacity and the control plane.
+///
+/// Two passes over the pods (sum demand per node, then charge each pod to its namespace) and
+/// one over the nodes; no allocation per pod.
+pub fn allocate(input: &ClusterInput, options: AllocationOptions) -> Allocation {
+    let (split, gpu_fraction) = normalised(input.weights);
+    let nodes = input.nodes;
+    let namespaces = input.namespaces;
+    let demand = node_demand(nodes, input.pods, namespaces);
 
     let mut rates = vec![Rates::default(); nodes.len()];
     let mut unpriced_nodes = Vec::new();
@@ -194,10 +206,7 @@ pub fn allocate(input: &ClusterInput, options: AllocationOptions) -> Allocation 
             continue;
         };
         nodes_micros = nodes_micros.saturating_add(price);
-        let price = price as f64;
-        let gpu = if node.gpus > 0 { price * gpu_fraction } else { 0.0 };
-        let rest = price - gpu;
-        let pools = Pools { cpu: rest * split[0], mem: rest * split[1], pods: rest * split[2], gpu };
+        let pools = pools(price as f64, node.gpus > 0, split, gpu_fraction);
         let (cpu, cpu_idle) = pool_rate(pools.cpu, node.cpu_m, d.cpu_m);
         let (mem, mem_idle) = pool_rate(pools.mem, node.mem_b, d.mem_b);
         let (pod, pod_idle) = pool_rate(pools.pods, u64::from(node.pods), d.pods);
@@ -216,8 +225,116 @@ pub fn allocate(input: &ClusterInput, options: AllocationOptions) -> Allocation 
         let r = rates[n];
         charged[ns] += r.cpu * pod.cpu_m as f64 + r.mem * pod.mem_b as f64 + r.pod + r.gpu * f64::from(pod.gpus);
     }
-
     let control_plane_micros = price_micros(Some(input.control_plane_per_hour)).unwrap_or(0);
+    settle(charged, idle, control_plane_micros, nodes_micros, options, unpriced_nodes)
+}
+
+/// Each pod's share of its node's CPU, memory, pod-slot and GPU pools (each 0..=1), in pod
+/// order: `demand / max(allocatable, demand of all pods on the node)`, as in [`allocate`].
+/// Prices play no part, so shares gathered over a period can be priced later (and again).
+/// A pod whose node index is out of range gets zeros; `PodInput::namespace` is ignored.
+pub fn pod_shares(nodes: &[NodeInput], pods: &[PodInput]) -> Vec<[f64; 4]> {
+    let demand = node_demand(nodes, pods, usize::MAX);
+    let share = |part: u64, allocatable: u64, total: u64| {
+        let denominator = allocatable.max(total);
+        if denominator == 0 { 0.0 } else { part as f64 / denominator as f64 }
+    };
+    pods.iter()
+        .map(|pod| {
+            let n = pod.node as usize;
+            let (Some(node), Some(d)) = (nodes.get(n), demand.get(n)) else {
+                return [0.0; 4];
+            };
+            [
+                share(pod.cpu_m, node.cpu_m, d.cpu_m),
+                share(pod.mem_b, node.mem_b, d.mem_b),
+                share(1, u64::from(node.pods), d.pods),
+                share(u64::from(pod.gpus), u64::from(node.gpus), d.gpus),
+            ]
+        })
+        .collect()
+}
+
+/// One node over a period: its hourly price and for how many hours it was observed.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NodeHours {
+    pub name: String,
+    /// `None` = price unknown (flagged, left out of every total, as in [`NodeInput`]).
+    pub price_per_hour: Option<f64>,
+    pub has_gpus: bool,
+    pub hours: f64,
+}
+
+/// What one group (a namespace, or a workload) used of one node over a period: per pool
+/// (CPU, memory, pod slots, GPU), the sum of `share × hours` over the samples.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct GroupUsage {
+    /// Index into `PeriodInput::nodes`.
+    pub node: u32,
+    /// Index into the groups (`0..PeriodInput::groups`).
+    pub group: u32,
+    pub share_hours: [f64; 4],
+}
+
+/// One cluster over a period (an hour of the cost ledger), from shares gathered by sampling.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeriodInput<'a> {
+    pub nodes: &'a [NodeHours],
+    pub usage: &'a [GroupUsage],
+    pub groups: usize,
+    /// The control-plane fee for the whole period (fee per hour × hours observed).
+    pub control_plane: f64,
+    pub weights: CostWeights,
+}
+
+/// Prices a period: like [`allocate`], but from shares summed over samples, so each amount is
+/// money for the period. A single sample of one hour gives what `allocate` gives.
+pub fn price_period(input: &PeriodInput, options: AllocationOptions) -> Allocation {
+    let (split, gpu_fraction) = normalised(input.weights);
+    let mut unpriced_nodes = Vec::new();
+    let mut node_pools = vec![None; input.nodes.len()];
+    let mut nodes_micros = 0.0_f64;
+    for (node, slot) in input.nodes.iter().zip(node_pools.iter_mut()) {
+        let Some(price) = price_micros(node.price_per_hour) else {
+            unpriced_nodes.push(node.name.clone());
+            continue;
+        };
+        let hours = if node.hours.is_finite() { node.hours.max(0.0) } else { 0.0 };
+        nodes_micros += price as f64 * hours;
+        *slot = Some((pools(price as f64, node.has_gpus, split, gpu_fraction), hours));
+    }
+    let mut charged = vec![0.0_f64; input.groups];
+    // Per node and pool, the share-hours charged so far (never more than the node's hours).
+    let mut used = vec![[0.0_f64; 4]; input.nodes.len()];
+    for u in input.usage {
+        let (n, g) = (u.node as usize, u.group as usize);
+        let Some(Some((p, hours))) = node_pools.get(n) else { continue };
+        if g >= input.groups {
+            continue;
+        }
+        let rates = [p.cpu, p.mem, p.pods, p.gpu];
+        for r in 0..4 {
+            let room = (hours - used[n][r]).max(0.0);
+            let sh = if u.share_hours[r].is_finite() { u.share_hours[r].clamp(0.0, room) } else { 0.0 };
+            used[n][r] += sh;
+            charged[g] += rates[r] * sh;
+        }
+    }
+    let mut idle = 0.0;
+    for (slot, used) in node_pools.iter().zip(&used) {
+        if let Some((p, hours)) = slot {
+            let rates = [p.cpu, p.mem, p.pods, p.gpu];
+            idle += (0..4).map(|r| rates[r] * (hours - used[r]).max(0.0)).sum::<f64>();
+        }
+    }
+    let control_plane_micros = price_micros(Some(input.control_plane)).unwrap_or(0);
+    settle(charged, idle, control_plane_micros, nodes_micros.round() as i64, options, unpriced_nodes)
+}
+
+/// The common end of [`allocate`] and [`price_period`]: spreads the control plane and idle
+/// as the options say, then rounds every part to whole micros adding up to the total.
+fn settle(mut charged: Vec<f64>, mut idle: f64, control_plane_micros: i64, nodes_micros: i64, options: AllocationOptions, unpriced_nodes: Vec<String>) -> Allocation {
+    let namespaces = charged.len();
     let total_micros = nodes_micros.saturating_add(control_plane_micros);
     let charged_sum: f64 = charged.iter().sum();
     let mut control_plane = control_plane_micros as f64;

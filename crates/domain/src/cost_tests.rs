@@ -256,3 +256,100 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn doubling_a_pods_request_never_lowers_its_cost((nodes, mut pods, namespaces, control_plane, weights, options) in cluster(), pick in any::<prop::sample::Index>()) {
+        prop_assume!(!pods.is_empty());
+        // The chosen pod gets the (otherwise empty) last namespace to itself.
+        let i = pick.index(pods.len());
+        pods[i].namespace = namespaces as u32 - 1;
+        let cost = |pods: &[PodInput]| {
+            let input = ClusterInput { nodes: &nodes, pods, namespaces, control_plane_per_hour: control_plane, weights };
+            Allocation::micros(allocate(&input, AllocationOptions { spread_idle: false, ..options }).namespaces[namespaces - 1])
+        };
+        let before = cost(&pods);
+        pods[i].cpu_m *= 2;
+        pods[i].mem_b *= 2;
+        pods[i].gpus *= 2;
+        // One micro of rounding either way.
+        prop_assert!(cost(&pods) + 1 >= before);
+    }
+
+    #[test]
+    fn a_pod_alone_on_a_node_asking_for_all_of_it_pays_the_whole_node(price in 0.0..50.0_f64, cpu_m in 1..64_000_u64, mem_gi in 1..512_u64, gpus in 0..8_u32, weights in (0.0..1.0_f64, 0.0..1.0_f64, 0.0..1.0_f64, 0.0..1.0_f64)) {
+        let nodes = [node("only", Some(price), cpu_m, mem_gi, 1, gpus)];
+        let pods = [pod(0, 0, cpu_m, mem_gi, gpus)];
+        let weights = CostWeights { cpu: weights.0, memory: weights.1, pods: weights.2, gpu: weights.3 };
+        let input = ClusterInput { nodes: &nodes, pods: &pods, namespaces: 1, control_plane_per_hour: 0.0, weights };
+        let a = allocate(&input, options(false, true));
+        prop_assert_eq!(Allocation::micros(a.namespaces[0]), Allocation::micros(price));
+        prop_assert_eq!(a.idle, 0.0);
+    }
+
+    #[test]
+    fn one_sample_of_an_hour_prices_like_allocate((nodes, pods, namespaces, control_plane, weights, options) in cluster()) {
+        let input = ClusterInput { nodes: &nodes, pods: &pods, namespaces, control_plane_per_hour: control_plane, weights };
+        let direct = allocate(&input, options);
+        let (hours, usage) = one_hour(&nodes, &pods, namespaces);
+        let period = price_period(&PeriodInput { nodes: &hours, usage: &usage, groups: namespaces, control_plane, weights }, options);
+        let m = Allocation::micros;
+        prop_assert_eq!(m(period.cluster_per_hour), m(direct.cluster_per_hour));
+        for (p, d) in period.namespaces.iter().zip(&direct.namespaces) {
+            prop_assert!((m(*p) - m(*d)).abs() <= 2, "{} vs {}", p, d);
+        }
+        let parts: i64 = period.namespaces.iter().map(|&c| m(c)).sum::<i64>() + m(period.idle) + m(period.control_plane);
+        prop_assert_eq!(parts, m(period.cluster_per_hour));
+        prop_assert!(period.namespaces.iter().chain([&period.idle, &period.control_plane]).all(|&c| c >= 0.0));
+    }
+}
+
+/// The period input of one sample lasting one hour.
+fn one_hour(nodes: &[NodeInput], pods: &[PodInput], namespaces: usize) -> (Vec<NodeHours>, Vec<GroupUsage>) {
+    let hours = nodes.iter().map(|n| NodeHours { name: n.name.clone(), price_per_hour: n.price_per_hour, has_gpus: n.gpus > 0, hours: 1.0 }).collect();
+    let usage = pods
+        .iter()
+        .zip(pod_shares(nodes, pods))
+        .filter(|(p, _)| (p.namespace as usize) < namespaces)
+        .map(|(p, share)| GroupUsage { node: p.node, group: p.namespace, share_hours: share })
+        .collect();
+    (hours, usage)
+}
+
+#[test]
+fn worked_example_priced_as_a_ledger_hour_matches() {
+    let (nodes, pods) = (example_nodes(), example_pods());
+    let (hours, usage) = one_hour(&nodes, &pods, 3);
+    let a = price_period(&PeriodInput { nodes: &hours, usage: &usage, groups: 3, control_plane: 0.10, weights: CostWeights::default() }, options(false, true));
+    assert_eq!((a.namespaces.clone(), a.idle, a.control_plane, a.cluster_per_hour), (vec![0.2854, 1.802, 0.0], 0.3126, 0.10, 2.50));
+}
+
+#[test]
+fn a_period_sums_its_samples_and_leaves_unobserved_time_out() {
+    // Node a (0.40/h) seen for two half-hour samples: web uses half the node in the first and
+    // nothing in the second. Node b (2.00/h) was only seen for the first half hour.
+    let hours = [
+        NodeHours { name: "a".into(), price_per_hour: Some(0.40), has_gpus: false, hours: 1.0 },
+        NodeHours { name: "b".into(), price_per_hour: Some(2.00), has_gpus: false, hours: 0.5 },
+    ];
+    let usage = [GroupUsage { node: 0, group: 0, share_hours: [0.25, 0.25, 0.0, 0.0] }];
+    let a = price_period(&PeriodInput { nodes: &hours, usage: &usage, groups: 1, control_plane: 0.05, weights: CostWeights { cpu: 0.5, memory: 0.5, pods: 0.0, gpu: 0.0 } }, options(false, true));
+    assert_eq!(a.cluster_per_hour, 0.40 + 1.00 + 0.05);
+    assert_eq!(a.namespaces, vec![0.10]);
+    assert_eq!(a.idle, 0.30 + 1.00);
+    // Shares beyond the node's observed hours are never charged twice.
+    let over = [GroupUsage { node: 1, group: 0, share_hours: [3.0, 3.0, 3.0, 3.0] }];
+    let b = price_period(&PeriodInput { nodes: &hours, usage: &over, groups: 1, control_plane: 0.0, weights: CostWeights::default() }, options(false, true));
+    assert_eq!((b.namespaces[0], b.idle), (1.00, 0.40));
+}
+
+#[test]
+fn shares_of_a_pod_follow_allocatable_and_over_commitment() {
+    let nodes = [node("a", Some(1.0), 4000, 16, 100, 2)];
+    let pods = [pod(0, 0, 1000, 4, 1), pod(0, 0, 4000, 16, 0), pod(9, 0, 1, 1, 0)];
+    let s = pod_shares(&nodes, &pods);
+    // CPU: 5000m asked of 4000m → shared over 5000m; memory over 20 GiB.
+    assert_eq!(s[0], [0.2, 0.2, 0.01, 0.5]);
+    assert_eq!(s[1], [0.8, 0.8, 0.01, 0.0]);
+    assert_eq!(s[2], [0.0; 4], "a pod on no known node has no share");
+}

@@ -94,6 +94,9 @@ pub struct PodView {
     /// The owning workload (Deployment name, or the pod's own name).
     pub workload: String,
     pub requested: Usage,
+    /// GPUs requested.
+    #[serde(default)]
+    pub gpus: u32,
     pub used: Option<Usage>,
     pub restarts: u32,
 }

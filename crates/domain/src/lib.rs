@@ -1,6 +1,7 @@
 //! Flotilla's domain: pure types and rules shared by the server and the browser.
 pub mod access;
 pub mod cost;
+pub mod cost_report;
 pub mod fleet;
 pub mod identity;
 pub mod image;
@@ -15,7 +16,8 @@ pub mod quota;
 pub mod rollout;
 
 pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
-pub use cost::{Allocation, AllocationOptions, ClusterInput, CostWeights, NodeInput, PodInput, allocate};
+pub use cost::{Allocation, AllocationOptions, ClusterInput, CostWeights, GroupUsage, NodeHours, NodeInput, PeriodInput, PodInput, allocate, pod_shares, price_period};
+pub use cost_report::{Basis, Bucket, Budget, ClusterCost, CostQuery, CostReport, CostSeries, FleetCosts, GroupBy, MonthStatus, Notification, Step, WorkloadCost};
 pub use fleet::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text, parse_labels};
 pub use inventory::{
     ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, Heatmap, HeatRow, Metric, NamespaceView, NodeCell, NodeView, PodView, Totals, Usage,

@@ -24,6 +24,8 @@ pub struct PodRec {
     pub phase: String,
     pub workload: String,
     pub requested: Usage,
+    /// GPUs requested (`nvidia.com/gpu`).
+    pub gpus: u32,
     pub restarts: u32,
 }
 
@@ -144,10 +146,12 @@ impl Collect for Pod {
     const KIND: &'static str = "pods";
     fn rec(&self) -> PodRec {
         let mut requested = Usage::default();
+        let mut gpus = 0;
         for c in self.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default() {
             let req = c.resources.as_ref().and_then(|r| r.requests.as_ref());
             requested.cpu_m += get(req, "cpu").map(cpu_millis).unwrap_or(0);
             requested.mem_b += get(req, "memory").map(bytes).unwrap_or(0);
+            gpus += get(req, "nvidia.com/gpu").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
         }
         let status = self.status.as_ref();
         PodRec {
@@ -157,6 +161,7 @@ impl Collect for Pod {
             phase: status.and_then(|s| s.phase.clone()).unwrap_or_else(|| "Pending".into()),
             workload: workload_of(self),
             requested,
+            gpus,
             restarts: status
                 .and_then(|s| s.container_statuses.as_ref())
                 .map(|cs| cs.iter().map(|c| c.restart_count.max(0) as u32).sum())
@@ -236,6 +241,7 @@ impl Store {
             phase: p.phase.clone(),
             workload: p.workload.clone(),
             requested: p.requested,
+            gpus: p.gpus,
             used: if self.metrics_live { self.pod_usage.get(key).copied() } else { None },
             restarts: p.restarts,
         }
@@ -334,6 +340,7 @@ mod tests {
             phase: phase.into(),
             workload: "web".into(),
             requested: Usage { cpu_m: cpu, mem_b: 1 << 30 },
+            gpus: 0,
             restarts: 0,
         }
     }

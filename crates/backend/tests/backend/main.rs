@@ -1,6 +1,7 @@
 //! Backend integration tests: every test runs on a fresh SQLite file and on a
 //! throw-away PostgreSQL database.
 mod access;
+mod costs;
 mod demo;
 mod fleet;
 mod migrations;
