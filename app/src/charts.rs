@@ -90,6 +90,82 @@ pub fn heatmap(map: &Heatmap, title: &str) -> (String, HeatGeometry) {
     (svg, geom)
 }
 
+/// Series colours of cost charts (the legend uses the same list, by position).
+pub const SERIES: [&str; 10] = ["#2563eb", "#16a34a", "#d97706", "#9333ea", "#0891b2", "#dc2626", "#65a30d", "#db2777", "#475569", "#ca8a04"];
+/// The colour of the idle and "other" series.
+pub const IDLE_COLOUR: &str = "#cbd2dc";
+
+pub const BARS_WIDTH: u32 = 900;
+const BARS_HEIGHT: u32 = 300;
+
+/// A "nice" axis maximum above `max`: 1, 2 or 5 × a power of ten.
+fn nice_ceiling(max: f64) -> f64 {
+    if !(max.is_finite() && max > 0.0) {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(max.log10().floor());
+    [1.0, 2.0, 5.0, 10.0].into_iter().map(|m| m * magnitude).find(|v| *v >= max).unwrap_or(10.0 * magnitude)
+}
+
+/// Stacked cost bars: one bar per bucket, one colour per series (`(values, colour)` in drawing
+/// order, bottom first), an optional dashed budget line, and a money axis.
+pub fn cost_bars(labels: &[String], series: &[(Vec<f64>, &str)], budget: Option<f64>, currency: &str) -> String {
+    let n = labels.len().max(1);
+    let totals: Vec<f64> = (0..n).map(|i| series.iter().map(|(v, _)| v.get(i).copied().unwrap_or(0.0).max(0.0)).sum()).collect();
+    let top_value = nice_ceiling(totals.iter().copied().fold(budget.unwrap_or(0.0), f64::max) * 1.05);
+    let (left, right, top, bottom) = (70.0, 10.0, 12.0, 40.0);
+    let plot_w = f64::from(BARS_WIDTH) - left - right;
+    let plot_h = f64::from(BARS_HEIGHT) - top - bottom;
+    let y_of = |v: f64| top + plot_h * (1.0 - v / top_value);
+    let slot = plot_w / n as f64;
+    let bar_w = (slot * 0.72).max(1.0);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (BARS_WIDTH, BARS_HEIGHT)).into_drawing_area();
+        let _ = root.fill(&TRANSPARENT);
+        let grey = RGBColor(0x55, 0x5f, 0x6d);
+        let grid = RGBColor(0xe3, 0xe7, 0xed);
+        for k in 0..=4 {
+            let v = top_value * f64::from(k) / 4.0;
+            let y = y_of(v) as i32;
+            let _ = root.draw(&PathElement::new(vec![(left as i32, y), ((left + plot_w) as i32, y)], grid.stroke_width(1)));
+            let text = if top_value >= 10.0 { format!("{v:.0}") } else { format!("{v:.2}") };
+            let _ = root.draw(&Text::new(text, ((left - 8.0) as i32, y), ("sans-serif", 11).into_font().color(&grey).pos(Pos::new(HPos::Right, VPos::Center))));
+        }
+        let _ = root.draw(&Text::new(currency.to_owned(), (4, top as i32), ("sans-serif", 11).into_font().color(&grey)));
+        for i in 0..n {
+            let x = left + slot * i as f64 + (slot - bar_w) / 2.0;
+            let mut base = 0.0;
+            for (values, colour) in series {
+                let v = values.get(i).copied().unwrap_or(0.0).max(0.0);
+                if v <= 0.0 {
+                    continue;
+                }
+                let (y0, y1) = (y_of(base + v), y_of(base));
+                let _ = root.draw(&Rectangle::new([(x as i32, y0 as i32), ((x + bar_w) as i32, (y1 as i32).max(y0 as i32 + 1))], hex(colour).filled()));
+                base += v;
+            }
+        }
+        if let Some(b) = budget.filter(|b| *b > 0.0) {
+            let y = y_of(b) as i32;
+            let mut x = left;
+            while x < left + plot_w {
+                let _ = root.draw(&PathElement::new(vec![(x as i32, y), ((x + 8.0).min(left + plot_w) as i32, y)], RGBColor(0xc2, 0x25, 0x2c).stroke_width(2)));
+                x += 14.0;
+            }
+            let _ = root.draw(&Text::new(format!("budget {b:.0}"), ((left + plot_w - 4.0) as i32, y - 4), ("sans-serif", 11).into_font().color(&RGBColor(0xc2, 0x25, 0x2c)).pos(Pos::new(HPos::Right, VPos::Bottom))));
+        }
+        // About eight labels along the time axis.
+        let step = n.div_ceil(8).max(1);
+        for (i, label) in labels.iter().enumerate().step_by(step) {
+            let x = left + slot * (i as f64 + 0.5);
+            let _ = root.draw(&Text::new(label.clone(), (x as i32, (top + plot_h + 8.0) as i32), ("sans-serif", 11).into_font().color(&grey).pos(Pos::new(HPos::Center, VPos::Top))));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
 fn hex(s: &str) -> RGBColor {
     let v = u32::from_str_radix(s.trim_start_matches('#'), 16).unwrap_or(0);
     RGBColor((v >> 16) as u8, (v >> 8) as u8, v as u8)
@@ -110,6 +186,21 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.contains("CPU") && svg.contains("25 %"));
         assert!(svg.contains("path") || svg.contains("polygon"), "slices are drawn");
         assert!(donut("Empty", &[], 0.0, "–").contains("Empty"));
+    }
+
+    #[test]
+    fn cost_bars_stack_the_series_and_draw_the_budget() {
+        let labels: Vec<String> = vec!["11-01".into(), "11-02".into(), "11-03".into()];
+        let series = vec![(vec![1.0, 2.0, 0.0], SERIES[0]), (vec![0.5, 0.5, 0.0], SERIES[1])];
+        let svg = cost_bars(&labels, &series, Some(4.0), "USD");
+        let lower = svg.to_lowercase();
+        // Four non-zero segments, in their colours; the empty day draws nothing.
+        assert_eq!(lower.matches("fill=\"#2563eb\"").count(), 2, "{svg}");
+        assert_eq!(lower.matches("fill=\"#16a34a\"").count(), 2);
+        assert!(svg.contains("budget 4") && svg.contains("11-02") && svg.contains("USD"));
+        assert_eq!(nice_ceiling(3.2), 5.0);
+        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(nice_ceiling(120.0), 200.0);
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! Reusable pieces of the interface.
+pub mod cost_now;
 pub mod empty_state;
 pub mod error_view;
 pub mod loaded;
+pub mod notifications;
 pub mod page_header;
 pub mod poll;
 pub mod theme_toggle;

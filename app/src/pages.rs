@@ -3,6 +3,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_access;
 pub mod admin_clusters;
+pub mod admin_costs;
 pub mod admin_prices;
 pub mod cluster;
 pub mod costs;

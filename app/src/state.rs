@@ -2,7 +2,7 @@
 use axum::extract::FromRef;
 use flotilla_backend::{
     AccessControl, Accounts, ApiTokens, AuditLog, Cache, Caller, ClusterDirectory, Collector, Database, OidcClient, PeopleDirectory,
-    Prices, SecretKey, SessionPolicy, Sessions, Snapshots, Topic, Workloads,
+    Budgets, Ledger, Prices, SecretKey, SessionPolicy, Sessions, Snapshots, Topic, Workloads,
 };
 use leptos::prelude::*;
 
@@ -40,6 +40,10 @@ pub struct AppState {
     pub prices: Prices,
     /// Self-service workloads and their deployment to clusters.
     pub workloads: Workloads,
+    /// The hourly cost ledger and cost reports.
+    pub ledger: Ledger,
+    /// Project budgets, their alerts and in-app notifications.
+    pub budgets: Budgets,
     pub audit: AuditLog,
     pub access: AccessControl,
     pub accounts: Accounts,
@@ -55,15 +59,19 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Database, demo: bool, sign_in: SignIn, policy: SessionPolicy, fleet: Fleet) -> Self {
-        let clusters = ClusterDirectory::new(db.clone(), fleet.key);
+        let clusters = ClusterDirectory::new(db.clone(), fleet.key.clone());
+        let prices = Prices::new(db.clone());
+        let ledger = Ledger::new(db.clone(), prices.clone(), clusters.clone());
         Self {
             leptos_options,
+            budgets: Budgets::new(db.clone(), fleet.key, ledger.clone()),
+            ledger,
             workloads: Workloads::new(db.clone(), clusters.clone()),
             clusters,
             collector: fleet.collector,
             snapshots: Snapshots::new(db.clone()),
             people: PeopleDirectory::new(db.clone()),
-            prices: Prices::new(db.clone()),
+            prices,
             audit: AuditLog::new(db.clone()),
             access: AccessControl::new(db.clone()),
             accounts: Accounts::new(db.clone()),

@@ -15,6 +15,7 @@ use leptos::reactive::computed::ScopedFuture;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 
+mod cost_routes;
 mod workloads;
 
 /// Every REST route: (method, path, handler). The router is built from this list and the
@@ -36,7 +37,6 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::PATCH, "/api/v1/projects/{id}", patch(rename_project)),
         (Method::DELETE, "/api/v1/projects/{id}", delete(delete_project)),
         (Method::GET, "/api/v1/projects/{id}/members", get(members)),
-        (Method::GET, "/api/v1/projects/{id}/costs", get(project_costs)),
         (Method::GET, "/api/v1/users", get(users)),
         (Method::GET, "/api/v1/roles", get(roles)),
         (Method::GET, "/api/v1/group-mappings", get(group_mappings)),
@@ -52,6 +52,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::DELETE, "/api/v1/tokens/{id}", delete(revoke_token)),
     ];
     all.extend(workloads::routes());
+    all.extend(cost_routes::routes());
     all
 }
 
@@ -231,10 +232,6 @@ async fn delete_project(State(s): State<AppState>, Path(id): Path<i64>, req: Req
 
 async fn members(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
     reply(call(s, parts(req), || directory::project_members(id)).await)
-}
-
-async fn project_costs(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    reply(call(s, parts(req), || costs::project_costs(id)).await)
 }
 
 async fn users(State(s): State<AppState>, req: Request) -> Response {

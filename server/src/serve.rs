@@ -2,7 +2,7 @@
 use crate::{config::Settings, demo_fleet, metrics::HttpMetrics, router::router};
 use app::state::{AppState, Fleet, SignIn};
 use flotilla_backend::{
-    Accounts, AuditLog, ClusterDirectory, Collector, CollectorSettings, Database, DbError, OidcClient, OidcSettings, SecretKey, SessionPolicy,
+    Accounts, AuditLog, Budgets, ClusterDirectory, Ledger, Collector, CollectorSettings, Database, DbError, OidcClient, OidcSettings, SecretKey, SessionPolicy,
     Snapshots, demo,
 };
 use leptos::config::LeptosOptions;
@@ -31,6 +31,8 @@ pub enum StartError {
     Fleet(#[from] flotilla_backend::FleetError),
     #[error("cannot prepare the price catalogue: {0}")]
     Prices(#[from] flotilla_backend::PriceError),
+    #[error("cannot re-seal the budget webhooks: {0}")]
+    Budget(String),
     #[error("the server stopped with an error: {0}")]
     Serve(std::io::Error),
 }
@@ -70,7 +72,6 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
     };
     let collector = Collector::new(collector_settings(&settings));
     collector.sync(&directory).await?;
-    spawn_fleet_loops(&settings, db.clone(), directory, collector.clone());
     let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartError::Bind { addr: settings.addr, source })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
     let leptos_options = LeptosOptions::builder()
@@ -84,7 +85,11 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         idle: chrono::Duration::minutes(settings.session_idle_minutes.into()),
         absolute: chrono::Duration::hours(settings.session_absolute_hours.into()),
     };
-    let state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector });
+    let state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector: collector.clone() });
+    spawn_fleet_loops(&settings, db.clone(), directory, collector.clone(), state.ledger.clone(), state.budgets.clone());
+    if demo_mode {
+        spawn_demo_history(collector, state.ledger.clone());
+    }
     // Carries out registered workloads on their clusters (and picks up where a restart left off).
     state.workloads.spawn_loop(WORKLOAD_RECONCILE_EVERY);
     let app = router(state, HttpMetrics::default()).into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -114,8 +119,9 @@ pub fn collector_settings(settings: &Settings) -> CollectorSettings {
 }
 
 /// Background work on the fleet: re-reading the cluster directory (changes made through another
-/// replica), and utilisation snapshots with their retention.
-fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirectory, collector: Collector) {
+/// replica); utilisation snapshots with their retention; and beside each snapshot a sample for
+/// the cost ledger, followed by the budget check.
+fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirectory, collector: Collector, ledger: Ledger, budgets: Budgets) {
     let resync = collector.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
@@ -136,13 +142,40 @@ fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirect
         let mut tick = tokio::time::interval(every);
         loop {
             tick.tick().await;
-            match snapshots.record(&collector, chrono::Utc::now()).await {
+            let now = chrono::Utc::now();
+            match snapshots.record(&collector, now).await {
                 Ok(rows) => tracing::debug!(rows, "utilisation snapshot saved"),
                 Err(e) => tracing::warn!("could not save the utilisation snapshot: {e}"),
+            }
+            let length = chrono::Duration::from_std(every.min(Duration::from_secs(3600))).unwrap_or(chrono::Duration::minutes(1));
+            if let Err(e) = ledger.sample(&collector, now, length).await {
+                tracing::warn!("could not add to the cost ledger: {e}");
+            }
+            match budgets.check(now).await {
+                Ok(fired) => fired.iter().for_each(|f| tracing::info!(project = %f.project, threshold = f.threshold, "budget alert: {}", f.text)),
+                Err(e) => tracing::warn!("could not check the budgets: {e}"),
             }
             if let Err(e) = snapshots.prune(keep).await {
                 tracing::warn!("could not prune old utilisation snapshots: {e}");
             }
+        }
+    });
+}
+
+/// The demo's cost history: once the simulated clusters are listed, an empty ledger gets a week
+/// of hourly samples of the fleet as it is now, so cost pages have something to show.
+fn spawn_demo_history(collector: Collector, ledger: Ledger) {
+    tokio::spawn(async move {
+        for _ in 0..60 {
+            if !collector.states().is_empty() && collector.states().iter().all(|s| s.synced) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        match ledger.backfill_demo(&collector, 7 * 24).await {
+            Ok(0) => {}
+            Ok(hours) => tracing::info!(hours, "demo cost history added to the empty ledger"),
+            Err(e) => tracing::warn!("could not add the demo cost history: {e}"),
         }
     });
 }
@@ -153,7 +186,11 @@ pub async fn rotate_key(settings: &Settings, new: &SecretKey) -> Result<usize, S
     let db = Database::connect(&settings.database_url).await?;
     db.migrate().await?;
     let old = settings.load_secret_key()?;
-    let n = ClusterDirectory::new(db.clone(), old.clone()).rotate_key(new).await?;
+    let directory = ClusterDirectory::new(db.clone(), old.clone());
+    let n = directory.rotate_key(new).await?;
+    let ledger = flotilla_backend::Ledger::new(db.clone(), flotilla_backend::Prices::new(db.clone()), directory);
+    let hooks = flotilla_backend::Budgets::new(db.clone(), old.clone(), ledger).rotate_key(new).await.map_err(|e| StartError::Budget(e.to_string()))?;
+    tracing::info!(webhooks = hooks, "budget webhooks re-sealed");
     if let Err(e) = AuditLog::new(db)
         .record("cli", "secret-key.rotated", "portal", &format!("{n} clusters re-sealed; key {} → {}", old.fingerprint(), new.fingerprint()))
         .await

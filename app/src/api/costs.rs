@@ -3,31 +3,170 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// A project's cost report. Hourly rows arrive with the cost ledger; until then the report
-/// says so instead of showing zeros.
+/// The projects whose costs the caller may see, and whether they may see the whole fleet's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProjectCostReport {
-    pub project: String,
-    pub currency: String,
-    /// (hour, namespace, cluster, cost in cents)
-    pub rows: Vec<(String, String, String, i64)>,
-    pub note: Option<String>,
+pub struct CostScope {
+    pub projects: Vec<flotilla_domain::ProjectSummary>,
+    /// Administrators: every namespace, idle capacity, and the per-cluster overview.
+    pub fleet_wide: bool,
 }
 
+/// A cost report with the project's budget and what it has alerted this month.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostView {
+    pub report: flotilla_domain::CostReport,
+    /// The project reported on, when one was asked for.
+    pub project_id: Option<i64>,
+    pub budget: Option<flotilla_domain::Budget>,
+    /// This month's budget alerts, in words (the banner).
+    pub alerts: Vec<String>,
+    pub may_edit_budget: bool,
+}
+
+#[cfg(feature = "ssr")]
+pub(crate) mod scope {
+    use crate::error::AppError;
+    use crate::guard::Request;
+    use flotilla_domain::{Kind, ProjectSummary, Target, Verb, allows};
+
+    pub fn target(kind: Kind, project: Option<i64>) -> Target {
+        Target { kind, project, owner: None }
+    }
+
+    pub fn ledger_error(action: &'static str) -> impl Fn(flotilla_backend::LedgerError) -> AppError {
+        move |e| match e {
+            flotilla_backend::LedgerError::Invalid(m) => AppError::Validation(m),
+            other => AppError::internal(action)(other),
+        }
+    }
+
+    /// Projects whose cost reports the caller may read, and whether they may read all.
+    pub async fn visible(r: &Request) -> Result<(Vec<ProjectSummary>, bool), AppError> {
+        let caller = r.signed_in()?;
+        let all = r.state.people.projects().await.map_err(AppError::internal("load the projects"))?;
+        let fleet_wide = allows(&caller.subject, Verb::Read, &target(Kind::CostReport, None)).is_allowed();
+        let mine = all.into_iter().filter(|p| allows(&caller.subject, Verb::Read, &target(Kind::CostReport, Some(p.id))).is_allowed()).collect();
+        Ok((mine, fleet_wide))
+    }
+}
+
+/// The projects whose costs the caller may see.
 #[server]
-pub async fn project_costs(project_id: i64) -> Result<ProjectCostReport, AppError> {
-    use flotilla_domain::{Kind, Target, Verb};
+pub async fn load_cost_scope() -> Result<CostScope, AppError> {
     let r = crate::guard::request()?;
-    let target = Target { kind: Kind::CostReport, project: Some(project_id), owner: None };
-    r.authorize(Verb::Read, target, "costs.read", "this project's costs").await?;
-    let project = r.state.people.project(project_id).await.map_err(AppError::internal("load the project"))?;
+    let (projects, fleet_wide) = scope::visible(&r).await?;
+    Ok(CostScope { projects, fleet_wide })
+}
+
+/// Cost over time: one project (with its budget), or everything the caller may see.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn load_costs(query: flotilla_domain::CostQuery) -> Result<CostView, AppError> {
+    use flotilla_backend::costs::report::Visible;
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    let now = chrono::Utc::now();
+    let Some(name) = query.project.clone().filter(|p| !p.trim().is_empty()) else {
+        let (projects, fleet_wide) = scope::visible(&r).await?;
+        let visible = if fleet_wide { Visible::All } else { Visible::Projects(projects.into_iter().map(|p| p.name).collect()) };
+        let report = r.state.ledger.report(&query, None, &visible, now).await.map_err(scope::ledger_error("load the costs"))?;
+        return Ok(CostView { report, project_id: None, budget: None, alerts: vec![], may_edit_budget: false });
+    };
+    r.signed_in()?;
+    let project = r.state.people.project_named(name.trim()).await.map_err(AppError::internal("load the project"))?;
     let project = project.ok_or_else(|| AppError::NotFound("This project".into()))?;
-    Ok(ProjectCostReport {
-        project: project.name,
-        currency: "USD".into(),
-        rows: Vec::new(),
-        note: Some("No cost data has been collected yet: the cost ledger starts once prices are set.".into()),
-    })
+    let caller = r.authorize(Verb::Read, scope::target(Kind::CostReport, Some(project.id)), "costs.read", "this project's costs").await?;
+    let may_edit_budget = flotilla_domain::allows(&caller.subject, Verb::Update, &scope::target(Kind::Budget, Some(project.id))).is_allowed();
+    let visible = Visible::Projects(vec![project.name.clone()]);
+    let mut report = r.state.ledger.report(&query, Some(&project.name), &visible, now).await.map_err(scope::ledger_error("load the costs"))?;
+    let budget = r.state.budgets.get(project.id).await.map_err(AppError::internal("load the budget"))?;
+    report.month = Some(r.state.ledger.month_status(&project.name, now, budget.as_ref().map(|b| b.monthly)).await.map_err(scope::ledger_error("load the month"))?);
+    let month = now.format("%Y-%m").to_string();
+    let alerts = r.state.budgets.alerts(project.id, &month).await.map_err(AppError::internal("load the budget alerts"))?;
+    Ok(CostView { report, project_id: Some(project.id), budget, alerts: alerts.into_iter().map(|a| a.2).collect(), may_edit_budget })
+}
+
+/// Administrators' overview: every cluster's cost, idle share and control plane, and every
+/// project's total, over a period.
+#[server]
+pub async fn load_fleet_costs(from: String, to: String) -> Result<flotilla_domain::FleetCosts, AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Read, Kind::CostReport, "costs.fleet", "the fleet's costs").await?;
+    r.state.ledger.fleet_costs(&from, &to, chrono::Utc::now()).await.map_err(scope::ledger_error("load the fleet's costs"))
+}
+
+/// Prices a period of the ledger again with today's catalogue (administrators), e.g. after a
+/// price correction. Returns how many cluster-hours.
+#[server]
+pub async fn recompute_costs(from: String, to: String) -> Result<usize, AppError> {
+    use flotilla_backend::costs::report::Period;
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Update, Kind::Price, "costs.recompute", "the cost ledger").await?;
+    let period = Period::of(&from, &to, chrono::Utc::now().date_naive()).map_err(scope::ledger_error("read the period"))?;
+    let n = r.state.ledger.recompute(period.from, period.to).await.map_err(scope::ledger_error("recompute the costs"))?;
+    r.record("costs.recompute", "cost ledger", &format!("{from} to {to}: {n} cluster-hours priced again")).await;
+    Ok(n)
+}
+
+/// Sets a project's monthly budget (its owners). `webhook`: empty keeps the current one;
+/// `clear_webhook` removes it.
+#[server]
+pub async fn save_budget(project_id: i64, monthly: String, currency: String, webhook: String, clear_webhook: bool) -> Result<flotilla_domain::Budget, AppError> {
+    use flotilla_backend::costs::budgets::Webhook;
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize(Verb::Update, scope::target(Kind::Budget, Some(project_id)), "budget.save", "this project's budget").await?;
+    let amount: f64 = monthly.trim().replace(',', "").parse().map_err(|_| AppError::Validation(format!("The monthly budget must be a number, such as 1500 (got “{monthly}”).")))?;
+    let hook = match (clear_webhook, webhook.trim()) {
+        (true, _) => Webhook::Clear,
+        (false, "") => Webhook::Keep,
+        (false, url) => Webhook::Set(url.to_owned()),
+    };
+    let changed_hook = !matches!(hook, Webhook::Keep);
+    let b = r.state.budgets.set(project_id, amount, currency.trim(), hook).await.map_err(|e| match e {
+        flotilla_backend::BudgetError::Invalid(m) => AppError::Validation(m),
+        other => AppError::internal("save the budget")(other),
+    })?;
+    let detail = format!("{:.2} {} a month{}", b.monthly, b.currency, if changed_hook { "; webhook changed" } else { "" });
+    r.record("budget.save", &format!("project {project_id}"), &detail).await;
+    Ok(b)
+}
+
+/// A project's budget (anyone who may read its budget).
+#[server]
+pub async fn load_budget(project_id: i64) -> Result<Option<flotilla_domain::Budget>, AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize(Verb::Read, scope::target(Kind::Budget, Some(project_id)), "budget.read", "this project's budget").await?;
+    r.state.budgets.get(project_id).await.map_err(AppError::internal("load the budget"))
+}
+
+/// Removes a project's budget (its owners).
+#[server]
+pub async fn remove_budget(project_id: i64) -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize(Verb::Delete, scope::target(Kind::Budget, Some(project_id)), "budget.remove", "this project's budget").await?;
+    r.state.budgets.remove(project_id).await.map_err(AppError::internal("remove the budget"))?;
+    r.record("budget.remove", &format!("project {project_id}"), "").await;
+    Ok(())
+}
+
+/// The caller's newest notifications.
+#[server]
+pub async fn load_notifications() -> Result<Vec<flotilla_domain::Notification>, AppError> {
+    let r = crate::guard::request()?;
+    let me = r.signed_in()?.user_id();
+    r.state.budgets.notifications(me, 20).await.map_err(AppError::internal("load your notifications"))
+}
+
+/// Marks all of the caller's notifications read.
+#[server]
+pub async fn read_notifications() -> Result<(), AppError> {
+    let r = crate::guard::request()?;
+    let me = r.signed_in()?.user_id();
+    r.state.budgets.mark_read(me).await.map_err(AppError::internal("mark your notifications read"))
 }
 
 /// The price catalogue: instance type → hourly price (everyone who may read prices).

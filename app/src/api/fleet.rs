@@ -111,3 +111,28 @@ pub async fn cluster_heatmap(id: i64, by: String, metric: Metric, hours: u32) ->
     }
     Ok(map)
 }
+
+/// What a cluster costs per hour now, split over namespaces and workloads with today's prices.
+/// Those who see the whole cluster also get its total and idle cost; others only the lines of
+/// the namespaces they may see.
+#[server]
+pub async fn cluster_costs_now(id: i64) -> Result<Option<flotilla_domain::LiveCosts>, AppError> {
+    let r = crate::guard::request()?;
+    let vis = scope::visibility(&r).await?;
+    let state = r.state.collector.state(id);
+    r.state.clusters.get(id).await.map_err(|_| scope::not_found())?;
+    if !flotilla_backend::inventory::may_see(state.as_ref(), &vis) {
+        return Err(scope::not_found());
+    }
+    let Some(state) = state else { return Ok(None) };
+    let live = r.state.ledger.live(&r.state.collector, id).await.map_err(AppError::internal("compute the cluster's costs"))?;
+    Ok(live.map(|mut l| {
+        if !vis.sees_everything() {
+            let allowed = flotilla_backend::inventory::visible_namespaces(&state, &vis);
+            l.lines.retain(|(ns, _, _)| allowed.contains(ns));
+            l.per_hour = None;
+            l.idle = None;
+        }
+        l
+    }))
+}

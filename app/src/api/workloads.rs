@@ -97,7 +97,13 @@ pub(crate) mod scope {
     /// Placement inputs for a project: every cluster the portal can deploy to.
     pub async fn capacities(r: &Request, project: &ProjectSummary) -> Result<Vec<flotilla_domain::placement::ClusterCapacity>, AppError> {
         let quota = r.state.workloads.quota(project.id).await.map_err(error("load the project's quota"))?.quota;
-        Ok(flotilla_backend::workloads::capacity::capacities(&r.state.collector.states(), &project.name, quota))
+        let states = r.state.collector.states();
+        let mut out = flotilla_backend::workloads::capacity::capacities(&states, &project.name, quota);
+        // Today's prices, for the monthly estimate and the "cheapest" rule.
+        for (c, s) in out.iter_mut().zip(&states) {
+            c.prices = r.state.ledger.unit_prices(s).await.map_err(AppError::internal("look up the cluster's prices"))?;
+        }
+        Ok(out)
     }
 }
 
@@ -325,4 +331,22 @@ pub async fn save_project_quota(project_id: i64, cpu: String, memory: String, po
     r.record("project.quota", &project.name, &format!("quota {cpu} CPU, {memory} memory, {pods} pods{}", if max.is_some() { " (ceiling changed)" } else { "" })).await;
     r.state.workloads.wake();
     Ok(scope::quota_view(&project, saved, true, max.is_some()))
+}
+
+/// What a workload costs per hour now on each cluster it runs on: (cluster, cost, currency).
+#[server]
+pub async fn workload_costs_now(id: i64) -> Result<Vec<(String, f64, String)>, AppError> {
+    use flotilla_domain::Verb;
+    let r = crate::guard::request()?;
+    let w = scope::authorized(&r, id, Verb::Read, "workload.read").await?;
+    let summary = scope::summary(&r, &w).await?;
+    let mut out = Vec::new();
+    for ro in &summary.rollouts {
+        let live = r.state.ledger.live(&r.state.collector, ro.cluster_id).await.map_err(AppError::internal("compute the workload's cost"))?;
+        if let Some(l) = live {
+            let cost: f64 = l.lines.iter().filter(|(ns, wl, _)| *ns == w.spec.project && wl == w.spec.name.as_str()).map(|x| x.2).sum();
+            out.push((ro.cluster.clone(), cost, l.currency));
+        }
+    }
+    Ok(out)
 }

@@ -29,6 +29,7 @@ pub fn TopBar() -> impl IntoView {
                 })}
             </Transition>
             <div class="top-bar__end">
+                <Transition fallback=|| ()>{move || person().map(|_| view! { <crate::components::notifications::NotificationBell/> })}</Transition>
                 <ThemeToggle/>
                 <UserMenu me/>
             </div>

@@ -4,6 +4,7 @@ use crate::components::{loaded::Loaded, page_header::PageHeader};
 use crate::links::query_value;
 use crate::pages::admin_access::{GroupMappings, RoleMatrix};
 use crate::pages::admin_clusters::ClusterAdmin;
+use crate::pages::admin_costs::FleetCostsSection;
 use crate::pages::admin_prices::PriceCatalogue;
 use flotilla_domain::{AuditLine, AuditQuery, ProjectSummary, UserSummary};
 use leptos::prelude::*;
@@ -34,6 +35,7 @@ fn AdminSections() -> impl IntoView {
             </section>
         </div>
         <ClusterAdmin/>
+        <FleetCostsSection/>
         <PriceCatalogue/>
         <RoleMatrix/>
         <GroupMappings/>

@@ -24,6 +24,7 @@ pub fn ClusterPage() -> impl IntoView {
     let detail = Resource::new(move || (id(), tick.get()), |(id, _)| load_cluster(id));
     view! {
         <Loaded resource=detail loading="Loading the cluster…" render=move |d: ClusterDetail| view! { <ClusterView detail=d/> }/>
+        <crate::components::cost_now::ClusterCostSection id=Signal::derive(id)/>
         <HeatmapSection id=Signal::derive(id)/>
     }
 }

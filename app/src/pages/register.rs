@@ -67,6 +67,7 @@ impl Fields {
             gpu: self.gpu.get(),
             placement: match self.mode.get() {
                 "spread" => PlacementRule::Spread,
+                "cheapest" => PlacementRule::Cheapest,
                 "clusters" => PlacementRule::Clusters(self.chosen.get()),
                 _ => PlacementRule::LeastLoaded,
             },
@@ -180,7 +181,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <fieldset>
                     <legend>"Placement"</legend>
                     <div class="chips" role="radiogroup" aria-label="Placement">
-                        {[("least_loaded", "Least-loaded cluster that fits"), ("spread", "Spread over clusters"), ("clusters", "Clusters I choose")].map(|(m, label)| view! {
+                        {[("least_loaded", "Least-loaded cluster that fits"), ("cheapest", "Cheapest cluster that fits"), ("spread", "Spread over clusters"), ("clusters", "Clusters I choose")].map(|(m, label)| view! {
                             <button type="button" class="chip" data-mode=m aria-pressed=move || (f.mode.get() == m).to_string() on:click=move |_| f.mode.set(m)>{label}</button>
                         }).collect_view()}
                     </div>
@@ -230,7 +231,7 @@ fn preview_view(p: Placement) -> AnyView {
             }}
             <table class="data-table candidates">
                 <thead><tr><th scope="col">"Cluster"</th><th scope="col">"Fits"</th><th scope="col">"Free CPU before → after"</th>
-                    <th scope="col">"Free memory before → after"</th><th scope="col">"Score"</th><th scope="col">"Replicas"</th></tr></thead>
+                    <th scope="col">"Free memory before → after"</th><th scope="col">"Score"</th><th scope="col">"Cost a month (all replicas)"</th><th scope="col">"Replicas"</th></tr></thead>
                 <tbody>{p.candidates.into_iter().map(candidate_row).collect_view()}</tbody>
             </table>
         </div>
@@ -249,6 +250,10 @@ fn candidate_row(c: Candidate) -> impl IntoView {
             <td class="mono">{format!("{} → {}", format_cpu(c.free_before.cpu_m), format_cpu(c.free_after.cpu_m))}</td>
             <td class="mono">{format!("{} → {}", format_bytes(c.free_before.mem_b), format_bytes(c.free_after.mem_b))}</td>
             <td class="mono">{format!("{:.2}", c.score)}</td>
+            <td class="mono" data-testid="monthly-cost">{match c.monthly_cost {
+                Some(m) => format!("≈ {m:.2} {}", c.currency),
+                None => "no price known".into(),
+            }}</td>
             <td>{if chosen { c.chosen_replicas.to_string() } else { "—".into() }}</td>
         </tr>
     }

@@ -49,7 +49,13 @@ pub enum DemoError {
     People(#[from] PeopleError),
     #[error(transparent)]
     Audit(#[from] AuditError),
+    #[error(transparent)]
+    Prices(#[from] crate::PriceError),
 }
+
+/// The demo's on-prem machines are in no cloud's price list: the demo prices them (an operator
+/// would enter what a machine costs them per hour).
+pub const DEMO_ONPREM_PRICE: (&str, f64) = ("bare-metal-8c32g", 0.30);
 
 /// Seeds demo people and projects. Idempotent: running it twice changes nothing.
 pub async fn seed(db: &Database) -> Result<(), DemoError> {
@@ -65,6 +71,12 @@ pub async fn seed(db: &Database) -> Result<(), DemoError> {
             let (_, project_id) = project_ids.iter().find(|(n, _)| n == project).expect("demo membership names a demo project");
             people.set_member(*project_id, user_id, role).await?;
         }
+    }
+    let prices = crate::Prices::new(db.clone());
+    let (onprem_type, onprem_price) = DEMO_ONPREM_PRICE;
+    if prices.price_of(flotilla_domain::Provider::OnPrem, onprem_type).await?.is_none() {
+        let entry = flotilla_domain::PriceEntry { provider: flotilla_domain::Provider::OnPrem, instance_type: onprem_type.into(), currency: "USD".into(), price_per_hour: onprem_price };
+        prices.import(&[entry]).await?;
     }
     let audit = AuditLog::new(db.clone());
     if audit.recent(1).await?.is_empty() {

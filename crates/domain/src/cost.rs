@@ -255,6 +255,26 @@ pub fn pod_shares(nodes: &[NodeInput], pods: &[PodInput]) -> Vec<[f64; 4]> {
         .collect()
 }
 
+/// A cluster's average hourly price of each resource over its priced nodes — Σ pool ÷ Σ
+/// allocatable, per CPU core, GiB of memory, pod slot and GPU — in micros, for estimates
+/// before anything runs. `None` when no node has a price.
+pub fn unit_prices(nodes: &[NodeInput], weights: CostWeights) -> Option<[u64; 4]> {
+    let (split, gpu_fraction) = normalised(weights);
+    let (mut pool, mut alloc) = ([0.0_f64; 4], [0.0_f64; 4]);
+    let mut priced = false;
+    for node in nodes {
+        let Some(price) = price_micros(node.price_per_hour) else { continue };
+        priced = true;
+        let p = pools(price as f64, node.gpus > 0, split, gpu_fraction);
+        let amounts = [node.cpu_m as f64 / 1000.0, node.mem_b as f64 / (1u64 << 30) as f64, f64::from(node.pods), f64::from(node.gpus)];
+        for (r, (value, amount)) in [p.cpu, p.mem, p.pods, p.gpu].into_iter().zip(amounts).enumerate() {
+            pool[r] += value;
+            alloc[r] += amount;
+        }
+    }
+    priced.then(|| std::array::from_fn(|r| if alloc[r] > 0.0 { (pool[r] / alloc[r]).round() as u64 } else { 0 }))
+}
+
 /// One node over a period: its hourly price and for how many hours it was observed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NodeHours {

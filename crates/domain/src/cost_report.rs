@@ -57,9 +57,11 @@ impl GroupBy {
 /// A cost report request. Dates are `YYYY-MM-DD` (UTC), both days included; empty = the
 /// last 7 days up to today.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct CostQuery {
-    /// One project (by id), or every project the caller may see.
-    pub project: Option<i64>,
+    /// One project (by name), or (`None` or empty) every project the caller may see.
+    #[serde(default)]
+    pub project: Option<String>,
     pub from: String,
     pub to: String,
     pub step: Step,
@@ -223,6 +225,20 @@ pub struct Budget {
     pub currency: String,
     /// Whether a webhook is set (its URL is a secret and never leaves the server).
     pub webhook_set: bool,
+}
+
+/// What a cluster costs right now, per hour, split like one ledger hour.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveCosts {
+    pub currency: String,
+    /// The whole cluster (only for those who may see every namespace's cost).
+    pub per_hour: Option<f64>,
+    /// Idle capacity (same).
+    pub idle: Option<f64>,
+    /// (namespace, workload, cost per hour), largest first.
+    pub lines: Vec<(String, String, f64)>,
+    /// Nodes without a known price: their cost is in no line.
+    pub unpriced: Vec<String>,
 }
 
 /// One in-app notification.

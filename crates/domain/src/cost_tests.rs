@@ -353,3 +353,14 @@ fn shares_of_a_pod_follow_allocatable_and_over_commitment() {
     assert_eq!(s[1], [0.8, 0.8, 0.01, 0.0]);
     assert_eq!(s[2], [0.0; 4], "a pod on no known node has no share");
 }
+
+#[test]
+fn unit_prices_average_the_priced_nodes_pools() {
+    // Node a: 0.40/h, 4 cores, 16 GiB, 100 pods → cpu 0.24/4, memory 0.14/16, pods 0.02/100.
+    // Node c has no price and is left out; with no priced node there are no unit prices.
+    let u = unit_prices(&example_nodes()[..1], CostWeights::default()).unwrap();
+    assert_eq!(u, [60_000, 8_750, 200, 0]);
+    let with_gpu = unit_prices(&example_nodes()[..2], CostWeights::default()).unwrap();
+    assert_eq!(with_gpu[3], 500_000, "node b's 1.00 GPU pool over its 2 GPUs");
+    assert_eq!(unit_prices(&example_nodes()[2..], CostWeights::default()), None);
+}

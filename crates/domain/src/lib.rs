@@ -16,8 +16,8 @@ pub mod quota;
 pub mod rollout;
 
 pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
-pub use cost::{Allocation, AllocationOptions, ClusterInput, CostWeights, GroupUsage, NodeHours, NodeInput, PeriodInput, PodInput, allocate, pod_shares, price_period};
-pub use cost_report::{Basis, Bucket, Budget, ClusterCost, CostQuery, CostReport, CostSeries, FleetCosts, GroupBy, MonthStatus, Notification, Step, WorkloadCost};
+pub use cost::{Allocation, AllocationOptions, ClusterInput, CostWeights, GroupUsage, NodeHours, NodeInput, PeriodInput, PodInput, allocate, pod_shares, price_period, unit_prices};
+pub use cost_report::{Basis, Bucket, Budget, ClusterCost, CostQuery, CostReport, CostSeries, FleetCosts, GroupBy, LiveCosts, MonthStatus, Notification, Step, WorkloadCost};
 pub use fleet::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text, parse_labels};
 pub use inventory::{
     ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, Heatmap, HeatRow, Metric, NamespaceView, NodeCell, NodeView, PodView, Totals, Usage,
@@ -28,7 +28,7 @@ pub use names::{Dns1123Label, NameError};
 pub use people::{MemberSummary, ProjectSummary, UserSummary};
 pub use quantity::{Bytes, CpuMillis, QuantityError};
 pub use rollout::{ClusterRollout, EventLine, Observed, Phase, PlacementInputs, RegisterOutcome, WorkloadDetail, WorkloadPod, WorkloadSummary};
-pub use placement::{Candidate, ClusterCapacity, Demand, NodeFree, Placement, QuotaFree, place};
+pub use placement::{Candidate, ClusterCapacity, Demand, NodeFree, Placement, QuotaFree, UnitPrices, place};
 pub use workload::{EnvVar, FieldError, PlacementRule, PortSpec, Resources, WorkloadForm, WorkloadSpec, quantity_hint, split_words, validate};
 pub use quota::{ProjectQuota, parse_quota};
 pub use prices::{PriceEntry, default_prices, parse_prices_csv, prices_csv};

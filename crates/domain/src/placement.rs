@@ -38,6 +38,34 @@ pub struct ClusterCapacity {
     pub allocatable: Resources,
     pub allocatable_pods: u32,
     pub quota_free: Option<QuotaFree>,
+    /// What a replica costs here (none when the cluster's nodes have no known price).
+    #[serde(default)]
+    pub prices: Option<UnitPrices>,
+}
+
+/// A cluster's average hourly price of each resource (its nodes' pools over their
+/// allocatable amounts, see `cost::unit_prices`), in micro-units of `currency`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct UnitPrices {
+    pub cpu_core: u64,
+    pub mem_gib: u64,
+    pub pod: u64,
+    pub gpu: u64,
+    pub currency: String,
+}
+
+/// Hours in an average month (365 × 24 / 12).
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+impl UnitPrices {
+    /// What one replica asking for `r` costs an hour.
+    pub fn per_replica_hour(&self, r: &Resources) -> f64 {
+        let micros = self.cpu_core as f64 * r.cpu_m as f64 / 1000.0
+            + self.mem_gib as f64 * r.mem_b as f64 / (1u64 << 30) as f64
+            + self.pod as f64
+            + self.gpu as f64 * f64::from(r.gpu);
+        micros / 1_000_000.0
+    }
 }
 
 /// What to find room for: `replicas` identical pods each requesting `per_replica`.
@@ -70,6 +98,11 @@ pub struct Candidate {
     /// `Spread`; 0 where it does not fit.
     pub score: f64,
     pub chosen_replicas: u32,
+    /// What all the demanded replicas would cost here a month (730 h), when prices are known.
+    #[serde(default)]
+    pub monthly_cost: Option<f64>,
+    #[serde(default)]
+    pub currency: String,
 }
 
 /// The decision: where the replicas go and why.
@@ -137,6 +170,8 @@ fn assess(c: &ClusterCapacity, demand: &Demand) -> Candidate {
         headroom_after: 0.0,
         score: 0.0,
         chosen_replicas: 0,
+        monthly_cost: c.prices.as_ref().map(|p| p.per_replica_hour(need) * f64::from(demand.replicas) * HOURS_PER_MONTH),
+        currency: c.prices.as_ref().map(|p| p.currency.clone()).unwrap_or_default(),
     }
 }
 
@@ -223,6 +258,7 @@ pub fn place(rule: &PlacementRule, demand: &Demand, clusters: &[ClusterCapacity]
         PlacementRule::Clusters(ids) => chosen_clusters(ids, demand, clusters, &mut candidates),
         PlacementRule::LeastLoaded => least_loaded(demand, clusters, &mut candidates),
         PlacementRule::Spread => spread(demand, clusters, &mut candidates),
+        PlacementRule::Cheapest => cheapest(demand, clusters, &mut candidates),
     };
     match result {
         Ok((mut assignments, summary)) => {
@@ -322,6 +358,41 @@ fn least_loaded(demand: &Demand, clusters: &[ClusterCapacity], candidates: &mut 
         mem_free * 100.0
     );
     Ok((vec![(cand.cluster_id, n)], summary))
+}
+
+/// All replicas on the cluster where they cost least a month; ties go to the most headroom,
+/// then the lowest id. Clusters without known prices are never the cheapest.
+fn cheapest(demand: &Demand, clusters: &[ClusterCapacity], candidates: &mut [Candidate]) -> Outcome {
+    let n = demand.replicas;
+    let mut best: Option<(usize, f64, f64, i64)> = None;
+    let mut unpriced_fit = false;
+    for (i, (cand, cluster)) in candidates.iter_mut().zip(clusters).enumerate() {
+        if !cand.fits {
+            continue;
+        }
+        consider(cand, cluster, &demand.per_replica, n);
+        cand.score = cand.headroom_after;
+        let Some(cost) = cand.monthly_cost else {
+            unpriced_fit = true;
+            continue;
+        };
+        let better = best.is_none_or(|(_, b_cost, b_headroom, b_id)| {
+            b_cost.total_cmp(&cost).then(cand.headroom_after.total_cmp(&b_headroom)).then(b_id.cmp(&cand.cluster_id)) == Ordering::Greater
+        });
+        if better {
+            best = Some((i, cost, cand.headroom_after, cand.cluster_id));
+        }
+    }
+    let Some((i, cost, _, _)) = best else {
+        return Err(if unpriced_fit {
+            "no cluster that fits has known prices, so none can be called cheapest: price its instance types in Admin → Prices, or choose another rule".to_owned()
+        } else {
+            nothing_fits(n, candidates)
+        });
+    };
+    let cand = &mut candidates[i];
+    cand.chosen_replicas = n;
+    Ok((vec![(cand.cluster_id, n)], format!("{}: the cheapest cluster that fits (about {cost:.2} {} a month)", cand.cluster, cand.currency)))
 }
 
 fn nothing_fits(n: u32, candidates: &[Candidate]) -> String {

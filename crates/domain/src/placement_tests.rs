@@ -21,6 +21,7 @@ fn cluster(id: i64, name: &str, nodes: Vec<NodeFree>) -> ClusterCapacity {
         allocatable: Resources { cpu_m: 4000 * count, mem_b: 8 * GI * count, gpu: 0 },
         allocatable_pods: 110 * count as u32,
         quota_free: None,
+        prices: None,
     }
 }
 
@@ -278,7 +279,7 @@ proptest! {
         match &rule {
             PlacementRule::Spread => prop_assert_eq!(p.error.is_none(), room >= d.replicas as u64),
             PlacementRule::LeastLoaded => prop_assert_eq!(p.error.is_none(), p.candidates.iter().any(|c| c.fits)),
-            PlacementRule::Clusters(_) => prop_assert!(p.assignments.iter().all(|a| a.1 == d.replicas)),
+            PlacementRule::Clusters(_) | PlacementRule::Cheapest => prop_assert!(p.assignments.iter().all(|a| a.1 == d.replicas)),
         }
         if p.error.is_none() && rule != PlacementRule::LeastLoaded {
             let expected = match &rule { PlacementRule::Clusters(ids) => { let mut ids = ids.clone(); ids.sort(); ids.dedup(); ids.len() as u32 * d.replicas }, _ => d.replicas };
@@ -321,4 +322,31 @@ fn proportional_splits_by_largest_remainder_and_keeps_proportions() {
     assert_eq!(proportional(7, &[3, 3, 1]).iter().sum::<u32>(), 7);
     assert_eq!(proportional(3, &[0, 2, 2]), vec![0, 2, 1], "a zero weight gets nothing");
     assert_eq!(proportional(3, &[0, 0]), vec![0, 0]);
+}
+
+fn priced(mut c: ClusterCapacity, cpu_core_micros: u64) -> ClusterCapacity {
+    c.prices = Some(UnitPrices { cpu_core: cpu_core_micros, mem_gib: 5_000, pod: 100, gpu: 0, currency: "USD".into() });
+    c
+}
+
+#[test]
+fn cheapest_takes_the_cluster_that_fits_at_the_lowest_monthly_cost() {
+    let big = || vec![node(4000, 8192, 110)];
+    let clusters = vec![
+        priced(cluster(1, "pricey", big()), 60_000),
+        priced(cluster(2, "cheap-but-full", vec![node(100, 1024, 110)]), 10_000),
+        priced(cluster(3, "cheap", big()), 30_000),
+        cluster(4, "unpriced", big()),
+    ];
+    let d = demand(1000, 1024, 2);
+    let p = place(&PlacementRule::Cheapest, &d, &clusters);
+    assert_eq!(p.assignments, vec![(3, 2)], "{}", p.summary);
+    // 2 replicas × (1 core × 0.03 + 1 GiB × 0.005 + 0.0001 per pod) × 730 h = 51.246.
+    let cheap = &p.candidates[2];
+    assert!((cheap.monthly_cost.unwrap() - 51.246).abs() < 1e-9, "{:?}", cheap.monthly_cost);
+    assert!(p.summary.starts_with("cheap: the cheapest cluster that fits (about 51.25 USD a month)"), "{}", p.summary);
+    assert_eq!(p.candidates[3].monthly_cost, None, "no prices, no estimate");
+    // When only unpriced clusters fit, nothing is called cheapest and the reason says why.
+    let only_unpriced = place(&PlacementRule::Cheapest, &d, &clusters[3..]);
+    assert!(only_unpriced.error.unwrap().contains("known prices"));
 }

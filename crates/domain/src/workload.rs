@@ -31,6 +31,8 @@ pub enum PlacementRule {
     LeastLoaded,
     /// Replicas divided over clusters in proportion to how many each can take.
     Spread,
+    /// All replicas on the cluster that fits where they cost least.
+    Cheapest,
 }
 
 /// Exactly what the browser form sends: text, so that nothing typed is lost on a round trip.

@@ -60,7 +60,18 @@ async fn carol_cannot_see_team_a_costs_but_sees_her_own() {
     assert_eq!(theirs.status, 404, "{}", theirs.body);
     let mine = portal.get(&format!("/api/v1/projects/{team_b}/costs"), Some(&carol)).await;
     assert_eq!(mine.status, 200, "{}", mine.body);
-    assert_eq!(mine.json()["project"], "team-b");
+    assert_eq!(mine.json()["project_id"], team_b);
+    assert!(mine.json()["report"]["series"].is_array());
+    // The same by name, and as CSV; team-a's stays hidden whichever way it is asked.
+    assert_eq!(portal.get("/api/v1/costs?project=team-a", Some(&carol)).await.status, 404);
+    let csv = portal.get("/api/v1/costs?project=team-b&format=csv&step=hour&group_by=workload", Some(&carol)).await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(csv.body.starts_with("period_start,workload,cost_usd"), "{}", csv.body);
+    let bad = portal.get("/api/v1/costs?group_by=colour", Some(&carol)).await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("group_by is one of"), "{}", bad.body);
+    // Only administrators see the per-cluster overview with idle cost.
+    assert_eq!(portal.get("/api/v1/costs/clusters", Some(&carol)).await.status, 403);
     // As owner of team-b she may rename it.
     let renamed = portal.send(Method::PATCH, &format!("/api/v1/projects/{team_b}"), Some(&carol), "application/json", r#"{"display_name":"Data"}"#).await;
     assert_eq!(renamed.status, 204, "{}", renamed.body);

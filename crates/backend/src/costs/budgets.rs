@@ -41,7 +41,7 @@ pub struct Fired {
     pub webhook: Option<Result<u16, String>>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Budgets {
     db: Database,
     key: SecretKey,

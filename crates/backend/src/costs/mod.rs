@@ -36,7 +36,7 @@ pub const IDLE: &str = "(idle)";
 /// The label of a control-plane fee that could not be spread (no namespace had a cost).
 pub const CONTROL_PLANE: &str = "(control plane)";
 
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Ledger {
     db: Database,
     prices: Prices,
@@ -306,6 +306,20 @@ impl Ledger {
         Ok(())
     }
 
+    /// The demo's history: when the ledger is empty, one sample of the fleet as it is now for
+    /// each of the last `hours` whole hours. Returns how many hours were added (0 when the
+    /// ledger already had data). Only `flotilla demo` calls this: the fleet is simulated anyway.
+    pub async fn backfill_demo(&self, collector: &Collector, hours: i64) -> Result<usize, LedgerError> {
+        if cost_hour::Entity::find().one(self.db.conn()).await?.is_some() {
+            return Ok(0);
+        }
+        let now = hour_of(Utc::now());
+        for h in (1..=hours).rev() {
+            self.sample(collector, now - Duration::hours(h), Duration::hours(1)).await?;
+        }
+        Ok(hours as usize)
+    }
+
     /// Prices every recorded cluster-hour from `from` up to (not including) `to` again, with
     /// today's catalogue. Returns how many cluster-hours.
     pub async fn recompute(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<usize, LedgerError> {
@@ -318,5 +332,68 @@ impl Ledger {
             self.price_hour(h.cluster_id, h.hour).await?;
         }
         Ok(hours.len())
+    }
+}
+
+pub use flotilla_domain::LiveCosts;
+
+impl Ledger {
+    /// Today's hourly prices of a cluster's nodes, per node name (catalogue by provider and
+    /// instance type; a node's own price wins), and the catalogue's currency.
+    async fn node_prices_now(&self, cluster_id: i64, nodes: &[(String, String, bool)]) -> Result<(Vec<Option<f64>>, String), LedgerError> {
+        let cluster = self.directory.get(cluster_id).await.ok();
+        let provider = cluster.as_ref().map(|c| c.provider).unwrap_or(Provider::Other);
+        let catalogue = self.prices.list().await.map_err(|e| LedgerError::Invalid(e.to_string()))?;
+        let own: HashMap<String, f64> = self.prices.node_prices(cluster_id).await.map_err(|e| LedgerError::Invalid(e.to_string()))?.into_iter().collect();
+        let mut currency = None;
+        let prices = nodes
+            .iter()
+            .map(|(name, instance_type, _)| {
+                let listed = catalogue.iter().find(|p| p.provider == provider && &p.instance_type == instance_type);
+                if let Some(p) = listed {
+                    currency.get_or_insert_with(|| p.currency.clone());
+                }
+                own.get(name).copied().or(listed.map(|p| p.price_per_hour))
+            })
+            .collect();
+        Ok((prices, currency.unwrap_or_else(|| "USD".into())))
+    }
+
+    /// A cluster's cost per hour now, split like one ledger hour.
+    pub async fn live(&self, collector: &Collector, cluster_id: i64) -> Result<Option<LiveCosts>, LedgerError> {
+        let Some(state) = collector.state(cluster_id) else { return Ok(None) };
+        let projects = HashSet::new();
+        let Some(sample) = sample_of(&state, collector, &projects) else { return Ok(None) };
+        let (prices, currency) = self.node_prices_now(cluster_id, &sample.nodes).await?;
+        let nodes: Vec<NodeHours> = sample
+            .nodes
+            .iter()
+            .zip(&prices)
+            .map(|((name, _, gpus), price)| NodeHours { name: name.clone(), price_per_hour: *price, has_gpus: *gpus, hours: 1.0 })
+            .collect();
+        let keys: Vec<&(u32, String, String)> = sample.usage.keys().collect();
+        let usage: Vec<GroupUsage> = sample.usage.iter().enumerate().map(|(g, ((n, _, _), share))| GroupUsage { node: *n, group: g as u32, share_hours: *share }).collect();
+        let fee = self.directory.get(cluster_id).await.map(|c| c.control_plane_price_per_hour).unwrap_or(0.0);
+        let a = price_period(&PeriodInput { nodes: &nodes, usage: &usage, groups: keys.len(), control_plane: fee, weights: CostWeights::default() }, AllocationOptions::default());
+        let mut lines: Vec<(String, String, f64)> = keys.iter().zip(&a.namespaces).map(|((_, ns, wl), c)| (ns.clone(), wl.clone(), *c)).collect();
+        lines.sort_by(|a, b| b.2.total_cmp(&a.2));
+        Ok(Some(LiveCosts { currency, per_hour: Some(a.cluster_per_hour), idle: Some(a.idle + a.control_plane), lines, unpriced: a.unpriced_nodes }))
+    }
+}
+
+impl Ledger {
+    /// What each resource costs an hour on a cluster today (for estimates before deploying).
+    pub async fn unit_prices(&self, state: &ClusterState) -> Result<Option<flotilla_domain::UnitPrices>, LedgerError> {
+        let d = &state.derived;
+        let named: Vec<(String, String, bool)> = d.nodes.iter().map(|n| (n.name.clone(), n.instance_type.clone(), n.gpu > 0)).collect();
+        let (prices, currency) = self.node_prices_now(state.summary.id, &named).await?;
+        let nodes: Vec<NodeInput> = d
+            .nodes
+            .iter()
+            .zip(prices)
+            .map(|(n, price)| NodeInput { name: n.name.clone(), price_per_hour: price, cpu_m: n.allocatable.cpu_m, mem_b: n.allocatable.mem_b, pods: n.allocatable_pods, gpus: n.gpu })
+            .collect();
+        Ok(flotilla_domain::unit_prices(&nodes, CostWeights::default())
+            .map(|[cpu_core, mem_gib, pod, gpu]| flotilla_domain::UnitPrices { cpu_core, mem_gib, pod, gpu, currency }))
     }
 }

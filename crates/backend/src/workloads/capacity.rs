@@ -63,5 +63,6 @@ fn capacity(s: &ClusterState, project: &str, quota: Quota) -> ClusterCapacity {
         allocatable,
         allocatable_pods,
         quota_free,
+        prices: None,
     }
 }

@@ -117,7 +117,7 @@ async fn the_ledger_prices_simulated_hours_of_the_demo_fleet() {
 
         // team-b's report: by cluster, hourly, with the gap and the unpriced nodes named.
         let now = start + chrono::Duration::hours(6);
-        let q = CostQuery { project: None, from: start.format("%Y-%m-%d").to_string(), to: start.format("%Y-%m-%d").to_string(), step: Step::Hour, group_by: GroupBy::Cluster };
+        let q = CostQuery { project: Some("team-b".into()), from: start.format("%Y-%m-%d").to_string(), to: start.format("%Y-%m-%d").to_string(), step: Step::Hour, group_by: GroupBy::Cluster };
         let team_b = Visible::Projects(vec!["team-b".into()]);
         let r = ledger.report(&q, Some("team-b"), &team_b, now).await.unwrap();
         assert_eq!(r.buckets.len(), 24);

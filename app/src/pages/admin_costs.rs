@@ -1,0 +1,69 @@
+//! Admin → Costs: every cluster's cost over a period with its idle share and control-plane fee,
+//! every project's total, and pricing a period again after a price correction.
+use crate::api::costs::{RecomputeCosts, load_fleet_costs};
+use crate::components::{error_view::action_error, loaded::Loaded};
+use flotilla_domain::FleetCosts;
+use leptos::prelude::*;
+
+#[component]
+pub fn FleetCostsSection() -> impl IntoView {
+    let (from, to) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let recompute = ServerAction::<RecomputeCosts>::new();
+    let costs = Resource::new(move || (from.get(), to.get(), recompute.version().get()), |(f, t, _)| load_fleet_costs(f, t));
+    view! {
+        <section aria-labelledby="fleet-costs-h" id="costs">
+            <h2 id="fleet-costs-h">"Costs"</h2>
+            <p class="muted">"What each cluster cost in the period (the last 7 days unless you choose), how much of it no workload used (idle), and each project's share. Project owners see their own on the Costs page."</p>
+            <form class="inline-form" aria-label="Cost period" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
+                <label>"From"<input type="date" name="from" bind:value=from/></label>
+                <label>"To"<input type="date" name="to" bind:value=to/></label>
+                <button type="button" class="button button--quiet" on:click=move |_| { recompute.dispatch(RecomputeCosts { from: from.get_untracked(), to: to.get_untracked() }); }
+                    title="Price every recorded hour of the period again with today's price catalogue">"Recompute with today's prices"</button>
+            </form>
+            {move || action_error(recompute.value().get())}
+            {move || match recompute.value().get() { Some(Ok(n)) => Some(view! { <p class="notice" role="status">{format!("{n} cluster-hours priced again.")}</p> }), _ => None }}
+            <Loaded resource=costs loading="Loading the fleet's costs…" render=fleet_costs_view/>
+        </section>
+    }
+}
+
+fn money(v: f64, currency: &str) -> String {
+    format!("{v:.2} {currency}")
+}
+
+fn fleet_costs_view(f: FleetCosts) -> AnyView {
+    if f.clusters.is_empty() {
+        return view! { <p class="muted">{format!("No cost was recorded from {} to {}.", f.from, f.to)}</p> }.into_any();
+    }
+    let cur = f.currency.clone();
+    view! {
+        <p class="muted">{format!("{} to {}", f.from, f.to)}</p>
+        <div class="admin-grid">
+            <div class="table-wrap"><table class="data-table" data-testid="cluster-cost-table">
+                <thead><tr><th scope="col">"Cluster"</th><th scope="col" class="num">"Total"</th><th scope="col" class="num">"Used"</th>
+                    <th scope="col" class="num">"Idle"</th><th scope="col" class="num">"Control plane"</th><th scope="col" class="num">"Hours observed"</th></tr></thead>
+                <tbody>{f.clusters.iter().map(|c| {
+                    let idle_pct = c.idle_percent();
+                    view! {
+                        <tr data-cluster=c.cluster.clone()>
+                            <td><a href=format!("/clusters/{}", c.cluster_id)>{c.cluster.clone()}</a></td>
+                            <td class="num mono">{money(c.total, &cur)}</td>
+                            <td class="num mono">{money(c.used, &cur)}</td>
+                            <td class="num mono" data-testid="idle">{format!("{} ({idle_pct:.0} %)", money(c.idle, &cur))}
+                                <span class="bar" aria-hidden="true"><span class="bar__fill" style=format!("width:{idle_pct:.0}%")></span></span></td>
+                            <td class="num mono">{money(c.control_plane, &cur)}</td>
+                            <td class="num mono">{format!("{:.1}", c.observed_hours)}</td>
+                        </tr>
+                    }
+                }).collect_view()}</tbody>
+            </table></div>
+            <div class="table-wrap"><table class="data-table" data-testid="project-cost-table">
+                <thead><tr><th scope="col">"Project"</th><th scope="col" class="num">"Cost"</th></tr></thead>
+                <tbody>{f.projects.iter().map(|(p, c)| view! {
+                    <tr><td><a href=format!("/costs?project={p}")>{p.clone()}</a></td><td class="num mono">{money(*c, &cur)}</td></tr>
+                }).collect_view()}</tbody>
+            </table></div>
+        </div>
+    }
+    .into_any()
+}
