@@ -44,6 +44,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       FLOTILLA_SITE_ROOT: siteRoot,
       FLOTILLA_DATABASE_URL: `sqlite://${dataDir}/flotilla.db`,
       FLOTILLA_SHUTDOWN_GRACE_SECS: '3',
+      // Snapshots, cost samples and budget checks every 5 s instead of every minute.
+      FLOTILLA_SNAPSHOT_INTERVAL_SECS: '5',
       FLOTILLA_OIDC_ISSUER: issuer,
       FLOTILLA_OIDC_CLIENT_ID: 'flotilla',
       FLOTILLA_OIDC_CLIENT_SECRET: 'flotilla-test-secret',

@@ -32,6 +32,18 @@ test('bob registers a container on automatic placement, scales it and deletes it
   await expect(chosen).toHaveCount(1);
   const cluster = (await chosen.getAttribute('data-candidate'))!;
   expect(cluster).not.toBe('tokyo-prod'); // the hot cluster is never the least loaded
+  // Every priced candidate shows what the replicas would cost a month.
+  await expect(chosen.getByTestId('monthly-cost')).toContainText('USD');
+  // "Cheapest cluster that fits" picks the lowest estimate among the clusters that fit.
+  await form.getByRole('button', { name: 'Cheapest cluster that fits' }).click();
+  await expect(summary).toContainText('the cheapest cluster that fits');
+  const costOf = async (row: ReturnType<Page['locator']>) => Number(/([\d.]+) USD/.exec(await row.getByTestId('monthly-cost').innerText())![1]);
+  const cheapest = await costOf(preview.locator('tr.chosen'));
+  for (const row of await preview.locator('tr[data-candidate]').filter({ has: page.locator('.badge--ok') }).all()) {
+    expect(cheapest).toBeLessThanOrEqual(await costOf(row));
+  }
+  await form.getByRole('button', { name: 'Least-loaded cluster that fits' }).click();
+  await expect(summary).toContainText('least loaded');
   await form.getByRole('button', { name: 'Register and deploy' }).click();
 
   // The workload page: Available on the chosen cluster.

@@ -95,6 +95,35 @@ pub async fn load_fleet_costs(from: String, to: String) -> Result<flotilla_domai
     r.state.ledger.fleet_costs(&from, &to, chrono::Utc::now()).await.map_err(scope::ledger_error("load the fleet's costs"))
 }
 
+/// Every cluster's cost weights (administrators): (cluster id, name, weights).
+#[server]
+pub async fn load_cost_weights() -> Result<Vec<(i64, String, flotilla_domain::CostWeights)>, AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Read, Kind::Price, "costs.weights.read", "cost weights").await?;
+    let clusters = r.state.clusters.list().await.map_err(AppError::internal("load the clusters"))?;
+    let mut out = Vec::with_capacity(clusters.len());
+    for c in clusters {
+        let w = r.state.ledger.weights(c.id).await.map_err(scope::ledger_error("load the cost weights"))?;
+        out.push((c.id, c.name, w));
+    }
+    Ok(out)
+}
+
+/// Sets (or with `None` resets) how a cluster's node prices split into CPU, memory, pod-slot
+/// and GPU pools (administrators). Applies to hours priced from now on.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn save_cost_weights(cluster_id: i64, weights: Option<flotilla_domain::CostWeights>) -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Update, Kind::Price, "costs.weights.save", "cost weights").await?;
+    let cluster = r.state.clusters.get(cluster_id).await.map_err(|_| AppError::NotFound("This cluster".into()))?;
+    r.state.ledger.set_weights(cluster_id, weights).await.map_err(scope::ledger_error("save the cost weights"))?;
+    let detail = weights.map_or("back to the defaults".to_owned(), |w| format!("cpu {} memory {} pods {} gpu {}", w.cpu, w.memory, w.pods, w.gpu));
+    r.record("costs.weights.save", &cluster.name, &detail).await;
+    Ok(())
+}
+
 /// Prices a period of the ledger again with today's catalogue (administrators), e.g. after a
 /// price correction. Returns how many cluster-hours.
 #[server]

@@ -1,8 +1,8 @@
 //! Admin → Costs: every cluster's cost over a period with its idle share and control-plane fee,
 //! every project's total, and pricing a period again after a price correction.
-use crate::api::costs::{RecomputeCosts, load_fleet_costs};
+use crate::api::costs::{RecomputeCosts, SaveCostWeights, load_cost_weights, load_fleet_costs};
 use crate::components::{error_view::action_error, loaded::Loaded};
-use flotilla_domain::FleetCosts;
+use flotilla_domain::{CostWeights, FleetCosts};
 use leptos::prelude::*;
 
 #[component]
@@ -23,7 +23,48 @@ pub fn FleetCostsSection() -> impl IntoView {
             {move || action_error(recompute.value().get())}
             {move || match recompute.value().get() { Some(Ok(n)) => Some(view! { <p class="notice" role="status">{format!("{n} cluster-hours priced again.")}</p> }), _ => None }}
             <Loaded resource=costs loading="Loading the fleet's costs…" render=fleet_costs_view/>
+            <WeightsTable/>
         </section>
+    }
+}
+
+/// How each cluster splits node prices into pools; changes apply to hours priced from now on.
+#[component]
+fn WeightsTable() -> impl IntoView {
+    let save = ServerAction::<SaveCostWeights>::new();
+    let list = Resource::new(move || save.version().get(), |_| load_cost_weights());
+    let render = move |rows: Vec<(i64, String, CostWeights)>| {
+        view! {
+            <div class="table-wrap"><table class="data-table" data-testid="cost-weights">
+                <thead><tr><th scope="col">"Cluster"</th><th scope="col">"CPU"</th><th scope="col">"Memory"</th><th scope="col">"Pod slots"</th>
+                    <th scope="col">"GPU share of GPU nodes"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+                <tbody>{rows.into_iter().map(|(id, name, w)| {
+                    let fields = [w.cpu, w.memory, w.pods, w.gpu].map(|v| RwSignal::new(v.to_string()));
+                    let label = name.clone();
+                    let input = move |i: usize, what: &'static str| view! {
+                        <td><input type="text" inputmode="decimal" size="5" aria-label=format!("{what} weight of {label}") bind:value=fields[i]/></td>
+                    };
+                    let send = move |weights| { save.dispatch(SaveCostWeights { cluster_id: id, weights }); };
+                    let read = move || {
+                        let v = fields.map(|f| f.get_untracked().trim().parse::<f64>().unwrap_or(f64::NAN));
+                        CostWeights { cpu: v[0], memory: v[1], pods: v[2], gpu: v[3] }
+                    };
+                    view! {
+                        <tr><td>{name.clone()}</td>{input(0, "CPU")}{input(1, "Memory")}{input(2, "Pod slot")}{input(3, "GPU")}
+                            <td class="actions">
+                                <button type="button" class="button button--quiet" on:click=move |_| send(Some(read()))>"Save"</button>
+                                <button type="button" class="button button--quiet" on:click=move |_| send(None)>"Defaults"</button>
+                            </td></tr>
+                    }
+                }).collect_view()}</tbody>
+            </table></div>
+        }
+    };
+    view! {
+        <h3>"Cost weights"</h3>
+        <p class="muted">"How each cluster's node prices split into CPU, memory and pod-slot pools (relative weights), and what fraction of a GPU node's price pays for its GPUs. Defaults: 0.6 / 0.35 / 0.05, GPU 0.5. Changes apply to hours priced from now on; recompute a period to apply them to it."</p>
+        {move || action_error(save.value().get())}
+        <Loaded resource=list loading="Loading cost weights…" render/>
     }
 }
 

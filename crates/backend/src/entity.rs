@@ -8,6 +8,7 @@ pub mod cost_hour;
 pub mod cost_ledger;
 pub mod cost_node_hour;
 pub mod cost_usage;
+pub mod cost_weight;
 pub mod group_mapping;
 pub mod login_flow;
 pub mod node_price;

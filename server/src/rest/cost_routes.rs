@@ -21,6 +21,8 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/projects/{p}/budget", get(budget)),
         (Method::PUT, "/api/v1/projects/{p}/budget", put(set_budget)),
         (Method::DELETE, "/api/v1/projects/{p}/budget", delete(remove_budget)),
+        (Method::GET, "/api/v1/costs/weights", get(weights)),
+        (Method::PUT, "/api/v1/clusters/{id}/cost-weights", put(set_weights)),
         (Method::GET, "/api/v1/notifications", get(notifications)),
         (Method::POST, "/api/v1/notifications/read", post(read_notifications)),
     ]
@@ -142,4 +144,17 @@ async fn notifications(State(s): State<AppState>, req: Request) -> Response {
 
 async fn read_notifications(State(s): State<AppState>, req: Request) -> Response {
     done(call(s, parts(req), costs::read_notifications).await)
+}
+
+async fn weights(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), costs::load_cost_weights).await)
+}
+
+/// `{"cpu": 0.6, "memory": 0.35, "pods": 0.05, "gpu": 0.5}`, or `null` for the defaults.
+async fn set_weights(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    let (parts, w) = match json_body::<Option<flotilla_domain::CostWeights>>(req, r#"{"cpu": 0.6, "memory": 0.35, "pods": 0.05, "gpu": 0.5}"#).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    done(call(s, parts, || costs::save_cost_weights(id, w)).await)
 }

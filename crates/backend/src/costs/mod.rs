@@ -7,7 +7,7 @@
 pub mod budgets;
 pub mod report;
 
-use crate::entity::{cost_hour, cost_ledger, cost_node_hour, cost_usage, project};
+use crate::entity::{cost_hour, cost_ledger, cost_node_hour, cost_usage, cost_weight, project};
 use crate::{ClusterDirectory, ClusterState, Collector, Database, Prices};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use flotilla_domain::inventory::project_of_namespace;
@@ -212,6 +212,29 @@ impl Ledger {
         Ok(())
     }
 
+    /// A cluster's cost weights (the documented defaults unless an administrator set them).
+    pub async fn weights(&self, cluster_id: i64) -> Result<CostWeights, LedgerError> {
+        let row = cost_weight::Entity::find().filter(cost_weight::Column::ClusterId.eq(cluster_id)).one(self.db.conn()).await?;
+        Ok(row.map(|w| CostWeights { cpu: w.cpu, memory: w.memory, pods: w.pods, gpu: w.gpu }).unwrap_or_default())
+    }
+
+    /// Sets a cluster's cost weights (`None`: back to the defaults). They apply to hours priced
+    /// from now on; recompute a period to apply them to it.
+    pub async fn set_weights(&self, cluster_id: i64, weights: Option<CostWeights>) -> Result<(), LedgerError> {
+        cost_weight::Entity::delete_many().filter(cost_weight::Column::ClusterId.eq(cluster_id)).exec(self.db.conn()).await?;
+        let Some(w) = weights else { return Ok(()) };
+        let ok = |x: f64| x.is_finite() && (0.0..=1000.0).contains(&x);
+        if !(ok(w.cpu) && ok(w.memory) && ok(w.pods)) || w.cpu + w.memory + w.pods <= 0.0 {
+            return Err(LedgerError::Invalid("The CPU, memory and pod weights are numbers of 0 or more, and at least one is above 0.".into()));
+        }
+        if !(w.gpu.is_finite() && (0.0..=1.0).contains(&w.gpu)) {
+            return Err(LedgerError::Invalid("The GPU weight is the fraction of a GPU node's price that pays for its GPUs: a number from 0 to 1.".into()));
+        }
+        let row = cost_weight::ActiveModel { cluster_id: Set(cluster_id), cpu: Set(w.cpu), memory: Set(w.memory), pods: Set(w.pods), gpu: Set(w.gpu), ..Default::default() };
+        cost_weight::Entity::insert(row).exec(self.db.conn()).await?;
+        Ok(())
+    }
+
     /// Prices one cluster-hour with today's catalogue, replacing its ledger lines.
     pub async fn price_hour(&self, cluster_id: i64, hour: DateTime<Utc>) -> Result<(), LedgerError> {
         let conn = self.db.conn();
@@ -265,7 +288,7 @@ impl Ledger {
             })
             .collect();
         let control_plane = fee * head.observed_hours.min(1.0);
-        let input = PeriodInput { nodes: &nodes, usage: &usage, groups: groups.len(), control_plane, weights: CostWeights::default() };
+        let input = PeriodInput { nodes: &nodes, usage: &usage, groups: groups.len(), control_plane, weights: self.weights(cluster_id).await? };
         let a = price_period(&input, AllocationOptions { spread_idle: false, control_plane_separate: false });
         let micros = flotilla_domain::Allocation::micros;
         let line = |project: Option<&str>, namespace: &str, workload: &str, cost: f64| cost_ledger::ActiveModel {
@@ -374,7 +397,8 @@ impl Ledger {
         let keys: Vec<&(u32, String, String)> = sample.usage.keys().collect();
         let usage: Vec<GroupUsage> = sample.usage.iter().enumerate().map(|(g, ((n, _, _), share))| GroupUsage { node: *n, group: g as u32, share_hours: *share }).collect();
         let fee = self.directory.get(cluster_id).await.map(|c| c.control_plane_price_per_hour).unwrap_or(0.0);
-        let a = price_period(&PeriodInput { nodes: &nodes, usage: &usage, groups: keys.len(), control_plane: fee, weights: CostWeights::default() }, AllocationOptions::default());
+        let weights = self.weights(cluster_id).await?;
+        let a = price_period(&PeriodInput { nodes: &nodes, usage: &usage, groups: keys.len(), control_plane: fee, weights }, AllocationOptions::default());
         let mut lines: Vec<(String, String, f64)> = keys.iter().zip(&a.namespaces).map(|((_, ns, wl), c)| (ns.clone(), wl.clone(), *c)).collect();
         lines.sort_by(|a, b| b.2.total_cmp(&a.2));
         Ok(Some(LiveCosts { currency, per_hour: Some(a.cluster_per_hour), idle: Some(a.idle + a.control_plane), lines, unpriced: a.unpriced_nodes }))
@@ -393,7 +417,7 @@ impl Ledger {
             .zip(prices)
             .map(|(n, price)| NodeInput { name: n.name.clone(), price_per_hour: price, cpu_m: n.allocatable.cpu_m, mem_b: n.allocatable.mem_b, pods: n.allocatable_pods, gpus: n.gpu })
             .collect();
-        Ok(flotilla_domain::unit_prices(&nodes, CostWeights::default())
+        Ok(flotilla_domain::unit_prices(&nodes, self.weights(state.summary.id).await?)
             .map(|[cpu_core, mem_gib, pod, gpu]| flotilla_domain::UnitPrices { cpu_core, mem_gib, pod, gpu, currency }))
     }
 }

@@ -1,4 +1,4 @@
-//! The cost ledger (`cost_usage`, `cost_node_hours` and `cost_hours`: what was used, per hour,
+//! Per-cluster cost weights (`cost_weights`), the cost ledger (`cost_usage`, `cost_node_hours` and `cost_hours`: what was used, per hour,
 //! priced into `cost_ledger`), project budgets with the alerts they fired, and in-app
 //! notifications.
 use sea_orm_migration::{prelude::*, schema::*};
@@ -74,6 +74,17 @@ enum CostLedger {
     Namespace,
     Workload,
     CostMicros,
+}
+
+#[derive(DeriveIden)]
+enum CostWeights {
+    Table,
+    Id,
+    ClusterId,
+    Cpu,
+    Memory,
+    Pods,
+    Gpu,
 }
 
 #[derive(DeriveIden)]
@@ -222,6 +233,19 @@ impl MigrationTrait for Migration {
             .await?;
         m.create_table(
             Table::create()
+                .table(CostWeights::Table)
+                .col(big_integer(CostWeights::Id).auto_increment().primary_key())
+                .col(big_integer(CostWeights::ClusterId).unique_key())
+                .col(double(CostWeights::Cpu))
+                .col(double(CostWeights::Memory))
+                .col(double(CostWeights::Pods))
+                .col(double(CostWeights::Gpu))
+                .foreign_key(&mut cluster_fk(CostWeights::Table, CostWeights::ClusterId))
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
                 .table(Budgets::Table)
                 .col(big_integer(Budgets::Id).auto_increment().primary_key())
                 .col(big_integer(Budgets::ProjectId).unique_key())
@@ -281,6 +305,7 @@ impl MigrationTrait for Migration {
             Notifications::Table.into_iden(),
             BudgetAlerts::Table.into_iden(),
             Budgets::Table.into_iden(),
+            CostWeights::Table.into_iden(),
             CostLedger::Table.into_iden(),
             CostHours::Table.into_iden(),
             CostNodeHours::Table.into_iden(),

@@ -9,7 +9,7 @@ use flotilla_backend::costs::{IDLE, Sample};
 use flotilla_backend::entity::{audit_log, cost_hour, cost_ledger};
 use flotilla_backend::{Budgets, ClusterDetails, ClusterDirectory, Collector, Credentials, Database, Ledger, NewCluster, PeopleDirectory, Prices, SecretKey};
 use flotilla_domain::inventory::HealthState;
-use flotilla_domain::{CostQuery, Dns1123Label, GroupBy, PriceEntry, Provider, Step};
+use flotilla_domain::{CostQuery, CostWeights, Dns1123Label, GroupBy, PriceEntry, Provider, Step};
 use flotilla_sim::{FaultMode, FleetSpec, SimOptions};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use std::collections::BTreeMap;
@@ -156,6 +156,27 @@ async fn the_ledger_prices_simulated_hours_of_the_demo_fleet() {
             let sum: i64 = lines_of(&db, ids["osaka-prod"]).await.iter().filter(|l| l.hour == h.hour).map(|l| l.cost_micros).sum();
             assert_eq!(sum, expected);
         }
+
+        // Per-cluster weights: refused when unusable; applied by recomputing; totals unchanged.
+        let tokyo_id = ids["tokyo-prod"];
+        let bad = CostWeights { cpu: 0.0, memory: 0.0, pods: 0.0, gpu: 0.5 };
+        assert!(matches!(ledger.set_weights(tokyo_id, Some(bad)).await, Err(flotilla_backend::LedgerError::Invalid(_))), "{kind}");
+        let cpu_only = CostWeights { cpu: 1.0, memory: 0.0, pods: 0.0, gpu: 0.5 };
+        ledger.set_weights(tokyo_id, Some(cpu_only)).await.unwrap();
+        assert_eq!(ledger.weights(tokyo_id).await.unwrap(), cpu_only);
+        let before: BTreeMap<String, i64> = lines_of(&db, tokyo_id).await.into_iter().fold(BTreeMap::new(), |mut m, l| {
+            *m.entry(l.workload).or_default() += l.cost_micros;
+            m
+        });
+        ledger.recompute(start, start + chrono::Duration::hours(6)).await.unwrap();
+        let after: BTreeMap<String, i64> = lines_of(&db, tokyo_id).await.into_iter().fold(BTreeMap::new(), |mut m, l| {
+            *m.entry(l.workload).or_default() += l.cost_micros;
+            m
+        });
+        assert_eq!(before.values().sum::<i64>(), after.values().sum::<i64>(), "{kind}: the same money, split differently");
+        assert_ne!(before, after, "{kind}: memory-heavy and CPU-heavy workloads trade places");
+        ledger.set_weights(tokyo_id, None).await.unwrap();
+        assert_eq!(ledger.weights(tokyo_id).await.unwrap(), CostWeights::default());
         collector.shutdown();
         fleet.shutdown().await;
     })
