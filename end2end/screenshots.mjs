@@ -35,6 +35,23 @@ async function registerAndWait(page) {
   await page.locator('#pods-table tbody tr').first().getByRole('button', { name: 'Show log' }).click();
   await page.waitForTimeout(1500);
 }
+// The demo fills the cost history right after start: reload until the chart is there.
+async function waitForChart(page) {
+  for (let i = 0; i < 60 && !(await page.getByTestId('cost-chart').isVisible()); i++) {
+    await page.waitForTimeout(1000);
+    await page.reload();
+  }
+}
+async function stackByWorkload(page) {
+  await waitForChart(page);
+  await page.waitForTimeout(1500);
+  await page.getByLabel('Stacked by').selectOption('workload');
+  await page.waitForTimeout(1500);
+}
+async function scrollToCosts(page) {
+  await page.getByTestId('cluster-cost-table').waitFor();
+  await page.getByRole('heading', { name: 'Costs', level: 2 }).scrollIntoViewIfNeeded();
+}
 // [file, who (null = signed out), path, viewport, colour scheme, full page, action]
 const shots = [
   ['screenshot.png', 'alice', '/', { width: 1280, height: 720 }, 'light', false],
@@ -53,6 +70,9 @@ const shots = [
   ['shot-register.png', 'bob', '/workloads/new', { width: 1440, height: 900 }, 'light', true, fillRegistration],
   ['shot-workload.png', 'bob', '/workloads/new', { width: 1280, height: 900 }, 'light', true, registerAndWait],
   ['shot-workloads.png', 'bob', '/workloads', { width: 1280, height: 700 }, 'light', true],
+  ['shot-costs.png', 'carol', '/costs?project=team-b', { width: 1280, height: 900 }, 'light', true, waitForChart],
+  ['shot-costs-workloads-dark.png', 'carol', '/costs?project=team-b', { width: 1280, height: 800 }, 'dark', false, stackByWorkload],
+  ['shot-costs-admin.png', 'alice', '/admin#costs', { width: 1280, height: 900 }, 'light', false, scrollToCosts],
 ];
 for (const [file, who, path, viewport, colorScheme, fullPage, action] of shots) {
   const page = await browser.newPage({ viewport, colorScheme });

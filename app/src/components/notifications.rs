@@ -5,12 +5,16 @@ use leptos::prelude::*;
 #[component]
 pub fn NotificationBell() -> impl IntoView {
     let read = ServerAction::<ReadNotifications>::new();
-    let list = Resource::new(move || read.version().get(), |_| load_notifications());
+    // Loaded in the browser only (nothing of it is rendered on the server, so hydration
+    // always matches), and again after "mark all read".
+    let list = LocalResource::new(move || {
+        read.version().get();
+        load_notifications()
+    });
     let open = RwSignal::new(false);
     let items = move || list.get().and_then(Result::ok).unwrap_or_default();
     let unread = move || items().iter().filter(|n| !n.read).count();
     view! {
-        <Transition fallback=|| ()>
             <div class="bell">
                 <button type="button" class="button button--quiet bell__button" aria-haspopup="true" aria-expanded=move || open.get().to_string()
                     aria-label=move || format!("Notifications ({} unread)", unread()) on:click=move |_| open.update(|o| *o = !*o)>
@@ -33,6 +37,5 @@ pub fn NotificationBell() -> impl IntoView {
                     }}
                 </div>
             </div>
-        </Transition>
     }
 }

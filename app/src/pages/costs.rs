@@ -174,11 +174,6 @@ fn chart_series(r: &CostReport) -> Vec<(String, Vec<f64>, &'static str)> {
 fn report_view(c: Controls, v: CostView, save: ServerAction<SaveBudget>, remove: ServerAction<RemoveBudget>) -> AnyView {
     let r = v.report.clone();
     let cur = r.currency.clone();
-    // Show the period the server chose when the inputs are empty.
-    if c.from.get_untracked().is_empty() {
-        c.from.set(r.from.clone());
-        c.to.set(r.to.clone());
-    }
     let series = chart_series(&r);
     let labels: Vec<String> = r.buckets.iter().map(|b| b.label.clone()).collect();
     let budget_line = match (r.step, r.month.as_ref().and_then(|m| m.budget)) {

@@ -1,0 +1,261 @@
+//! When a workload should run: always, one window, or recurring windows on chosen weekdays in
+//! a time zone (DST and month ends handled by the zone database); the sentence the schedule
+//! editor previews; and the utilisation rules of low-priority work (deploy below one
+//! threshold, evict after a burst above another, nothing in between: hysteresis). Pure.
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+/// When a workload runs.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Schedule {
+    #[default]
+    Always,
+    /// One window, in UTC milliseconds.
+    Once { start_ms: i64, end_ms: i64 },
+    /// Every chosen weekday (bit 0 = Monday … bit 6 = Sunday) from `start` to `end` (`HH:MM`,
+    /// local time in `tz`); an `end` at or before `start` ends the next day.
+    Recurring { days: u8, start: String, end: String, tz: String },
+}
+
+/// What happens when a window closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenClosed {
+    /// Removed from its clusters.
+    #[default]
+    Remove,
+    /// Kept, scaled to zero replicas.
+    ScaleToZero,
+}
+
+/// One window: `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.start <= t && t < self.end
+    }
+}
+
+pub const WEEKDAYS: u8 = 0b001_1111;
+pub const EVERY_DAY: u8 = 0b111_1111;
+const DAY_NAMES: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+fn day_bit(d: Weekday) -> u8 {
+    1 << d.num_days_from_monday()
+}
+
+pub fn parse_hhmm(s: &str) -> Result<NaiveTime, String> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M").map_err(|_| format!("“{s}” is not a time of day like 01:00 or 23:30"))
+}
+
+pub fn parse_tz(s: &str) -> Result<Tz, String> {
+    s.trim().parse::<Tz>().map_err(|_| format!("“{s}” is not a time zone name like Asia/Tokyo, Europe/Berlin or UTC"))
+}
+
+/// Checks a schedule; the error says what to fix.
+pub fn check(s: &Schedule) -> Result<(), String> {
+    match s {
+        Schedule::Always => Ok(()),
+        Schedule::Once { start_ms, end_ms } if end_ms <= start_ms => Err("the window must end after it starts".into()),
+        Schedule::Once { .. } => Ok(()),
+        Schedule::Recurring { days, start, end, tz } => {
+            if days & EVERY_DAY == 0 {
+                return Err("choose at least one day of the week".into());
+            }
+            let (a, b) = (parse_hhmm(start)?, parse_hhmm(end)?);
+            parse_tz(tz)?;
+            if a == b {
+                return Err("start and end are the same time: choose a window of at least a minute".into());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The instant of a local date and time in `tz`. A time skipped by a DST change (e.g. 02:30
+/// on the spring-forward night) becomes the first instant after the gap; a time that occurs
+/// twice (fall back) is its first occurrence.
+fn instant(tz: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let local = date.and_time(time);
+    match tz.from_local_datetime(&local) {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+        LocalResult::None => {
+            // Walk forward minute by minute to the end of the gap (gaps are at most a few hours).
+            let mut probe = local;
+            for _ in 0..(24 * 60) {
+                probe += Duration::minutes(1);
+                if let LocalResult::Single(t) | LocalResult::Ambiguous(t, _) = tz.from_local_datetime(&probe) {
+                    return t.with_timezone(&Utc);
+                }
+            }
+            Utc.from_utc_datetime(&local)
+        }
+    }
+}
+
+/// The windows overlapping `[from, to)`, in order (at most a few thousand). `Always` is one
+/// window covering the whole range.
+pub fn windows(s: &Schedule, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<Window> {
+    match s {
+        Schedule::Always => vec![Window { start: from, end: to }],
+        Schedule::Once { start_ms, end_ms } => {
+            let (Some(start), Some(end)) = (DateTime::from_timestamp_millis(*start_ms), DateTime::from_timestamp_millis(*end_ms)) else { return vec![] };
+            let w = Window { start, end };
+            if w.end > from && w.start < to { vec![w] } else { vec![] }
+        }
+        Schedule::Recurring { days, start, end, tz } => {
+            let (Ok(a), Ok(b), Ok(tz)) = (parse_hhmm(start), parse_hhmm(end), parse_tz(tz)) else { return vec![] };
+            // Local days from the day before `from` (an overnight window may reach into it).
+            let mut day = from.with_timezone(&tz).date_naive() - Duration::days(1);
+            let last = to.with_timezone(&tz).date_naive();
+            let mut out = Vec::new();
+            while day <= last && out.len() < 5000 {
+                if days & day_bit(day.weekday()) != 0 {
+                    let open = instant(tz, day, a);
+                    let close = if b > a { instant(tz, day, b) } else { instant(tz, day + Duration::days(1), b) };
+                    let w = Window { start: open, end: close };
+                    if w.end > from && w.start < to && w.end > w.start {
+                        out.push(w);
+                    }
+                }
+                day += Duration::days(1);
+            }
+            out
+        }
+    }
+}
+
+/// The window open at `t`, if any.
+pub fn open_at(s: &Schedule, t: DateTime<Utc>) -> Option<Window> {
+    windows(s, t - Duration::days(2), t + Duration::seconds(1)).into_iter().find(|w| w.contains(t))
+}
+
+/// The next window that opens after `t`, within 8 days.
+pub fn next_opening(s: &Schedule, t: DateTime<Utc>) -> Option<Window> {
+    windows(s, t, t + Duration::days(8)).into_iter().find(|w| w.start > t)
+}
+
+fn days_words(days: u8) -> String {
+    match days & EVERY_DAY {
+        EVERY_DAY => "every day".into(),
+        WEEKDAYS => "every weekday".into(),
+        0b110_0000 => "every weekend".into(),
+        d => format!("every {}", (0..7).filter(|i| d & (1 << i) != 0).map(|i| DAY_NAMES[i]).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// The schedule in one sentence: "runs every weekday 01:00–05:00 JST (Asia/Tokyo)".
+pub fn describe(s: &Schedule) -> String {
+    match s {
+        Schedule::Always => "runs all the time".into(),
+        Schedule::Once { start_ms, end_ms } => match (DateTime::from_timestamp_millis(*start_ms), DateTime::from_timestamp_millis(*end_ms)) {
+            (Some(a), Some(b)) => format!("runs once, {} – {} UTC", a.format("%Y-%m-%d %H:%M"), b.format("%Y-%m-%d %H:%M")),
+            _ => "runs once (the window is not a valid time)".into(),
+        },
+        Schedule::Recurring { days, start, end, tz } => {
+            let zone = parse_tz(tz).ok();
+            // The zone's abbreviation now ("JST", "CET"/"CEST"), else its offset.
+            let abbr = zone.map(|z| Utc::now().with_timezone(&z).format("%Z").to_string()).unwrap_or_default();
+            let next_day = matches!((parse_hhmm(start), parse_hhmm(end)), (Ok(a), Ok(b)) if b <= a);
+            format!(
+                "runs {} {}–{}{} {abbr} ({})",
+                days_words(*days),
+                start.trim(),
+                end.trim(),
+                if next_day { " the next day" } else { "" },
+                tz.trim()
+            )
+        }
+    }
+}
+
+/// How urgent a workload is; backed by a PriorityClass Flotilla creates on every cluster, so
+/// the cluster's own preemption agrees with Flotilla.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    High,
+    #[default]
+    Normal,
+    /// Opportunistic: deployed only when there is room, removed first when a cluster bursts.
+    Low,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 3] = [Priority::High, Priority::Normal, Priority::Low];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::High => "high",
+            Priority::Normal => "normal",
+            Priority::Low => "low",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
+    }
+
+    /// The PriorityClass name and value on every cluster.
+    pub fn class(self) -> (&'static str, i32) {
+        match self {
+            Priority::High => ("flotilla-high", 100_000),
+            Priority::Normal => ("flotilla-normal", 1_000),
+            Priority::Low => ("flotilla-low", -100),
+        }
+    }
+}
+
+/// Utilisation thresholds of a cluster for low-priority work and rebalancing.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Thresholds {
+    /// Low-priority work is deployed only while utilisation is below this (0..1).
+    pub deploy_below: f64,
+    /// … and removed when it stays above this …
+    pub evict_above: f64,
+    /// … for this many minutes (a burst).
+    pub burst_minutes: u32,
+    /// Movable work is moved away when utilisation stays above `evict_above` this long.
+    pub rebalance_minutes: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self { deploy_below: 0.60, evict_above: 0.85, burst_minutes: 5, rebalance_minutes: 10 }
+    }
+}
+
+/// What to do with a cluster's low-priority work now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Pressure {
+    /// Below `deploy_below`: queued low-priority work may come.
+    Room,
+    /// Between the thresholds, or above only briefly: leave everything as it is.
+    Hold,
+    /// Above `evict_above` for the whole burst time: remove low-priority work.
+    Burst,
+}
+
+/// Reads a cluster's recent utilisation `(ms, fraction)` samples (oldest first) at `now_ms`.
+/// Without samples there is no room (unknown is not free).
+pub fn pressure(samples: &[(i64, f64)], now_ms: i64, t: &Thresholds, minutes: u32) -> Pressure {
+    let Some(&(_, latest)) = samples.last() else { return Pressure::Hold };
+    let since = now_ms - i64::from(minutes) * 60_000;
+    let window: Vec<&(i64, f64)> = samples.iter().filter(|(at, _)| *at >= since).collect();
+    let covered = samples.first().is_some_and(|(first, _)| *first <= since);
+    if covered && !window.is_empty() && window.iter().all(|(_, u)| *u > t.evict_above) {
+        return Pressure::Burst;
+    }
+    if latest < t.deploy_below { Pressure::Room } else { Pressure::Hold }
+}
+
+#[cfg(test)]
+#[path = "schedule_tests.rs"]
+mod tests;
