@@ -124,7 +124,8 @@ pub fn cost_bars(labels: &[String], series: &[(Vec<f64>, &str)], budget: Option<
         let root = SVGBackend::with_string(&mut svg, (BARS_WIDTH, BARS_HEIGHT)).into_drawing_area();
         let _ = root.fill(&TRANSPARENT);
         let grey = RGBColor(0x55, 0x5f, 0x6d);
-        let grid = RGBColor(0xe3, 0xe7, 0xed);
+        // Mid grey at low opacity: visible on light and dark backgrounds alike.
+        let grid = RGBAColor(0x80, 0x8c, 0x9b, 0.3);
         for k in 0..=4 {
             let v = top_value * f64::from(k) / 4.0;
             let y = y_of(v) as i32;

@@ -162,8 +162,9 @@ fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirect
     });
 }
 
-/// The demo's cost history: once the simulated clusters are listed, an empty ledger gets a week
-/// of hourly samples of the fleet as it is now, so cost pages have something to show.
+/// The demo's cost history: once the simulated clusters are listed, an empty ledger gets two weeks
+/// of hourly samples of the fleet as it is now (two weeks, so "this period vs last" has a last
+/// period), so cost pages have something to show.
 fn spawn_demo_history(collector: Collector, ledger: Ledger) {
     tokio::spawn(async move {
         for _ in 0..60 {
@@ -172,7 +173,7 @@ fn spawn_demo_history(collector: Collector, ledger: Ledger) {
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
-        match ledger.backfill_demo(&collector, 7 * 24).await {
+        match ledger.backfill_demo(&collector, 14 * 24).await {
             Ok(0) => {}
             Ok(hours) => tracing::info!(hours, "demo cost history added to the empty ledger"),
             Err(e) => tracing::warn!("could not add the demo cost history: {e}"),
