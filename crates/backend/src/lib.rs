@@ -18,6 +18,7 @@ pub mod migration;
 pub mod oidc;
 pub mod people;
 pub mod prices;
+pub mod scheduler;
 pub mod secrets;
 pub mod sessions;
 pub mod tokens;

@@ -14,6 +14,7 @@ pub mod workload;
 pub mod prices;
 pub mod quota;
 pub mod rollout;
+pub mod schedule;
 
 pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
 pub use cost::{Allocation, AllocationOptions, ClusterInput, CostWeights, GroupUsage, NodeHours, NodeInput, PeriodInput, PodInput, allocate, pod_shares, price_period, unit_prices};

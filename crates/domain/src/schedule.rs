@@ -151,8 +151,9 @@ fn days_words(days: u8) -> String {
     }
 }
 
-/// The schedule in one sentence: "runs every weekday 01:00–05:00 JST (Asia/Tokyo)".
-pub fn describe(s: &Schedule) -> String {
+/// The schedule in one sentence: "runs every weekday 01:00–05:00 JST (Asia/Tokyo)"; the zone's
+/// abbreviation is the one in force at `at` (JST, CET or CEST…).
+pub fn describe(s: &Schedule, at: DateTime<Utc>) -> String {
     match s {
         Schedule::Always => "runs all the time".into(),
         Schedule::Once { start_ms, end_ms } => match (DateTime::from_timestamp_millis(*start_ms), DateTime::from_timestamp_millis(*end_ms)) {
@@ -161,8 +162,7 @@ pub fn describe(s: &Schedule) -> String {
         },
         Schedule::Recurring { days, start, end, tz } => {
             let zone = parse_tz(tz).ok();
-            // The zone's abbreviation now ("JST", "CET"/"CEST"), else its offset.
-            let abbr = zone.map(|z| Utc::now().with_timezone(&z).format("%Z").to_string()).unwrap_or_default();
+            let abbr = zone.map(|z| at.with_timezone(&z).format("%Z").to_string()).unwrap_or_default();
             let next_day = matches!((parse_hhmm(start), parse_hhmm(end)), (Ok(a), Ok(b)) if b <= a);
             format!(
                 "runs {} {}–{}{} {abbr} ({})",

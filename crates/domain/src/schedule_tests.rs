@@ -20,7 +20,7 @@ fn weekday_nights_in_tokyo() {
     // Tue–Fri and next Monday at 01:00 JST (Monday 11-23's window ended before the range).
     assert_eq!(starts, ["Mon 11-23 16:00", "Tue 11-24 16:00", "Wed 11-25 16:00", "Thu 11-26 16:00", "Sun 11-29 16:00"]);
     assert!(w.iter().all(|w| w.end - w.start == Duration::hours(4)));
-    assert!(describe(&s).starts_with("runs every weekday 01:00–05:00 JST (Asia/Tokyo)"), "{}", describe(&s));
+    assert!(describe(&s, utc("2026-11-24T00:00:00Z")).starts_with("runs every weekday 01:00–05:00 JST (Asia/Tokyo)"), "{}", describe(&s, utc("2026-11-24T00:00:00Z")));
     assert!(open_at(&s, utc("2026-11-24T17:30:00Z")).is_some(), "Wed 02:30 JST");
     assert!(open_at(&s, utc("2026-11-24T21:00:00Z")).is_none(), "Wed 06:00 JST");
     assert!(open_at(&s, utc("2026-11-28T17:00:00Z")).is_none(), "Sunday 02:00 JST is not a weekday");
@@ -54,7 +54,7 @@ fn overnight_windows_cross_month_ends_and_leap_days() {
     let w = windows(&s, utc("2028-02-28T12:00:00Z"), utc("2028-03-02T00:00:00Z"));
     let spans: Vec<String> = w.iter().map(|w| format!("{}→{}", w.start.format("%m-%d %H"), w.end.format("%m-%d %H"))).collect();
     assert_eq!(spans, ["02-28 22→02-29 02", "02-29 22→03-01 02", "03-01 22→03-02 02"]);
-    assert!(describe(&s).contains("22:00–02:00 the next day"));
+    assert!(describe(&s, utc("2026-11-24T00:00:00Z")).contains("22:00–02:00 the next day"));
     assert!(open_at(&s, utc("2028-03-01T01:59:00Z")).is_some());
     assert!(open_at(&s, utc("2028-03-01T02:00:00Z")).is_none(), "the end is not in the window");
 }
@@ -78,8 +78,8 @@ fn bad_schedules_are_explained() {
     assert!(check(&recurring(1, "01:00", "02:00", "Mars/Olympus")).unwrap_err().contains("time zone"));
     assert!(check(&recurring(1, "01:00", "01:00", "UTC")).unwrap_err().contains("same time"));
     assert!(check(&Schedule::Once { start_ms: 10, end_ms: 5 }).unwrap_err().contains("end after"));
-    assert_eq!(describe(&recurring(0b110_0000, "10:00", "12:00", "UTC")), "runs every weekend 10:00–12:00 UTC (UTC)");
-    assert_eq!(describe(&recurring(0b000_0101, "10:00", "12:00", "UTC")), "runs every Mon, Wed 10:00–12:00 UTC (UTC)");
+    assert_eq!(describe(&recurring(0b110_0000, "10:00", "12:00", "UTC"), utc("2026-11-24T00:00:00Z")), "runs every weekend 10:00–12:00 UTC (UTC)");
+    assert_eq!(describe(&recurring(0b000_0101, "10:00", "12:00", "UTC"), utc("2026-11-24T00:00:00Z")), "runs every Mon, Wed 10:00–12:00 UTC (UTC)");
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! (scale, image, roll-back, pause, move, delete) written as a new revision or desired state
 //! for the reconcile loop to carry out.
 use super::{DEFAULT_MAX_QUOTA, DEFAULT_QUOTA, Quota, QuotaSettings, WorkloadError, Workloads};
-use crate::entity::{project_quota, workload, workload_deployment};
+use crate::entity::{project_quota, workload, workload_deployment, workload_schedule};
 use chrono::Utc;
 use flotilla_domain::rollout::Phase;
 use flotilla_domain::workload::WorkloadSpec;
@@ -119,6 +119,11 @@ impl Workloads {
         if assignments.is_empty() {
             return Err(WorkloadError::Invalid("Placement found no cluster for this workload.".into()));
         }
+        self.insert(project_id, owner_id, owner_email, spec, assignments).await
+    }
+
+    /// Records a workload with its deployments (none for a scheduled workload whose window is closed).
+    pub async fn insert(&self, project_id: i64, owner_id: i64, owner_email: &str, spec: &WorkloadSpec, assignments: &[(i64, u32)]) -> Result<i64, WorkloadError> {
         let txn = self.db.conn().begin().await?;
         let now = Utc::now();
         let row = workload::ActiveModel {
@@ -272,9 +277,45 @@ impl Workloads {
         self.get(id).await
     }
 
+    /// Deploys the workload (again) on these clusters: new `Present` rows, replacing rows left
+    /// over there (a scheduled workload whose window opens, or low-priority work returning).
+    pub async fn deploy_to(&self, id: i64, assignments: &[(i64, u32)]) -> Result<WorkloadRecord, WorkloadError> {
+        let txn = self.db.conn().begin().await?;
+        for &(cluster_id, replicas) in assignments {
+            workload_deployment::Entity::delete_many()
+                .filter(workload_deployment::Column::WorkloadId.eq(id))
+                .filter(workload_deployment::Column::ClusterId.eq(cluster_id))
+                .exec(&txn)
+                .await?;
+            new_deployment(id, cluster_id, replicas).insert(&txn).await?;
+        }
+        txn.commit().await?;
+        self.wake();
+        self.get(id).await
+    }
+
+    /// Takes the workload off one cluster or (`None`) all, keeping its record: a scheduled
+    /// workload outside its window, or low-priority work waiting for room.
+    pub async fn withdraw(&self, id: i64, cluster: Option<i64>) -> Result<(), WorkloadError> {
+        let mut q = workload_deployment::Entity::update_many()
+            .col_expr(workload_deployment::Column::Desired, sea_orm::sea_query::Expr::value(Desired::Absent.as_str()))
+            .col_expr(workload_deployment::Column::Phase, sea_orm::sea_query::Expr::value(Phase::Removing.as_str()))
+            .filter(workload_deployment::Column::WorkloadId.eq(id));
+        if let Some(c) = cluster {
+            q = q.filter(workload_deployment::Column::ClusterId.eq(c));
+        }
+        q.exec(self.db.conn()).await?;
+        self.wake();
+        Ok(())
+    }
+
     /// Removes the workload from one cluster, or (`None`) from all and then its record.
     pub async fn remove(&self, id: i64, cluster: Option<i64>) -> Result<WorkloadRecord, WorkloadError> {
         let current = self.get(id).await?;
+        if cluster.is_none() {
+            // Deleting a scheduled workload ends its schedule, so the record goes with its last row.
+            workload_schedule::Entity::delete_many().filter(workload_schedule::Column::WorkloadId.eq(id)).exec(self.db.conn()).await?;
+        }
         let mut q = workload_deployment::Entity::update_many()
             .col_expr(workload_deployment::Column::Desired, sea_orm::sea_query::Expr::value(Desired::Absent.as_str()))
             .col_expr(workload_deployment::Column::Phase, sea_orm::sea_query::Expr::value(Phase::Removing.as_str()))
@@ -329,7 +370,9 @@ impl Workloads {
     pub(super) async fn forget(&self, workload_id: i64, deployment_id: i64) -> Result<(), WorkloadError> {
         workload_deployment::Entity::delete_by_id(deployment_id).exec(self.db.conn()).await?;
         let left = workload_deployment::Entity::find().filter(workload_deployment::Column::WorkloadId.eq(workload_id)).all(self.db.conn()).await?;
-        if left.is_empty() {
+        // A scheduled workload keeps its record between windows.
+        let scheduled = workload_schedule::Entity::find().filter(workload_schedule::Column::WorkloadId.eq(workload_id)).one(self.db.conn()).await?.is_some();
+        if left.is_empty() && !scheduled {
             workload::Entity::delete_by_id(workload_id).exec(self.db.conn()).await?;
         }
         Ok(())

@@ -6,5 +6,6 @@ mod demo;
 mod fleet;
 mod migrations;
 mod prices;
+mod scheduling;
 mod support;
 mod workloads;
