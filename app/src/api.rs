@@ -5,5 +5,6 @@ pub mod directory;
 pub mod clusters;
 pub mod fleet;
 pub mod portal;
+pub mod schedules;
 pub mod tokens;
 pub mod workloads;

@@ -44,6 +44,8 @@ pub struct AppState {
     pub ledger: Ledger,
     /// Project budgets, their alerts and in-app notifications.
     pub budgets: Budgets,
+    /// Scheduled and low-priority workloads (its loop is started by the server).
+    pub scheduler: flotilla_backend::scheduler::Scheduler,
     pub audit: AuditLog,
     pub access: AccessControl,
     pub accounts: Accounts,
@@ -62,11 +64,15 @@ impl AppState {
         let clusters = ClusterDirectory::new(db.clone(), fleet.key.clone());
         let prices = Prices::new(db.clone());
         let ledger = Ledger::new(db.clone(), prices.clone(), clusters.clone());
+        let workloads = Workloads::new(db.clone(), clusters.clone());
+        // Names this replica in the scheduler's lease.
+        let holder = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "flotilla".into()), std::process::id());
         Self {
+            scheduler: flotilla_backend::scheduler::Scheduler::new(db.clone(), workloads.clone(), fleet.collector.clone(), &holder),
             leptos_options,
             budgets: Budgets::new(db.clone(), fleet.key, ledger.clone()),
             ledger,
-            workloads: Workloads::new(db.clone(), clusters.clone()),
+            workloads,
             clusters,
             collector: fleet.collector,
             snapshots: Snapshots::new(db.clone()),

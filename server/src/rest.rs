@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 mod cost_routes;
+mod schedule_routes;
 mod workloads;
 
 /// Every REST route: (method, path, handler). The router is built from this list and the
@@ -53,6 +54,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ];
     all.extend(workloads::routes());
     all.extend(cost_routes::routes());
+    all.extend(schedule_routes::routes());
     all
 }
 

@@ -93,8 +93,7 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
     // Carries out registered workloads on their clusters (and picks up where a restart left off).
     state.workloads.spawn_loop(WORKLOAD_RECONCILE_EVERY);
     // Scheduled and low-priority workloads; a lease in the database lets one replica act.
-    let holder = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "flotilla".into()), std::process::id());
-    flotilla_backend::scheduler::Scheduler::new(db.clone(), state.workloads.clone(), state.collector.clone(), &holder).spawn_loop(SCHEDULER_EVERY);
+    state.scheduler.clone().spawn_loop(SCHEDULER_EVERY);
     let app = router(state, HttpMetrics::default()).into_make_service_with_connect_info::<std::net::SocketAddr>();
 
     tracing::info!(database = db.backend_name(), "Flotilla is listening on http://{addr}");

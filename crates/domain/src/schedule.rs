@@ -259,3 +259,33 @@ pub fn pressure(samples: &[(i64, f64)], now_ms: i64, t: &Thresholds, minutes: u3
 #[cfg(test)]
 #[path = "schedule_tests.rs"]
 mod tests;
+
+/// A workload's schedule as pages and the REST API show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleView {
+    pub workload_id: i64,
+    pub workload: String,
+    pub project_id: i64,
+    pub schedule: Schedule,
+    pub when_closed: WhenClosed,
+    pub priority: Priority,
+    pub movable: bool,
+    /// "waiting", "running" or "queued".
+    pub state: String,
+    /// Why, in words ("queued: waiting for a cluster below 60 % CPU that fits (…)").
+    pub reason: String,
+    /// "runs every weekday 01:00–05:00 JST (Asia/Tokyo)".
+    pub sentence: String,
+    /// Planned windows ahead (UTC ms), for the timeline.
+    pub windows_ms: Vec<(i64, i64)>,
+}
+
+/// One automatic action of the scheduler.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleEvent {
+    pub at_ms: i64,
+    pub workload: String,
+    pub cluster: String,
+    pub action: String,
+    pub reason: String,
+}

@@ -76,6 +76,28 @@ async fn a_developer_registers_scales_and_deletes_a_workload_and_other_teams_can
     assert_eq!(portal.send(Method::DELETE, &path, Some(&carol), "", "").await.status, 404);
     assert!(portal.get(&format!("/api/v1/projects/{team_b}/workloads"), Some(&carol)).await.json().as_array().unwrap().is_empty());
 
+    // Bob schedules it for weekday nights in Tokyo at low priority; carol cannot see or set it.
+    let nights = r#"{"schedule":{"kind":"recurring","days":31,"start":"01:00","end":"05:00","tz":"Asia/Tokyo"},"priority":"low","movable":true}"#;
+    let scheduled = portal.send(Method::PUT, &format!("{path}/schedule"), Some(&bob), "application/json", nights).await;
+    assert_eq!(scheduled.status, 200, "{}", scheduled.body);
+    let view = scheduled.json();
+    assert!(view["sentence"].as_str().unwrap().starts_with("runs every weekday 01:00–05:00 JST (Asia/Tokyo)"), "{view}");
+    assert_eq!(view["priority"], "low");
+    assert!(!view["windows_ms"].as_array().unwrap().is_empty(), "planned windows for the timeline");
+    let bad_zone = r#"{"schedule":{"kind":"recurring","days":31,"start":"01:00","end":"05:00","tz":"Asia/Atlantis"}}"#;
+    let refused = portal.send(Method::PUT, &format!("{path}/schedule"), Some(&bob), "application/json", bad_zone).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("time zone"), "{}", refused.body);
+    assert_eq!(portal.get(&format!("{path}/schedule"), Some(&carol)).await.status, 404);
+    assert_eq!(portal.send(Method::PUT, &format!("{path}/schedule"), Some(&carol), "application/json", nights).await.status, 404);
+    let timeline = portal.get("/api/v1/schedules/timeline", Some(&bob)).await.json();
+    assert!(timeline.as_array().unwrap().iter().any(|v| v["workload"] == "web"), "{timeline}");
+    assert!(portal.get("/api/v1/schedules/timeline", Some(&carol)).await.json().as_array().unwrap().is_empty(), "carol sees no team-a schedule");
+    // Back to always, normal priority, so the rest of this journey runs as before.
+    let always = portal.send(Method::PUT, &format!("{path}/schedule"), Some(&bob), "application/json", r#"{"schedule":{"kind":"always"}}"#).await;
+    assert_eq!(always.status, 200, "{}", always.body);
+    assert_eq!(always.json()["sentence"], "runs all the time");
+
     // Scale to 3, change the image, roll back.
     let scaled = portal.send(Method::POST, &format!("{path}:scale"), Some(&bob), "application/json", r#"{"replicas":3}"#).await;
     assert_eq!(scaled.status, 200, "{}", scaled.body);

@@ -259,3 +259,54 @@ impl Scheduler {
         });
     }
 }
+
+impl Scheduler {
+    /// Every schedule with its planned windows from `now` for `days` days (the timeline and the
+    /// queue read this), optionally only of these workloads.
+    pub async fn views(&self, now: DateTime<Utc>, days: i64, only: Option<&[i64]>) -> Result<Vec<flotilla_domain::schedule::ScheduleView>, SchedulerError> {
+        let mut out = Vec::new();
+        for row in workload_schedule::Entity::find().all(self.db.conn()).await? {
+            if only.is_some_and(|ids| !ids.contains(&row.workload_id)) {
+                continue;
+            }
+            let Ok(w) = self.workloads.get(row.workload_id).await else { continue };
+            let schedule: Schedule = serde_json::from_str(&row.schedule).unwrap_or_default();
+            let windows_ms = match schedule {
+                Schedule::Always => vec![],
+                _ => schedule::windows(&schedule, now, now + Duration::days(days)).into_iter().map(|w| (w.start.timestamp_millis(), w.end.timestamp_millis())).collect(),
+            };
+            out.push(flotilla_domain::schedule::ScheduleView {
+                workload_id: w.id,
+                workload: w.spec.name.to_string(),
+                project_id: w.project_id,
+                sentence: schedule::describe(&schedule, now),
+                schedule,
+                when_closed: if row.when_closed == "scale_to_zero" { WhenClosed::ScaleToZero } else { WhenClosed::Remove },
+                priority: Priority::parse(&row.priority).unwrap_or_default(),
+                movable: row.movable,
+                state: row.state,
+                reason: row.reason,
+                windows_ms,
+            });
+        }
+        out.sort_by(|a, b| a.workload.cmp(&b.workload));
+        Ok(out)
+    }
+
+    /// The newest automatic actions, newest first, optionally only of these workloads.
+    pub async fn history(&self, limit: usize, only: Option<&[i64]>) -> Result<Vec<flotilla_domain::schedule::ScheduleEvent>, SchedulerError> {
+        let rows = schedule_event::Entity::find().order_by_desc(schedule_event::Column::At).order_by_desc(schedule_event::Column::Id).all(self.db.conn()).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|e| only.is_none_or(|ids| e.workload_id.is_some_and(|id| ids.contains(&id))))
+            .take(limit)
+            .map(|e| flotilla_domain::schedule::ScheduleEvent { at_ms: e.at.timestamp_millis(), workload: e.workload, cluster: e.cluster, action: e.action, reason: e.reason })
+            .collect())
+    }
+}
+
+impl std::fmt::Debug for Scheduler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheduler").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,77 @@
+//! Server functions for scheduling: a workload's schedule and priority, the timeline of planned
+//! windows, the low-priority queue and the history of automatic actions — each only for the
+//! workloads the caller may read (or change).
+use crate::error::AppError;
+use flotilla_domain::schedule::{Priority, Schedule, ScheduleEvent, ScheduleView, WhenClosed};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+mod scope {
+    use crate::error::AppError;
+    use crate::guard::Request;
+    use flotilla_backend::scheduler::SchedulerError;
+    use flotilla_domain::Verb;
+
+    pub fn error(action: &'static str) -> impl Fn(SchedulerError) -> AppError {
+        move |e| match e {
+            SchedulerError::Invalid(m) => AppError::Validation(crate::error::capitalised(&m)),
+            other => AppError::internal(action)(other),
+        }
+    }
+
+    /// Ids of the workloads the caller may read (`None` = all: administrators).
+    pub async fn readable(r: &Request) -> Result<Option<Vec<i64>>, AppError> {
+        let caller = r.signed_in()?;
+        let all = r.state.workloads.list(None).await.map_err(crate::api::workloads::scope::error("load the workloads"))?;
+        let portal = flotilla_domain::Target { kind: flotilla_domain::Kind::Workload, project: None, owner: None };
+        if flotilla_domain::allows(&caller.subject, Verb::Read, &portal).is_allowed() {
+            return Ok(None);
+        }
+        let visible = r.visible(Verb::Read, all, |w| crate::api::workloads::scope::target(w.project_id, Some(w.owner_id)))?;
+        Ok(Some(visible.into_iter().map(|w| w.id).collect()))
+    }
+}
+
+/// A workload's schedule (`None`: it runs all the time at normal priority).
+#[server]
+pub async fn load_schedule(workload_id: i64) -> Result<Option<ScheduleView>, AppError> {
+    use flotilla_domain::Verb;
+    let r = crate::guard::request()?;
+    crate::api::workloads::scope::authorized(&r, workload_id, Verb::Read, "schedule.read").await?;
+    let views = r.state.scheduler.views(chrono::Utc::now(), 7, Some(&[workload_id])).await.map_err(scope::error("load the schedule"))?;
+    Ok(views.into_iter().next())
+}
+
+/// Sets a workload's schedule and priority (who may change the workload). The scheduler acts
+/// within seconds: deploys when a window opens, withdraws when it closes.
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn save_schedule(workload_id: i64, schedule: Schedule, when_closed: WhenClosed, priority: Priority, movable: bool) -> Result<ScheduleView, AppError> {
+    use flotilla_backend::scheduler::ScheduleSpec;
+    use flotilla_domain::Verb;
+    let r = crate::guard::request()?;
+    let w = crate::api::workloads::scope::authorized(&r, workload_id, Verb::Update, "schedule.save").await?;
+    let spec = ScheduleSpec { schedule, when_closed, priority, movable };
+    r.state.scheduler.set(workload_id, &spec).await.map_err(scope::error("save the schedule"))?;
+    let now = chrono::Utc::now();
+    let sentence = flotilla_domain::schedule::describe(&spec.schedule, now);
+    r.record("schedule.save", w.spec.name.as_str(), &format!("{sentence}; priority {}", priority.as_str())).await;
+    let views = r.state.scheduler.views(now, 7, Some(&[workload_id])).await.map_err(scope::error("load the schedule"))?;
+    views.into_iter().next().ok_or_else(|| AppError::NotFound("This workload".into()))
+}
+
+/// Every schedule the caller may see with its windows over the next `days` days (at most 14):
+/// the timeline, and the queue (state "queued", with the reason).
+#[server]
+pub async fn schedule_timeline(days: u32) -> Result<Vec<ScheduleView>, AppError> {
+    let r = crate::guard::request()?;
+    let only = scope::readable(&r).await?;
+    r.state.scheduler.views(chrono::Utc::now(), i64::from(days.clamp(1, 14)), only.as_deref()).await.map_err(scope::error("load the schedules"))
+}
+
+/// The newest automatic actions (deploys, withdrawals, evictions) with their reasons.
+#[server]
+pub async fn schedule_history(limit: u32) -> Result<Vec<ScheduleEvent>, AppError> {
+    let r = crate::guard::request()?;
+    let only = scope::readable(&r).await?;
+    r.state.scheduler.history(limit.clamp(1, 500) as usize, only.as_deref()).await.map_err(scope::error("load the scheduler's history"))
+}

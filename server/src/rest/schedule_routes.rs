@@ -1,0 +1,79 @@
+//! REST routes for scheduling: a workload's schedule under
+//! `/api/v1/projects/{p}/workloads/{w}/schedule`, `GET /api/v1/schedules/timeline`,
+//! `GET /api/v1/queue` and `GET /api/v1/schedules/history` — the same server functions and
+//! guard as the pages.
+use super::{call, json_body, parts, problem, reply};
+use app::api::schedules;
+use app::error::AppError;
+use app::state::AppState;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::Method;
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, put};
+use flotilla_domain::schedule::{Priority, Schedule, WhenClosed};
+use serde::Deserialize;
+
+pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
+    vec![
+        (Method::GET, "/api/v1/projects/{p}/workloads/{w}/schedule", get(show)),
+        (Method::PUT, "/api/v1/projects/{p}/workloads/{w}/schedule", put(set)),
+        (Method::GET, "/api/v1/schedules/timeline", get(timeline)),
+        (Method::GET, "/api/v1/queue", get(queue)),
+        (Method::GET, "/api/v1/schedules/history", get(history)),
+    ]
+}
+
+async fn show(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: Request) -> Response {
+    let view = call(s, parts(req), || schedules::load_schedule(w)).await;
+    match view {
+        Ok(Some(v)) if v.project_id != p => problem(AppError::NotFound("This workload".into())),
+        other => reply(other),
+    }
+}
+
+#[derive(Deserialize)]
+struct Body {
+    schedule: Schedule,
+    #[serde(default)]
+    when_closed: WhenClosed,
+    #[serde(default)]
+    priority: Priority,
+    #[serde(default)]
+    movable: bool,
+}
+
+async fn set(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: Request) -> Response {
+    let example = r#"{"schedule": {"kind": "recurring", "days": 31, "start": "01:00", "end": "05:00", "tz": "Asia/Tokyo"}, "when_closed": "remove", "priority": "low", "movable": true}"#;
+    let (parts, b) = match json_body::<Body>(req, example).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    let saved = call(s, parts, || schedules::save_schedule(w, b.schedule, b.when_closed, b.priority, b.movable)).await;
+    match saved {
+        Ok(v) if v.project_id != p => problem(AppError::NotFound("This workload".into())),
+        other => reply(other),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct Days {
+    days: Option<u32>,
+}
+
+async fn timeline(State(s): State<AppState>, Query(d): Query<Days>, req: Request) -> Response {
+    reply(call(s, parts(req), || schedules::schedule_timeline(d.days.unwrap_or(7))).await)
+}
+
+async fn queue(State(s): State<AppState>, req: Request) -> Response {
+    let all = call(s, parts(req), || schedules::schedule_timeline(1)).await;
+    reply(all.map(|v| v.into_iter().filter(|s| s.state == "queued").collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, Default)]
+struct Limit {
+    limit: Option<u32>,
+}
+
+async fn history(State(s): State<AppState>, Query(l): Query<Limit>, req: Request) -> Response {
+    reply(call(s, parts(req), || schedules::schedule_history(l.limit.unwrap_or(50))).await)
+}
