@@ -54,7 +54,15 @@ pub fn CostsPage() -> impl IntoView {
     let scope = Resource::new(|| (), |_| load_cost_scope());
     let save = ServerAction::<SaveBudget>::new();
     let remove = ServerAction::<RemoveBudget>::new();
-    let costs = Resource::new(move || (c.query(), save.version().get(), remove.version().get()), |(q, _, _)| load_costs(q));
+    // Reload after a budget was saved or removed — not after a refused save, so that what the
+    // person typed stays in the form.
+    let changed = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(save.value().get(), Some(Ok(_))) || matches!(remove.value().get(), Some(Ok(_))) {
+            changed.update(|n| *n += 1);
+        }
+    });
+    let costs = Resource::new(move || (c.query(), changed.get()), |(q, _)| load_costs(q));
     view! {
         <PageHeader title="Costs" subtitle="What your work costs on every cluster: node prices split by CPU, memory and pod slots, with idle capacity shown honestly."/>
         <Loaded resource=scope loading="Loading your projects…" render=move |s: CostScope| controls(c, s)/>
