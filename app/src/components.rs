@@ -6,6 +6,7 @@ pub mod loaded;
 pub mod notifications;
 pub mod page_header;
 pub mod poll;
+pub mod schedule_editor;
 pub mod theme_toggle;
 pub mod top_bar;
 pub mod user_menu;

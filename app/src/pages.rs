@@ -11,5 +11,6 @@ pub mod fleet;
 pub mod login;
 pub mod not_found;
 pub mod register;
+pub mod schedules;
 pub mod workload;
 pub mod workloads;

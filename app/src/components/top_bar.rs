@@ -23,6 +23,7 @@ pub fn TopBar() -> impl IntoView {
                     <nav class="main-nav" aria-label="Main">
                         <A href="/" exact=true>"Fleet"</A>
                         <A href="/workloads">"Workloads"</A>
+                        <A href="/schedules">"Schedules"</A>
                         <A href="/costs">"Costs"</A>
                         {p.is_admin.then(|| view! { <A href="/admin">"Admin"</A> })}
                     </nav>

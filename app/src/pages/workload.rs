@@ -86,6 +86,7 @@ pub fn WorkloadPage() -> impl IntoView {
         <PageHeader title="Workload" subtitle="Where it runs, how it is doing, and what you can change."/>
         {move || action_error(act.value().get())}
         <Loaded resource=detail loading="Loading the workload…" render/>
+        <crate::components::schedule_editor::ScheduleSection id=Signal::derive(id)/>
         <crate::components::cost_now::WorkloadCostSection id=Signal::derive(id)/>
     }
 }

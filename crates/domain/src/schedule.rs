@@ -289,3 +289,8 @@ pub struct ScheduleEvent {
     pub action: String,
     pub reason: String,
 }
+
+/// [`describe`] at a time given in UTC milliseconds (the browser's clock).
+pub fn describe_at_ms(s: &Schedule, at_ms: i64) -> String {
+    describe(s, DateTime::from_timestamp_millis(at_ms).unwrap_or_default())
+}
