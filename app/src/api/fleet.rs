@@ -26,6 +26,18 @@ mod scope {
     pub fn not_found() -> AppError {
         AppError::NotFound("This cluster".into())
     }
+
+    /// The caller's view and the cluster's live state, if the cluster exists and the caller
+    /// may see it (else "not found").
+    pub async fn seen_cluster(r: &Request, id: i64) -> Result<(Visibility, Option<flotilla_backend::ClusterState>), AppError> {
+        let vis = visibility(r).await?;
+        let state = r.state.collector.state(id);
+        r.state.clusters.get(id).await.map_err(|_| not_found())?;
+        if !flotilla_backend::inventory::may_see(state.as_ref(), &vis) {
+            return Err(not_found());
+        }
+        Ok((vis, state))
+    }
 }
 
 /// The registered clusters the caller may see.
@@ -87,12 +99,7 @@ pub async fn cluster_pods(id: i64, node: Option<String>, namespace: Option<Strin
 pub async fn cluster_heatmap(id: i64, by: String, metric: Metric, hours: u32) -> Result<Heatmap, AppError> {
     use flotilla_backend::HeatScope;
     let r = crate::guard::request()?;
-    let vis = scope::visibility(&r).await?;
-    let state = r.state.collector.state(id);
-    r.state.clusters.get(id).await.map_err(|_| scope::not_found())?;
-    if !flotilla_backend::inventory::may_see(state.as_ref(), &vis) {
-        return Err(scope::not_found());
-    }
+    let (vis, state) = scope::seen_cluster(&r, id).await?;
     let scope = if by == "namespace" { HeatScope::Namespace } else { HeatScope::Node };
     let hours = hours.clamp(1, 24 * 7);
     // One column per minute for the last hour, per hour otherwise.
@@ -118,12 +125,7 @@ pub async fn cluster_heatmap(id: i64, by: String, metric: Metric, hours: u32) ->
 #[server]
 pub async fn cluster_costs_now(id: i64) -> Result<Option<flotilla_domain::LiveCosts>, AppError> {
     let r = crate::guard::request()?;
-    let vis = scope::visibility(&r).await?;
-    let state = r.state.collector.state(id);
-    r.state.clusters.get(id).await.map_err(|_| scope::not_found())?;
-    if !flotilla_backend::inventory::may_see(state.as_ref(), &vis) {
-        return Err(scope::not_found());
-    }
+    let (vis, state) = scope::seen_cluster(&r, id).await?;
     let Some(state) = state else { return Ok(None) };
     let live = r.state.ledger.live(&r.state.collector, id).await.map_err(AppError::internal("compute the cluster's costs"))?;
     Ok(live.map(|mut l| {

@@ -246,9 +246,6 @@ impl Ledger {
         else {
             return Ok(());
         };
-        let cluster = self.directory.get(cluster_id).await.ok();
-        let provider = cluster.as_ref().map(|c| c.provider).unwrap_or(Provider::Other);
-        let fee = cluster.as_ref().map(|c| c.control_plane_price_per_hour).unwrap_or(0.0);
         let node_rows = cost_node_hour::Entity::find()
             .filter(cost_node_hour::Column::ClusterId.eq(cluster_id))
             .filter(cost_node_hour::Column::Hour.eq(hour))
@@ -259,19 +256,11 @@ impl Ledger {
             .filter(cost_usage::Column::Hour.eq(hour))
             .all(conn)
             .await?;
-        let catalogue = self.prices.list().await.map_err(|e| LedgerError::Invalid(e.to_string()))?;
-        let node_prices: HashMap<String, f64> = self.prices.node_prices(cluster_id).await.map_err(|e| LedgerError::Invalid(e.to_string()))?.into_iter().collect();
-        let mut currency = None;
+        let (prices, currency, fee) = self.node_prices_now(cluster_id, node_rows.iter().map(|r| (r.node.as_str(), r.instance_type.as_str()))).await?;
         let nodes: Vec<NodeHours> = node_rows
             .iter()
-            .map(|r| {
-                let listed = catalogue.iter().find(|p| p.provider == provider && p.instance_type == r.instance_type);
-                if let Some(p) = listed {
-                    currency.get_or_insert_with(|| p.currency.clone());
-                }
-                let price = node_prices.get(&r.node).copied().or(listed.map(|p| p.price_per_hour));
-                NodeHours { name: r.node.clone(), price_per_hour: price, has_gpus: r.has_gpus, hours: r.hours }
-            })
+            .zip(prices)
+            .map(|(r, price)| NodeHours { name: r.node.clone(), price_per_hour: price, has_gpus: r.has_gpus, hours: r.hours })
             .collect();
         let node_index: HashMap<&str, u32> = node_rows.iter().enumerate().map(|(i, r)| (r.node.as_str(), i as u32)).collect();
         let mut groups: Vec<(&str, &str, Option<&str>)> = Vec::new();
@@ -318,7 +307,7 @@ impl Ledger {
             cost_ledger::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
         }
         let mut head: cost_hour::ActiveModel = head.into();
-        head.currency = Set(currency.unwrap_or_else(|| "USD".into()));
+        head.currency = Set(currency);
         head.total_micros = Set(micros(a.cluster_per_hour));
         head.idle_micros = Set(micros(a.idle));
         head.control_plane_micros = Set(micros(control_plane));
@@ -361,25 +350,27 @@ impl Ledger {
 pub use flotilla_domain::LiveCosts;
 
 impl Ledger {
-    /// Today's hourly prices of a cluster's nodes, per node name (catalogue by provider and
-    /// instance type; a node's own price wins), and the catalogue's currency.
-    async fn node_prices_now(&self, cluster_id: i64, nodes: &[(String, String, bool)]) -> Result<(Vec<Option<f64>>, String), LedgerError> {
+    /// Today's hourly price of each `(node, instance type)` of a cluster — the node's own price,
+    /// else the catalogue's for the cluster's provider and that type — with the catalogue's
+    /// currency and the cluster's control-plane fee per hour.
+    async fn node_prices_now<'a>(&self, cluster_id: i64, nodes: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<(Vec<Option<f64>>, String, f64), LedgerError> {
         let cluster = self.directory.get(cluster_id).await.ok();
         let provider = cluster.as_ref().map(|c| c.provider).unwrap_or(Provider::Other);
+        let fee = cluster.as_ref().map(|c| c.control_plane_price_per_hour).unwrap_or(0.0);
         let catalogue = self.prices.list().await.map_err(|e| LedgerError::Invalid(e.to_string()))?;
         let own: HashMap<String, f64> = self.prices.node_prices(cluster_id).await.map_err(|e| LedgerError::Invalid(e.to_string()))?.into_iter().collect();
         let mut currency = None;
         let prices = nodes
-            .iter()
-            .map(|(name, instance_type, _)| {
-                let listed = catalogue.iter().find(|p| p.provider == provider && &p.instance_type == instance_type);
+            .into_iter()
+            .map(|(name, instance_type)| {
+                let listed = catalogue.iter().find(|p| p.provider == provider && p.instance_type == instance_type);
                 if let Some(p) = listed {
                     currency.get_or_insert_with(|| p.currency.clone());
                 }
                 own.get(name).copied().or(listed.map(|p| p.price_per_hour))
             })
             .collect();
-        Ok((prices, currency.unwrap_or_else(|| "USD".into())))
+        Ok((prices, currency.unwrap_or_else(|| "USD".into()), fee))
     }
 
     /// A cluster's cost per hour now, split like one ledger hour.
@@ -387,7 +378,7 @@ impl Ledger {
         let Some(state) = collector.state(cluster_id) else { return Ok(None) };
         let projects = HashSet::new();
         let Some(sample) = sample_of(&state, collector, &projects) else { return Ok(None) };
-        let (prices, currency) = self.node_prices_now(cluster_id, &sample.nodes).await?;
+        let (prices, currency, fee) = self.node_prices_now(cluster_id, sample.nodes.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))).await?;
         let nodes: Vec<NodeHours> = sample
             .nodes
             .iter()
@@ -396,7 +387,6 @@ impl Ledger {
             .collect();
         let keys: Vec<&(u32, String, String)> = sample.usage.keys().collect();
         let usage: Vec<GroupUsage> = sample.usage.iter().enumerate().map(|(g, ((n, _, _), share))| GroupUsage { node: *n, group: g as u32, share_hours: *share }).collect();
-        let fee = self.directory.get(cluster_id).await.map(|c| c.control_plane_price_per_hour).unwrap_or(0.0);
         let weights = self.weights(cluster_id).await?;
         let a = price_period(&PeriodInput { nodes: &nodes, usage: &usage, groups: keys.len(), control_plane: fee, weights }, AllocationOptions::default());
         let mut lines: Vec<(String, String, f64)> = keys.iter().zip(&a.namespaces).map(|((_, ns, wl), c)| (ns.clone(), wl.clone(), *c)).collect();
@@ -409,8 +399,7 @@ impl Ledger {
     /// What each resource costs an hour on a cluster today (for estimates before deploying).
     pub async fn unit_prices(&self, state: &ClusterState) -> Result<Option<flotilla_domain::UnitPrices>, LedgerError> {
         let d = &state.derived;
-        let named: Vec<(String, String, bool)> = d.nodes.iter().map(|n| (n.name.clone(), n.instance_type.clone(), n.gpu > 0)).collect();
-        let (prices, currency) = self.node_prices_now(state.summary.id, &named).await?;
+        let (prices, currency, _) = self.node_prices_now(state.summary.id, d.nodes.iter().map(|n| (n.name.as_str(), n.instance_type.as_str()))).await?;
         let nodes: Vec<NodeInput> = d
             .nodes
             .iter()

@@ -118,10 +118,16 @@ impl Scheduler {
             .collect())
     }
 
-    async fn pressure(&self, cluster_id: i64, now: DateTime<Utc>) -> Result<(Pressure, f64), SchedulerError> {
+    /// A cluster's pressure and latest utilisation at `now`, read once per pass (`seen`).
+    async fn pressure(&self, cluster_id: i64, now: DateTime<Utc>, seen: &mut HashMap<i64, (Pressure, f64)>) -> Result<(Pressure, f64), SchedulerError> {
+        if let Some(p) = seen.get(&cluster_id) {
+            return Ok(*p);
+        }
         let s = self.samples(cluster_id, now, self.thresholds.burst_minutes).await?;
         let latest = s.last().map_or(1.0, |x| x.1);
-        Ok((schedule::pressure(&s, now.timestamp_millis(), &self.thresholds, self.thresholds.burst_minutes), latest))
+        let p = (schedule::pressure(&s, now.timestamp_millis(), &self.thresholds, self.thresholds.burst_minutes), latest);
+        seen.insert(cluster_id, p);
+        Ok(p)
     }
 
     async fn note(&self, row: &workload_schedule::Model, state: &str, reason: &str) -> Result<(), SchedulerError> {
@@ -162,6 +168,7 @@ impl Scheduler {
         let states = self.collector.states();
         let names: HashMap<i64, String> = states.iter().map(|s| (s.summary.id, s.summary.name.clone())).collect();
         let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("cluster {id}"));
+        let mut seen = HashMap::new();
         for row in workload_schedule::Entity::find().all(self.db.conn()).await? {
             let Ok(w) = self.workloads.get(row.workload_id).await else { continue };
             let sched: Schedule = serde_json::from_str(&row.schedule).unwrap_or_default();
@@ -185,7 +192,7 @@ impl Scheduler {
                 // Low-priority work leaves a cluster that bursts …
                 let mut still = Vec::new();
                 for c in &present {
-                    let (p, u) = self.pressure(*c, now).await?;
+                    let (p, u) = self.pressure(*c, now, &mut seen).await?;
                     if p == Pressure::Burst {
                         self.workloads.withdraw(w.id, Some(*c)).await?;
                         let reason = format!("{} CPU {:.0} % for {} min → removed low-priority {}", name(*c), u * 100.0, self.thresholds.burst_minutes, label);
@@ -209,7 +216,7 @@ impl Scheduler {
             if priority == Priority::Low {
                 let mut keep = Vec::new();
                 for c in caps {
-                    let (p, u) = self.pressure(c.id, now).await?;
+                    let (p, u) = self.pressure(c.id, now, &mut seen).await?;
                     if p == Pressure::Room {
                         keep.push(c);
                     } else {
