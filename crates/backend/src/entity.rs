@@ -4,6 +4,7 @@ pub mod audit_log;
 pub mod budget;
 pub mod budget_alert;
 pub mod cluster;
+pub mod cluster_threshold;
 pub mod cost_hour;
 pub mod cost_ledger;
 pub mod cost_node_hour;

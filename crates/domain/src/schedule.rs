@@ -232,6 +232,34 @@ impl Default for Thresholds {
     }
 }
 
+impl Thresholds {
+    /// Checks thresholds an administrator typed; the error says what to fix.
+    pub fn check(&self) -> Result<(), String> {
+        let pct = |f: f64| (0.05..=1.0).contains(&f);
+        if !pct(self.deploy_below) || !pct(self.evict_above) {
+            return Err("Thresholds are percentages between 5 and 100.".into());
+        }
+        if self.deploy_below + 0.05 > self.evict_above {
+            return Err("The deploy threshold must be at least 5 points below the evict threshold, or work would come and go (hysteresis).".into());
+        }
+        if !(1..=1440).contains(&self.burst_minutes) || !(1..=1440).contains(&self.rebalance_minutes) {
+            return Err("Minutes are between 1 and 1440 (a day).".into());
+        }
+        Ok(())
+    }
+
+    /// "below 60 %, evict above 85 % after 5 min, move after 10 min".
+    pub fn describe(&self) -> String {
+        format!(
+            "low-priority work below {:.0} %, evicted above {:.0} % after {} min; movable work moved after {} min",
+            self.deploy_below * 100.0,
+            self.evict_above * 100.0,
+            self.burst_minutes,
+            self.rebalance_minutes
+        )
+    }
+}
+
 /// What to do with a cluster's low-priority work now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Pressure {
@@ -256,6 +284,34 @@ pub fn pressure(samples: &[(i64, f64)], now_ms: i64, t: &Thresholds, minutes: u3
     if latest < t.deploy_below { Pressure::Room } else { Pressure::Hold }
 }
 
+/// Whether movable work should leave a cluster now: its utilisation has stayed above
+/// `evict_above` for `rebalance_minutes`, nothing was moved off it within those minutes (so the
+/// move can show in the readings before the next), and this workload itself was not moved within
+/// three times that (so nothing flaps between two busy clusters). A target must be below
+/// `deploy_below` ([`rebalance_target_ok`]): the gap between the thresholds is the hysteresis.
+pub fn rebalance_due(samples: &[(i64, f64)], now_ms: i64, t: &Thresholds, last_move_off_cluster_ms: Option<i64>, last_move_of_workload_ms: Option<i64>) -> bool {
+    let minutes_ms = i64::from(t.rebalance_minutes) * 60_000;
+    let recent = |at: Option<i64>, span: i64| at.is_some_and(|at| now_ms - at < span);
+    !recent(last_move_off_cluster_ms, minutes_ms) && !recent(last_move_of_workload_ms, 3 * minutes_ms) && pressure(samples, now_ms, t, t.rebalance_minutes) == Pressure::Burst
+}
+
+/// Whether a cluster at `utilisation` may receive moved work under its thresholds.
+pub fn rebalance_target_ok(utilisation: f64, t: &Thresholds) -> bool {
+    utilisation < t.deploy_below
+}
+
+/// A cluster's thresholds as the Schedules page shows and edits them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterThresholds {
+    pub cluster_id: i64,
+    pub cluster: String,
+    pub thresholds: Thresholds,
+    /// Set for this cluster (else the defaults).
+    pub custom: bool,
+    /// The latest CPU utilisation reading (0..1), if any.
+    pub cpu_now: Option<f64>,
+}
+
 #[cfg(test)]
 #[path = "schedule_tests.rs"]
 mod tests;
@@ -278,6 +334,9 @@ pub struct ScheduleView {
     pub sentence: String,
     /// Planned windows ahead (UTC ms), for the timeline.
     pub windows_ms: Vec<(i64, i64)>,
+    /// Where it runs now, else where its placement rule pins it; empty: decided when its
+    /// window opens.
+    pub clusters: Vec<String>,
 }
 
 /// One automatic action of the scheduler.

@@ -116,3 +116,30 @@ fn every_priority_has_its_priority_class() {
     assert_eq!(classes, [("flotilla-high", 100_000), ("flotilla-normal", 1_000), ("flotilla-low", -100)]);
     assert_eq!(Priority::parse("low"), Some(Priority::Low));
 }
+
+#[test]
+fn movable_work_moves_only_after_a_sustained_burst_and_never_flaps() {
+    let t = Thresholds::default();
+    let min = 60_000;
+    let now = 1_000 * min;
+    let hot: Vec<(i64, f64)> = (0..=11).map(|i| (now - (11 - i) * min, 0.91)).collect();
+    assert!(rebalance_due(&hot, now, &t, None, None), "above 85 % for 10 min");
+    let brief: Vec<(i64, f64)> = (0..=11).map(|i| (now - (11 - i) * min, if i < 5 { 0.5 } else { 0.91 })).collect();
+    assert!(!rebalance_due(&brief, now, &t, None, None), "above only for the last 6 minutes");
+    assert!(!rebalance_due(&hot, now, &t, Some(now - 4 * min), None), "something left this cluster 4 min ago: wait for the readings");
+    assert!(rebalance_due(&hot, now, &t, Some(now - 11 * min), None));
+    assert!(!rebalance_due(&hot, now, &t, None, Some(now - 25 * min)), "this workload moved 25 min ago: it stays (no flapping)");
+    assert!(rebalance_due(&hot, now, &t, None, Some(now - 31 * min)));
+    assert!(rebalance_target_ok(0.59, &t) && !rebalance_target_ok(0.70, &t), "a target must be below the deploy threshold");
+}
+
+#[test]
+fn thresholds_keep_a_gap_between_deploy_and_evict() {
+    assert!(Thresholds::default().check().is_ok());
+    let t = |d, e, b, r| Thresholds { deploy_below: d, evict_above: e, burst_minutes: b, rebalance_minutes: r };
+    assert!(t(0.8, 0.82, 5, 10).check().unwrap_err().contains("hysteresis"));
+    assert!(t(0.0, 0.82, 5, 10).check().unwrap_err().contains("between 5 and 100"));
+    assert!(t(0.5, 1.2, 5, 10).check().is_err());
+    assert!(t(0.5, 0.9, 0, 10).check().unwrap_err().contains("Minutes"));
+    assert_eq!(Thresholds::default().describe(), "low-priority work below 60 %, evicted above 85 % after 5 min; movable work moved after 10 min");
+}

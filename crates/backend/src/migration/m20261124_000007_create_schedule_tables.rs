@@ -1,6 +1,6 @@
 //! Scheduling: a workload's schedule, priority and state (`workload_schedules`), the history of
 //! automatic actions (`schedule_events`), and leases so that one replica at a time runs the
-//! scheduler (`leases`).
+//! scheduler (`leases`), and each cluster's own utilisation thresholds (`cluster_thresholds`).
 use sea_orm_migration::{prelude::*, schema::*};
 
 #[derive(DeriveIden)]
@@ -33,6 +33,24 @@ enum ScheduleEvents {
     Cluster,
     Action,
     Reason,
+}
+
+#[derive(DeriveIden)]
+enum Clusters {
+    Table,
+    Id,
+}
+
+#[derive(DeriveIden)]
+enum ClusterThresholds {
+    Table,
+    Id,
+    ClusterId,
+    DeployBelowPct,
+    EvictAbovePct,
+    BurstMinutes,
+    RebalanceMinutes,
+    UpdatedAt,
 }
 
 #[derive(DeriveIden)]
@@ -94,10 +112,30 @@ impl MigrationTrait for Migration {
                 .col(timestamp_with_time_zone(Leases::ExpiresAt))
                 .to_owned(),
         )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(ClusterThresholds::Table)
+                .col(big_integer(ClusterThresholds::Id).auto_increment().primary_key())
+                .col(big_integer(ClusterThresholds::ClusterId).unique_key())
+                .col(integer(ClusterThresholds::DeployBelowPct))
+                .col(integer(ClusterThresholds::EvictAbovePct))
+                .col(integer(ClusterThresholds::BurstMinutes))
+                .col(integer(ClusterThresholds::RebalanceMinutes))
+                .col(timestamp_with_time_zone(ClusterThresholds::UpdatedAt))
+                .foreign_key(
+                    ForeignKey::create()
+                        .from(ClusterThresholds::Table, ClusterThresholds::ClusterId)
+                        .to(Clusters::Table, Clusters::Id)
+                        .on_delete(ForeignKeyAction::Cascade),
+                )
+                .to_owned(),
+        )
         .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ClusterThresholds::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(Leases::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(ScheduleEvents::Table).to_owned()).await?;
         m.drop_table(Table::drop().table(WorkloadSchedules::Table).to_owned()).await

@@ -5,18 +5,45 @@
 //! the database, so a restart converges without duplicates; a lease lets one replica act.
 pub mod lease;
 
+mod load;
+mod views;
+
 use crate::collector::Collector;
-use crate::entity::{schedule_event, utilisation_snapshot as snap, workload_schedule};
-use crate::workloads::{Desired, Workloads, capacity};
+use crate::entity::{schedule_event, workload_schedule};
+use crate::workloads::{DeploymentRecord, Desired, WorkloadRecord, Workloads, capacity};
 use crate::{AuditLog, Database, WorkloadError};
 use chrono::{DateTime, Duration, Utc};
 use flotilla_domain::placement::place;
 use flotilla_domain::schedule::{self, Pressure, Priority, Schedule, Thresholds, WhenClosed};
 use flotilla_domain::workload::PlacementRule;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use load::Loads;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use std::collections::HashMap;
 
 pub use lease::Lease;
+
+/// A move the rebalancer made (from the history), for its cool-downs.
+struct Move {
+    at_ms: i64,
+    workload_id: i64,
+    cluster: String,
+}
+
+/// What one pass knows and did.
+struct Pass {
+    now: DateTime<Utc>,
+    names: HashMap<i64, String>,
+    loads: Loads,
+    moves: Vec<Move>,
+    moved_off: Vec<i64>,
+    done: Vec<Action>,
+}
+
+impl Pass {
+    fn name(&self, id: i64) -> String {
+        self.names.get(&id).cloned().unwrap_or_else(|| format!("cluster {id}"))
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SchedulerError {
@@ -65,6 +92,7 @@ pub struct Scheduler {
     workloads: Workloads,
     collector: Collector,
     lease: Lease,
+    /// The thresholds of clusters that have none of their own.
     pub thresholds: Thresholds,
 }
 
@@ -84,6 +112,7 @@ impl Scheduler {
     /// Sets (or replaces) a workload's schedule; the next tick acts on it.
     pub async fn set(&self, workload_id: i64, spec: &ScheduleSpec) -> Result<(), SchedulerError> {
         schedule::check(&spec.schedule).map_err(SchedulerError::Invalid)?;
+        let before = self.workloads.priority_of(workload_id).await?;
         workload_schedule::Entity::delete_many().filter(workload_schedule::Column::WorkloadId.eq(workload_id)).exec(self.db.conn()).await?;
         workload_schedule::ActiveModel {
             workload_id: Set(workload_id),
@@ -98,36 +127,11 @@ impl Scheduler {
         }
         .insert(self.db.conn())
         .await?;
-        Ok(())
-    }
-
-    /// A cluster's CPU utilisation samples (used, else requested, over allocatable) up to `now`.
-    async fn samples(&self, cluster_id: i64, now: DateTime<Utc>, minutes: u32) -> Result<Vec<(i64, f64)>, SchedulerError> {
-        let rows = snap::Entity::find()
-            .filter(snap::Column::ClusterId.eq(cluster_id))
-            .filter(snap::Column::Scope.eq("cluster"))
-            .filter(snap::Column::At.gte(now - Duration::minutes(i64::from(minutes) + 2)))
-            .filter(snap::Column::At.lte(now))
-            .order_by_asc(snap::Column::At)
-            .all(self.db.conn())
-            .await?;
-        Ok(rows
-            .into_iter()
-            .filter(|r| r.cpu_alloc_m > 0)
-            .map(|r| (r.at.timestamp_millis(), r.cpu_used_m.unwrap_or(r.cpu_req_m) as f64 / r.cpu_alloc_m as f64))
-            .collect())
-    }
-
-    /// A cluster's pressure and latest utilisation at `now`, read once per pass (`seen`).
-    async fn pressure(&self, cluster_id: i64, now: DateTime<Utc>, seen: &mut HashMap<i64, (Pressure, f64)>) -> Result<(Pressure, f64), SchedulerError> {
-        if let Some(p) = seen.get(&cluster_id) {
-            return Ok(*p);
+        if before != spec.priority {
+            // The Deployment names the priority's PriorityClass: apply it again.
+            self.workloads.reapply(workload_id).await?;
         }
-        let s = self.samples(cluster_id, now, self.thresholds.burst_minutes).await?;
-        let latest = s.last().map_or(1.0, |x| x.1);
-        let p = (schedule::pressure(&s, now.timestamp_millis(), &self.thresholds, self.thresholds.burst_minutes), latest);
-        seen.insert(cluster_id, p);
-        Ok(p)
+        Ok(())
     }
 
     async fn note(&self, row: &workload_schedule::Model, state: &str, reason: &str) -> Result<(), SchedulerError> {
@@ -164,93 +168,175 @@ impl Scheduler {
         if !self.lease.acquire(now).await? {
             return Ok(vec![]);
         }
-        let mut done = Vec::new();
         let states = self.collector.states();
-        let names: HashMap<i64, String> = states.iter().map(|s| (s.summary.id, s.summary.name.clone())).collect();
-        let name = |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("cluster {id}"));
-        let mut seen = HashMap::new();
+        let mut pass = Pass {
+            now,
+            names: states.iter().map(|s| (s.summary.id, s.summary.name.clone())).collect(),
+            loads: Loads::new(self.db.clone(), self.thresholds, now).await?,
+            moves: self.recent_moves(now).await?,
+            moved_off: Vec::new(),
+            done: Vec::new(),
+        };
         for row in workload_schedule::Entity::find().all(self.db.conn()).await? {
             let Ok(w) = self.workloads.get(row.workload_id).await else { continue };
-            let sched: Schedule = serde_json::from_str(&row.schedule).unwrap_or_default();
-            let priority = Priority::parse(&row.priority).unwrap_or_default();
-            let present: Vec<i64> = w.deployments.iter().filter(|d| d.desired == Desired::Present).map(|d| d.cluster_id).collect();
-            let label = w.spec.name.to_string();
-            if schedule::open_at(&sched, now).is_none() {
-                let next = schedule::next_opening(&sched, now).map_or("no window ahead".to_owned(), |n| format!("next window opens {} UTC", n.start.format("%Y-%m-%d %H:%M")));
-                if !present.is_empty() {
-                    let when = if row.when_closed == "scale_to_zero" { "scaled to zero" } else { "removed" };
+            self.pass_one(&mut pass, &states, &row, &w).await?;
+        }
+        Ok(pass.done)
+    }
+
+    /// What one scheduled workload needs now: closed window → withdrawn or scaled to zero; open
+    /// → scaled back, kept (low priority: evicted from a bursting cluster; movable: moved off a
+    /// cluster that stays hot), or deployed where it fits.
+    async fn pass_one(&self, pass: &mut Pass, states: &[crate::ClusterState], row: &workload_schedule::Model, w: &WorkloadRecord) -> Result<(), SchedulerError> {
+        let now = pass.now;
+        let sched: Schedule = serde_json::from_str(&row.schedule).unwrap_or_default();
+        let priority = Priority::parse(&row.priority).unwrap_or_default();
+        let to_zero = row.when_closed == "scale_to_zero";
+        let present: Vec<&DeploymentRecord> = w.deployments.iter().filter(|d| d.desired == Desired::Present).collect();
+        let label = w.spec.name.to_string();
+        if schedule::open_at(&sched, now).is_none() {
+            let next = schedule::next_opening(&sched, now).map_or("no window ahead".to_owned(), |n| format!("next window opens {} UTC", n.start.format("%Y-%m-%d %H:%M")));
+            let up: Vec<i64> = present.iter().filter(|d| !to_zero || d.replicas > 0).map(|d| d.cluster_id).collect();
+            if !up.is_empty() {
+                let (action, when) = if to_zero { ("scaled-to-zero", "scaled to zero") } else { ("window-closed", "removed") };
+                if to_zero {
+                    self.workloads.scale_on(w.id, &up.iter().map(|c| (*c, 0)).collect::<Vec<_>>()).await?;
+                } else {
                     self.workloads.withdraw(w.id, None).await?;
-                    for c in &present {
-                        let a = Action { workload: label.clone(), cluster: name(*c), action: "window-closed", reason: format!("its window closed ({}); {when}", schedule::describe(&sched, now)) };
-                        self.act(now, w.id, a, &mut done).await?;
-                    }
                 }
-                self.note(&row, "waiting", &format!("outside its window: {next}")).await?;
+                for c in &up {
+                    let reason = format!("its window closed ({}); {when}", schedule::describe(&sched, now));
+                    self.act(now, w.id, Action { workload: label.clone(), cluster: pass.name(*c), action, reason }, &mut pass.done).await?;
+                }
+            }
+            let kept = if to_zero && !present.is_empty() { " (scaled to zero)" } else { "" };
+            return self.note(row, "waiting", &format!("outside its window{kept}: {next}")).await;
+        }
+        // Scaled to zero at the last window's end: scale back on the same clusters.
+        if to_zero && !present.is_empty() && present.iter().all(|d| d.replicas == 0) {
+            let counts = flotilla_domain::placement::proportional(w.spec.replicas, &vec![1; present.len()]);
+            let back: Vec<(i64, u32)> = present.iter().map(|d| d.cluster_id).zip(counts).collect();
+            self.workloads.scale_on(w.id, &back).await?;
+            for (c, n) in &back {
+                let reason = format!("its window opened ({}): scaled back to {n} replicas", schedule::describe(&sched, now));
+                self.act(now, w.id, Action { workload: label.clone(), cluster: pass.name(*c), action: "scaled-up", reason }, &mut pass.done).await?;
+            }
+            return self.note(row, "running", "inside its window").await;
+        }
+        if priority == Priority::Low {
+            // Low-priority work leaves a cluster that bursts …
+            let mut still = 0;
+            for d in &present {
+                let load = pass.loads.get(d.cluster_id).await?;
+                if load.burst == Pressure::Burst {
+                    self.workloads.withdraw(w.id, Some(d.cluster_id)).await?;
+                    let reason = format!("{} CPU {:.0} % for {} min → removed low-priority {label}", pass.name(d.cluster_id), load.latest * 100.0, load.t.burst_minutes);
+                    self.act(now, w.id, Action { workload: label.clone(), cluster: pass.name(d.cluster_id), action: "evicted", reason }, &mut pass.done).await?;
+                } else {
+                    still += 1;
+                }
+            }
+            if still > 0 {
+                return self.note(row, "running", "running while its cluster has room").await;
+            }
+        } else if !present.is_empty() {
+            if row.movable {
+                self.rebalance(pass, states, w, &present).await?;
+            }
+            return self.note(row, "running", if row.movable { "inside its window; movable when its cluster stays hot" } else { "inside its window" }).await;
+        }
+        // … and (re)deploys where it fits — for low priority, only where there is room.
+        let quota = self.workloads.quota(w.project_id).await?.quota;
+        let mut caps = capacity::capacities(states, &w.spec.project, quota);
+        let mut full = Vec::new();
+        if priority == Priority::Low {
+            let mut keep = Vec::new();
+            for c in caps {
+                let load = pass.loads.get(c.id).await?;
+                if load.burst == Pressure::Room {
+                    keep.push(c);
+                } else {
+                    full.push(format!("{} at {:.0} % CPU, needs below {:.0} %", c.name, load.latest * 100.0, load.t.deploy_below * 100.0));
+                }
+            }
+            caps = keep;
+        }
+        let rule = match &w.spec.placement {
+            PlacementRule::Clusters(ids) => PlacementRule::Clusters(ids.iter().copied().filter(|id| caps.iter().any(|c| c.id == *id)).collect()),
+            other => other.clone(),
+        };
+        let placement = place(&rule, &w.spec.demand(), &caps);
+        if placement.assignments.is_empty() {
+            let why = if priority == Priority::Low && !full.is_empty() {
+                format!("queued: waiting for a cluster with room that fits ({})", full.join("; "))
+            } else {
+                format!("queued: {}", placement.error.unwrap_or_else(|| "no cluster fits".into()))
+            };
+            return self.note(row, "queued", &why).await;
+        }
+        self.workloads.deploy_to(w.id, &placement.assignments).await?;
+        for (c, n) in &placement.assignments {
+            let reason = if priority == Priority::Low {
+                let load = pass.loads.get(*c).await?;
+                format!("room on {} (CPU {:.0} %, below {:.0} %): deployed {n} low-priority replicas", pass.name(*c), load.latest * 100.0, load.t.deploy_below * 100.0)
+            } else {
+                format!("its window opened ({}): deployed {n} replicas", schedule::describe(&sched, now))
+            };
+            self.act(now, w.id, Action { workload: label.clone(), cluster: pass.name(*c), action: "deployed", reason }, &mut pass.done).await?;
+        }
+        self.note(row, "running", &placement.summary).await
+    }
+
+    /// Moves a movable workload off a cluster that has stayed above its evict threshold for its
+    /// rebalance time, to the least-loaded cluster below its deploy threshold that fits (deploy
+    /// there, wait until available, remove here: [`Workloads::move_to`]). One move per cluster
+    /// per rebalance time, and none of a workload moved recently: nothing flaps.
+    async fn rebalance(&self, pass: &mut Pass, states: &[crate::ClusterState], w: &WorkloadRecord, present: &[&DeploymentRecord]) -> Result<(), SchedulerError> {
+        let now_ms = pass.now.timestamp_millis();
+        let last_of_workload = pass.moves.iter().filter(|m| m.workload_id == w.id).map(|m| m.at_ms).max();
+        for d in present {
+            let source = pass.name(d.cluster_id);
+            let load = pass.loads.get(d.cluster_id).await?;
+            let last_off = pass.moves.iter().filter(|m| m.cluster == source).map(|m| m.at_ms).max();
+            if pass.moved_off.contains(&d.cluster_id) || !schedule::rebalance_due(&load.samples, now_ms, &load.t, last_off, last_of_workload) {
                 continue;
             }
-            if priority == Priority::Low {
-                // Low-priority work leaves a cluster that bursts …
-                let mut still = Vec::new();
-                for c in &present {
-                    let (p, u) = self.pressure(*c, now, &mut seen).await?;
-                    if p == Pressure::Burst {
-                        self.workloads.withdraw(w.id, Some(*c)).await?;
-                        let reason = format!("{} CPU {:.0} % for {} min → removed low-priority {}", name(*c), u * 100.0, self.thresholds.burst_minutes, label);
-                        self.act(now, w.id, Action { workload: label.clone(), cluster: name(*c), action: "evicted", reason }, &mut done).await?;
-                    } else {
-                        still.push(*c);
-                    }
-                }
-                if !still.is_empty() {
-                    self.note(&row, "running", "running while its cluster has room").await?;
+            let quota = self.workloads.quota(w.project_id).await?.quota;
+            let mut targets = Vec::new();
+            for c in capacity::capacities(states, &w.spec.project, quota) {
+                let allowed = match &w.spec.placement {
+                    PlacementRule::Clusters(ids) => ids.contains(&c.id),
+                    _ => true,
+                };
+                if !allowed || w.deployments.iter().any(|x| x.cluster_id == c.id) {
                     continue;
                 }
-            } else if !present.is_empty() {
-                self.note(&row, "running", "inside its window").await?;
-                continue;
-            }
-            // … and (re)deploys where it fits — for low priority, only where there is room.
-            let quota = self.workloads.quota(w.project_id).await?.quota;
-            let mut caps = capacity::capacities(&states, &w.spec.project, quota);
-            let mut full = Vec::new();
-            if priority == Priority::Low {
-                let mut keep = Vec::new();
-                for c in caps {
-                    let (p, u) = self.pressure(c.id, now, &mut seen).await?;
-                    if p == Pressure::Room {
-                        keep.push(c);
-                    } else {
-                        full.push(format!("{} at {:.0} %", c.name, u * 100.0));
-                    }
+                let l = pass.loads.get(c.id).await?;
+                if schedule::rebalance_target_ok(l.latest, &l.t) {
+                    targets.push(c);
                 }
-                caps = keep;
             }
-            let rule = match &w.spec.placement {
-                PlacementRule::Clusters(ids) => PlacementRule::Clusters(ids.iter().copied().filter(|id| caps.iter().any(|c| c.id == *id)).collect()),
-                other => other.clone(),
-            };
-            let placement = place(&rule, &w.spec.demand(), &caps);
-            if placement.assignments.is_empty() {
-                let why = if priority == Priority::Low && !full.is_empty() {
-                    format!("queued: waiting for a cluster below {:.0} % CPU that fits ({})", self.thresholds.deploy_below * 100.0, full.join(", "))
-                } else {
-                    format!("queued: {}", placement.error.unwrap_or_else(|| "no cluster fits".into()))
-                };
-                self.note(&row, "queued", &why).await?;
-                continue;
-            }
-            self.workloads.deploy_to(w.id, &placement.assignments).await?;
-            for (c, n) in &placement.assignments {
-                let reason = if priority == Priority::Low {
-                    format!("room on {} (CPU below {:.0} %): deployed {n} low-priority replicas", name(*c), self.thresholds.deploy_below * 100.0)
-                } else {
-                    format!("its window opened ({}): deployed {n} replicas", schedule::describe(&sched, now))
-                };
-                self.act(now, w.id, Action { workload: label.clone(), cluster: name(*c), action: "deployed", reason }, &mut done).await?;
-            }
-            self.note(&row, "running", &placement.summary).await?;
+            let demand = flotilla_domain::placement::Demand { per_replica: w.spec.requests, replicas: d.replicas.max(1) };
+            let Some(&(target, _)) = place(&PlacementRule::LeastLoaded, &demand, &targets).assignments.first() else { continue };
+            self.workloads.move_to(w.id, d.cluster_id, target).await?;
+            self.workloads.wake();
+            let reason = format!("{source} CPU {:.0} % for {} min → moved {} to {}", load.latest * 100.0, load.t.rebalance_minutes, w.spec.name, pass.name(target));
+            self.act(pass.now, w.id, Action { workload: w.spec.name.to_string(), cluster: source.clone(), action: "moved", reason }, &mut pass.done).await?;
+            pass.moved_off.push(d.cluster_id);
+            pass.moves.push(Move { at_ms: now_ms, workload_id: w.id, cluster: source });
+            return Ok(());
         }
-        Ok(done)
+        Ok(())
+    }
+
+    /// Moves of the last day (for the rebalancing cool-downs).
+    async fn recent_moves(&self, now: DateTime<Utc>) -> Result<Vec<Move>, SchedulerError> {
+        let rows = schedule_event::Entity::find()
+            .filter(schedule_event::Column::Action.eq("moved"))
+            .filter(schedule_event::Column::At.gte(now - Duration::days(1)))
+            .all(self.db.conn())
+            .await?;
+        Ok(rows.into_iter().map(|e| Move { at_ms: e.at.timestamp_millis(), workload_id: e.workload_id.unwrap_or(0), cluster: e.cluster }).collect())
     }
 
     /// Runs `tick` every `every` with the wall clock until the process ends.
@@ -264,51 +350,6 @@ impl Scheduler {
                 }
             }
         });
-    }
-}
-
-impl Scheduler {
-    /// Every schedule with its planned windows from `now` for `days` days (the timeline and the
-    /// queue read this), optionally only of these workloads.
-    pub async fn views(&self, now: DateTime<Utc>, days: i64, only: Option<&[i64]>) -> Result<Vec<flotilla_domain::schedule::ScheduleView>, SchedulerError> {
-        let mut out = Vec::new();
-        for row in workload_schedule::Entity::find().all(self.db.conn()).await? {
-            if only.is_some_and(|ids| !ids.contains(&row.workload_id)) {
-                continue;
-            }
-            let Ok(w) = self.workloads.get(row.workload_id).await else { continue };
-            let schedule: Schedule = serde_json::from_str(&row.schedule).unwrap_or_default();
-            let windows_ms = match schedule {
-                Schedule::Always => vec![],
-                _ => schedule::windows(&schedule, now, now + Duration::days(days)).into_iter().map(|w| (w.start.timestamp_millis(), w.end.timestamp_millis())).collect(),
-            };
-            out.push(flotilla_domain::schedule::ScheduleView {
-                workload_id: w.id,
-                workload: w.spec.name.to_string(),
-                project_id: w.project_id,
-                sentence: schedule::describe(&schedule, now),
-                schedule,
-                when_closed: if row.when_closed == "scale_to_zero" { WhenClosed::ScaleToZero } else { WhenClosed::Remove },
-                priority: Priority::parse(&row.priority).unwrap_or_default(),
-                movable: row.movable,
-                state: row.state,
-                reason: row.reason,
-                windows_ms,
-            });
-        }
-        out.sort_by(|a, b| a.workload.cmp(&b.workload));
-        Ok(out)
-    }
-
-    /// The newest automatic actions, newest first, optionally only of these workloads.
-    pub async fn history(&self, limit: usize, only: Option<&[i64]>) -> Result<Vec<flotilla_domain::schedule::ScheduleEvent>, SchedulerError> {
-        let rows = schedule_event::Entity::find().order_by_desc(schedule_event::Column::At).order_by_desc(schedule_event::Column::Id).all(self.db.conn()).await?;
-        Ok(rows
-            .into_iter()
-            .filter(|e| only.is_none_or(|ids| e.workload_id.is_some_and(|id| ids.contains(&id))))
-            .take(limit)
-            .map(|e| flotilla_domain::schedule::ScheduleEvent { at_ms: e.at.timestamp_millis(), workload: e.workload, cluster: e.cluster, action: e.action, reason: e.reason })
-            .collect())
     }
 }
 

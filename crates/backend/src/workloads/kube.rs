@@ -1,11 +1,13 @@
 //! What the deployer does on one cluster, through kube-rs: server-side apply of the project's
 //! namespace (quota, limits) and the workload's objects, reading their state back, events, logs
 //! and removal. Every call is bounded by a timeout so one slow cluster never holds up others.
-use super::manifests::{self, FIELD_MANAGER, PROJECT_LABEL, Quota, WORKLOAD_LABEL};
+use super::manifests::{self, FIELD_MANAGER, PROJECT_LABEL, Quota, Shape, WORKLOAD_LABEL};
+use flotilla_domain::schedule::Priority;
 use flotilla_domain::rollout::{EventLine, Observed};
 use flotilla_domain::workload::WorkloadSpec;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Event, LimitRange, Namespace, Pod, ResourceQuota, Service};
+use k8s_openapi::api::scheduling::v1::PriorityClass;
 use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams};
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
@@ -39,8 +41,12 @@ where
     bounded(&format!("apply {kind} {name}"), api.patch(name, &params, &Patch::Apply(object))).await.map(|_| ())
 }
 
-/// Creates or updates the project's namespace, ResourceQuota and LimitRange.
+/// Creates or updates the project's namespace, ResourceQuota and LimitRange, and the cluster's
+/// Flotilla PriorityClasses (which every Deployment names).
 pub async fn ensure_namespace(client: &Client, project: &str, quota: Quota) -> Result<(), KubeError> {
+    for p in Priority::ALL {
+        apply(Api::<PriorityClass>::all(client.clone()), p.class().0, &manifests::priority_class(p)).await?;
+    }
     let ns = manifests::namespace_name(project);
     apply(Api::<Namespace>::all(client.clone()), ns, &manifests::namespace(project)).await?;
     apply(Api::<ResourceQuota>::namespaced(client.clone(), ns), manifests::QUOTA_NAME, &manifests::resource_quota(project, quota)).await?;
@@ -48,10 +54,10 @@ pub async fn ensure_namespace(client: &Client, project: &str, quota: Quota) -> R
 }
 
 /// Applies the Deployment and, when a port is exposed, the Service (removing a Service no longer wanted).
-pub async fn apply_workload(client: &Client, spec: &WorkloadSpec, replicas: u32, revision: u32, paused: bool) -> Result<(), KubeError> {
+pub async fn apply_workload(client: &Client, spec: &WorkloadSpec, shape: &Shape) -> Result<(), KubeError> {
     let ns = manifests::namespace_name(&spec.project);
     let name = spec.name.as_str();
-    apply(Api::<Deployment>::namespaced(client.clone(), ns), name, &manifests::deployment(spec, replicas, revision, paused)).await?;
+    apply(Api::<Deployment>::namespaced(client.clone(), ns), name, &manifests::deployment(spec, shape)).await?;
     match manifests::service(spec) {
         Some(svc) => apply(Api::<Service>::namespaced(client.clone(), ns), name, &svc).await,
         None => delete_quietly(Api::<Service>::namespaced(client.clone(), ns), name).await,

@@ -1,6 +1,8 @@
 //! The Kubernetes objects Flotilla applies for a workload, built as plain JSON for server-side
 //! apply (field manager `flotilla`): the project's namespace with its ResourceQuota and
-//! LimitRange, and the workload's Deployment and, when a port is exposed, its Service.
+//! LimitRange, the cluster's PriorityClasses, and the workload's Deployment and, when a port is
+//! exposed, its Service.
+use flotilla_domain::schedule::Priority;
 use flotilla_domain::workload::WorkloadSpec;
 use serde_json::{Value, json};
 
@@ -69,7 +71,33 @@ fn selector(spec: &WorkloadSpec) -> Value {
     json!({ PROJECT_LABEL: spec.project, WORKLOAD_LABEL: spec.name.as_str() })
 }
 
-pub fn deployment(spec: &WorkloadSpec, replicas: u32, revision: u32, paused: bool) -> Value {
+/// How one cluster's copy of a workload runs: its replica count there, the revision being
+/// applied, whether rollouts are paused, and its priority (a PriorityClass on the cluster).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    pub replicas: u32,
+    pub revision: u32,
+    pub paused: bool,
+    pub priority: Priority,
+}
+
+/// The PriorityClass Flotilla creates on every cluster for one priority, so the cluster's own
+/// scheduler preempts low-priority pods first, as Flotilla does.
+pub fn priority_class(p: Priority) -> Value {
+    let (name, value) = p.class();
+    json!({
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": { "name": name, "labels": { MANAGED_BY: FIELD_MANAGER } },
+        "value": value,
+        "globalDefault": false,
+        "preemptionPolicy": if p == Priority::Low { "Never" } else { "PreemptLowerPriority" },
+        "description": format!("Flotilla {} priority workloads", p.as_str()),
+    })
+}
+
+pub fn deployment(spec: &WorkloadSpec, shape: &Shape) -> Value {
+    let Shape { replicas, revision, paused, priority } = *shape;
     let mut requests = json!({ "cpu": format!("{}m", spec.requests.cpu_m), "memory": spec.requests.mem_b.to_string() });
     let mut limits = json!({});
     if let Some(c) = spec.cpu_limit_m {
@@ -117,7 +145,7 @@ pub fn deployment(spec: &WorkloadSpec, replicas: u32, revision: u32, paused: boo
             "selector": { "matchLabels": selector(spec) },
             "template": {
                 "metadata": { "labels": labels(spec) },
-                "spec": { "containers": [container] },
+                "spec": { "containers": [container], "priorityClassName": priority.class().0 },
             },
         },
     })
@@ -169,7 +197,8 @@ mod tests {
 
     #[test]
     fn the_deployment_carries_the_labels_requests_and_revision() {
-        let d = deployment(&spec(), 3, 4, false);
+        let d = deployment(&spec(), &Shape { replicas: 3, revision: 4, paused: false, priority: Priority::Low });
+        assert_eq!(d["spec"]["template"]["spec"]["priorityClassName"], "flotilla-low");
         assert_eq!(d["metadata"]["namespace"], "team-a");
         for l in [MANAGED_BY, NAME_LABEL, PROJECT_LABEL, WORKLOAD_LABEL] {
             assert!(d["metadata"]["labels"][l].is_string(), "{l}");
@@ -185,6 +214,14 @@ mod tests {
         assert_eq!(c["args"], json!(["--port", "8080"]));
         assert!(c.get("command").is_none());
         assert_eq!(c["env"][0]["name"], "MODE");
+    }
+
+    #[test]
+    fn priority_classes_order_high_above_normal_above_low() {
+        let v = |p| priority_class(p)["value"].as_i64().unwrap();
+        assert!(v(Priority::High) > v(Priority::Normal) && v(Priority::Normal) > v(Priority::Low));
+        assert_eq!(priority_class(Priority::Low)["preemptionPolicy"], "Never", "opportunistic work never preempts");
+        assert_eq!(priority_class(Priority::High)["metadata"]["name"], "flotilla-high");
     }
 
     #[test]

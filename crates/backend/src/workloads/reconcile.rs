@@ -2,6 +2,7 @@
 //! state back in words, carry out moves and removals. Clusters are handled concurrently, so
 //! an unreachable one only marks its own records.
 use super::records::{DeploymentRecord, Desired, WorkloadRecord};
+use super::manifests::Shape;
 use super::{WorkloadError, Workloads, kube};
 use flotilla_domain::rollout::{Phase, classify};
 use std::time::Duration;
@@ -56,9 +57,10 @@ impl Workloads {
                 let mut applied = None;
                 if d.applied_revision < w.revision {
                     let quota = self.quota(w.project_id).await?.quota;
+                    let shape = Shape { replicas: d.replicas, revision: w.revision, paused: w.paused, priority: self.priority_of(w.id).await? };
                     let result = async {
                         kube::ensure_namespace(&client, project, quota).await?;
-                        kube::apply_workload(&client, &w.spec, d.replicas, w.revision, w.paused).await
+                        kube::apply_workload(&client, &w.spec, &shape).await
                     }
                     .await;
                     if let Err(e) = result {

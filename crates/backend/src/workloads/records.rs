@@ -5,6 +5,7 @@ use super::{DEFAULT_MAX_QUOTA, DEFAULT_QUOTA, Quota, QuotaSettings, WorkloadErro
 use crate::entity::{project_quota, workload, workload_deployment, workload_schedule};
 use chrono::Utc;
 use flotilla_domain::rollout::Phase;
+use flotilla_domain::schedule::Priority;
 use flotilla_domain::workload::WorkloadSpec;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
@@ -307,6 +308,42 @@ impl Workloads {
         q.exec(self.db.conn()).await?;
         self.wake();
         Ok(())
+    }
+
+    /// Sets the replica count on these clusters' running copies and applies them again: a
+    /// scheduled workload scaled to zero when its window closes, and back when it opens.
+    pub async fn scale_on(&self, id: i64, counts: &[(i64, u32)]) -> Result<(), WorkloadError> {
+        let txn = self.db.conn().begin().await?;
+        for &(cluster_id, replicas) in counts {
+            workload_deployment::Entity::update_many()
+                .col_expr(workload_deployment::Column::Replicas, sea_orm::sea_query::Expr::value(replicas as i32))
+                .col_expr(workload_deployment::Column::AppliedRevision, sea_orm::sea_query::Expr::value(0))
+                .filter(workload_deployment::Column::WorkloadId.eq(id))
+                .filter(workload_deployment::Column::ClusterId.eq(cluster_id))
+                .filter(workload_deployment::Column::Desired.eq(Desired::Present.as_str()))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        self.wake();
+        Ok(())
+    }
+
+    /// Applies the workload again everywhere it runs (its priority changed).
+    pub async fn reapply(&self, id: i64) -> Result<(), WorkloadError> {
+        workload_deployment::Entity::update_many()
+            .col_expr(workload_deployment::Column::AppliedRevision, sea_orm::sea_query::Expr::value(0))
+            .filter(workload_deployment::Column::WorkloadId.eq(id))
+            .exec(self.db.conn())
+            .await?;
+        self.wake();
+        Ok(())
+    }
+
+    /// The workload's priority (normal unless its schedule says otherwise).
+    pub async fn priority_of(&self, id: i64) -> Result<Priority, WorkloadError> {
+        let row = workload_schedule::Entity::find().filter(workload_schedule::Column::WorkloadId.eq(id)).one(self.db.conn()).await?;
+        Ok(row.and_then(|r| Priority::parse(&r.priority)).unwrap_or_default())
     }
 
     /// Removes the workload from one cluster, or (`None`) from all and then its record.

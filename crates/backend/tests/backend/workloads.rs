@@ -130,11 +130,14 @@ async fn the_deployer_applies_reports_moves_and_cleans_up_on_the_simulator() {
     assert_eq!(svc.spec.unwrap().ports.unwrap()[0].port, 80);
 
     // Applying again changes nothing (a restart mid-deploy converges without duplicates).
-    let version = d.metadata.resource_version.clone();
+    // (The simulator's controller may still update the status, so compare generation and spec, not resourceVersion.)
+    let (generation, spec_before) = (d.metadata.generation, serde_json::to_value(&d.spec).unwrap());
     let q = wl.quota(p).await.unwrap().quota;
     wl.set_quota(p, q, None).await.unwrap();
     until(&wl, id, Duration::from_secs(10), "re-applied", |w| w.deployments[0].applied_revision == w.revision).await;
-    assert_eq!(deployments.get("hello").await.unwrap().metadata.resource_version, version, "a second identical apply is a no-op");
+    let again = deployments.get("hello").await.unwrap();
+    assert_eq!(again.metadata.generation, generation, "a second identical apply is a no-op");
+    assert_eq!(serde_json::to_value(&again.spec).unwrap(), spec_before, "a second identical apply leaves the spec alone");
     assert_eq!(deployments.list(&Default::default()).await.unwrap().items.iter().filter(|d| d.metadata.name.as_deref() == Some("hello")).count(), 1);
 
     // Scale to 3: the cluster follows.
