@@ -26,6 +26,17 @@ pub struct Fleet {
     pub collector: Collector,
 }
 
+/// The demo's "simulate a burst" control: multiplies a simulated cluster's usage for a while.
+/// Returns false for a cluster the simulator does not run.
+#[derive(Clone)]
+pub struct DemoBurst(pub std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for DemoBurst {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DemoBurst")
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
@@ -57,6 +68,8 @@ pub struct AppState {
     pub sign_in: SignIn,
     /// The embedded demo: demo hints and one-click demo accounts on the login page.
     pub demo: bool,
+    /// Set when the demo runs its simulated fleet.
+    pub demo_burst: Option<DemoBurst>,
 }
 
 impl AppState {
@@ -87,6 +100,7 @@ impl AppState {
             sign_in,
             db,
             demo,
+            demo_burst: None,
         }
     }
 

@@ -85,7 +85,11 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         idle: chrono::Duration::minutes(settings.session_idle_minutes.into()),
         absolute: chrono::Duration::hours(settings.session_absolute_hours.into()),
     };
-    let state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector: collector.clone() });
+    let mut state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector: collector.clone() });
+    if let Some(fleet) = &_fleet {
+        demo::seed_scheduled_work(&db, &state.workloads, &state.scheduler, &state.clusters).await?;
+        state.demo_burst = Some(demo_burst(fleet));
+    }
     spawn_fleet_loops(&settings, db.clone(), directory, collector.clone(), state.ledger.clone(), state.budgets.clone());
     if demo_mode {
         spawn_demo_history(collector, state.ledger.clone());
@@ -164,6 +168,18 @@ fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirect
             }
         }
     });
+}
+
+/// How long and how hard the demo's "Simulate a burst" button loads a simulated cluster.
+const DEMO_BURST: (f64, std::time::Duration) = (4.0, std::time::Duration::from_secs(10 * 60));
+
+fn demo_burst(fleet: &flotilla_sim::RunningFleet) -> app::state::DemoBurst {
+    let clusters = fleet.clusters().to_vec();
+    app::state::DemoBurst(std::sync::Arc::new(move |name: &str| {
+        let Some(c) = clusters.iter().find(|c| c.name == name) else { return false };
+        c.burst(DEMO_BURST.0, DEMO_BURST.1);
+        true
+    }))
 }
 
 /// The demo's cost history: once the simulated clusters are listed, an empty ledger gets two weeks

@@ -2,11 +2,11 @@
 //! windows, the low-priority queue and the history of automatic actions — each only for the
 //! workloads the caller may read (or change).
 use crate::error::AppError;
-use flotilla_domain::schedule::{Priority, Schedule, ScheduleEvent, ScheduleView, WhenClosed};
+use flotilla_domain::schedule::{ClusterThresholds, Priority, Schedule, ScheduleEvent, ScheduleView, Thresholds, WhenClosed};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-mod scope {
+pub(crate) mod scope {
     use crate::error::AppError;
     use crate::guard::Request;
     use flotilla_backend::scheduler::SchedulerError;
@@ -46,8 +46,8 @@ pub async fn load_schedule(workload_id: i64) -> Result<Option<ScheduleView>, App
 /// within seconds: deploys when a window opens, withdraws when it closes.
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn save_schedule(workload_id: i64, schedule: Schedule, when_closed: WhenClosed, priority: Priority, movable: bool) -> Result<ScheduleView, AppError> {
-    use flotilla_backend::scheduler::ScheduleSpec;
     use flotilla_domain::Verb;
+    use flotilla_domain::schedule::ScheduleSpec;
     let r = crate::guard::request()?;
     let w = crate::api::workloads::scope::authorized(&r, workload_id, Verb::Update, "schedule.save").await?;
     let spec = ScheduleSpec { schedule, when_closed, priority, movable };
@@ -74,4 +74,44 @@ pub async fn schedule_history(limit: u32) -> Result<Vec<ScheduleEvent>, AppError
     let r = crate::guard::request()?;
     let only = scope::readable(&r).await?;
     r.state.scheduler.history(limit.clamp(1, 500) as usize, only.as_deref()).await.map_err(scope::error("load the scheduler's history"))
+}
+
+/// Every cluster's thresholds for low-priority work and rebalancing, with its latest CPU
+/// reading (administrators).
+#[server]
+pub async fn load_cluster_thresholds() -> Result<Vec<ClusterThresholds>, AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Update, Kind::Cluster, "schedule.thresholds.read", "cluster thresholds").await?;
+    r.state.scheduler.cluster_thresholds(chrono::Utc::now()).await.map_err(scope::error("load the thresholds"))
+}
+
+/// Sets (or with `None` resets to the defaults) a cluster's thresholds (administrators).
+#[server(input = leptos::server_fn::codec::Json)]
+pub async fn save_cluster_thresholds(cluster_id: i64, thresholds: Option<Thresholds>) -> Result<(), AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Update, Kind::Cluster, "schedule.thresholds.save", "cluster thresholds").await?;
+    let cluster = r.state.clusters.get(cluster_id).await.map_err(|_| AppError::NotFound("This cluster".into()))?;
+    r.state.scheduler.set_cluster_thresholds(cluster_id, thresholds).await.map_err(scope::error("save the thresholds"))?;
+    r.record("schedule.thresholds.save", &cluster.name, &thresholds.map_or("back to the defaults".to_owned(), |t| t.describe())).await;
+    Ok(())
+}
+
+/// The demo only: loads a simulated cluster heavily for ten minutes, to watch low-priority work
+/// leave it and movable work move (administrators).
+#[server]
+pub async fn simulate_burst(cluster_id: i64) -> Result<String, AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Update, Kind::Cluster, "demo.burst", "the simulated fleet").await?;
+    let Some(burst) = r.state.demo_burst.clone() else {
+        return Err(AppError::Validation("Bursts can only be simulated in the demo, on its simulated clusters.".into()));
+    };
+    let cluster = r.state.clusters.get(cluster_id).await.map_err(|_| AppError::NotFound("This cluster".into()))?;
+    if !(burst.0)(&cluster.name) {
+        return Err(AppError::Validation(format!("{} is not a simulated cluster.", cluster.name)));
+    }
+    r.record("demo.burst", &cluster.name, "usage × 4 for 10 minutes").await;
+    Ok(format!("{} is bursting for the next 10 minutes; the scheduler reacts once it stays hot for its burst time.", cluster.name))
 }

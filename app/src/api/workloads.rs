@@ -119,9 +119,11 @@ pub async fn load_placement_inputs(project: String) -> Result<PlacementInputs, A
 }
 
 /// Registers a container: validated and placed with the same domain code the preview runs,
-/// recorded, then deployed by the reconcile loop. Invalid input deploys nothing.
+/// recorded, then deployed by the reconcile loop. Invalid input deploys nothing. With a
+/// `schedule` that does not run at once (windows, or low priority), it is recorded and the
+/// scheduler deploys it when its window opens or a cluster has room, placed then.
 #[server(input = leptos::server_fn::codec::Json)]
-pub async fn register_workload(form: WorkloadForm) -> Result<RegisterOutcome, AppError> {
+pub async fn register_workload(form: WorkloadForm, schedule: Option<flotilla_domain::schedule::ScheduleSpec>) -> Result<RegisterOutcome, AppError> {
     use flotilla_domain::Verb;
     let r = crate::guard::request()?;
     let caller = r.signed_in()?.clone();
@@ -131,17 +133,25 @@ pub async fn register_workload(form: WorkloadForm) -> Result<RegisterOutcome, Ap
         Ok(spec) => spec,
         Err(errors) => return Ok(RegisterOutcome::Invalid(errors)),
     };
+    let schedule = schedule.filter(|s| *s != Default::default());
+    if let Some(s) = &schedule
+        && let Err(e) = flotilla_domain::schedule::check(&s.schedule)
+    {
+        return Ok(RegisterOutcome::Invalid(vec![flotilla_domain::workload::FieldError { field: "schedule".into(), message: crate::error::capitalised(&e) }]));
+    }
     let placement = flotilla_domain::placement::place(&spec.placement, &spec.demand(), &scope::capacities(&r, &p).await?);
-    if placement.error.is_some() || placement.assignments.is_empty() {
+    let at_once = schedule.as_ref().is_none_or(|s| s.deploys_at_once());
+    if at_once && (placement.error.is_some() || placement.assignments.is_empty()) {
         return Ok(RegisterOutcome::NoRoom(placement));
     }
-    let id = r
-        .state
-        .workloads
-        .create(p.id, caller.user_id(), caller.email(), &spec, &placement.assignments)
-        .await
-        .map_err(scope::error("register the workload"))?;
-    r.record("workload.create", &format!("{}/{}", p.name, spec.name), &format!("{} × {} — {}", spec.replicas, spec.image, placement.summary)).await;
+    let assignments = if at_once { placement.assignments.clone() } else { Vec::new() };
+    let id = r.state.workloads.insert(p.id, caller.user_id(), caller.email(), &spec, &assignments).await.map_err(scope::error("register the workload"))?;
+    let mut detail = format!("{} × {} — {}", spec.replicas, spec.image, placement.summary);
+    if let Some(s) = &schedule {
+        r.state.scheduler.set(id, s).await.map_err(crate::api::schedules::scope::error("save the schedule"))?;
+        detail = format!("{} × {} — {}; priority {}", spec.replicas, spec.image, flotilla_domain::schedule::describe(&s.schedule, chrono::Utc::now()), s.priority.as_str());
+    }
+    r.record("workload.create", &format!("{}/{}", p.name, spec.name), &detail).await;
     r.state.workloads.wake();
     Ok(RegisterOutcome::Created { id, placement })
 }

@@ -3,6 +3,7 @@
 //! live capacities of the project's clusters; the server runs the same code again on submit.
 use crate::api::directory::list_projects;
 use crate::api::workloads::{RegisterWorkload, load_placement_inputs};
+use crate::components::schedule_editor::{ScheduleFields, ScheduleForm};
 use crate::components::{error_view::action_error, page_header::PageHeader};
 use flotilla_domain::placement::{Candidate, Placement, place};
 use flotilla_domain::workload::{EnvVar, FieldError, PlacementRule, PortSpec, WorkloadForm, quantity_hint, validate};
@@ -94,6 +95,7 @@ pub fn RegisterPage() -> impl IntoView {
         }
     });
     let register = ServerAction::<RegisterWorkload>::new();
+    let sched = ScheduleForm::new();
     let submitted = RwSignal::new(false);
     let touched = RwSignal::new(Vec::<&'static str>::new());
     let checked = Memo::new(move |_| validate(&f.form()));
@@ -130,8 +132,8 @@ pub fn RegisterPage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         submitted.set(true);
-        if checked.with_untracked(|c| c.is_ok()) {
-            register.dispatch(RegisterWorkload { form: f.form() });
+        if checked.with_untracked(|c| c.is_ok()) && sched.check().is_ok() {
+            register.dispatch(RegisterWorkload { form: f.form(), schedule: Some(sched.spec()) });
         }
     };
     let touch = move |field: &'static str| touched.update(|t| if !t.contains(&field) { t.push(field) });
@@ -194,9 +196,18 @@ pub fn RegisterPage() -> impl IntoView {
                     </div>
                     {move || error_for("placement").map(|e| view! { <span class="field-error" role="alert" data-field="placement">{e}</span> })}
                 </fieldset>
+                <fieldset class="schedule" data-testid="register-schedule">
+                    <legend>"Schedule"</legend>
+                    <ScheduleFields f=sched/>
+                    {move || error_for("schedule").map(|e| view! { <span class="field-error" role="alert" data-field="schedule">{e}</span> })}
+                </fieldset>
                 <div class="actions">
                     <button type="submit" class="button button--primary" prop:disabled=move || register.pending().get()>
-                        {move || if register.pending().get() { "Registering…" } else { "Register and deploy" }}</button>
+                        {move || match (register.pending().get(), sched.spec().deploys_at_once()) {
+                            (true, _) => "Registering…",
+                            (false, true) => "Register and deploy",
+                            (false, false) => "Register and schedule",
+                        }}</button>
                     <a class="button button--quiet" href="/workloads">"Cancel"</a>
                 </div>
                 {move || submitted.get().then(|| checked.with(|c| c.as_ref().err().map(|e| e.len()))).flatten().map(|n| view! {

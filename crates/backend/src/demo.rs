@@ -51,6 +51,8 @@ pub enum DemoError {
     Audit(#[from] AuditError),
     #[error(transparent)]
     Prices(#[from] crate::PriceError),
+    #[error("could not add the demo's scheduled work: {0}")]
+    Scheduled(String),
 }
 
 /// The demo's on-prem machines are in no cloud's price list: the demo prices them (an operator
@@ -81,6 +83,51 @@ pub async fn seed(db: &Database) -> Result<(), DemoError> {
     let audit = AuditLog::new(db.clone());
     if audit.recent(1).await?.is_empty() {
         audit.record("system", "demo.seeded", "portal", "demo users and projects created").await?;
+    }
+    Ok(())
+}
+
+/// The demo's scheduled work (seed §4.2: the idle night is used, low-priority work runs only
+/// when there is room): a nightly log aggregator (movable), a weekday-night model retraining
+/// scaled to zero by day, and a low-priority batch. The demo's clusters react faster than the
+/// defaults (their own thresholds: bursts of 2 min, rebalancing after 3), so the "Simulate a burst" button of the Schedules page shows the
+/// low-priority queue at work within minutes. Only into a demo with no schedules yet.
+pub async fn seed_scheduled_work(db: &Database, workloads: &crate::Workloads, scheduler: &crate::scheduler::Scheduler, clusters: &crate::ClusterDirectory) -> Result<(), DemoError> {
+    use crate::entity::workload_schedule;
+    use flotilla_domain::schedule::{EVERY_DAY, Priority, Schedule, ScheduleSpec, Thresholds, WEEKDAYS, WhenClosed};
+    use flotilla_domain::workload::{PlacementRule, WorkloadForm, validate};
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    if workload_schedule::Entity::find().count(db.conn()).await.map_err(PeopleError::from)? > 0 {
+        return Ok(());
+    }
+    let people = PeopleDirectory::new(db.clone());
+    let night = |days: u8, start: &str, end: &str| Schedule::Recurring { days, start: start.into(), end: end.into(), tz: "Asia/Tokyo".into() };
+    let work = [
+        ("team-a", "bob", "log-aggregator", "fluent/fluent-bit:3.0", "2", "500m", "512Mi", ScheduleSpec { schedule: night(EVERY_DAY, "01:00", "05:00"), movable: true, ..Default::default() }),
+        ("team-b", "carol", "model-retraining", "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime", "1", "2", "4Gi", ScheduleSpec { schedule: night(WEEKDAYS, "00:00", "06:00"), when_closed: WhenClosed::ScaleToZero, ..Default::default() }),
+        ("team-b", "carol", "batch-thumbnails", "imagemagick/worker:7", "3", "250m", "256Mi", ScheduleSpec { priority: Priority::Low, ..Default::default() }),
+    ];
+    for (project, login, name, image, replicas, cpu, mem, schedule) in work {
+        let Some(account) = DEMO_ACCOUNTS.iter().find(|a| a.login == login) else { continue };
+        let project_id = people.ensure_project(&Dns1123Label::parse(project).expect("demo project"), project).await?;
+        let user_id = people.ensure_user(account.email, account.display_name, account.is_admin).await?;
+        let form = WorkloadForm {
+            project: project.into(),
+            name: name.into(),
+            image: image.into(),
+            replicas: replicas.into(),
+            cpu_request: cpu.into(),
+            memory_request: mem.into(),
+            placement: PlacementRule::LeastLoaded,
+            ..Default::default()
+        };
+        let spec = validate(&form).expect("demo workloads are valid");
+        let id = workloads.insert(project_id, user_id, account.email, &spec, &[]).await.map_err(|e| DemoError::Scheduled(e.to_string()))?;
+        scheduler.set(id, &schedule).await.map_err(|e| DemoError::Scheduled(e.to_string()))?;
+    }
+    let quick = Thresholds { burst_minutes: 2, rebalance_minutes: 3, ..Thresholds::default() };
+    for c in clusters.list().await.map_err(|e| DemoError::Scheduled(e.to_string()))? {
+        scheduler.set_cluster_thresholds(c.id, Some(quick)).await.map_err(|e| DemoError::Scheduled(e.to_string()))?;
     }
     Ok(())
 }

@@ -30,6 +30,29 @@ pub enum WhenClosed {
     ScaleToZero,
 }
 
+/// A workload's schedule as its owner sets it: when it runs, what happens when a window closes,
+/// its priority, and whether Flotilla may move it off a cluster that stays hot.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ScheduleSpec {
+    #[serde(default)]
+    pub schedule: Schedule,
+    #[serde(default)]
+    pub when_closed: WhenClosed,
+    #[serde(default)]
+    pub priority: Priority,
+    #[serde(default)]
+    pub movable: bool,
+}
+
+impl ScheduleSpec {
+    /// Whether a new workload with this schedule is deployed at once (it runs all the time at
+    /// normal or high priority); otherwise the scheduler deploys it when its window opens or,
+    /// for low priority, when a cluster has room.
+    pub fn deploys_at_once(&self) -> bool {
+        self.schedule == Schedule::Always && self.priority != Priority::Low
+    }
+}
+
 /// One window: `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Window {
@@ -352,4 +375,14 @@ pub struct ScheduleEvent {
 /// [`describe`] at a time given in UTC milliseconds (the browser's clock).
 pub fn describe_at_ms(s: &Schedule, at_ms: i64) -> String {
     describe(s, DateTime::from_timestamp_millis(at_ms).unwrap_or_default())
+}
+
+/// "2026-11-24 01:00 UTC" for UTC milliseconds (tables of the Schedules page).
+pub fn utc_minute(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+}
+
+/// "Tue 24" for the UTC day that holds `ms` (the timeline's day labels).
+pub fn utc_day_label(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%a %d").to_string())
 }

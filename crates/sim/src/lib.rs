@@ -51,6 +51,7 @@ pub use fleet::{ClusterSpec, FleetSpec};
 use cluster::Cluster;
 
 /// One running simulated cluster.
+#[derive(Clone)]
 pub struct ClusterHandle {
     pub name: String,
     pub url: String,

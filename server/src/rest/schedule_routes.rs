@@ -1,7 +1,8 @@
 //! REST routes for scheduling: a workload's schedule under
 //! `/api/v1/projects/{p}/workloads/{w}/schedule`, `GET /api/v1/schedules/timeline`,
-//! `GET /api/v1/queue` and `GET /api/v1/schedules/history` — the same server functions and
-//! guard as the pages.
+//! `GET /api/v1/queue`, `GET /api/v1/schedules/history`, and each cluster's thresholds
+//! (`GET /api/v1/schedules/thresholds`, `PUT|DELETE /api/v1/clusters/{id}/thresholds`) — the
+//! same server functions and guard as the pages.
 use super::{call, json_body, parts, problem, reply};
 use app::api::schedules;
 use app::error::AppError;
@@ -9,8 +10,8 @@ use app::state::AppState;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::Method;
 use axum::response::Response;
-use axum::routing::{MethodRouter, get, put};
-use flotilla_domain::schedule::{Priority, Schedule, WhenClosed};
+use axum::routing::{MethodRouter, delete, get, put};
+use flotilla_domain::schedule::{ScheduleSpec, Thresholds};
 use serde::Deserialize;
 
 pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
@@ -20,6 +21,9 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/schedules/timeline", get(timeline)),
         (Method::GET, "/api/v1/queue", get(queue)),
         (Method::GET, "/api/v1/schedules/history", get(history)),
+        (Method::GET, "/api/v1/schedules/thresholds", get(thresholds)),
+        (Method::PUT, "/api/v1/clusters/{id}/thresholds", put(set_thresholds)),
+        (Method::DELETE, "/api/v1/clusters/{id}/thresholds", delete(reset_thresholds)),
     ]
 }
 
@@ -31,20 +35,9 @@ async fn show(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: Re
     }
 }
 
-#[derive(Deserialize)]
-struct Body {
-    schedule: Schedule,
-    #[serde(default)]
-    when_closed: WhenClosed,
-    #[serde(default)]
-    priority: Priority,
-    #[serde(default)]
-    movable: bool,
-}
-
 async fn set(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: Request) -> Response {
     let example = r#"{"schedule": {"kind": "recurring", "days": 31, "start": "01:00", "end": "05:00", "tz": "Asia/Tokyo"}, "when_closed": "remove", "priority": "low", "movable": true}"#;
-    let (parts, b) = match json_body::<Body>(req, example).await {
+    let (parts, b) = match json_body::<ScheduleSpec>(req, example).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -76,4 +69,21 @@ struct Limit {
 
 async fn history(State(s): State<AppState>, Query(l): Query<Limit>, req: Request) -> Response {
     reply(call(s, parts(req), || schedules::schedule_history(l.limit.unwrap_or(50))).await)
+}
+
+async fn thresholds(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), schedules::load_cluster_thresholds).await)
+}
+
+async fn set_thresholds(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    let example = r#"{"deploy_below": 0.6, "evict_above": 0.85, "burst_minutes": 5, "rebalance_minutes": 10}"#;
+    let (parts, t) = match json_body::<Thresholds>(req, example).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    reply(call(s, parts, || schedules::save_cluster_thresholds(id, Some(t))).await)
+}
+
+async fn reset_thresholds(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    reply(call(s, parts(req), || schedules::save_cluster_thresholds(id, None)).await)
 }

@@ -50,14 +50,23 @@ async fn list(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> Re
     )
 }
 
+/// A registration: the form's fields, and optionally a `schedule` (as `PUT …/schedule` takes it).
+#[derive(serde::Deserialize)]
+struct CreateBody {
+    #[serde(flatten)]
+    form: WorkloadForm,
+    #[serde(default)]
+    schedule: Option<flotilla_domain::schedule::ScheduleSpec>,
+}
+
 async fn create(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> Response {
-    let (parts, mut form): (_, WorkloadForm) = match json_body(req, FORM_EXAMPLE).await {
+    let (parts, CreateBody { mut form, schedule }): (_, CreateBody) = match json_body(req, FORM_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
     let outcome = call(s, parts, || async move {
         form.project = directory::get_project(p).await?.name;
-        wl::register_workload(form).await
+        wl::register_workload(form, schedule).await
     })
     .await;
     match outcome {

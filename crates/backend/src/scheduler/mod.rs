@@ -15,6 +15,7 @@ use crate::{AuditLog, Database, WorkloadError};
 use chrono::{DateTime, Duration, Utc};
 use flotilla_domain::placement::place;
 use flotilla_domain::schedule::{self, Pressure, Priority, Schedule, Thresholds, WhenClosed};
+pub use flotilla_domain::schedule::ScheduleSpec;
 use flotilla_domain::workload::PlacementRule;
 use load::Loads;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -66,15 +67,6 @@ impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
-}
-
-/// A workload's schedule as its owner set it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ScheduleSpec {
-    pub schedule: Schedule,
-    pub when_closed: WhenClosed,
-    pub priority: Priority,
-    pub movable: bool,
 }
 
 /// One automatic action, in words.
