@@ -207,6 +207,7 @@ pub fn ScheduleFields(f: ScheduleForm) -> impl IntoView {
             Err(e) => format!("Not yet: {e}."),
         }}</p>
     }
+    .into_any()
 }
 
 fn sentence(s: &ScheduleSpec) -> String {

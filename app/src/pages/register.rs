@@ -196,11 +196,11 @@ pub fn RegisterPage() -> impl IntoView {
                     </div>
                     {move || error_for("placement").map(|e| view! { <span class="field-error" role="alert" data-field="placement">{e}</span> })}
                 </fieldset>
-                <fieldset class="schedule" data-testid="register-schedule">
+                {view! { <fieldset class="schedule" data-testid="register-schedule">
                     <legend>"Schedule"</legend>
                     <ScheduleFields f=sched/>
                     {move || error_for("schedule").map(|e| view! { <span class="field-error" role="alert" data-field="schedule">{e}</span> })}
-                </fieldset>
+                </fieldset> }.into_any()}
                 <div class="actions">
                     <button type="submit" class="button button--primary" prop:disabled=move || register.pending().get()>
                         {move || match (register.pending().get(), sched.spec().deploys_at_once()) {

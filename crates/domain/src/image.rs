@@ -328,7 +328,8 @@ mod tests {
         fn display_round_trips(
             registry in proptest::option::of("[a-z][a-z0-9-]{0,8}[a-z0-9]\\.(io|com)(:[0-9]{2,5})?|localhost(:[0-9]{4})?"),
             // No '.' in the first component: without a registry it would be read as one.
-            repo in "[a-z0-9]+((_|__|-+)[a-z0-9]+)?(/[a-z0-9]+(([.]|-+)[a-z0-9]+)?){0,3}",
+            // Bounded so the whole name stays within the 255 characters a name may have.
+            repo in "[a-z0-9]{1,20}((_|__|-{1,3})[a-z0-9]{1,20})?(/[a-z0-9]{1,20}(([.]|-{1,3})[a-z0-9]{1,20})?){0,3}",
             tag in proptest::option::of("[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}"),
             digest in proptest::option::of("[a-f0-9]{64}"),
         ) {
