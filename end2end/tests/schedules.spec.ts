@@ -33,7 +33,7 @@ test('bob schedules a nightly job with the window builder and sees it on the tim
 
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedules' }).click();
   await expect(page.getByRole('heading', { name: 'Schedules', level: 1 })).toBeVisible();
-  const row = page.locator('tr[data-workload="nightly-e2e"]');
+  const row = page.locator('tr[data-workload="nightly-e2e"]').first();
   await expect(row).toContainText('runs every weekday 01:00–05:00 JST (Asia/Tokyo)');
   await expect(row).toContainText('low');
   // Five weekday nights (six if one is under way now) in the next 7 days.
@@ -41,4 +41,67 @@ test('bob schedules a nightly job with the window builder and sees it on the tim
 
   const removed = await page.request.delete(portalUrl(`/api/v1/projects/${teamA}/workloads/${id}`), { headers: { Origin: origin } });
   expect(removed.status()).toBeLessThan(300);
+});
+
+test('bob registers a weekend job with a schedule in the registration form; it waits for its window', async ({ page }) => {
+  await signInAsDemo(page, 'bob', '/workloads/new');
+  const form = page.locator('form.register__form');
+  const sched = page.getByTestId('register-schedule');
+  await hydrated(page, () => form.getByLabel('Name', { exact: true }).fill('weekend-e2e'),
+    () => expect(form.getByLabel('Name', { exact: true })).toHaveValue('weekend-e2e', { timeout: 1000 }));
+  await form.getByLabel('Image', { exact: true }).fill('example/cleanup:2');
+  await form.getByLabel('CPU request').fill('100m');
+  await expect(form.getByRole('button', { name: 'Register and deploy' })).toBeVisible();
+  await sched.getByRole('button', { name: 'In recurring windows' }).click();
+  await sched.getByRole('button', { name: 'Every day' }).click();
+  for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri']) await sched.getByLabel(d, { exact: true }).uncheck();
+  await sched.getByLabel('From').fill('22:00');
+  await sched.getByLabel('Until').fill('02:00');
+  await sched.getByLabel('Time zone').fill('Europe/Berlin');
+  await sched.getByLabel('Keep it, scaled to zero').check();
+  await sched.getByLabel('May be moved to a quieter cluster').check();
+  await expect(sched.getByTestId('schedule-sentence')).toHaveText(/^runs every weekend 22:00–02:00 CES?T \(Europe\/Berlin\); scaled to zero between windows; may be moved$/);
+  await form.getByRole('button', { name: 'Register and schedule' }).click();
+  await expect(page).toHaveURL(/\/workloads\/\d+$/);
+  const section = page.getByTestId('schedule');
+  await expect(section.getByTestId('schedule-sentence')).toContainText('runs every weekend 22:00–02:00', { timeout: 15_000 });
+  await expect(section.getByLabel('Keep it, scaled to zero')).toBeChecked();
+
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Schedules' }).click();
+  const row = page.locator('tr[data-workload="weekend-e2e"]').first();
+  await expect(row).toContainText('runs every weekend 22:00–02:00');
+  await expect(row.locator('rect.window').first()).toBeVisible();
+  const id = Number(new URL(await row.getByRole('link').getAttribute('href') ?? '', portalUrl('/')).pathname.split('/').pop());
+  const projects = await (await page.request.get(portalUrl('/api/v1/projects'))).json();
+  const teamA = projects.find((p: any) => p.name === 'team-a').id;
+  const origin = new URL(portalUrl('/')).origin;
+  const removed = await page.request.delete(portalUrl(`/api/v1/projects/${teamA}/workloads/${id}`), { headers: { Origin: origin } });
+  expect(removed.status()).toBeLessThan(300);
+});
+
+test('an administrator sets a cluster\'s thresholds; bob does not see them', async ({ page, browser }) => {
+  await signInAsDemo(page, 'alice', '/schedules');
+  const table = page.getByTestId('thresholds');
+  const osaka = table.locator('tr[data-cluster="osaka-prod"]');
+  await expect(osaka).toBeVisible({ timeout: 15_000 });
+  // The demo's own quick thresholds; back to the defaults, then a custom deploy threshold.
+  await hydrated(page, () => osaka.getByRole('button', { name: 'Defaults' }).click(),
+    () => expect(osaka).toContainText('(defaults)', { timeout: 2000 }));
+  await osaka.getByLabel('osaka-prod evict above %').fill('55');
+  await expect(osaka.getByRole('alert')).toContainText('at least 5 points below');
+  await expect(osaka.getByRole('button', { name: 'Save' })).toBeDisabled();
+  await osaka.getByLabel('osaka-prod evict above %').fill('90');
+  await osaka.getByLabel('osaka-prod deploy below %').fill('50');
+  await osaka.getByRole('button', { name: 'Save' }).click();
+  await expect(osaka).not.toContainText('(defaults)');
+  await expect(osaka.getByLabel('osaka-prod deploy below %')).toHaveValue('50');
+  const api = await (await page.request.get(portalUrl('/api/v1/schedules/thresholds'))).json();
+  expect(api.find((c: any) => c.cluster === 'osaka-prod').thresholds).toMatchObject({ deploy_below: 0.5, evict_above: 0.9 });
+  await expect(osaka.getByRole('button', { name: 'Simulate a burst' })).toBeVisible();
+
+  const bobPage = await (await browser.newContext()).newPage();
+  await signInAsDemo(bobPage, 'bob', '/schedules');
+  await expect(bobPage.getByRole('heading', { name: 'Automatic actions' })).toBeVisible();
+  await expect(bobPage.getByTestId('thresholds')).toHaveCount(0);
+  expect((await bobPage.request.get(portalUrl('/api/v1/schedules/thresholds'))).status()).toBe(403);
 });
