@@ -52,6 +52,20 @@ async function scrollToCosts(page) {
   await page.getByTestId('cluster-cost-table').waitFor();
   await page.getByRole('heading', { name: 'Costs', level: 2 }).scrollIntoViewIfNeeded();
 }
+// The registration form's schedule: weekday nights in Tokyo, scaled to zero, movable.
+async function scheduleRegistration(page) {
+  await fillRegistration(page);
+  const sched = page.getByTestId('register-schedule');
+  await sched.getByRole('button', { name: 'In recurring windows' }).click();
+  await sched.getByLabel('Time zone').fill('Asia/Tokyo');
+  await sched.getByLabel('Keep it, scaled to zero').check();
+  await sched.getByLabel('May be moved to a quieter cluster').check();
+  await sched.scrollIntoViewIfNeeded();
+}
+// The Schedules page once the thresholds table (administrators) is there.
+async function waitForThresholds(page) {
+  await page.getByTestId('thresholds').waitFor({ timeout: 20_000 });
+}
 // [file, who (null = signed out), path, viewport, colour scheme, full page, action]
 const shots = [
   ['screenshot.png', 'alice', '/', { width: 1280, height: 720 }, 'light', false],
@@ -73,6 +87,8 @@ const shots = [
   ['shot-costs.png', 'carol', '/costs?project=team-b', { width: 1280, height: 900 }, 'light', true, waitForChart],
   ['shot-costs-workloads-dark.png', 'carol', '/costs?project=team-b', { width: 1280, height: 800 }, 'dark', false, stackByWorkload],
   ['shot-costs-admin.png', 'alice', '/admin#costs', { width: 1280, height: 900 }, 'light', false, scrollToCosts],
+  ['shot-register-schedule.png', 'bob', '/workloads/new', { width: 1440, height: 900 }, 'light', false, scheduleRegistration],
+  ['shot-schedules.png', 'alice', '/schedules', { width: 1440, height: 900 }, 'light', true, waitForThresholds],
 ];
 for (const [file, who, path, viewport, colorScheme, fullPage, action] of shots) {
   const page = await browser.newPage({ viewport, colorScheme });

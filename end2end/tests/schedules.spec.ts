@@ -20,8 +20,8 @@ test('bob schedules a nightly job with the window builder and sees it on the tim
   const schedule = page.getByRole('form', { name: 'Schedule' });
   await hydrated(page, () => schedule.getByRole('button', { name: 'In recurring windows' }).click(),
     () => expect(schedule.getByLabel('Time zone')).toBeVisible({ timeout: 1000 }));
-  await schedule.getByLabel('From').fill('01:00');
-  await schedule.getByLabel('Until').fill('05:00');
+  await schedule.getByLabel('From', { exact: true }).fill('01:00');
+  await schedule.getByLabel('Until', { exact: true }).fill('05:00');
   await schedule.getByLabel('Time zone').fill('Asia/Atlantis');
   await expect(page.getByTestId('schedule-sentence')).toContainText('not a time zone name');
   await expect(schedule.getByRole('button', { name: 'Save schedule' })).toBeDisabled();
@@ -55,12 +55,12 @@ test('bob registers a weekend job with a schedule in the registration form; it w
   await sched.getByRole('button', { name: 'In recurring windows' }).click();
   await sched.getByRole('button', { name: 'Every day' }).click();
   for (const d of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri']) await sched.getByLabel(d, { exact: true }).uncheck();
-  await sched.getByLabel('From').fill('22:00');
-  await sched.getByLabel('Until').fill('02:00');
+  await sched.getByLabel('From', { exact: true }).fill('22:00');
+  await sched.getByLabel('Until', { exact: true }).fill('02:00');
   await sched.getByLabel('Time zone').fill('Europe/Berlin');
   await sched.getByLabel('Keep it, scaled to zero').check();
   await sched.getByLabel('May be moved to a quieter cluster').check();
-  await expect(sched.getByTestId('schedule-sentence')).toHaveText(/^runs every weekend 22:00–02:00 CES?T \(Europe\/Berlin\); scaled to zero between windows; may be moved$/);
+  await expect(sched.getByTestId('schedule-sentence')).toHaveText(/^runs every weekend 22:00–02:00 the next day CES?T \(Europe\/Berlin\); scaled to zero between windows; may be moved$/);
   await form.getByRole('button', { name: 'Register and schedule' }).click();
   await expect(page).toHaveURL(/\/workloads\/\d+$/);
   const section = page.getByTestId('schedule');

@@ -1,4 +1,6 @@
 //! The browser entry point: hydrate the server-rendered page. Nothing else lives here.
+// Leptos view types of the larger pages nest deeper than the default limit of 128.
+#![recursion_limit = "256"]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();

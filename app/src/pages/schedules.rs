@@ -58,6 +58,7 @@ pub fn SchedulesPage() -> impl IntoView {
         </section>
         <ThresholdsSection/>
     }
+    .into_any()
 }
 
 /// The clusters a schedule's rows go under: where it runs, else where it is pinned, else one
