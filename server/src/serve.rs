@@ -170,14 +170,14 @@ fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirect
     });
 }
 
-/// How long and how hard the demo's "Simulate a burst" button loads a simulated cluster.
-const DEMO_BURST: (f64, std::time::Duration) = (4.0, std::time::Duration::from_secs(10 * 60));
+/// How long the demo's "Simulate a burst" button loads a simulated cluster.
+const DEMO_BURST: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 fn demo_burst(fleet: &flotilla_sim::RunningFleet) -> app::state::DemoBurst {
     let clusters = fleet.clusters().to_vec();
-    app::state::DemoBurst(std::sync::Arc::new(move |name: &str| {
+    app::state::DemoBurst(std::sync::Arc::new(move |name: &str, factor: f64| {
         let Some(c) = clusters.iter().find(|c| c.name == name) else { return false };
-        c.burst(DEMO_BURST.0, DEMO_BURST.1);
+        c.burst(factor, DEMO_BURST);
         true
     }))
 }

@@ -98,8 +98,9 @@ pub async fn save_cluster_thresholds(cluster_id: i64, thresholds: Option<Thresho
     Ok(())
 }
 
-/// The demo only: loads a simulated cluster heavily for ten minutes, to watch low-priority work
-/// leave it and movable work move (administrators).
+/// The demo only: loads a simulated cluster to about 97 % CPU for ten minutes (its usage times
+/// the factor that takes it there), to watch low-priority work leave it and movable work move
+/// (administrators).
 #[server]
 pub async fn simulate_burst(cluster_id: i64) -> Result<String, AppError> {
     use flotilla_domain::{Kind, Verb};
@@ -109,9 +110,15 @@ pub async fn simulate_burst(cluster_id: i64) -> Result<String, AppError> {
         return Err(AppError::Validation("Bursts can only be simulated in the demo, on its simulated clusters.".into()));
     };
     let cluster = r.state.clusters.get(cluster_id).await.map_err(|_| AppError::NotFound("This cluster".into()))?;
-    if !(burst.0)(&cluster.name) {
+    let now = chrono::Utc::now();
+    let levels = r.state.scheduler.cluster_thresholds(now).await.map_err(scope::error("read the cluster's utilisation"))?;
+    let Some(cpu) = levels.iter().find(|c| c.cluster_id == cluster_id).and_then(|c| c.cpu_now).filter(|u| *u > 0.0) else {
+        return Err(AppError::Validation(format!("{} has no utilisation reading yet; try again in a minute.", cluster.name)));
+    };
+    let factor = (0.97 / cpu).clamp(1.2, 200.0);
+    if !(burst.0)(&cluster.name, factor) {
         return Err(AppError::Validation(format!("{} is not a simulated cluster.", cluster.name)));
     }
-    r.record("demo.burst", &cluster.name, "usage × 4 for 10 minutes").await;
+    r.record("demo.burst", &cluster.name, &format!("usage × {factor:.1} for 10 minutes")).await;
     Ok(format!("{} is bursting for the next 10 minutes; the scheduler reacts once it stays hot for its burst time.", cluster.name))
 }

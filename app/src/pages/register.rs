@@ -221,6 +221,7 @@ pub fn RegisterPage() -> impl IntoView {
             </form>
             <aside class="register__preview" aria-labelledby="preview-h" aria-live="polite">
                 <h2 id="preview-h">"Where it would run"</h2>
+                {move || (!sched.spec().deploys_at_once()).then_some(view! { <p class="muted" data-testid="placed-later">"Now. With this schedule it is placed when its window opens (low priority: when a cluster has room), on the clusters' load then."</p> })}
                 {move || match (inputs.get(), preview.get()) {
                     (None, _) => view! { <p class="loading" role="status">"Reading the clusters' free capacity…"</p> }.into_any(),
                     (Some(Err(e)), _) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),

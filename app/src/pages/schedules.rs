@@ -9,7 +9,7 @@ use flotilla_domain::schedule::{ClusterThresholds, ScheduleEvent, ScheduleView, 
 use leptos::prelude::*;
 
 const DAYS: i64 = 7;
-const WIDTH: f64 = 640.0;
+const WIDTH: f64 = 480.0;
 const DAY_MS: i64 = 86_400_000;
 
 /// A row's windows as an SVG strip over the next seven days (day lines every 24 h).
@@ -190,20 +190,20 @@ fn threshold_row(c: ClusterThresholds, save: ServerAction<SaveClusterThresholds>
     let num = |sig: RwSignal<String>, label: String| view! { <input type="number" class="narrow" aria-label=label bind:value=sig/> };
     view! {
         <tr data-cluster=c.cluster.clone()>
-            <th scope="row">{c.cluster.clone()}{(!c.custom).then_some(view! { <span class="muted">" (defaults)"</span> })}</th>
+            <td><strong>{c.cluster.clone()}</strong>{(!c.custom).then_some(view! { <span class="muted">" (defaults)"</span> })}</td>
             <td>{c.cpu_now.map_or("no reading yet".to_owned(), |u| format!("{:.0} %", u * 100.0))}</td>
             <td>{num(deploy, format!("{} deploy below %", c.cluster))}</td>
             <td>{num(evict, format!("{} evict above %", c.cluster))}</td>
             <td>{num(burst_min, format!("{} burst minutes", c.cluster))}</td>
             <td>{num(rebalance_min, format!("{} rebalance minutes", c.cluster))}</td>
-            <td class="actions">
+            <td><div class="row-actions">
                 <button type="button" class="button" disabled=move || problem().is_some() on:click=move |_| {
                     if let Some(t) = typed() { save.dispatch(SaveClusterThresholds { cluster_id: id, thresholds: Some(t) }); }
                 }>"Save"</button>
                 {c.custom.then_some(view! { <button type="button" class="button button--quiet" on:click=move |_| { save.dispatch(SaveClusterThresholds { cluster_id: id, thresholds: None }); }>"Defaults"</button> })}
                 {move || is_demo().then_some(view! { <button type="button" class="button button--quiet" on:click=move |_| { burst.dispatch(SimulateBurst { cluster_id: id }); }>"Simulate a burst"</button> })}
                 {move || problem().map(|p| view! { <span class="field-error" role="alert">{p}</span> })}
-            </td>
+            </div></td>
         </tr>
     }
 }
