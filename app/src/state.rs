@@ -70,6 +70,8 @@ pub struct AppState {
     pub demo: bool,
     /// Set when the demo runs its simulated fleet.
     pub demo_burst: Option<DemoBurst>,
+    /// Names this replica in the leases of singleton work (host name + process id).
+    pub replica: String,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
         let holder = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "flotilla".into()), std::process::id());
         Self {
             scheduler: flotilla_backend::scheduler::Scheduler::new(db.clone(), workloads.clone(), fleet.collector.clone(), &holder),
+            replica: holder,
             leptos_options,
             budgets: Budgets::new(db.clone(), fleet.key, ledger.clone()),
             ledger,

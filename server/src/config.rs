@@ -61,6 +61,9 @@ pub struct Settings {
     pub snapshot_interval_secs: u64,
     /// Days utilisation snapshots are kept.
     pub snapshot_retention_days: u32,
+    /// Seconds between scheduler passes; with several replicas the leader's leases last three
+    /// times this, so another replica takes over within about that long after it dies.
+    pub scheduler_interval_secs: u64,
 }
 
 /// A configuration value that must never be printed or logged.
@@ -101,6 +104,7 @@ impl Default for Settings {
             metrics_interval_secs: 15,
             snapshot_interval_secs: 60,
             snapshot_retention_days: 14,
+            scheduler_interval_secs: 5,
         }
     }
 }

@@ -90,14 +90,24 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         demo::seed_scheduled_work(&db, &state.workloads, &state.scheduler, &state.clusters).await?;
         state.demo_burst = Some(demo_burst(fleet));
     }
-    spawn_fleet_loops(&settings, db.clone(), directory, collector.clone(), state.ledger.clone(), state.budgets.clone());
+    // Singleton work (deployer, scheduler, snapshots + ledger + budget alerts) runs on the
+    // replica holding its lease in the database; the others stand by and take over.
+    let every = Duration::from_secs(settings.scheduler_interval_secs.max(1));
+    let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::seconds(15)).max(chrono::Duration::seconds(3));
+    let lease = |name: &str, ttl| {
+        let mut l = flotilla_backend::scheduler::Lease::new(db.clone(), name, &state.replica);
+        l.ttl = ttl;
+        l
+    };
+    let writer_ttl = chrono::Duration::seconds(settings.snapshot_interval_secs.max(5) as i64 * 2 + 5);
+    spawn_fleet_loops(&settings, db.clone(), directory, collector.clone(), (state.ledger.clone(), state.budgets.clone()), lease("fleet-writer", writer_ttl));
     if demo_mode {
         spawn_demo_history(collector, state.ledger.clone());
     }
     // Carries out registered workloads on their clusters (and picks up where a restart left off).
-    state.workloads.spawn_loop(WORKLOAD_RECONCILE_EVERY);
+    state.workloads.spawn_loop_leased(WORKLOAD_RECONCILE_EVERY, Some(lease("deployer", ttl)));
     // Scheduled and low-priority workloads; a lease in the database lets one replica act.
-    state.scheduler.clone().spawn_loop(SCHEDULER_EVERY);
+    state.scheduler.clone().with_lease_ttl(ttl).spawn_loop(every);
     let app = router(state, HttpMetrics::default()).into_make_service_with_connect_info::<std::net::SocketAddr>();
 
     tracing::info!(database = db.backend_name(), "Flotilla is listening on http://{addr}");
@@ -115,8 +125,6 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
 
 /// How often the deployer compares every workload with its clusters (changes also wake it at once).
 pub const WORKLOAD_RECONCILE_EVERY: Duration = Duration::from_secs(2);
-/// How often the scheduler looks at windows and cluster pressure (the lease lasts 15 s).
-pub const SCHEDULER_EVERY: Duration = Duration::from_secs(5);
 
 pub fn collector_settings(settings: &Settings) -> CollectorSettings {
     CollectorSettings {
@@ -128,8 +136,9 @@ pub fn collector_settings(settings: &Settings) -> CollectorSettings {
 
 /// Background work on the fleet: re-reading the cluster directory (changes made through another
 /// replica); utilisation snapshots with their retention; and beside each snapshot a sample for
-/// the cost ledger, followed by the budget check.
-fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirectory, collector: Collector, ledger: Ledger, budgets: Budgets) {
+/// the cost ledger, followed by the budget check — these three only on the replica holding the
+/// `fleet-writer` lease.
+fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirectory, collector: Collector, (ledger, budgets): (Ledger, Budgets), lease: flotilla_backend::scheduler::Lease) {
     let resync = collector.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
@@ -151,6 +160,14 @@ fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirect
         loop {
             tick.tick().await;
             let now = chrono::Utc::now();
+            match lease.acquire(now).await {
+                Ok(true) => {}
+                Ok(false) => continue,
+                Err(e) => {
+                    tracing::warn!("fleet-writer lease: {e}");
+                    continue;
+                }
+            }
             match snapshots.record(&collector, now).await {
                 Ok(rows) => tracing::debug!(rows, "utilisation snapshot saved"),
                 Err(e) => tracing::warn!("could not save the utilisation snapshot: {e}"),

@@ -101,6 +101,13 @@ impl Scheduler {
         Self { lease: Lease::new(db.clone(), "scheduler", holder), db, workloads, collector, thresholds: Thresholds::default() }
     }
 
+    /// How long this replica's lease lasts after each pass (another replica takes over once it
+    /// has run out); at least twice the time between passes.
+    pub fn with_lease_ttl(mut self, ttl: Duration) -> Self {
+        self.lease.ttl = ttl;
+        self
+    }
+
     /// Sets (or replaces) a workload's schedule; the next tick acts on it.
     pub async fn set(&self, workload_id: i64, spec: &ScheduleSpec) -> Result<(), SchedulerError> {
         schedule::check(&spec.schedule).map_err(SchedulerError::Invalid)?;

@@ -77,6 +77,12 @@ impl Workloads {
 
     /// Runs [`reconcile_once`](Self::reconcile_once) every `every` until the task is dropped.
     pub fn spawn_loop(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        self.spawn_loop_leased(every, None)
+    }
+
+    /// Like [`spawn_loop`](Self::spawn_loop), but with several replicas only the one holding
+    /// `lease` applies (the others stand by and take over when its lease runs out).
+    pub fn spawn_loop_leased(&self, every: Duration, lease: Option<crate::scheduler::Lease>) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -85,6 +91,16 @@ impl Workloads {
                 tokio::select! {
                     _ = tick.tick() => {}
                     _ = this.nudge.notified() => {}
+                }
+                if let Some(lease) = &lease {
+                    match lease.acquire(chrono::Utc::now()).await {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => {
+                            tracing::warn!("deployer lease: {e}");
+                            continue;
+                        }
+                    }
                 }
                 if let Err(e) = this.reconcile_once().await {
                     tracing::warn!("workload reconcile: {e}");
