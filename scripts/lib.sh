@@ -61,6 +61,37 @@ ensure_postgres() {
   fi
 }
 
+# Helm's engine (helm-python-sdk bundles it) and the Kubernetes API schemas, to render and
+# validate deploy/helm/flotilla offline; a virtualenv outside the clone, made once.
+CHART_VENV="${FLOTILLA_CHART_VENV:-$HOME/.cache/flotilla/chart-venv}"
+ensure_chart_tools() {
+  if ! "$CHART_VENV/bin/python" -c 'import helm_python, kubernetes_validate, yaml' 2>/dev/null; then
+    say "installing the chart check's Python packages (Helm engine, Kubernetes schemas)"
+    python3 -m venv "$CHART_VENV" || { as_root apt-get install -y python3-venv && python3 -m venv "$CHART_VENV"; }
+    "$CHART_VENV/bin/pip" install --quiet helm-python-sdk==0.2.2 kubernetes-validate==1.37.0 pyyaml
+  fi
+}
+
+# The release binary and the site, copied to a plain directory, serve pages and the wasm from
+# there (what an operator without containers does, and what the image does).
+check_bundle() {
+  local dir port pid ok=1
+  dir="$(mktemp -d)"
+  cp "$(flotilla_bin)" "$dir/flotilla" && cp -r "$ROOT/target/site" "$dir/site"
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  (cd "$dir" && FLOTILLA_ADDR="127.0.0.1:$port" FLOTILLA_SITE_ROOT=site FLOTILLA_DATA_DIR=data \
+    FLOTILLA_DATABASE_URL="sqlite://$dir/flotilla.db" ./flotilla serve >"$dir/log" 2>&1) &
+  pid=$!
+  for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && { ok=0; break; }; sleep 0.5; done
+  if [ $ok = 0 ]; then
+    curl -fsS "http://127.0.0.1:$port/login" | grep -q '/pkg/flotilla' || ok=1
+    [ "$(curl -fsS -o /dev/null -w '%{content_type}' "http://127.0.0.1:$port/pkg/flotilla.wasm")" = application/wasm ] || ok=1
+  fi
+  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  if [ $ok != 0 ]; then cat "$dir/log" >&2; rm -rf "$dir"; echo "the release bundle does not serve from a plain directory" >&2; return 1; fi
+  rm -rf "$dir"
+}
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_cargo_leptos

@@ -192,11 +192,7 @@ const DEMO_BURST: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 fn demo_burst(fleet: &flotilla_sim::RunningFleet) -> app::state::DemoBurst {
     let clusters = fleet.clusters().to_vec();
-    app::state::DemoBurst(std::sync::Arc::new(move |name: &str, factor: f64| {
-        let Some(c) = clusters.iter().find(|c| c.name == name) else { return false };
-        c.burst(factor, DEMO_BURST);
-        true
-    }))
+    app::state::DemoBurst(std::sync::Arc::new(move |name: &str| clusters.iter().find(|c| c.name == name).map(|c| c.burst_to(0.97, DEMO_BURST))))
 }
 
 /// The demo's cost history: once the simulated clusters are listed, an empty ledger gets two weeks

@@ -110,15 +110,9 @@ pub async fn simulate_burst(cluster_id: i64) -> Result<String, AppError> {
         return Err(AppError::Validation("Bursts can only be simulated in the demo, on its simulated clusters.".into()));
     };
     let cluster = r.state.clusters.get(cluster_id).await.map_err(|_| AppError::NotFound("This cluster".into()))?;
-    let now = chrono::Utc::now();
-    let levels = r.state.scheduler.cluster_thresholds(now).await.map_err(scope::error("read the cluster's utilisation"))?;
-    let Some(cpu) = levels.iter().find(|c| c.cluster_id == cluster_id).and_then(|c| c.cpu_now).filter(|u| *u > 0.0) else {
-        return Err(AppError::Validation(format!("{} has no utilisation reading yet; try again in a minute.", cluster.name)));
-    };
-    let factor = (0.97 / cpu).clamp(1.2, 200.0);
-    if !(burst.0)(&cluster.name, factor) {
+    let Some(factor) = (burst.0)(&cluster.name) else {
         return Err(AppError::Validation(format!("{} is not a simulated cluster.", cluster.name)));
-    }
+    };
     r.record("demo.burst", &cluster.name, &format!("usage × {factor:.1} for 10 minutes")).await;
     Ok(format!("{} is bursting for the next 10 minutes; the scheduler reacts once it stays hot for its burst time.", cluster.name))
 }

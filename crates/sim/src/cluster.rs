@@ -125,6 +125,30 @@ impl Cluster {
         *self.burst.lock() = Some((factor, Instant::now() + duration));
     }
 
+    /// Bursts so that the running pods use about `fraction` of the cluster's allocatable CPU
+    /// now (whatever they use before); returns the factor.
+    pub fn burst_to(&self, fraction: f64, duration: Duration) -> f64 {
+        *self.burst.lock() = None;
+        let ctx = self.usage_ctx();
+        let (used, alloc) = {
+            let st = self.store.lock();
+            let used: f64 = st
+                .iter(POD, None, None)
+                .filter(|p| p.idx.phase() == "Running")
+                .flat_map(|p| crate::usage::pod_usage(&p.value(), &ctx))
+                .map(|(_, cpu, _)| cpu)
+                .sum();
+            let alloc: f64 = st
+                .iter(NODE, None, None)
+                .filter_map(|n| n.value().pointer("/status/allocatable/cpu").and_then(crate::quantity::parse_value))
+                .sum();
+            (used, alloc)
+        };
+        let factor = if used > 0.0 { (fraction * alloc / used).clamp(1.0, 1000.0) } else { 1.0 };
+        self.set_burst(factor, duration);
+        factor
+    }
+
     fn next_service_ip(&self) -> String {
         let n = self.service_seq.fetch_add(1, Ordering::Relaxed);
         format!("10.96.{}.{}", n / 250, n % 250 + 1)

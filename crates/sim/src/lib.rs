@@ -86,6 +86,11 @@ impl ClusterHandle {
         self.cluster.set_burst(factor, duration);
     }
 
+    /// Bursts until the pods use about `fraction` of the allocatable CPU; returns the factor.
+    pub fn burst_to(&self, fraction: f64, duration: Duration) -> f64 {
+        self.cluster.burst_to(fraction, duration)
+    }
+
     /// Refuses `verb` on `resource` ("pods", "deployments.apps", "nodes.metrics.k8s.io") for the
     /// cluster's token, in API calls and SelfSubjectAccessReviews alike.
     pub fn deny(&self, verb: &str, resource: &str) {

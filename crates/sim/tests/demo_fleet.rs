@@ -94,6 +94,29 @@ async fn demo_fleet_settles_into_its_story() {
         (0.15..=0.25).contains(&share),
         "osaka is mostly idle: {share}"
     );
+    // The demo's "Simulate a burst" runs the idle cluster at about 97 % of its CPU.
+    let cpu_use = || async {
+        let gvk = kube::api::GroupVersionKind::gvk("metrics.k8s.io", "v1beta1", "NodeMetrics");
+        let ar = kube::api::ApiResource::from_gvk_with_plural(&gvk, "nodes");
+        let nm: Api<kube::api::DynamicObject> = Api::all_with(osaka.clone(), &ar);
+        let items = nm.list(&ListParams::default()).await.unwrap().items;
+        items
+            .iter()
+            .map(|n| flotilla_sim::quantity::parse(n.data["usage"]["cpu"].as_str().unwrap()).unwrap())
+            .sum::<f64>()
+            / 64.0
+    };
+    let before = cpu_use().await;
+    let factor = fleet
+        .cluster("osaka-prod")
+        .unwrap()
+        .burst_to(0.97, Duration::from_secs(60));
+    let during = cpu_use().await;
+    assert!(factor > 1.5, "{factor}");
+    assert!(
+        before < 0.5 && (0.93..=1.01).contains(&during),
+        "burst to 97 %: {before} → {during}"
+    );
 
     let dev = Client::try_from(config_from_yaml(&kc, "onprem-dev").await).unwrap();
     let pods = settled_pods(&dev, 2 + 2 + 1 + 1 + 2).await;
