@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod charts;
+pub mod worldmap;
 pub mod components;
 pub mod error;
 pub mod fleetmap;

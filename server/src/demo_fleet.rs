@@ -33,12 +33,18 @@ pub async fn start(db: &Database, directory: &ClusterDirectory, kubeconfig_path:
             directory.update_credentials(existing.id, &creds).await?;
             continue;
         }
+        let provider = Provider::parse(&spec.provider);
+        let mut labels = vec![("simulated".to_owned(), "true".to_owned())];
+        if provider == Provider::OnPrem {
+            // The demo's data centre, so the world map can place it (clouds are placed by region).
+            labels.push(("location".into(), "Yokohama".into()));
+        }
         let details = ClusterDetails {
             display_name: spec.name.clone(),
-            provider: Provider::parse(&spec.provider),
+            provider,
             region: spec.region.clone(),
             environment: environment(&spec.name).to_owned(),
-            labels: vec![("simulated".into(), "true".into())],
+            labels,
             control_plane_price_per_hour: spec.control_plane_price_per_hour,
         };
         directory.register(NewCluster { name: Dns1123Label::parse(&spec.name)?, details }, Some(&creds)).await?;

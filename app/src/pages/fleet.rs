@@ -4,6 +4,7 @@
 use crate::api::fleet::{cluster_pods, load_fleet_map};
 use crate::components::{empty_state::EmptyState, loaded::Loaded, page_header::PageHeader};
 use crate::fleetmap::{self, MapFilter};
+use crate::worldmap;
 use flotilla_domain::inventory::{FleetMap, Metric, PodView, format_bytes, format_cpu};
 use leptos::prelude::*;
 use std::collections::BTreeSet;
@@ -80,13 +81,19 @@ fn FleetMapView(initial: FleetMap) -> impl IntoView {
             activate(ev.target(), filter);
         }
     };
+    let world = RwSignal::new(false);
     let focused = move || filter.with(|f| f.focus);
     let focus_name = move || {
         let id = focused()?;
         map.with(|m| m.tiles.iter().find(|t| t.cluster.id == id).map(|t| t.cluster.display_name.clone()))
     };
     view! {
-        <div class="fleet-toolbar" role="search">
+        <div class="chips" role="radiogroup" aria-label="Map">
+            <button type="button" class="chip" aria-pressed=move || (!world.get()).to_string() on:click=move |_| world.set(false)>"Topology"</button>
+            <button type="button" class="chip" aria-pressed=move || world.get().to_string() on:click=move |_| world.set(true)>"World map"</button>
+        </div>
+        {move || world.get().then(|| view! { <WorldMapView map/> })}
+        <div class="fleet-toolbar" role="search" hidden=move || world.get()>
             <label>"Colour by"
                 <select on:change=move |ev| { let m = Metric::parse(&event_target_value(&ev)); filter.update(|f| f.metric = m); }>
                     {Metric::ALL.map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
@@ -108,7 +115,7 @@ fn FleetMapView(initial: FleetMap) -> impl IntoView {
                     on:input=move |ev| { let q = event_target_value(&ev); filter.update(|f| f.search = q.trim().to_owned()); }/>
             </label>
         </div>
-        <div class="fleet-status">
+        <div class="fleet-status" hidden=move || world.get()>
             <span class="summary">{summary}</span>
             <span class=move || if live.get() { "live live--on" } else { "live live--off" } role="status">
                 {move || if live.get() { "Live" } else { "Live updates paused: the portal cannot be reached. Retrying…" }}
@@ -120,8 +127,8 @@ fn FleetMapView(initial: FleetMap) -> impl IntoView {
                 </span>
             })}
         </div>
-        <div class="legend" inner_html=move || fleetmap::legend(filter.with(|f| f.metric))></div>
-        <div class="fleet-layout">
+        <div class="legend" hidden=move || world.get() inner_html=move || fleetmap::legend(filter.with(|f| f.metric))></div>
+        <div class="fleet-layout" hidden=move || world.get()>
             <div class="fleet-map" on:click=on_map_click on:keydown=on_map_key inner_html=html></div>
             {move || filter.with(|f| f.selected.clone()).map(|(cluster, node)| view! { <NodePods cluster node map filter/> })}
         </div>
@@ -197,6 +204,171 @@ fn pod_table(pods: Vec<PodView>) -> AnyView {
                 }
             }).collect_view()}</tbody>
         </table></div>
+    }
+    .into_any()
+}
+
+/// The map units under a pointer, from the element's box and the current view.
+fn map_point(ev: &web_sys::MouseEvent, view: worldmap::View) -> Option<(f64, f64)> {
+    use wasm_bindgen::JsCast;
+    let el = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?;
+    let r = el.get_bounding_client_rect();
+    let (x, y, w, h) = view.view_box();
+    // The SVG keeps the 2:1 map centred in the box (preserveAspectRatio meet).
+    let scale = (r.width() / w).min(r.height() / h);
+    if scale <= 0.0 {
+        return None;
+    }
+    let (ox, oy) = ((r.width() - w * scale) / 2.0, (r.height() - h * scale) / 2.0);
+    Some((x + (f64::from(ev.client_x()) - r.left() - ox) / scale, y + (f64::from(ev.client_y()) - r.top() - oy) / scale))
+}
+
+/// Map units per screen pixel.
+fn units_per_px(ev: &web_sys::MouseEvent, view: worldmap::View) -> f64 {
+    use wasm_bindgen::JsCast;
+    let (_, _, w, h) = view.view_box();
+    ev.current_target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .map(|el| el.get_bounding_client_rect())
+        .map_or(1.0, |r| 1.0 / (r.width() / w).min(r.height() / h).max(1e-9))
+}
+
+/// The nearest marker (or group) an event happened on: its cluster names and, for a group,
+/// where to zoom.
+fn marker_at(target: Option<web_sys::EventTarget>) -> Option<(String, Option<(f64, f64)>)> {
+    use wasm_bindgen::JsCast;
+    let el = target?.dyn_into::<web_sys::Element>().ok()?.closest("[data-clusters]").ok()??;
+    let names = el.get_attribute("data-clusters")?;
+    let zoom = el.get_attribute("data-zoom-x").zip(el.get_attribute("data-zoom-y")).and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)));
+    Some((names, zoom))
+}
+
+/// The world map: pan by dragging (mouse or one finger), zoom with the wheel, two fingers, the
+/// buttons or the keyboard (+ − arrows 0); a group of clusters zooms in when clicked; a single
+/// cluster opens its page.
+#[component]
+fn WorldMapView(map: RwSignal<FleetMap>) -> impl IntoView {
+    let view = RwSignal::new(worldmap::View::default());
+    let hovered = RwSignal::new(String::new());
+    // Pointers down (id, x, y), the view when the gesture began, and whether it moved.
+    let pointers = StoredValue::new(Vec::<(i32, f64, f64)>::new());
+    let start = StoredValue::new((worldmap::View::default(), 0.0f64, false));
+    let svg = move || map.with(|m| worldmap::render(m, view.get()));
+    let zoom_by = move |f: f64| view.update(|v| *v = v.zoomed(f, None));
+    let on_wheel = move |ev: leptos::ev::WheelEvent| {
+        ev.prevent_default();
+        let around = map_point(&ev, view.get_untracked());
+        let f = if ev.delta_y() < 0.0 { 1.25 } else { 0.8 };
+        view.update(|v| *v = v.zoomed(f, around));
+    };
+    let on_down = move |ev: leptos::ev::PointerEvent| {
+        pointers.update_value(|p| {
+            p.retain(|x| x.0 != ev.pointer_id());
+            p.push((ev.pointer_id(), f64::from(ev.client_x()), f64::from(ev.client_y())));
+        });
+        let spread = pointers.with_value(|p| if p.len() == 2 { (p[0].1 - p[1].1).hypot(p[0].2 - p[1].2) } else { 0.0 });
+        start.set_value((view.get_untracked(), spread, false));
+    };
+    let on_move = move |ev: leptos::ev::PointerEvent| {
+        let Some(first) = pointers.with_value(|p| p.iter().find(|x| x.0 == ev.pointer_id()).copied()) else { return };
+        let (began, spread, _) = start.get_value();
+        let now = (f64::from(ev.client_x()), f64::from(ev.client_y()));
+        let two = pointers.with_value(|p| p.len() == 2);
+        if two {
+            pointers.update_value(|p| {
+                if let Some(x) = p.iter_mut().find(|x| x.0 == ev.pointer_id()) {
+                    (x.1, x.2) = now;
+                }
+            });
+            let d = pointers.with_value(|p| (p[0].1 - p[1].1).hypot(p[0].2 - p[1].2));
+            if spread > 0.0 {
+                view.set(began.zoomed(d / spread, None));
+                start.update_value(|s| s.2 = true);
+            }
+            return;
+        }
+        let (dx, dy) = (now.0 - first.1, now.1 - first.2);
+        if dx.abs() + dy.abs() > 4.0 {
+            let k = units_per_px(&ev, began);
+            view.set(began.panned(-dx * k, -dy * k));
+            start.update_value(|s| s.2 = true);
+        }
+    };
+    let on_up = move |ev: leptos::ev::PointerEvent| pointers.update_value(|p| p.retain(|x| x.0 != ev.pointer_id()));
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if start.get_value().2 {
+            // The end of a drag is not a click on a marker.
+            ev.prevent_default();
+            start.update_value(|s| s.2 = false);
+            return;
+        }
+        if let Some((_, Some(at))) = marker_at(ev.target()) {
+            ev.prevent_default();
+            view.update(|v| *v = v.zoomed(4.0, Some(at)));
+            view.update(|v| *v = worldmap::View { cx: at.0, cy: at.1, ..*v }.clamped());
+        }
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let (_, _, w, h) = view.get_untracked().view_box();
+        let step = |dx: f64, dy: f64| view.update(|v| *v = v.panned(dx, dy));
+        match ev.key().as_str() {
+            "+" | "=" => zoom_by(1.5),
+            "-" | "_" => zoom_by(1.0 / 1.5),
+            "0" => view.set(worldmap::View::default()),
+            "ArrowLeft" => step(-w / 8.0, 0.0),
+            "ArrowRight" => step(w / 8.0, 0.0),
+            "ArrowUp" => step(0.0, -h / 8.0),
+            "ArrowDown" => step(0.0, h / 8.0),
+            "Enter" | " " => {
+                if let Some((_, Some(at))) = marker_at(ev.target()) {
+                    view.update(|v| *v = worldmap::View { cx: at.0, cy: at.1, ..v.zoomed(4.0, Some(at)) }.clamped());
+                } else {
+                    return;
+                }
+            }
+            _ => return,
+        }
+        ev.prevent_default();
+    };
+    let on_over = move |ev: leptos::ev::PointerEvent| {
+        let names = marker_at(ev.target()).map(|(n, _)| n).unwrap_or_default();
+        if hovered.get_untracked() != names {
+            hovered.set(names);
+        }
+    };
+    let details = move || {
+        let names = hovered.get();
+        map.with(|m| {
+            names.split_whitespace().filter_map(|n| m.tiles.iter().find(|t| t.cluster.name == n)).map(worldmap::describe).collect::<Vec<_>>()
+        })
+    };
+    let unplaced = move || map.with(|m| worldmap::placed(m).1.iter().map(|t| (t.cluster.id, t.cluster.display_name.clone())).collect::<Vec<_>>());
+    view! {
+        <section class="world" aria-label="World map of the fleet">
+            <div class="world-tools">
+                <button type="button" class="button button--quiet" aria-label="Zoom in" on:click=move |_| zoom_by(1.5)>"+"</button>
+                <button type="button" class="button button--quiet" aria-label="Zoom out" on:click=move |_| zoom_by(1.0 / 1.5)>"−"</button>
+                <button type="button" class="button button--quiet" on:click=move |_| view.set(worldmap::View::default())>"Whole world"</button>
+                <span class="muted">"Drag to pan, wheel or pinch to zoom; keys + − ← → ↑ ↓ 0. A number is several clusters: click to zoom in."</span>
+            </div>
+            <div class="world-map" data-testid="world-map" tabindex="0" aria-describedby="world-help"
+                on:wheel=on_wheel on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
+                on:pointerover=on_over on:click=on_click on:keydown=on_key inner_html=svg></div>
+            <p id="world-help" class="world-legend muted">
+                <span class="dot dot--ok"></span>"healthy "<span class="dot dot--warn"></span>"degraded "<span class="dot dot--bad"></span>"unreachable · size: nodes"
+            </p>
+            <ul class="world-details" aria-live="polite" data-testid="world-details">
+                {move || details().into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}
+            </ul>
+            {move || {
+                let off = unplaced();
+                (!off.is_empty()).then(|| view! {
+                    <p class="muted" data-testid="world-unplaced">"Not on the map (no known location; an administrator sets a "<code>"location"</code>" label, a city or \"lat, lon\"): "
+                        {off.into_iter().map(|(id, name)| view! { <a href=format!("/clusters/{id}")>{name}</a>" " }).collect_view()}
+                    </p>
+                })
+            }}
+        </section>
     }
     .into_any()
 }

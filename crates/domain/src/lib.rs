@@ -3,6 +3,7 @@ pub mod access;
 pub mod cost;
 pub mod cost_report;
 pub mod fleet;
+pub mod geo;
 pub mod identity;
 pub mod image;
 pub mod inventory;
