@@ -3,7 +3,8 @@
 // Each shot signs in as a demo account first (one click on the login page), or not at all.
 import { chromium } from '@playwright/test';
 
-const [base = 'http://127.0.0.1:3000', out = '.'] = process.argv.slice(2);
+// An optional third argument shoots only the files whose name contains it.
+const [base = 'http://127.0.0.1:3000', out = '.', only = ''] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -66,6 +67,13 @@ async function scheduleRegistration(page) {
 async function waitForThresholds(page) {
   await page.getByTestId('thresholds').waitFor({ timeout: 20_000 });
 }
+// The world map, zoomed a little towards Japan.
+async function openWorldMap(page) {
+  await page.getByRole('button', { name: 'World map' }).click();
+  await page.getByTestId('world-map').waitFor();
+  await page.getByTestId('world-map').locator('.world-marker--group').hover();
+  await page.waitForTimeout(500);
+}
 // [file, who (null = signed out), path, viewport, colour scheme, full page, action]
 const shots = [
   ['screenshot.png', 'alice', '/', { width: 1280, height: 720 }, 'light', false],
@@ -89,8 +97,9 @@ const shots = [
   ['shot-costs-admin.png', 'alice', '/admin#costs', { width: 1280, height: 900 }, 'light', false, scrollToCosts],
   ['shot-register-schedule.png', 'bob', '/workloads/new', { width: 1440, height: 900 }, 'light', false, scheduleRegistration],
   ['shot-schedules.png', 'alice', '/schedules', { width: 1440, height: 900 }, 'light', true, waitForThresholds],
+  ['shot-world-map.png', 'alice', '/', { width: 1440, height: 900 }, 'light', false, openWorldMap],
 ];
-for (const [file, who, path, viewport, colorScheme, fullPage, action] of shots) {
+for (const [file, who, path, viewport, colorScheme, fullPage, action] of shots.filter(([f]) => f.includes(only))) {
   const page = await browser.newPage({ viewport, colorScheme });
   if (who) {
     await page.goto(new URL('/login', base).toString());

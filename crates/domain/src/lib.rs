@@ -2,6 +2,7 @@
 pub mod access;
 pub mod cost;
 pub mod cost_report;
+pub mod dashboard;
 pub mod fleet;
 pub mod geo;
 pub mod identity;

@@ -1,0 +1,272 @@
+//! A dashboard: widgets on a 12-column grid that a person arranges (add, remove, move, resize),
+//! each with its own settings. Moving or growing a widget pushes the ones it would cover down,
+//! then everything floats up as far as it can, so a layout never overlaps and has no holes at
+//! the top. Pure; the pages draw it, the backend stores it as JSON.
+use serde::{Deserialize, Serialize};
+
+pub const COLUMNS: u32 = 12;
+pub const MAX_ROWS_PER_WIDGET: u32 = 6;
+pub const MAX_WIDGETS: usize = 24;
+
+/// What a widget shows; each reads the same server functions as the page it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WidgetKind {
+    Topology,
+    WorldMap,
+    ClusterHealth,
+    ClusterUtilisation,
+    PodHeatmap,
+    CostOverTime,
+    TopWorkloads,
+    BudgetStatus,
+    LowPriorityQueue,
+    AuditEvents,
+}
+
+impl WidgetKind {
+    pub const ALL: [WidgetKind; 10] = [
+        WidgetKind::Topology,
+        WidgetKind::WorldMap,
+        WidgetKind::ClusterHealth,
+        WidgetKind::ClusterUtilisation,
+        WidgetKind::PodHeatmap,
+        WidgetKind::CostOverTime,
+        WidgetKind::TopWorkloads,
+        WidgetKind::BudgetStatus,
+        WidgetKind::LowPriorityQueue,
+        WidgetKind::AuditEvents,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            WidgetKind::Topology => "Fleet topology map",
+            WidgetKind::WorldMap => "World map",
+            WidgetKind::ClusterHealth => "Cluster health",
+            WidgetKind::ClusterUtilisation => "Cluster utilisation",
+            WidgetKind::PodHeatmap => "Pod heatmap",
+            WidgetKind::CostOverTime => "Cost over time",
+            WidgetKind::TopWorkloads => "Top workloads by cost",
+            WidgetKind::BudgetStatus => "Budget status",
+            WidgetKind::LowPriorityQueue => "Low-priority queue",
+            WidgetKind::AuditEvents => "Recent audit events",
+        }
+    }
+
+    /// Width and height (grid rows) a new widget of this kind gets.
+    pub fn default_size(self) -> (u32, u32) {
+        match self {
+            WidgetKind::Topology | WidgetKind::WorldMap => (12, 3),
+            WidgetKind::CostOverTime | WidgetKind::PodHeatmap | WidgetKind::ClusterUtilisation => (6, 2),
+            _ => (4, 2),
+        }
+    }
+}
+
+/// A widget's own choices; what a kind does not use stays empty.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WidgetSettings {
+    #[serde(default)]
+    pub cluster: Option<i64>,
+    #[serde(default)]
+    pub project: Option<String>,
+    /// "cpu", "memory" or "pods".
+    #[serde(default)]
+    pub metric: Option<String>,
+    /// The time range in days (cost, heatmap).
+    #[serde(default)]
+    pub days: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Widget {
+    pub id: u32,
+    pub kind: WidgetKind,
+    pub x: u32,
+    pub y: u32,
+    pub w: u32,
+    pub h: u32,
+    #[serde(default)]
+    pub settings: WidgetSettings,
+}
+
+impl Widget {
+    fn overlaps(&self, o: &Widget) -> bool {
+        self.x < o.x + o.w && o.x < self.x + self.w && self.y < o.y + o.h && o.y < self.y + self.h
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub widgets: Vec<Widget>,
+}
+
+impl Dashboard {
+    /// What everyone sees until they or an administrator change it: the world map above the
+    /// fleet topology.
+    pub fn built_in() -> Self {
+        let mut d = Dashboard::default();
+        d.add(WidgetKind::WorldMap);
+        d.add(WidgetKind::Topology);
+        d
+    }
+
+    /// Adds a widget below everything; returns its id (None when the dashboard is full).
+    pub fn add(&mut self, kind: WidgetKind) -> Option<u32> {
+        if self.widgets.len() >= MAX_WIDGETS {
+            return None;
+        }
+        let id = self.widgets.iter().map(|w| w.id).max().map_or(1, |m| m + 1);
+        let (w, h) = kind.default_size();
+        let y = self.widgets.iter().map(|w| w.y + w.h).max().unwrap_or(0);
+        self.widgets.push(Widget { id, kind, x: 0, y, w, h, settings: WidgetSettings::default() });
+        Some(id)
+    }
+
+    pub fn remove(&mut self, id: u32) {
+        self.widgets.retain(|w| w.id != id);
+        self.compact();
+    }
+
+    /// Moves a widget by whole cells (kept on the grid); others make room.
+    pub fn move_by(&mut self, id: u32, dx: i32, dy: i32) {
+        let Some(w) = self.widgets.iter_mut().find(|w| w.id == id) else { return };
+        w.x = (w.x as i32 + dx).clamp(0, (COLUMNS - w.w) as i32) as u32;
+        w.y = (w.y as i32 + dy).max(0) as u32;
+        self.settle(id);
+    }
+
+    /// Grows or shrinks a widget (1..=12 columns, 1..=6 rows); others make room.
+    pub fn resize_by(&mut self, id: u32, dw: i32, dh: i32) {
+        let Some(w) = self.widgets.iter_mut().find(|w| w.id == id) else { return };
+        w.w = (w.w as i32 + dw).clamp(1, COLUMNS as i32) as u32;
+        w.h = (w.h as i32 + dh).clamp(1, MAX_ROWS_PER_WIDGET as i32) as u32;
+        w.x = w.x.min(COLUMNS - w.w);
+        self.settle(id);
+    }
+
+    pub fn set_settings(&mut self, id: u32, settings: WidgetSettings) {
+        if let Some(w) = self.widgets.iter_mut().find(|w| w.id == id) {
+            w.settings = settings;
+        }
+    }
+
+    /// The widget `id` keeps its place; any widget it covers moves down below it (and so on),
+    /// then everything floats up.
+    fn settle(&mut self, id: u32) {
+        let mut order: Vec<usize> = (0..self.widgets.len()).collect();
+        // The moved widget first, the rest top to bottom.
+        order.sort_by_key(|&i| (self.widgets[i].id != id, self.widgets[i].y, self.widgets[i].x));
+        let mut placed: Vec<Widget> = Vec::with_capacity(order.len());
+        for i in order {
+            let mut w = self.widgets[i].clone();
+            while let Some(blocker) = placed.iter().filter(|p| p.overlaps(&w)).map(|p| p.y + p.h).max() {
+                w.y = blocker;
+            }
+            placed.push(w);
+        }
+        self.widgets = placed;
+        self.compact();
+    }
+
+    /// Floats every widget up as far as it can go without overlapping (top to bottom).
+    pub fn compact(&mut self) {
+        self.widgets.sort_by_key(|w| (w.y, w.x));
+        for i in 0..self.widgets.len() {
+            while self.widgets[i].y > 0 {
+                let mut up = self.widgets[i].clone();
+                up.y -= 1;
+                if self.widgets[..i].iter().any(|o| o.overlaps(&up)) {
+                    break;
+                }
+                self.widgets[i] = up;
+            }
+        }
+        self.widgets.sort_by_key(|w| (w.y, w.x));
+    }
+
+    /// Checks a layout that came from outside (a saved or submitted one).
+    pub fn check(&self) -> Result<(), String> {
+        if self.widgets.len() > MAX_WIDGETS {
+            return Err(format!("A dashboard holds at most {MAX_WIDGETS} widgets."));
+        }
+        for (i, w) in self.widgets.iter().enumerate() {
+            if w.w == 0 || w.h == 0 || w.x + w.w > COLUMNS || w.h > MAX_ROWS_PER_WIDGET {
+                return Err(format!("The {} widget does not fit the 12-column grid.", w.kind.label()));
+            }
+            if self.widgets[..i].iter().any(|o| o.id == w.id) {
+                return Err("Two widgets have the same id.".into());
+            }
+            if let Some(o) = self.widgets[..i].iter().find(|o| o.overlaps(w)) {
+                return Err(format!("The {} and {} widgets overlap.", o.kind.label(), w.kind.label()));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn places(d: &Dashboard) -> Vec<(u32, u32, u32, u32, u32)> {
+        d.widgets.iter().map(|w| (w.id, w.x, w.y, w.w, w.h)).collect()
+    }
+
+    #[test]
+    fn the_built_in_dashboard_has_the_world_map_above_the_topology() {
+        let d = Dashboard::built_in();
+        assert_eq!(d.widgets.iter().map(|w| w.kind).collect::<Vec<_>>(), [WidgetKind::WorldMap, WidgetKind::Topology]);
+        assert_eq!(places(&d), [(1, 0, 0, 12, 3), (2, 0, 3, 12, 3)]);
+        assert!(d.check().is_ok());
+    }
+
+    #[test]
+    fn adding_moving_resizing_and_removing_never_overlaps() {
+        let mut d = Dashboard::built_in();
+        let queue = d.add(WidgetKind::LowPriorityQueue).unwrap();
+        let health = d.add(WidgetKind::ClusterHealth).unwrap();
+        assert_eq!(places(&d)[2..], [(3, 0, 6, 4, 2), (4, 0, 8, 4, 2)]);
+        // Health moves right next to the queue, then floats up beside it.
+        d.move_by(health, 4, 0);
+        assert_eq!(d.widgets.iter().find(|w| w.id == health).map(|w| (w.x, w.y)), Some((4, 6)));
+        // The queue moves to the top: the maps make room below it.
+        d.move_by(queue, 0, -6);
+        assert_eq!(d.widgets[0].id, queue);
+        assert_eq!((d.widgets[0].x, d.widgets[0].y), (0, 0));
+        assert!(d.check().is_ok(), "{:?}", places(&d));
+        // Growing the queue to the full width pushes what it would cover down.
+        d.resize_by(queue, 8, 0);
+        assert!(d.check().is_ok(), "{:?}", places(&d));
+        assert_eq!(d.widgets.iter().find(|w| w.id == queue).map(|w| w.w), Some(12));
+        d.remove(queue);
+        assert_eq!(d.widgets[0].y, 0, "what was below floats up");
+        assert!(d.check().is_ok());
+        // Out of bounds is clamped, sizes too.
+        d.move_by(health, 50, -50);
+        d.resize_by(health, 50, 50);
+        let h = d.widgets.iter().find(|w| w.id == health).unwrap();
+        assert_eq!((h.x + h.w, h.h), (12, MAX_ROWS_PER_WIDGET));
+        assert!(d.check().is_ok());
+    }
+
+    #[test]
+    fn layouts_from_outside_are_checked_and_round_trip() {
+        let mut d = Dashboard::built_in();
+        d.set_settings(1, WidgetSettings { cluster: Some(3), ..Default::default() });
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<Dashboard>(&json).unwrap(), d);
+        d.widgets[1].y = 1;
+        assert!(d.check().unwrap_err().contains("overlap"));
+        d.widgets[1].y = 3;
+        d.widgets[1].x = 5;
+        assert!(d.check().unwrap_err().contains("12-column grid"));
+        let full = Dashboard { widgets: (0..30).map(|i| Widget { id: i, kind: WidgetKind::ClusterHealth, x: 0, y: i * 2, w: 4, h: 2, settings: Default::default() }).collect() };
+        assert!(full.check().unwrap_err().contains("at most 24"));
+        let mut many = Dashboard::default();
+        for _ in 0..MAX_WIDGETS {
+            assert!(many.add(WidgetKind::BudgetStatus).is_some());
+        }
+        assert_eq!(many.add(WidgetKind::BudgetStatus), None);
+    }
+}
