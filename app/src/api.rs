@@ -1,6 +1,7 @@
 //! Server functions, grouped by area. Each is a short adapter: the guard, one backend call, a DTO.
 pub mod access;
 pub mod costs;
+pub mod dashboards;
 pub mod directory;
 pub mod clusters;
 pub mod fleet;

@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=(StaticSegment("workloads"), StaticSegment("new")) view=RegisterPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("workloads"), ParamSegment("id")) view=WorkloadPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("dashboard") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("schedules") view=crate::pages::schedules::SchedulesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>

@@ -7,6 +7,7 @@ pub mod admin_costs;
 pub mod admin_prices;
 pub mod cluster;
 pub mod costs;
+pub mod dashboard;
 pub mod fleet;
 pub mod login;
 pub mod not_found;

@@ -56,6 +56,8 @@ pub struct AppState {
     pub ledger: Ledger,
     /// Project budgets, their alerts and in-app notifications.
     pub budgets: Budgets,
+    /// People's dashboards and the defaults published for roles.
+    pub dashboards: flotilla_backend::Dashboards,
     /// Scheduled and low-priority workloads (its loop is started by the server).
     pub scheduler: flotilla_backend::scheduler::Scheduler,
     pub audit: AuditLog,
@@ -86,6 +88,7 @@ impl AppState {
         Self {
             scheduler: flotilla_backend::scheduler::Scheduler::new(db.clone(), workloads.clone(), fleet.collector.clone(), &holder),
             replica: holder,
+            dashboards: flotilla_backend::Dashboards::new(db.clone()),
             leptos_options,
             budgets: Budgets::new(db.clone(), fleet.key, ledger.clone()),
             ledger,

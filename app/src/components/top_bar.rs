@@ -21,6 +21,7 @@ pub fn TopBar() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || person().map(|p| view! {
                     <nav class="main-nav" aria-label="Main">
+                        <A href="/dashboard">"Dashboard"</A>
                         <A href="/" exact=true>"Fleet"</A>
                         <A href="/workloads">"Workloads"</A>
                         <A href="/schedules">"Schedules"</A>

@@ -43,7 +43,7 @@ fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
 }
 
 #[component]
-fn FleetMapView(initial: FleetMap) -> impl IntoView {
+pub(crate) fn FleetMapView(initial: FleetMap) -> impl IntoView {
     let map = RwSignal::new(initial);
     let filter = RwSignal::new(MapFilter::default());
     let live = RwSignal::new(true);
@@ -247,7 +247,7 @@ fn marker_at(target: Option<web_sys::EventTarget>) -> Option<(String, Option<(f6
 /// buttons or the keyboard (+ − arrows 0); a group of clusters zooms in when clicked; a single
 /// cluster opens its page.
 #[component]
-fn WorldMapView(map: RwSignal<FleetMap>) -> impl IntoView {
+pub(crate) fn WorldMapView(map: RwSignal<FleetMap>) -> impl IntoView {
     let view = RwSignal::new(worldmap::View::default());
     let hovered = RwSignal::new(String::new());
     // Pointers down (id, x, y), the view when the gesture began, and whether it moved.

@@ -10,6 +10,7 @@ pub mod cost_ledger;
 pub mod cost_node_hour;
 pub mod cost_usage;
 pub mod cost_weight;
+pub mod dashboard;
 pub mod group_mapping;
 pub mod lease;
 pub mod login_flow;

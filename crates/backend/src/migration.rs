@@ -8,6 +8,7 @@ mod m20261124_000004_create_workload_tables;
 mod m20261124_000005_create_price_tables;
 mod m20261124_000006_create_cost_tables;
 mod m20261124_000007_create_schedule_tables;
+mod m20261124_000008_create_dashboards;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_price_tables::Migration),
             Box::new(m20261124_000006_create_cost_tables::Migration),
             Box::new(m20261124_000007_create_schedule_tables::Migration),
+            Box::new(m20261124_000008_create_dashboards::Migration),
         ]
     }
 }

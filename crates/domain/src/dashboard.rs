@@ -270,3 +270,13 @@ mod tests {
         assert_eq!(many.add(WidgetKind::BudgetStatus), None);
     }
 }
+
+/// What the dashboard page loads: the layout, where it comes from ("your own", "the default for
+/// Developer", "the built-in default"), and for administrators the roles they may publish it for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardView {
+    pub dashboard: Dashboard,
+    pub source: String,
+    /// (role key, role name); empty for people who may not publish.
+    pub publish_roles: Vec<(String, String)>,
+}

@@ -2,6 +2,7 @@
 //! throw-away PostgreSQL database.
 mod access;
 mod costs;
+mod dashboards;
 mod demo;
 mod fleet;
 mod migrations;

@@ -1,0 +1,57 @@
+// Dashboards: bob arranges his own (add, move, remove), reloads and finds it kept, then resets;
+// alice publishes a layout as the default for project owners, and carol (an owner) sees it.
+import { test, expect } from '@playwright/test';
+import { hydrated, signInAsDemo } from './portal';
+
+const kinds = async (page: any) => page.getByTestId('dashboard').locator('section.widget').evaluateAll((els: Element[]) => els.map((e) => e.getAttribute('data-widget')));
+
+test('bob adds, moves and removes widgets; the layout is kept across a reload and resets to the default', async ({ page }) => {
+  await signInAsDemo(page, 'bob', '/dashboard');
+  await expect(page.getByTestId('dash-source')).toHaveText('Showing the built-in default');
+  expect(await kinds(page)).toEqual(['WorldMap', 'Topology']);
+  await hydrated(page, () => page.getByLabel('Widget').selectOption({ label: 'Cluster health' }),
+    () => expect(page.getByLabel('Widget')).toHaveValue('ClusterHealth', { timeout: 1000 }));
+  await page.getByRole('button', { name: 'Add widget' }).click();
+  const health = page.locator('section.widget[data-widget="ClusterHealth"]');
+  await expect(health).toContainText('tokyo-prod');
+  expect(await kinds(page)).toEqual(['WorldMap', 'Topology', 'ClusterHealth']);
+  // Up twice: above the topology, then above the world map.
+  for (let i = 0; i < 6; i++) await health.getByRole('button', { name: 'Move up' }).click();
+  await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'WorldMap', 'Topology']);
+  await health.getByRole('button', { name: 'Wider' }).click();
+  await expect(page.getByTestId('dash-source')).toHaveText('Showing your own layout');
+  await page.locator('section.widget[data-widget="WorldMap"]').getByRole('button', { name: 'Remove' }).click();
+  await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'Topology']);
+  const style = await health.getAttribute('style');
+  await page.waitForTimeout(500);
+  await page.reload();
+  await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'Topology']);
+  await expect(page.locator('section.widget[data-widget="ClusterHealth"]')).toHaveAttribute('style', style!);
+  await expect(page.getByTestId('dash-source')).toHaveText('Showing your own layout');
+  await page.getByRole('button', { name: 'Reset to default' }).click();
+  await expect(page.getByTestId('dash-source')).toHaveText('Showing the built-in default');
+  await expect.poll(() => kinds(page)).toEqual(['WorldMap', 'Topology']);
+  await expect(page.getByRole('button', { name: "Publish as the role's default" })).toHaveCount(0);
+});
+
+test('an administrator publishes a default for project owners; carol sees it', async ({ page, browser }) => {
+  await signInAsDemo(page, 'alice', '/dashboard');
+  await expect(page.getByTestId('dash-source')).toContainText('Showing');
+  await hydrated(page, () => page.getByLabel('Widget').selectOption({ label: 'Low-priority queue' }),
+    () => expect(page.getByLabel('Widget')).toHaveValue('LowPriorityQueue', { timeout: 1000 }));
+  await page.getByRole('button', { name: 'Add widget' }).click();
+  await expect(page.locator('section.widget[data-widget="LowPriorityQueue"]')).toContainText('batch-thumbnails');
+  await page.getByLabel('Role').selectOption({ label: 'Project owner' });
+  await page.getByRole('button', { name: "Publish as the role's default" }).click();
+  await expect(page.getByText('Published.')).toBeVisible();
+
+  const carol = await (await browser.newContext()).newPage();
+  await signInAsDemo(carol, 'carol', '/dashboard');
+  await expect(carol.getByTestId('dash-source')).toHaveText('Showing the default for Project owner');
+  await expect.poll(() => kinds(carol)).toEqual(['WorldMap', 'Topology', 'LowPriorityQueue']);
+  await expect(carol.locator('section.widget[data-widget="LowPriorityQueue"]')).toContainText('batch-thumbnails');
+  // The audit widget is for those who may read the audit log: carol is told so in words.
+  await carol.getByLabel('Widget').selectOption({ label: 'Recent audit events' });
+  await carol.getByRole('button', { name: 'Add widget' }).click();
+  await expect(carol.locator('section.widget[data-widget="AuditEvents"]')).toContainText(/not allowed|may not|permission/i);
+});
