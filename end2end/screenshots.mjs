@@ -74,6 +74,19 @@ async function openWorldMap(page) {
   await page.getByTestId('world-map').locator('.world-marker--group').hover();
   await page.waitForTimeout(500);
 }
+// Bob's dashboard with a cluster-health widget beside a narrower world map.
+async function arrangeDashboard(page) {
+  await page.getByTestId('dashboard').locator('section.widget').first().waitFor();
+  await page.getByLabel('Widget').selectOption({ label: 'Cluster health' });
+  await page.getByRole('button', { name: 'Add widget' }).click();
+  const world = page.locator('section.widget[data-widget="WorldMap"]');
+  for (let i = 0; i < 4; i++) await world.getByRole('button', { name: 'Narrower' }).click();
+  const health = page.locator('section.widget[data-widget="ClusterHealth"]');
+  await health.getByRole('button', { name: 'Move up' }).click();
+  for (let i = 0; i < 8; i++) await health.getByRole('button', { name: 'Move right' }).click();
+  await page.waitForTimeout(1000);
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
 // [file, who (null = signed out), path, viewport, colour scheme, full page, action]
 const shots = [
   ['screenshot.png', 'alice', '/', { width: 1280, height: 720 }, 'light', false],
@@ -98,6 +111,7 @@ const shots = [
   ['shot-register-schedule.png', 'bob', '/workloads/new', { width: 1440, height: 900 }, 'light', false, scheduleRegistration],
   ['shot-schedules.png', 'alice', '/schedules', { width: 1440, height: 900 }, 'light', true, waitForThresholds],
   ['shot-world-map.png', 'alice', '/', { width: 1440, height: 900 }, 'light', false, openWorldMap],
+  ['shot-dashboard.png', 'bob', '/dashboard', { width: 1440, height: 1000 }, 'light', false, arrangeDashboard],
 ];
 for (const [file, who, path, viewport, colorScheme, fullPage, action] of shots.filter(([f]) => f.includes(only))) {
   const page = await browser.newPage({ viewport, colorScheme });
