@@ -160,13 +160,8 @@ fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirect
         loop {
             tick.tick().await;
             let now = chrono::Utc::now();
-            match lease.acquire(now).await {
-                Ok(true) => {}
-                Ok(false) => continue,
-                Err(e) => {
-                    tracing::warn!("fleet-writer lease: {e}");
-                    continue;
-                }
+            if !lease.held(now).await {
+                continue;
             }
             match snapshots.record(&collector, now).await {
                 Ok(rows) => tracing::debug!(rows, "utilisation snapshot saved"),

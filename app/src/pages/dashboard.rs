@@ -24,24 +24,17 @@ pub fn DashboardPage() -> impl IntoView {
     let save = ServerAction::<SaveDashboard>::new();
     let reset = ServerAction::<ResetDashboard>::new();
     let publish = ServerAction::<PublishDashboard>::new();
-    let resets = RwSignal::new(0u32);
     Effect::new(move |_| {
         if let Some(Ok(v)) = loaded.get() {
             layout.set(Some(v.dashboard));
             source.set(v.source);
         }
     });
+    // After a reset, load what the person now sees (their role's default or the built-in one).
     Effect::new(move |_| {
         if let Some(Ok(())) = reset.value().get() {
-            resets.update(|n| *n += 1);
-        }
-    });
-    Effect::new(move |prev: Option<u32>| {
-        let n = resets.get();
-        if prev.is_some_and(|p| p != n) {
             loaded.refetch();
         }
-        n
     });
     // Every change is saved at once.
     let change = move |f: &dyn Fn(&mut Dashboard)| {

@@ -208,29 +208,27 @@ fn pod_table(pods: Vec<PodView>) -> AnyView {
     .into_any()
 }
 
-/// The map units under a pointer, from the element's box and the current view.
-fn map_point(ev: &web_sys::MouseEvent, view: worldmap::View) -> Option<(f64, f64)> {
+/// The element's box and its pixels per map unit for `view` (the SVG keeps the 2:1 map centred
+/// in the box: preserveAspectRatio meet).
+fn screen_scale(ev: &web_sys::MouseEvent, view: worldmap::View) -> Option<(web_sys::DomRect, f64)> {
     use wasm_bindgen::JsCast;
-    let el = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?;
-    let r = el.get_bounding_client_rect();
-    let (x, y, w, h) = view.view_box();
-    // The SVG keeps the 2:1 map centred in the box (preserveAspectRatio meet).
+    let r = ev.current_target()?.dyn_into::<web_sys::Element>().ok()?.get_bounding_client_rect();
+    let (_, _, w, h) = view.view_box();
     let scale = (r.width() / w).min(r.height() / h);
-    if scale <= 0.0 {
-        return None;
-    }
+    (scale > 0.0).then_some((r, scale))
+}
+
+/// The map units under a pointer.
+fn map_point(ev: &web_sys::MouseEvent, view: worldmap::View) -> Option<(f64, f64)> {
+    let (r, scale) = screen_scale(ev, view)?;
+    let (x, y, w, h) = view.view_box();
     let (ox, oy) = ((r.width() - w * scale) / 2.0, (r.height() - h * scale) / 2.0);
     Some((x + (f64::from(ev.client_x()) - r.left() - ox) / scale, y + (f64::from(ev.client_y()) - r.top() - oy) / scale))
 }
 
 /// Map units per screen pixel.
 fn units_per_px(ev: &web_sys::MouseEvent, view: worldmap::View) -> f64 {
-    use wasm_bindgen::JsCast;
-    let (_, _, w, h) = view.view_box();
-    ev.current_target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .map(|el| el.get_bounding_client_rect())
-        .map_or(1.0, |r| 1.0 / (r.width() / w).min(r.height() / h).max(1e-9))
+    screen_scale(ev, view).map_or(1.0, |(_, scale)| 1.0 / scale)
 }
 
 /// The nearest marker (or group) an event happened on: its cluster names and, for a group,

@@ -30,6 +30,20 @@ pub enum WhenClosed {
     ScaleToZero,
 }
 
+impl WhenClosed {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WhenClosed::Remove => "remove",
+            WhenClosed::ScaleToZero => "scale_to_zero",
+        }
+    }
+
+    /// The stored text back; anything unknown is the default (remove).
+    pub fn parse(s: &str) -> Self {
+        if s == WhenClosed::ScaleToZero.as_str() { WhenClosed::ScaleToZero } else { WhenClosed::Remove }
+    }
+}
+
 /// A workload's schedule as its owner sets it: when it runs, what happens when a window closes,
 /// its priority, and whether Flotilla may move it off a cluster that stays hot.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

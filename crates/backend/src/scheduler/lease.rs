@@ -34,4 +34,13 @@ impl Lease {
             .await?;
         Ok(taken.rows_affected == 1)
     }
+
+    /// [`acquire`](Self::acquire) for loops: true when this replica holds the lease now; a
+    /// database error is logged and counts as not holding it (the pass is skipped).
+    pub async fn held(&self, now: DateTime<Utc>) -> bool {
+        self.acquire(now).await.unwrap_or_else(|e| {
+            tracing::warn!(lease = %self.name, "cannot take or renew the lease: {e}");
+            false
+        })
+    }
 }

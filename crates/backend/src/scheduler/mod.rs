@@ -88,13 +88,6 @@ pub struct Scheduler {
     pub thresholds: Thresholds,
 }
 
-fn as_str(w: WhenClosed) -> &'static str {
-    match w {
-        WhenClosed::Remove => "remove",
-        WhenClosed::ScaleToZero => "scale_to_zero",
-    }
-}
-
 impl Scheduler {
     /// `holder` names this replica in the lease (e.g. host name + process id).
     pub fn new(db: Database, workloads: Workloads, collector: Collector, holder: &str) -> Self {
@@ -116,7 +109,7 @@ impl Scheduler {
         workload_schedule::ActiveModel {
             workload_id: Set(workload_id),
             schedule: Set(serde_json::to_string(&spec.schedule).map_err(|e| SchedulerError::Invalid(e.to_string()))?),
-            when_closed: Set(as_str(spec.when_closed).to_owned()),
+            when_closed: Set(spec.when_closed.as_str().to_owned()),
             priority: Set(spec.priority.as_str().to_owned()),
             movable: Set(spec.movable),
             state: Set("waiting".into()),
@@ -190,7 +183,7 @@ impl Scheduler {
         let now = pass.now;
         let sched: Schedule = serde_json::from_str(&row.schedule).unwrap_or_default();
         let priority = Priority::parse(&row.priority).unwrap_or_default();
-        let to_zero = row.when_closed == "scale_to_zero";
+        let to_zero = WhenClosed::parse(&row.when_closed) == WhenClosed::ScaleToZero;
         let present: Vec<&DeploymentRecord> = w.deployments.iter().filter(|d| d.desired == Desired::Present).collect();
         let label = w.spec.name.to_string();
         if schedule::open_at(&sched, now).is_none() {

@@ -41,7 +41,7 @@ impl Scheduler {
                 project_id: w.project_id,
                 sentence: schedule::describe(&schedule, now),
                 schedule,
-                when_closed: if row.when_closed == "scale_to_zero" { WhenClosed::ScaleToZero } else { WhenClosed::Remove },
+                when_closed: WhenClosed::parse(&row.when_closed),
                 priority: Priority::parse(&row.priority).unwrap_or_default(),
                 movable: row.movable,
                 state: row.state,

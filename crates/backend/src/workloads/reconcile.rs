@@ -92,15 +92,10 @@ impl Workloads {
                     _ = tick.tick() => {}
                     _ = this.nudge.notified() => {}
                 }
-                if let Some(lease) = &lease {
-                    match lease.acquire(chrono::Utc::now()).await {
-                        Ok(true) => {}
-                        Ok(false) => continue,
-                        Err(e) => {
-                            tracing::warn!("deployer lease: {e}");
-                            continue;
-                        }
-                    }
+                if let Some(lease) = &lease
+                    && !lease.held(chrono::Utc::now()).await
+                {
+                    continue;
                 }
                 if let Err(e) = this.reconcile_once().await {
                     tracing::warn!("workload reconcile: {e}");
