@@ -87,13 +87,51 @@ async function arrangeDashboard(page) {
   await page.waitForTimeout(1000);
   await page.evaluate(() => window.scrollTo(0, 0));
 }
+// The home page once the world map has its markers and the topology its tiles.
+async function waitForDashboard(page) {
+  await page.getByTestId('world-map').locator('.world-marker').first().waitFor({ timeout: 20_000 });
+  await page.locator('article.fleet-tile').first().waitFor();
+  await page.waitForTimeout(500);
+}
+// Carol's dashboard: team-b's cost over 30 days, the budget, utilisation by memory, the heatmap.
+async function costWidgets(page) {
+  await page.getByTestId('dashboard').locator('section.widget').first().waitFor();
+  for (const w of await page.locator('section.widget').all()) {
+    await page.locator('section.widget').first().getByRole('button', { name: 'Remove' }).click();
+  }
+  const add = async (label, kind) => {
+    await page.getByLabel('Widget').selectOption({ label });
+    await page.getByRole('button', { name: 'Add widget' }).click();
+    return page.locator(`section.widget[data-widget="${kind}"]`).last();
+  };
+  const cost = await add('Cost over time', 'CostOverTime');
+  await cost.getByRole('button', { name: 'Wider' }).click();
+  await cost.getByRole('button', { name: 'Wider' }).click();
+  await cost.getByRole('button', { name: 'Taller' }).click();
+  await cost.getByRole('button', { name: 'Settings' }).click();
+  await cost.getByLabel('Project').selectOption('team-b');
+  await cost.getByLabel('Time range').selectOption({ label: 'Last 30 days' });
+  const budget = await add('Budget status', 'BudgetStatus');
+  await budget.getByRole('button', { name: 'Move up' }).click();
+  for (let i = 0; i < 8; i++) await budget.getByRole('button', { name: 'Move right' }).click();
+  const util = await add('Cluster utilisation', 'ClusterUtilisation');
+  await util.getByRole('button', { name: 'Settings' }).click();
+  await util.getByLabel('Metric').selectOption('memory');
+  const top = await add('Top workloads by cost', 'TopWorkloads');
+  await top.getByRole('button', { name: 'Wider' }).click();
+  await top.getByRole('button', { name: 'Move up' }).click();
+  for (let i = 0; i < 6; i++) await top.getByRole('button', { name: 'Move right' }).click();
+  await add('Pod heatmap', 'PodHeatmap');
+  await page.waitForTimeout(2000);
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
 // [file, who (null = signed out), path, viewport, colour scheme, full page, action]
 const shots = [
-  ['screenshot.png', 'alice', '/', { width: 1280, height: 720 }, 'light', false],
-  ['shot-fleet.png', 'alice', '/', { width: 1440, height: 900 }, 'light', true],
-  ['shot-fleet-dark.png', 'alice', '/', { width: 1440, height: 900 }, 'dark', false],
-  ['shot-fleet-zoom.png', 'alice', '/', { width: 1440, height: 900 }, 'light', false, zoomIn],
-  ['shot-fleet-developer.png', 'bob', '/', { width: 1280, height: 720 }, 'light', false],
+  ['screenshot.png', 'alice', '/', { width: 1280, height: 800 }, 'light', false, waitForDashboard],
+  ['shot-fleet.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'light', true],
+  ['shot-fleet-dark.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'dark', false],
+  ['shot-fleet-zoom.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'light', false, zoomIn],
+  ['shot-fleet-developer.png', 'bob', '/fleet', { width: 1280, height: 720 }, 'light', false],
   ['shot-cluster.png', 'alice', '/clusters/1', { width: 1280, height: 800 }, 'light', true],
   ['shot-login.png', null, '/login', { width: 1280, height: 800 }, 'light', false],
   ['shot-admin.png', 'alice', '/admin', { width: 1280, height: 800 }, 'light', true],
@@ -110,8 +148,9 @@ const shots = [
   ['shot-costs-admin.png', 'alice', '/admin#costs', { width: 1280, height: 900 }, 'light', false, scrollToCosts],
   ['shot-register-schedule.png', 'bob', '/workloads/new', { width: 1440, height: 900 }, 'light', false, scheduleRegistration],
   ['shot-schedules.png', 'alice', '/schedules', { width: 1440, height: 900 }, 'light', true, waitForThresholds],
-  ['shot-world-map.png', 'alice', '/', { width: 1440, height: 900 }, 'light', false, openWorldMap],
-  ['shot-dashboard.png', 'bob', '/dashboard', { width: 1440, height: 1000 }, 'light', false, arrangeDashboard],
+  ['shot-world-map.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'light', false, openWorldMap],
+  ['shot-dashboard.png', 'bob', '/', { width: 1440, height: 1000 }, 'light', false, arrangeDashboard],
+  ['shot-dashboard-widgets.png', 'carol', '/', { width: 1440, height: 1100 }, 'light', false, costWidgets],
 ];
 for (const [file, who, path, viewport, colorScheme, fullPage, action] of shots.filter(([f]) => f.includes(only))) {
   const page = await browser.newPage({ viewport, colorScheme });

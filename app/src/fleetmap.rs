@@ -241,6 +241,7 @@ mod tests {
                 labels: vec![],
                 control_plane_price_per_hour: 0.1,
                 api_server: String::new(),
+                location: None,
             },
             health: ClusterHealth { state: HealthState::Connected, since_ms: 0, last_seen_ms: None, detail: "connected".into(), version: None },
             metrics_live: true,

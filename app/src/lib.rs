@@ -59,7 +59,9 @@ pub fn App() -> impl IntoView {
             // Async SSR: pages arrive complete, so they read well before (or without) the WASM.
             <main class="page">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=FleetPage ssr=SsrMode::Async/>
+                    // The portal opens on the person's dashboard (/dashboard is the same page).
+                    <Route path=StaticSegment("") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("fleet") view=FleetPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("clusters"), ParamSegment("id")) view=ClusterPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("workloads") view=WorkloadsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("workloads"), StaticSegment("new")) view=RegisterPage ssr=SsrMode::Async/>

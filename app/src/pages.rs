@@ -8,6 +8,7 @@ pub mod admin_prices;
 pub mod cluster;
 pub mod costs;
 pub mod dashboard;
+pub mod dashboard_widgets;
 pub mod fleet;
 pub mod login;
 pub mod not_found;

@@ -5,10 +5,8 @@
 use crate::fleetmap::{esc, health_class};
 use flotilla_domain::geo::{self, LatLon, MAP_H, MAP_W};
 use flotilla_domain::inventory::{ClusterTile, FleetMap};
+use std::collections::HashMap;
 use std::fmt::Write;
-
-/// The label an administrator sets on an on-prem cluster to place it: a city or "lat, lon".
-pub const LOCATION_LABEL: &str = "location";
 
 /// What part of the map is shown: the centre (map units) and the zoom (1 = whole world).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,9 +50,9 @@ impl View {
     }
 }
 
-/// Where a cluster goes: its `location` label, else its provider's region.
+/// Where a cluster goes: the location an administrator set, else its provider's region.
 pub fn location_of(t: &ClusterTile) -> Option<LatLon> {
-    let own = t.cluster.labels.iter().find(|(k, _)| k == LOCATION_LABEL).and_then(|(_, v)| geo::parse_location(v).ok());
+    let own = t.cluster.location.as_deref().and_then(|l| geo::parse_location(l).ok());
     geo::cluster_location(t.cluster.provider, &t.cluster.region, own)
 }
 
@@ -68,10 +66,19 @@ fn use_of(t: &ClusterTile) -> (u32, u32) {
     (avg(|c| c.cpu), avg(|c| c.memory))
 }
 
-/// One line per cluster: "tokyo-prod · Amazon EKS ap-northeast-1 · 12 nodes · CPU 81 % · memory 64 %".
-pub fn describe(t: &ClusterTile) -> String {
+/// Each cluster's cost per hour in words ("1.84 USD/h"), by cluster id, where known.
+pub type CostLabels = HashMap<i64, String>;
+
+/// One line per cluster: "tokyo-prod · Amazon EKS ap-northeast-1 · 12 nodes · CPU 81 % ·
+/// memory 64 % · healthy · 1.84 USD/h".
+pub fn describe(t: &ClusterTile, costs: &CostLabels) -> String {
     let (cpu, mem) = use_of(t);
-    format!("{} · {} {} · {} nodes · CPU {cpu} % · memory {mem} % · {}", t.cluster.display_name, t.cluster.provider.label(), t.cluster.region, t.nodes.len(), health_label(t))
+    let mut line = format!("{} · {} {} · {} nodes · CPU {cpu} % · memory {mem} % · {}", t.cluster.display_name, t.cluster.provider.label(), t.cluster.region, t.nodes.len(), health_label(t));
+    if let Some(cost) = costs.get(&t.cluster.id) {
+        line.push_str(" · ");
+        line.push_str(cost);
+    }
+    line
 }
 
 fn health_label(t: &ClusterTile) -> &'static str {
@@ -98,7 +105,7 @@ pub fn placed(map: &FleetMap) -> (Vec<(&ClusterTile, (f64, f64))>, Vec<&ClusterT
 }
 
 /// The map as SVG for `view`: country outlines, then the markers.
-pub fn render(map: &FleetMap, view: View) -> String {
+pub fn render(map: &FleetMap, view: View, costs: &CostLabels) -> String {
     let (on, _) = placed(map);
     let (x, y, w, h) = view.view_box();
     let mut s = String::with_capacity(4096);
@@ -117,7 +124,7 @@ pub fn render(map: &FleetMap, view: View) -> String {
         // The worst health among the members colours the marker.
         let worst = members.iter().map(|t| health_rank(health_class(t.health.state))).max().unwrap_or(0);
         let class = ["ok", "info", "off", "warn", "bad"][worst];
-        let title = members.iter().map(|t| describe(t)).collect::<Vec<_>>().join("\n");
+        let title = members.iter().map(|t| describe(t, costs)).collect::<Vec<_>>().join("\n");
         let names = members.iter().map(|t| t.cluster.name.as_str()).collect::<Vec<_>>().join(" ");
         if let [t] = members.as_slice() {
             let _ = write!(
@@ -125,7 +132,7 @@ pub fn render(map: &FleetMap, view: View) -> String {
                 r#"<a class="world-marker world-marker--{class}" href="/clusters/{}" data-clusters="{}" aria-label="{}"><title>{}</title><circle cx="{:.2}" cy="{:.2}" r="{r:.2}" stroke-width="{:.2}"/><text x="{:.2}" y="{:.2}" font-size="{:.2}">{}</text></a>"#,
                 t.cluster.id,
                 esc(&names),
-                esc(&describe(t)),
+                esc(&describe(t, costs)),
                 esc(&title),
                 m.x,
                 m.y,
@@ -176,7 +183,7 @@ mod tests {
     use flotilla_domain::inventory::{ClusterHealth, HealthState};
     use flotilla_domain::{ClusterSummary, Provider};
 
-    fn tile(id: i64, name: &str, provider: Provider, region: &str, labels: &[(&str, &str)]) -> ClusterTile {
+    fn tile(id: i64, name: &str, provider: Provider, region: &str, location: Option<&str>) -> ClusterTile {
         ClusterTile {
             cluster: ClusterSummary {
                 id,
@@ -186,9 +193,10 @@ mod tests {
                 region: region.into(),
                 environment: String::new(),
                 enabled: true,
-                labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+                labels: vec![],
                 control_plane_price_per_hour: 0.0,
                 api_server: String::new(),
+                location: location.map(str::to_owned),
             },
             health: ClusterHealth { state: HealthState::Connected, since_ms: 0, last_seen_ms: None, detail: String::new(), version: None },
             metrics_live: true,
@@ -199,26 +207,28 @@ mod tests {
     }
 
     #[test]
-    fn clusters_are_placed_by_region_or_location_label_and_grouped_until_zoomed() {
+    fn clusters_are_placed_by_region_or_their_location_and_grouped_until_zoomed() {
         let map = FleetMap {
             generation: 1,
             tiles: vec![
-                tile(1, "tokyo-prod", Provider::Eks, "ap-northeast-1", &[]),
-                tile(2, "osaka-prod", Provider::Eks, "ap-northeast-3", &[]),
-                tile(3, "onprem-dev", Provider::OnPrem, "yokohama-dc1", &[("location", "Yokohama")]),
-                tile(4, "gpu-ml", Provider::Eks, "us-west-2", &[]),
-                tile(5, "lab", Provider::OnPrem, "basement", &[]),
+                tile(1, "tokyo-prod", Provider::Eks, "ap-northeast-1", None),
+                tile(2, "osaka-prod", Provider::Eks, "ap-northeast-3", None),
+                tile(3, "onprem-dev", Provider::OnPrem, "yokohama-dc1", Some("Yokohama")),
+                tile(4, "gpu-ml", Provider::Eks, "us-west-2", None),
+                tile(5, "lab", Provider::OnPrem, "basement", None),
             ],
         };
         let (on, off) = placed(&map);
         assert_eq!(on.len(), 4);
         assert_eq!(off.iter().map(|t| t.cluster.name.as_str()).collect::<Vec<_>>(), ["lab"], "no location: listed beside the map");
-        let world = render(&map, View::default());
+        let costs: CostLabels = [(4, "1.84 USD/h".to_owned())].into();
+        let world = render(&map, View::default(), &costs);
+        assert!(world.contains("gpu-ml · Amazon EKS us-west-2 · 0 nodes · CPU 0 % · memory 0 % · healthy · 1.84 USD/h"), "the hover names the cost per hour: {world}");
         assert!(world.contains(r#"data-clusters="tokyo-prod osaka-prod onprem-dev""#), "Japan is one marker at world zoom: {world}");
         assert!(world.contains("3 clusters here"));
         assert!(world.contains(r#"href="/clusters/4""#), "gpu-ml alone, linked to its page");
         let japan = View { cx: 887.0, cy: 151.0, zoom: 64.0 }.clamped();
-        let close = render(&map, japan);
+        let close = render(&map, japan, &costs);
         for id in [1, 2, 3] {
             assert!(close.contains(&format!(r#"href="/clusters/{id}""#)), "zoomed in, cluster {id} has its own marker");
         }

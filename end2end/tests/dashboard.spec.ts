@@ -6,9 +6,13 @@ import { hydrated, signInAsDemo } from './portal';
 const kinds = async (page: any) => page.getByTestId('dashboard').locator('section.widget').evaluateAll((els: Element[]) => els.map((e) => e.getAttribute('data-widget')));
 
 test('bob adds, moves and removes widgets; the layout is kept across a reload and resets to the default', async ({ page }) => {
-  await signInAsDemo(page, 'bob', '/dashboard');
+  // The portal opens on the dashboard: the world map above the fleet topology.
+  await signInAsDemo(page, 'bob');
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   await expect(page.getByTestId('dash-source')).toHaveText('Showing the built-in default');
   expect(await kinds(page)).toEqual(['WorldMap', 'Topology']);
+  await expect(page.getByTestId('world-map').locator('.world-marker').first()).toBeVisible();
+  await expect(page.locator('section.widget[data-widget="Topology"] article.fleet-tile').first()).toBeVisible();
   await hydrated(page, () => page.getByLabel('Widget').selectOption({ label: 'Cluster health' }),
     () => expect(page.getByLabel('Widget')).toHaveValue('ClusterHealth', { timeout: 1000 }));
   await page.getByRole('button', { name: 'Add widget' }).click();
@@ -54,4 +58,48 @@ test('an administrator publishes a default for project owners; carol sees it', a
   await carol.getByLabel('Widget').selectOption({ label: 'Recent audit events' });
   await carol.getByRole('button', { name: 'Add widget' }).click();
   await expect(carol.locator('section.widget[data-widget="AuditEvents"]')).toContainText(/not allowed|may not|permission/i);
+});
+
+test('widget settings choose the project, metric and time range, and are kept', async ({ page }) => {
+  await signInAsDemo(page, 'carol');
+  await expect(page.getByTestId('dash-source')).toContainText('Showing');
+  const add = async (label: string, kind: string) => {
+    await hydrated(page, () => page.getByLabel('Widget').selectOption({ label }),
+      () => expect(page.getByLabel('Widget')).toHaveValue(kind, { timeout: 1000 }));
+    await page.getByRole('button', { name: 'Add widget' }).click();
+    const widget = page.locator(`section.widget[data-widget="${kind}"]`).last();
+    await expect(widget).toBeVisible();
+    return widget;
+  };
+  // Cost over time: team-b over the last 30 days, drawn as stacked bars.
+  const cost = await add('Cost over time', 'CostOverTime');
+  await expect(cost.locator('.widget__subject')).toHaveText('all your projects · last 7 days');
+  await cost.getByRole('button', { name: 'Settings' }).click();
+  await cost.getByLabel('Project').selectOption('team-b');
+  await cost.getByLabel('Time range').selectOption({ label: 'Last 30 days' });
+  await expect(cost.locator('.widget__subject')).toHaveText('team-b · last 30 days');
+  await expect(cost.getByTestId('cost-chart').locator('svg')).toBeVisible();
+  // Utilisation bars per cluster, by memory.
+  const util = await add('Cluster utilisation', 'ClusterUtilisation');
+  await expect(util.getByTestId('utilisation-bars')).toContainText('CPU in use');
+  await util.getByRole('button', { name: 'Settings' }).click();
+  await util.getByLabel('Metric').selectOption('memory');
+  await expect(util.getByTestId('utilisation-bars')).toContainText('Memory in use');
+  expect(await util.locator('.util-bars li').count()).toBeGreaterThan(0);
+  // The month against the budget, for carol's project.
+  const budget = await add('Budget status', 'BudgetStatus');
+  await expect(budget.locator('li[data-project="team-b"]')).toContainText(/spent in \d{4}-\d{2}/);
+  // Top workloads of team-b.
+  const top = await add('Top workloads by cost', 'TopWorkloads');
+  await top.getByRole('button', { name: 'Settings' }).click();
+  await top.getByLabel('Project').selectOption('team-b');
+  await expect(top.getByTestId('top-workloads')).toBeVisible();
+  await page.waitForTimeout(500);
+  await page.reload();
+  const kept = page.locator('section.widget[data-widget="CostOverTime"]').last();
+  await expect(kept.locator('.widget__subject')).toHaveText('team-b · last 30 days');
+  await expect(page.locator('section.widget[data-widget="ClusterUtilisation"]').last().getByTestId('utilisation-bars')).toContainText('Memory in use');
+  await hydrated(page, () => kept.getByRole('button', { name: 'Settings' }).click(),
+    () => expect(kept.getByLabel('Time range')).toHaveValue('30', { timeout: 1000 }));
+  await expect(kept.getByLabel('Project')).toHaveValue('team-b');
 });

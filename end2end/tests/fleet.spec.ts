@@ -57,6 +57,11 @@ test('an administrator registers a cluster from a kubeconfig and drills down to 
   await form.getByLabel('Display name').fill('On-prem dev (second)');
   await form.getByLabel('Provider').selectOption('on-prem');
   await form.getByLabel('Region').fill('tokyo-dc1');
+  // The world-map location: the hint says where the cluster will appear as it is typed.
+  const where = form.getByTestId('location-hint');
+  await expect(where).toContainText('not on the map');
+  await form.getByLabel('Location on the world map').fill('Atlantis');
+  await expect(where).toContainText('is not a city Flotilla knows');
   await form.getByRole('button', { name: 'Test connection' }).click();
   const report = page.getByTestId('connection-report');
   await expect(report).toContainText('Connection works.');
@@ -65,15 +70,18 @@ test('an administrator registers a cluster from a kubeconfig and drills down to 
   await form.getByLabel('Control-plane price per hour').fill('cheap');
   await form.getByRole('button', { name: 'Register cluster' }).click();
   await expect(form.getByRole('alert')).toContainText('control-plane price');
+  await expect(form.getByRole('alert')).toContainText('location: "Atlantis" is not a city');
   await expect(form.getByLabel('Name (DNS label)')).toHaveValue('onprem-dev-2');
   await form.getByLabel('Control-plane price per hour').fill('0');
+  await form.getByLabel('Location on the world map').fill('-33.87, 151.21');
+  await expect(where).toHaveText('Placed at -33.87, 151.21.');
   await form.getByRole('button', { name: 'Register cluster' }).click();
   await expect(page.getByText('Cluster registered.')).toBeVisible();
   await expect(page.locator('#cluster-admin-table')).toContainText('On-prem dev (second)');
   const admin = await page.content();
   expect(admin).not.toContain('flotilla-sim-onprem-dev-');
 
-  await page.goto(portalUrl('/'));
+  await page.goto(portalUrl('/fleet'));
   const tile = await openTile(page, 'onprem-dev-2');
   await expect(tile.locator('g.node').first()).toBeVisible({ timeout: 15_000 });
   const nodes = await tile.locator('g.node').count();
@@ -107,7 +115,7 @@ test('an administrator registers a cluster from a kubeconfig and drills down to 
 });
 
 test('a developer sees only their project’s namespaces and pods', async ({ page }) => {
-  await signInAsDemo(page, 'bob', '/');
+  await signInAsDemo(page, 'bob', '/fleet');
   const tile = await openTile(page, 'tokyo-prod');
   await expect(page.locator('article.fleet-tile[aria-label="gpu-ml"]')).toHaveCount(0);
   const namespaceOptions = await page.getByLabel('Namespace').locator('option').allTextContents();

@@ -21,10 +21,10 @@ test('the shell is rendered on the server, before any script runs', async ({ bro
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();
   // Sign-in is a plain form: it works without JavaScript too.
-  await signInAsDemo(page, 'alice');
+  await signInAsDemo(page, 'alice', '/fleet');
   await expect(page.getByRole('link', { name: 'Flotilla' })).toBeVisible();
   const nav = page.getByRole('navigation', { name: 'Main' });
-  for (const name of ['Fleet', 'Workloads', 'Costs', 'Admin']) {
+  for (const name of ['Dashboard', 'Fleet', 'Workloads', 'Costs', 'Admin']) {
     await expect(nav.getByRole('link', { name })).toBeVisible();
   }
   await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
@@ -82,8 +82,8 @@ test('an unknown address shows the 404 page with status 404', async ({ page }) =
   const res = await page.goto(portalUrl('/does/not/exist'));
   expect(res?.status()).toBe(404);
   await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
-  await page.getByRole('link', { name: 'Go to the Fleet overview' }).click();
-  await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
+  await page.getByRole('link', { name: 'Go to your dashboard' }).click();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 });
 
 test('dark mode follows the system until the visitor picks a theme', async ({ browser }) => {

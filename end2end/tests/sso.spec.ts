@@ -48,7 +48,7 @@ test('carol (team-b-owners) sees team-b and not team-a', async ({ page }) => {
 
 test('signing out ends the session in Flotilla and at the provider', async ({ page, context }) => {
   await signInWithSso(page, 'bob', 'bob-pw');
-  await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   expect(await hasSession(context)).toBe(true);
   await openUserMenu(page, /Bob Builder/);
   await page.getByRole('menuitem', { name: 'Sign out' }).click();
@@ -82,7 +82,7 @@ test('a replayed callback shows an error page and creates no session', async ({ 
     if (r.url().includes('/auth/callback?')) callback = r.url();
   });
   await signInWithSso(page, 'carol', 'carol-pw');
-  await expect(page.getByRole('heading', { name: 'Fleet', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   expect(callback).toContain('code=');
   // Sign out in Flotilla only, then try the same callback again.
   await context.clearCookies({ name: 'flotilla_session' });

@@ -4,7 +4,7 @@ import { test, expect } from '@playwright/test';
 import { hydrated, portalUrl, signInAsDemo } from './portal';
 
 test('the world map shows the demo fleet; a group zooms in and a marker opens its cluster', async ({ page }) => {
-  await signInAsDemo(page, 'alice', '/');
+  await signInAsDemo(page, 'alice', '/fleet');
   const world = page.getByTestId('world-map');
   await hydrated(page, () => page.getByRole('button', { name: 'World map' }).click(),
     () => expect(world).toBeVisible({ timeout: 1000 }));
@@ -16,6 +16,8 @@ test('the world map shows the demo fleet; a group zooms in and a marker opens it
   await expect(japan.locator('text')).toHaveText('3');
   await japan.hover();
   await expect(page.getByTestId('world-details')).toContainText('tokyo-prod · Amazon EKS ap-northeast-1 · 12 nodes');
+  // Cost per hour of the whole cluster (alice sees every namespace), once loaded.
+  await expect(page.getByTestId('world-details')).toContainText(/tokyo-prod · .* · \d+\.\d\d USD\/h/);
   await japan.click();
   await world.focus();
   for (let i = 0; i < 5; i++) await page.keyboard.press('+');
@@ -28,7 +30,7 @@ test('the world map shows the demo fleet; a group zooms in and a marker opens it
 });
 
 test('bob sees only the clusters where his projects run on the world map', async ({ page }) => {
-  await signInAsDemo(page, 'bob', '/');
+  await signInAsDemo(page, 'bob', '/fleet');
   await hydrated(page, () => page.getByRole('button', { name: 'World map' }).click(),
     () => expect(page.getByTestId('world-map')).toBeVisible({ timeout: 1000 }));
   const api = await (await page.request.get(portalUrl('/api/v1/fleet'))).json();

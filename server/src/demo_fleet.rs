@@ -34,11 +34,9 @@ pub async fn start(db: &Database, directory: &ClusterDirectory, kubeconfig_path:
             continue;
         }
         let provider = Provider::parse(&spec.provider);
-        let mut labels = vec![("simulated".to_owned(), "true".to_owned())];
-        if provider == Provider::OnPrem {
-            // The demo's data centre, so the world map can place it (clouds are placed by region).
-            labels.push(("location".into(), "Yokohama".into()));
-        }
+        let labels = vec![("simulated".to_owned(), "true".to_owned())];
+        // The demo's data centre, so the world map can place it (clouds are placed by region).
+        let location = (provider == Provider::OnPrem).then(|| "Yokohama".to_owned());
         let details = ClusterDetails {
             display_name: spec.name.clone(),
             provider,
@@ -46,6 +44,7 @@ pub async fn start(db: &Database, directory: &ClusterDirectory, kubeconfig_path:
             environment: environment(&spec.name).to_owned(),
             labels,
             control_plane_price_per_hour: spec.control_plane_price_per_hour,
+            location,
         };
         directory.register(NewCluster { name: Dns1123Label::parse(&spec.name)?, details }, Some(&creds)).await?;
         if let Err(e) = audit.record("system", "cluster.registered", &spec.name, "simulated demo cluster").await {

@@ -29,6 +29,7 @@ fn details(name: &str) -> ClusterDetails {
         environment: "test".into(),
         labels: vec![],
         control_plane_price_per_hour: 0.0,
+        location: None,
     }
 }
 

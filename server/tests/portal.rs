@@ -130,7 +130,7 @@ async fn fleet_page_is_rendered_on_the_server_with_its_empty_state() {
     let created = portal.create_admin("root@example.test", "a long enough password");
     assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
     let (_, _, cookie) = portal.sign_in("/auth/local", &[("email", "root@example.test"), ("password", "a long enough password")]).await;
-    let (status, html) = portal.get_as("/", &cookie).await;
+    let (status, html) = portal.get_as("/fleet", &cookie).await;
     assert_eq!(status, 200);
     assert!(html.contains("Flotilla"), "product name in the top bar");
     for nav in ["Fleet", "Workloads", "Costs", "Admin"] {
@@ -177,7 +177,7 @@ async fn demo_mode_seeds_people_and_projects() {
 async fn demo_mode_registers_the_simulated_fleet() {
     let portal = Portal::start("demo");
     let (_, _, alice) = portal.sign_in("/auth/demo", &[("login", "alice")]).await;
-    let (status, html) = portal.get_as("/", &alice).await;
+    let (status, html) = portal.get_as("/fleet", &alice).await;
     assert_eq!(status, 200);
     for cluster in ["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"] {
         assert!(html.contains(cluster), "{cluster} on the fleet map");
@@ -188,7 +188,7 @@ async fn demo_mode_registers_the_simulated_fleet() {
     let (_, _, bob) = portal.sign_in("/auth/demo", &[("login", "bob")]).await;
     let start = std::time::Instant::now();
     let html = loop {
-        let (_, html) = portal.get_as("/", &bob).await;
+        let (_, html) = portal.get_as("/fleet", &bob).await;
         if html.contains("tokyo-prod") || start.elapsed() > std::time::Duration::from_secs(15) {
             break html;
         }

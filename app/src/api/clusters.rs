@@ -34,6 +34,10 @@ mod checks {
             problems.push(format!("labels: {e}"));
             vec![]
         });
+        let location = Some(m.location.trim()).filter(|l| !l.is_empty());
+        if let Some(Err(e)) = location.map(flotilla_domain::geo::parse_location) {
+            problems.push(format!("location: {e}"));
+        }
         if !problems.is_empty() {
             return Err(AppError::Validation(crate::error::capitalised(&format!("{}.", problems.join("; ")))));
         }
@@ -44,6 +48,7 @@ mod checks {
             environment: m.environment.trim().to_owned(),
             labels,
             control_plane_price_per_hour: m.control_plane_price_per_hour,
+            location: location.map(str::to_owned),
         })
     }
 

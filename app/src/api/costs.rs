@@ -85,6 +85,22 @@ pub async fn load_costs(query: flotilla_domain::CostQuery) -> Result<CostView, A
     Ok(CostView { report, project_id: Some(project.id), budget, alerts: alerts.into_iter().map(|a| a.2).collect(), may_edit_budget })
 }
 
+/// This month against the budget for every project whose costs the caller may see.
+#[server]
+pub async fn load_budget_status() -> Result<Vec<flotilla_domain::BudgetLine>, AppError> {
+    let r = crate::guard::request()?;
+    let (projects, _) = scope::visible(&r).await?;
+    let now = chrono::Utc::now();
+    let mut out = Vec::with_capacity(projects.len());
+    for p in projects {
+        let budget = r.state.budgets.get(p.id).await.map_err(AppError::internal("load the budget"))?;
+        let month = r.state.ledger.month_status(&p.name, now, budget.as_ref().map(|b| b.monthly)).await.map_err(scope::ledger_error("load the month"))?;
+        let currency = budget.map_or_else(|| "USD".to_owned(), |b| b.currency);
+        out.push(flotilla_domain::BudgetLine { project: p.name, display_name: p.display_name, currency, month });
+    }
+    Ok(out)
+}
+
 /// Administrators' overview: every cluster's cost, idle share and control plane, and every
 /// project's total, over a period.
 #[server]

@@ -23,6 +23,18 @@ mod scope {
         Ok(Visibility::for_subject(&caller.subject, &projects))
     }
 
+    /// A cluster's live costs cut to what the caller may see: without every namespace, only
+    /// their namespaces' lines, and no cluster total or idle cost.
+    pub fn for_caller(mut live: flotilla_domain::LiveCosts, state: &flotilla_backend::ClusterState, vis: &Visibility) -> flotilla_domain::LiveCosts {
+        if !vis.sees_everything() {
+            let allowed = flotilla_backend::inventory::visible_namespaces(state, vis);
+            live.lines.retain(|(ns, _, _)| allowed.contains(ns));
+            live.per_hour = None;
+            live.idle = None;
+        }
+        live
+    }
+
     pub fn not_found() -> AppError {
         AppError::NotFound("This cluster".into())
     }
@@ -128,13 +140,24 @@ pub async fn cluster_costs_now(id: i64) -> Result<Option<flotilla_domain::LiveCo
     let (vis, state) = scope::seen_cluster(&r, id).await?;
     let Some(state) = state else { return Ok(None) };
     let live = r.state.ledger.live(&r.state.collector, id).await.map_err(AppError::internal("compute the cluster's costs"))?;
-    Ok(live.map(|mut l| {
-        if !vis.sees_everything() {
-            let allowed = flotilla_backend::inventory::visible_namespaces(&state, &vis);
-            l.lines.retain(|(ns, _, _)| allowed.contains(ns));
-            l.per_hour = None;
-            l.idle = None;
+    Ok(live.map(|l| scope::for_caller(l, &state, &vis)))
+}
+
+/// What each cluster the caller sees costs per hour now (the world map's hover): the whole
+/// cluster for those who see every namespace, else only the caller's namespaces on it.
+#[server]
+pub async fn fleet_costs_now() -> Result<Vec<flotilla_domain::ClusterCostNow>, AppError> {
+    let r = crate::guard::request()?;
+    let vis = scope::visibility(&r).await?;
+    let mut out = Vec::new();
+    for state in r.state.collector.states() {
+        if !flotilla_backend::inventory::may_see(Some(&state), &vis) {
+            continue;
         }
-        l
-    }))
+        let id = state.summary.id;
+        if let Some(live) = r.state.ledger.live(&r.state.collector, id).await.map_err(AppError::internal("compute the clusters' costs"))? {
+            out.push(flotilla_domain::ClusterCostNow::of(id, &scope::for_caller(live, &state, &vis)));
+        }
+    }
+    Ok(out)
 }

@@ -21,8 +21,8 @@ pub fn TopBar() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || person().map(|p| view! {
                     <nav class="main-nav" aria-label="Main">
-                        <A href="/dashboard">"Dashboard"</A>
-                        <A href="/" exact=true>"Fleet"</A>
+                        <A href="/" exact=true>"Dashboard"</A>
+                        <A href="/fleet">"Fleet"</A>
                         <A href="/workloads">"Workloads"</A>
                         <A href="/schedules">"Schedules"</A>
                         <A href="/costs">"Costs"</A>

@@ -28,6 +28,7 @@ struct Form {
     region: RwSignal<String>,
     environment: RwSignal<String>,
     labels: RwSignal<String>,
+    location: RwSignal<String>,
     price: RwSignal<String>,
     /// Editing this cluster (None = registering a new one).
     editing: RwSignal<Option<i64>>,
@@ -50,6 +51,7 @@ impl Form {
             region: RwSignal::new(String::new()),
             environment: RwSignal::new("production".into()),
             labels: RwSignal::new(String::new()),
+            location: RwSignal::new(String::new()),
             price: RwSignal::new(DEFAULT_PRICE.into()),
             editing: RwSignal::new(None),
             replace_credentials: RwSignal::new(false),
@@ -72,6 +74,7 @@ impl Form {
             region: self.region.get_untracked(),
             environment: self.environment.get_untracked(),
             labels: self.labels.get_untracked(),
+            location: self.location.get_untracked(),
             // A non-number becomes -1, which the server refuses with a message (never silently zero).
             control_plane_price_per_hour: self.price.get_untracked().trim().parse().ok().filter(|p: &f64| p.is_finite()).unwrap_or(-1.0),
         }
@@ -85,6 +88,7 @@ impl Form {
         self.region.set(c.region.clone());
         self.environment.set(c.environment.clone());
         self.labels.set(labels_text(&c.labels));
+        self.location.set(c.location.clone().unwrap_or_default());
         self.price.set(c.control_plane_price_per_hour.to_string());
         self.replace_credentials.set(false);
     }
@@ -98,7 +102,23 @@ impl Form {
         self.name.set(String::new());
         self.display_name.set(String::new());
         self.labels.set(String::new());
+        self.location.set(String::new());
         self.price.set(DEFAULT_PRICE.into());
+    }
+}
+
+/// Where the cluster will appear on the world map, in words, as the administrator types.
+fn location_hint(provider: Provider, region: &str, location: &str) -> String {
+    use flotilla_domain::geo;
+    match location.trim() {
+        "" => match geo::region_location(provider, region.trim()) {
+            Some(_) => format!("Empty: placed by its region {}.", region.trim()),
+            None => "Empty: not on the map (its region is not a known cloud region). Type a city or latitude, longitude.".into(),
+        },
+        text => match geo::parse_location(text) {
+            Ok(at) => format!("Placed at {:.2}, {:.2}.", at.lat, at.lon),
+            Err(e) => format!("{e}."),
+        },
     }
 }
 
@@ -291,6 +311,9 @@ fn ClusterForm(form: Form, register: ServerAction<RegisterCluster>, update: Serv
                     <label>"Region"<input type="text" name="region" bind:value=form.region placeholder="ap-northeast-1"/></label>
                     <label>"Environment"<input type="text" name="environment" bind:value=form.environment/></label>
                     <label>"Labels"<input type="text" name="labels" bind:value=form.labels placeholder="team=payments, tier=gold"/></label>
+                    <label>"Location on the world map"<input type="text" name="location" bind:value=form.location placeholder="Yokohama, or 35.44, 139.64" aria-describedby="location-hint"/>
+                        <span id="location-hint" class="hint" data-testid="location-hint">{move || location_hint(form.provider.get(), &form.region.get(), &form.location.get())}</span>
+                    </label>
                     <label>"Control-plane price per hour"<input type="text" inputmode="decimal" name="price" bind:value=form.price/></label>
                 </div>
             </fieldset>

@@ -49,7 +49,7 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
     view! {
         <Title text=c.display_name.clone()/>
         <header class="page-header">
-            <p class="breadcrumb"><a href="/">"Fleet"</a>" / "{c.name.clone()}</p>
+            <p class="breadcrumb"><a href="/fleet">"Fleet"</a>" / "{c.name.clone()}</p>
             <h1>{c.display_name.clone()}</h1>
             <p class="page-header__subtitle">
                 {format!("{} · {} · {}", c.provider.label(), if c.region.is_empty() { "no region" } else { &c.region }, c.environment)}
@@ -245,7 +245,7 @@ fn HeatmapSection(id: Signal<i64>) -> impl IntoView {
     }
 }
 
-fn heat_view(map: Heatmap, by: String, metric: Metric) -> AnyView {
+pub(crate) fn heat_view(map: Heatmap, by: String, metric: Metric) -> AnyView {
     if map.rows.is_empty() {
         return view! { <p class="muted">"No history yet: Flotilla saves a utilisation snapshot every minute once the cluster is connected."</p> }.into_any();
     }

@@ -112,7 +112,7 @@ fn controls(c: Controls, scope: CostScope) -> AnyView {
 }
 
 /// Today's date (UTC) in the browser; on the server, whatever the clock says.
-fn js_today() -> String {
+pub(crate) fn js_today() -> String {
     #[cfg(target_arch = "wasm32")]
     {
         let iso: String = js_sys::Date::new_0().to_iso_string().into();
@@ -125,7 +125,7 @@ fn js_today() -> String {
 }
 
 /// `date` minus `days`, as `YYYY-MM-DD` (civil calendar, no time zones involved).
-fn days_before(date: &str, days: i64) -> String {
+pub(crate) fn days_before(date: &str, days: i64) -> String {
     let parts: Vec<i64> = date.split('-').filter_map(|p| p.parse().ok()).collect();
     let [y, m, d] = parts[..] else { return String::new() };
     let (y, m, d) = civil_from_days(days_from_civil(y, m, d) - days);
@@ -154,7 +154,7 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-fn money(v: f64, currency: &str) -> String {
+pub(crate) fn money(v: f64, currency: &str) -> String {
     if v.abs() >= 100.0 { format!("{v:.0} {currency}") } else { format!("{v:.2} {currency}") }
 }
 
@@ -182,14 +182,6 @@ fn chart_series(r: &CostReport) -> Vec<(String, Vec<f64>, &'static str)> {
 fn report_view(c: Controls, v: CostView, save: ServerAction<SaveBudget>, remove: ServerAction<RemoveBudget>) -> AnyView {
     let r = v.report.clone();
     let cur = r.currency.clone();
-    let series = chart_series(&r);
-    let labels: Vec<String> = r.buckets.iter().map(|b| b.label.clone()).collect();
-    let budget_line = match (r.step, r.month.as_ref().and_then(|m| m.budget)) {
-        (Step::Month, Some(b)) => Some(b),
-        (Step::Day, Some(b)) => Some(b / 30.0),
-        _ => None,
-    };
-    let svg = cost_bars(&labels, &series.iter().map(|(_, v, colour)| (v.clone(), *colour)).collect::<Vec<_>>(), budget_line, &cur);
     let change = r.change_percent().map(|p| format!("{}{p:.0} % vs the previous {} days", if p >= 0.0 { "+" } else { "" }, r.buckets.len().max(1)));
     let empty = r.total == 0.0 && r.series.is_empty();
     view! {
@@ -204,14 +196,7 @@ fn report_view(c: Controls, v: CostView, save: ServerAction<SaveBudget>, remove:
             {if empty {
                 view! { <p class="notice" data-testid="cost-empty">"No cost was recorded in this period. Costs are recorded every minute for clusters Flotilla can reach; pick a period after the clusters were registered."</p> }.into_any()
             } else {
-                view! {
-                    <figure class="cost-chart" data-testid="cost-chart">
-                        <div class="chart-svg" inner_html=svg></div>
-                        <figcaption class="legend">{series.iter().map(|(k, _, colour)| view! {
-                            <span class="legend__item"><span class="legend__swatch" style=format!("background:{colour}")></span>{k.clone()}</span>
-                        }).collect_view()}{budget_line.map(|_| view! { <span class="legend__item legend__item--budget">"– – budget"</span> })}</figcaption>
-                    </figure>
-                }.into_any()
+                cost_chart(&r)
             }}
             {(!r.gaps.is_empty()).then(|| view! { <div class="notice" data-testid="cost-gaps"><strong>"Not observed: "</strong><ul>{r.gaps.iter().map(|g| view! { <li>{g.clone()}</li> }).collect_view()}</ul></div> })}
             {(!r.unpriced.is_empty()).then(|| view! { <div class="notice notice--warn" data-testid="cost-unpriced"><strong>"Nodes without a price (their cost is in no total; set it in Admin → Prices): "</strong><ul>{r.unpriced.iter().map(|g| view! { <li>{g.clone()}</li> }).collect_view()}</ul></div> })}
@@ -237,12 +222,32 @@ fn report_view(c: Controls, v: CostView, save: ServerAction<SaveBudget>, remove:
     .into_any()
 }
 
+/// The report's stacked bars with their legend (and the budget line when there is a budget).
+pub(crate) fn cost_chart(r: &CostReport) -> AnyView {
+    let series = chart_series(r);
+    let labels: Vec<String> = r.buckets.iter().map(|b| b.label.clone()).collect();
+    let budget_line = match (r.step, r.month.as_ref().and_then(|m| m.budget)) {
+        (Step::Month, Some(b)) => Some(b),
+        (Step::Day, Some(b)) => Some(b / 30.0),
+        _ => None,
+    };
+    let svg = cost_bars(&labels, &series.iter().map(|(_, v, colour)| (v.clone(), *colour)).collect::<Vec<_>>(), budget_line, &r.currency);
+    view! {
+        <figure class="cost-chart" data-testid="cost-chart">
+            <div class="chart-svg" inner_html=svg></div>
+            <figcaption class="legend">{series.iter().map(|(k, _, colour)| view! {
+                <span class="legend__item"><span class="legend__swatch" style=format!("background:{colour}")></span>{k.clone()}</span>
+            }).collect_view()}{budget_line.map(|_| view! { <span class="legend__item legend__item--budget">"– – budget"</span> })}</figcaption>
+        </figure>
+    }
+    .into_any()
+}
+
 fn month_cards(m: MonthStatus, cur: &str) -> impl IntoView {
-    let of_budget = m.budget.map(|b| if b > 0.0 { m.forecast / b * 100.0 } else { 0.0 });
-    let class = match of_budget {
-        Some(p) if p >= 100.0 => "card card--bad",
-        Some(p) if p >= 80.0 => "card card--warn",
-        _ => "card",
+    let of_budget = m.forecast_percent();
+    let class = match m.status_class() {
+        "ok" => "card".to_owned(),
+        c => format!("card card--{c}"),
     };
     view! {
         <div class="card"><span class="card__label">{format!("{} so far", m.month)}</span>
@@ -256,7 +261,7 @@ fn month_cards(m: MonthStatus, cur: &str) -> impl IntoView {
     }
 }
 
-fn top_table(r: &CostReport) -> AnyView {
+pub(crate) fn top_table(r: &CostReport) -> AnyView {
     if r.top_workloads.is_empty() {
         return view! { <p class="muted">"No workload had a cost in this period."</p> }.into_any();
     }

@@ -2,19 +2,14 @@
 //! remove), saved for them at once; "Reset to default" goes back to their role's default; an
 //! administrator publishes their layout as a role's default. Each widget reads the server
 //! functions of the page it comes from, so it shows only what the person may see there.
+use crate::api::costs::load_cost_scope;
 use crate::api::dashboards::{PublishDashboard, ResetDashboard, SaveDashboard, load_dashboard};
-use crate::api::directory::audit_log;
-use crate::api::fleet::load_fleet_map;
-use crate::api::schedules::schedule_timeline;
+use crate::api::fleet::list_clusters;
 use crate::components::error_view::action_error;
 use crate::components::page_header::PageHeader;
-use crate::fleetmap::health_class;
-use flotilla_domain::AuditQuery;
-use flotilla_domain::dashboard::{Dashboard, Widget, WidgetKind};
+use crate::pages::dashboard_widgets::{Choices, settings_form, widget_body};
+use flotilla_domain::dashboard::{Dashboard, Widget, WidgetKind, WidgetSettings};
 use leptos::prelude::*;
-
-/// The kinds this page can draw so far (the others arrive with their widgets).
-pub const AVAILABLE: [WidgetKind; 5] = [WidgetKind::WorldMap, WidgetKind::Topology, WidgetKind::ClusterHealth, WidgetKind::LowPriorityQueue, WidgetKind::AuditEvents];
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -45,6 +40,13 @@ pub fn DashboardPage() -> impl IntoView {
         save.dispatch(SaveDashboard { dashboard: d });
     };
     let kind = RwSignal::new(WidgetKind::ClusterHealth);
+    // What widget settings offer: the clusters and projects this person may see.
+    let clusters = LocalResource::new(list_clusters);
+    let scope = LocalResource::new(load_cost_scope);
+    let choices = Choices {
+        clusters: Signal::derive(move || clusters.get().and_then(Result::ok).map(|l| l.into_iter().map(|c| (c.id, c.display_name)).collect()).unwrap_or_default()),
+        projects: Signal::derive(move || scope.get().and_then(Result::ok).map(|s| s.projects.into_iter().map(|p| (p.name, p.display_name)).collect()).unwrap_or_default()),
+    };
     let role = RwSignal::new(String::new());
     let roles = move || loaded.get().and_then(Result::ok).map(|v| v.publish_roles).unwrap_or_default();
     view! {
@@ -58,9 +60,9 @@ pub fn DashboardPage() -> impl IntoView {
             <label>"Widget"
                 <select name="widget-kind" on:change=move |ev| {
                     let v = event_target_value(&ev);
-                    if let Some(k) = AVAILABLE.into_iter().find(|k| format!("{k:?}") == v) { kind.set(k); }
+                    if let Some(k) = WidgetKind::ALL.into_iter().find(|k| format!("{k:?}") == v) { kind.set(k); }
                 } prop:value=move || format!("{:?}", kind.get())>
-                    {AVAILABLE.map(|k| view! { <option value=format!("{k:?}")>{k.label()}</option> }).collect_view()}
+                    {WidgetKind::ALL.map(|k| view! { <option value=format!("{k:?}")>{k.label()}</option> }).collect_view()}
                 </select>
             </label>
             <button type="button" class="button" on:click=move |_| change(&|d: &mut Dashboard| { d.add(kind.get_untracked()); })>"Add widget"</button>
@@ -90,7 +92,7 @@ pub fn DashboardPage() -> impl IntoView {
         <div class="dash-grid" data-testid="dashboard">
             <For each=move || layout.with(|d| d.as_ref().map(|d| d.widgets.iter().map(|w| (w.id, w.kind)).collect::<Vec<_>>()).unwrap_or_default())
                 key=|(id, kind)| (*id, *kind) let((id, kind))>
-                <WidgetCard id kind layout change=change/>
+                <WidgetCard id kind layout change=change choices/>
             </For>
         </div>
     }
@@ -98,8 +100,12 @@ pub fn DashboardPage() -> impl IntoView {
 }
 
 #[component]
-fn WidgetCard(id: u32, kind: WidgetKind, layout: RwSignal<Option<Dashboard>>, change: impl Fn(&dyn Fn(&mut Dashboard)) + Copy + Send + Sync + 'static) -> impl IntoView {
+fn WidgetCard(id: u32, kind: WidgetKind, layout: RwSignal<Option<Dashboard>>, change: impl Fn(&dyn Fn(&mut Dashboard)) + Copy + Send + Sync + 'static, choices: Choices) -> impl IntoView {
     let place = move || layout.with(|d| d.as_ref().and_then(|d| d.widgets.iter().find(|w| w.id == id).cloned()));
+    // Only this widget's settings: moving others does not reload it.
+    let settings = Memo::new(move |_| place().map(|w| w.settings).unwrap_or_default());
+    let set = move |s: WidgetSettings| change(&|d: &mut Dashboard| d.set_settings(id, s.clone()));
+    let open = RwSignal::new(false);
     let style = move || place().map(|w: Widget| format!("grid-column: {} / span {}; grid-row: {} / span {};", w.x + 1, w.w, w.y + 1, w.h)).unwrap_or_default();
     let button = move |label: &'static str, text: &'static str, f: fn(&mut Dashboard, u32)| {
         view! { <button type="button" class="icon-button" aria-label=label title=label on:click=move |_| change(&|d: &mut Dashboard| f(d, id))>{text}</button> }
@@ -109,6 +115,10 @@ fn WidgetCard(id: u32, kind: WidgetKind, layout: RwSignal<Option<Dashboard>>, ch
             <header class="widget__head">
                 <h2>{kind.label()}</h2>
                 <div class="widget__tools">
+                    {(!kind.settings().is_empty()).then(|| view! {
+                        <button type="button" class="icon-button" aria-label="Settings" title="Settings" aria-expanded=move || open.get().to_string()
+                            on:click=move |_| open.update(|o| *o = !*o)>"⚙"</button>
+                    })}
                     {button("Move left", "←", |d, id| d.move_by(id, -1, 0))}
                     {button("Move right", "→", |d, id| d.move_by(id, 1, 0))}
                     {button("Move up", "↑", |d, id| d.move_by(id, 0, -1))}
@@ -120,74 +130,8 @@ fn WidgetCard(id: u32, kind: WidgetKind, layout: RwSignal<Option<Dashboard>>, ch
                     {button("Remove", "✕", |d, id| d.remove(id))}
                 </div>
             </header>
-            <div class="widget__body">{widget_body(kind)}</div>
+            {move || open.get().then(|| settings_form(kind, settings, choices, set))}
+            <div class="widget__body">{widget_body(kind, settings, choices)}</div>
         </section>
-    }
-}
-
-fn widget_body(kind: WidgetKind) -> AnyView {
-    match kind {
-        WidgetKind::WorldMap | WidgetKind::Topology | WidgetKind::ClusterHealth => view! { <FleetWidget kind/> }.into_any(),
-        WidgetKind::LowPriorityQueue => view! { <QueueWidget/> }.into_any(),
-        WidgetKind::AuditEvents => view! { <AuditWidget/> }.into_any(),
-        other => view! { <p class="muted">{format!("{} is not available yet.", other.label())}</p> }.into_any(),
-    }
-}
-
-/// The fleet map's data, loaded once per widget: the world map, the topology or a health list.
-#[component]
-fn FleetWidget(kind: WidgetKind) -> impl IntoView {
-    let data = LocalResource::new(|| load_fleet_map(None));
-    move || match data.get() {
-        None => view! { <p class="loading" role="status">"Loading the fleet…"</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="notice notice--error">{e.to_string()}</p> }.into_any(),
-        Some(Ok(None)) => view! { <p class="muted">"No clusters yet."</p> }.into_any(),
-        Some(Ok(Some(map))) => match kind {
-            WidgetKind::WorldMap => {
-                let map = RwSignal::new(map);
-                view! { <crate::pages::fleet::WorldMapView map/> }.into_any()
-            }
-            WidgetKind::Topology => view! { <crate::pages::fleet::FleetMapView initial=map/> }.into_any(),
-            _ => view! {
-                <ul class="health-list">
-                    {map.tiles.into_iter().map(|t| view! {
-                        <li><span class=format!("badge badge--{}", health_class(t.health.state))>{format!("{:?}", t.health.state)}</span>" "
-                            <a href=format!("/clusters/{}", t.cluster.id)>{t.cluster.display_name.clone()}</a>
-                            <span class="muted">{format!(" · {} nodes · {} pods", t.nodes.len(), t.pods)}</span></li>
-                    }).collect_view()}
-                </ul>
-            }
-            .into_any(),
-        },
-    }
-}
-
-#[component]
-fn QueueWidget() -> impl IntoView {
-    let data = LocalResource::new(|| schedule_timeline(1));
-    move || match data.get() {
-        None => view! { <p class="loading" role="status">"Loading the queue…"</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="notice notice--error">{e.to_string()}</p> }.into_any(),
-        Some(Ok(list)) => {
-            let low: Vec<_> = list.into_iter().filter(|v| v.priority == flotilla_domain::schedule::Priority::Low || v.state == "queued").collect();
-            if low.is_empty() {
-                view! { <p class="muted">"No low-priority work."</p> }.into_any()
-            } else {
-                view! { <ul>{low.into_iter().map(|v| view! { <li><strong>{v.workload}</strong>{format!(" — {}: {}", v.state, v.reason)}</li> }).collect_view()}</ul> }.into_any()
-            }
-        }
-    }
-}
-
-#[component]
-fn AuditWidget() -> impl IntoView {
-    let data = LocalResource::new(|| audit_log(AuditQuery { limit: 8, ..Default::default() }));
-    move || match data.get() {
-        None => view! { <p class="loading" role="status">"Loading the audit log…"</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="muted">{e.to_string()}</p> }.into_any(),
-        Some(Ok(lines)) => view! {
-            <ul class="audit-list">{lines.into_iter().map(|l| view! { <li><span class="mono">{l.at}</span>{format!(" {} {} {} ({})", l.actor, l.action, l.target, l.outcome)}</li> }).collect_view()}</ul>
-        }
-        .into_any(),
     }
 }

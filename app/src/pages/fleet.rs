@@ -1,7 +1,7 @@
 //! The Fleet page: the interactive fleet map. Every cluster is a tile, every node a cell coloured
 //! by utilisation; filters, search, zoom into a cluster, click a node for its pods. Live: the
 //! browser asks every second whether anything changed (a generation number) and redraws.
-use crate::api::fleet::{cluster_pods, load_fleet_map};
+use crate::api::fleet::{cluster_pods, fleet_costs_now, load_fleet_map};
 use crate::components::{empty_state::EmptyState, loaded::Loaded, page_header::PageHeader};
 use crate::fleetmap::{self, MapFilter};
 use crate::worldmap;
@@ -42,12 +42,11 @@ fn distinct(values: impl Iterator<Item = String>) -> Vec<String> {
     values.filter(|v| !v.is_empty()).collect::<BTreeSet<_>>().into_iter().collect()
 }
 
-#[component]
-pub(crate) fn FleetMapView(initial: FleetMap) -> impl IntoView {
-    let map = RwSignal::new(initial);
-    let filter = RwSignal::new(MapFilter::default());
+/// Keeps `map` current: asks every `period_ms` whether the fleet changed (cheap when it did not).
+/// The returned signal says whether the portal answered last time.
+pub(crate) fn follow(map: RwSignal<FleetMap>, period_ms: u64) -> RwSignal<bool> {
     let live = RwSignal::new(true);
-    crate::components::poll::every(1000, move || {
+    crate::components::poll::every(period_ms, move || {
         let since = map.with_untracked(|m| m.generation);
         leptos::task::spawn_local(async move {
             match load_fleet_map(Some(since)).await {
@@ -60,6 +59,14 @@ pub(crate) fn FleetMapView(initial: FleetMap) -> impl IntoView {
             }
         });
     });
+    live
+}
+
+#[component]
+pub(crate) fn FleetMapView(initial: FleetMap) -> impl IntoView {
+    let map = RwSignal::new(initial);
+    let filter = RwSignal::new(MapFilter::default());
+    let live = follow(map, 1000);
     let options = move |f: fn(&FleetMap) -> Vec<String>| Signal::derive(move || map.with(f));
     let providers = options(|m| distinct(m.tiles.iter().map(|t| t.cluster.provider.as_str().to_owned())));
     let regions = options(|m| distinct(m.tiles.iter().map(|t| t.cluster.region.clone())));
@@ -251,7 +258,13 @@ pub(crate) fn WorldMapView(map: RwSignal<FleetMap>) -> impl IntoView {
     // Pointers down (id, x, y), the view when the gesture began, and whether it moved.
     let pointers = StoredValue::new(Vec::<(i32, f64, f64)>::new());
     let start = StoredValue::new((worldmap::View::default(), 0.0f64, false));
-    let svg = move || map.with(|m| worldmap::render(m, view.get()));
+    // Cost per hour for the hover, loaded in the browser and refreshed every minute.
+    let costs = LocalResource::new(fleet_costs_now);
+    crate::components::poll::every(60_000, move || costs.refetch());
+    let cost_labels = Memo::new(move |_| {
+        costs.get().and_then(Result::ok).map(|list| list.iter().map(|c| (c.cluster_id, c.label())).collect::<worldmap::CostLabels>()).unwrap_or_default()
+    });
+    let svg = move || cost_labels.with(|costs| map.with(|m| worldmap::render(m, view.get(), costs)));
     let zoom_by = move |f: f64| view.update(|v| *v = v.zoomed(f, None));
     let on_wheel = move |ev: leptos::ev::WheelEvent| {
         ev.prevent_default();
@@ -337,7 +350,7 @@ pub(crate) fn WorldMapView(map: RwSignal<FleetMap>) -> impl IntoView {
     let details = move || {
         let names = hovered.get();
         map.with(|m| {
-            names.split_whitespace().filter_map(|n| m.tiles.iter().find(|t| t.cluster.name == n)).map(worldmap::describe).collect::<Vec<_>>()
+            cost_labels.with(|costs| names.split_whitespace().filter_map(|n| m.tiles.iter().find(|t| t.cluster.name == n)).map(|t| worldmap::describe(t, costs)).collect::<Vec<_>>())
         })
     };
     let unplaced = move || map.with(|m| worldmap::placed(m).1.iter().map(|t| (t.cluster.id, t.cluster.display_name.clone())).collect::<Vec<_>>());
@@ -361,7 +374,7 @@ pub(crate) fn WorldMapView(map: RwSignal<FleetMap>) -> impl IntoView {
             {move || {
                 let off = unplaced();
                 (!off.is_empty()).then(|| view! {
-                    <p class="muted" data-testid="world-unplaced">"Not on the map (no known location; an administrator sets a "<code>"location"</code>" label, a city or \"lat, lon\"): "
+                    <p class="muted" data-testid="world-unplaced">"Not on the map (no known location; an administrator sets one in Admin → Clusters, a city or \"lat, lon\"): "
                         {off.into_iter().map(|(id, name)| view! { <a href=format!("/clusters/{id}")>{name}</a>" " }).collect_view()}
                     </p>
                 })

@@ -14,7 +14,7 @@ pub fn NotFound() -> impl IntoView {
             <div class="empty-state__icon" aria-hidden="true">"404"</div>
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. It may have moved, or the link may be mistyped."</p>
-            <p><a class="button" href="/">"Go to the Fleet overview"</a></p>
+            <p><a class="button" href="/">"Go to your dashboard"</a></p>
         </section>
     }
 }

@@ -26,6 +26,7 @@ async fn main() {
             environment: "bench".into(),
             labels: vec![],
             control_plane_price_per_hour: 0.1,
+            location: None,
         };
         directory.register(NewCluster { name: Dns1123Label::parse(context).unwrap(), details }, Some(&creds)).await.unwrap();
     }

@@ -37,6 +37,8 @@ pub struct ClusterDetails {
     pub environment: String,
     pub labels: Vec<(String, String)>,
     pub control_plane_price_per_hour: f64,
+    /// A city or "lat, lon" (checked by the caller), for the world map.
+    pub location: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -183,6 +185,7 @@ fn apply_details(row: &mut cluster::ActiveModel, d: ClusterDetails) {
     row.environment = Set(d.environment);
     row.labels = Set(serde_json::to_string(&d.labels).expect("labels serialise"));
     row.control_plane_price = Set(d.control_plane_price_per_hour);
+    row.location = Set(d.location);
 }
 
 fn summary(row: cluster::Model) -> ClusterSummary {
@@ -197,5 +200,6 @@ fn summary(row: cluster::Model) -> ClusterSummary {
         labels: serde_json::from_str(&row.labels).unwrap_or_default(),
         control_plane_price_per_hour: row.control_plane_price,
         api_server: row.api_server,
+        location: row.location,
     }
 }

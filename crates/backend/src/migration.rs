@@ -9,6 +9,7 @@ mod m20261124_000005_create_price_tables;
 mod m20261124_000006_create_cost_tables;
 mod m20261124_000007_create_schedule_tables;
 mod m20261124_000008_create_dashboards;
+mod m20261124_000009_add_cluster_location;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_create_cost_tables::Migration),
             Box::new(m20261124_000007_create_schedule_tables::Migration),
             Box::new(m20261124_000008_create_dashboards::Migration),
+            Box::new(m20261124_000009_add_cluster_location::Migration),
         ]
     }
 }

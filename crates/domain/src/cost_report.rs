@@ -103,6 +103,31 @@ pub struct MonthStatus {
     pub budget: Option<f64>,
 }
 
+impl MonthStatus {
+    /// The month-end forecast as a percentage of the budget (`None` without a budget).
+    pub fn forecast_percent(&self) -> Option<f64> {
+        self.budget.map(|b| if b > 0.0 { self.forecast / b * 100.0 } else { 0.0 })
+    }
+
+    /// "ok", "warn" (forecast at 80 % of the budget or more) or "bad" (at 100 % or more).
+    pub fn status_class(&self) -> &'static str {
+        match self.forecast_percent() {
+            Some(p) if p >= 100.0 => "bad",
+            Some(p) if p >= 80.0 => "warn",
+            _ => "ok",
+        }
+    }
+}
+
+/// One project's month against its budget (the dashboard's budget widget).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BudgetLine {
+    pub project: String,
+    pub display_name: String,
+    pub currency: String,
+    pub month: MonthStatus,
+}
+
 /// A cost report: series stacked per bucket, totals, and what the numbers leave out.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CostReport {
@@ -241,6 +266,33 @@ pub struct LiveCosts {
     pub unpriced: Vec<String>,
 }
 
+/// What one cluster costs per hour now, as far as the caller may see: the whole cluster, or only
+/// the caller's namespaces on it (the world map's hover).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterCostNow {
+    pub cluster_id: i64,
+    pub per_hour: f64,
+    pub currency: String,
+    /// The whole cluster (else the caller's namespaces only).
+    pub whole: bool,
+}
+
+impl ClusterCostNow {
+    pub fn of(cluster_id: i64, live: &LiveCosts) -> Self {
+        let (per_hour, whole) = match live.per_hour {
+            Some(total) => (total, true),
+            None => (live.lines.iter().map(|l| l.2).sum(), false),
+        };
+        Self { cluster_id, per_hour, currency: live.currency.clone(), whole }
+    }
+
+    /// "1.84 USD/h", or "your namespaces 0.12 USD/h".
+    pub fn label(&self) -> String {
+        let amount = format!("{:.2} {}/h", self.per_hour, self.currency);
+        if self.whole { amount } else { format!("your namespaces {amount}") }
+    }
+}
+
 /// One in-app notification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
@@ -263,6 +315,16 @@ mod tests {
         assert!((forecast(100.0, 240.0, 720.0, None) - 300.0).abs() < 1e-9);
         assert_eq!(forecast(0.0, 0.0, 720.0, None), 0.0);
         assert_eq!(forecast(50.0, 800.0, 720.0, Some(1.0)), 50.0, "past the month's end nothing is added");
+    }
+
+    #[test]
+    fn a_cluster_cost_now_is_the_whole_cluster_or_only_the_callers_namespaces() {
+        let mut live = LiveCosts { currency: "USD".into(), per_hour: Some(1.84), idle: Some(1.2), lines: vec![("team-a".into(), "web".into(), 0.1), ("team-a".into(), "api".into(), 0.02)], unpriced: vec![] };
+        assert_eq!(ClusterCostNow::of(4, &live).label(), "1.84 USD/h");
+        live.per_hour = None;
+        let mine = ClusterCostNow::of(4, &live);
+        assert!(!mine.whole && (mine.per_hour - 0.12).abs() < 1e-9);
+        assert_eq!(mine.label(), "your namespaces 0.12 USD/h");
     }
 
     #[test]

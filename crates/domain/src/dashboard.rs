@@ -63,6 +63,45 @@ impl WidgetKind {
     }
 }
 
+/// A choice a widget offers in its settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Setting {
+    /// One cluster (or all the person sees).
+    Cluster,
+    /// One project (or all the person sees).
+    Project,
+    /// CPU, memory or pods.
+    Metric,
+    /// How many days back.
+    Days,
+}
+
+impl WidgetKind {
+    /// The settings this kind offers; the others stay empty.
+    pub fn settings(self) -> &'static [Setting] {
+        match self {
+            WidgetKind::ClusterHealth => &[Setting::Cluster],
+            WidgetKind::ClusterUtilisation => &[Setting::Cluster, Setting::Metric],
+            WidgetKind::PodHeatmap => &[Setting::Cluster, Setting::Metric, Setting::Days],
+            WidgetKind::CostOverTime | WidgetKind::TopWorkloads => &[Setting::Project, Setting::Days],
+            WidgetKind::BudgetStatus => &[Setting::Project],
+            WidgetKind::Topology | WidgetKind::WorldMap | WidgetKind::LowPriorityQueue | WidgetKind::AuditEvents => &[],
+        }
+    }
+
+    /// The time ranges (days) offered, the first being the default.
+    pub fn day_choices(self) -> &'static [u32] {
+        match self {
+            // Utilisation history is kept hourly for a week.
+            WidgetKind::PodHeatmap => &[1, 7],
+            WidgetKind::CostOverTime | WidgetKind::TopWorkloads => &[7, 30, 90],
+            _ => &[],
+        }
+    }
+}
+
+pub const METRICS: [&str; 3] = ["cpu", "memory", "pods"];
+
 /// A widget's own choices; what a kind does not use stays empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WidgetSettings {
@@ -76,6 +115,45 @@ pub struct WidgetSettings {
     /// The time range in days (cost, heatmap).
     #[serde(default)]
     pub days: Option<u32>,
+}
+
+impl WidgetSettings {
+    /// The metric chosen, CPU by default.
+    pub fn metric_or_default(&self) -> &str {
+        self.metric.as_deref().unwrap_or("cpu")
+    }
+
+    /// The days chosen for `kind`, else its first choice.
+    pub fn days_for(&self, kind: WidgetKind) -> u32 {
+        self.days.filter(|d| kind.day_choices().contains(d)).or_else(|| kind.day_choices().first().copied()).unwrap_or(1)
+    }
+
+    fn check(&self, kind: WidgetKind) -> Result<(), String> {
+        let offers = kind.settings();
+        let unused = |set: bool, s: Setting| set && !offers.contains(&s);
+        if unused(self.cluster.is_some(), Setting::Cluster)
+            || unused(self.project.is_some(), Setting::Project)
+            || unused(self.metric.is_some(), Setting::Metric)
+            || unused(self.days.is_some(), Setting::Days)
+        {
+            return Err(format!("The {} widget has a setting it does not offer.", kind.label()));
+        }
+        if let Some(m) = &self.metric
+            && !METRICS.contains(&m.as_str())
+        {
+            return Err(format!("The {} widget shows CPU, memory or pods, not \"{m}\".", kind.label()));
+        }
+        if let Some(d) = self.days
+            && !kind.day_choices().contains(&d)
+        {
+            let choices = kind.day_choices().iter().map(u32::to_string).collect::<Vec<_>>().join(", ");
+            return Err(format!("The {} widget covers {choices} days, not {d}.", kind.label()));
+        }
+        if self.project.as_ref().is_some_and(|p| p.trim().is_empty() || p.len() > 63) {
+            return Err(format!("The {} widget names no valid project.", kind.label()));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -200,6 +278,7 @@ impl Dashboard {
             if let Some(o) = self.widgets[..i].iter().find(|o| o.overlaps(w)) {
                 return Err(format!("The {} and {} widgets overlap.", o.kind.label(), w.kind.label()));
             }
+            w.settings.check(w.kind)?;
         }
         Ok(())
     }
@@ -211,6 +290,17 @@ mod tests {
 
     fn places(d: &Dashboard) -> Vec<(u32, u32, u32, u32, u32)> {
         d.widgets.iter().map(|w| (w.id, w.x, w.y, w.w, w.h)).collect()
+    }
+
+    #[test]
+    fn each_widget_offers_only_the_settings_it_uses() {
+        for kind in WidgetKind::ALL {
+            assert_eq!(kind.settings().contains(&Setting::Days), !kind.day_choices().is_empty(), "{kind:?}");
+        }
+        let s = WidgetSettings { days: Some(30), ..Default::default() };
+        assert_eq!(s.days_for(WidgetKind::CostOverTime), 30);
+        assert_eq!(s.days_for(WidgetKind::PodHeatmap), 1, "a range the kind does not offer falls back to its first");
+        assert_eq!(WidgetSettings::default().metric_or_default(), "cpu");
     }
 
     #[test]
@@ -253,7 +343,9 @@ mod tests {
     #[test]
     fn layouts_from_outside_are_checked_and_round_trip() {
         let mut d = Dashboard::built_in();
-        d.set_settings(1, WidgetSettings { cluster: Some(3), ..Default::default() });
+        let heat = d.add(WidgetKind::PodHeatmap).unwrap();
+        d.set_settings(heat, WidgetSettings { cluster: Some(3), metric: Some("memory".into()), days: Some(7), project: None });
+        assert!(d.check().is_ok());
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<Dashboard>(&json).unwrap(), d);
         d.widgets[1].y = 1;
@@ -263,6 +355,18 @@ mod tests {
         assert!(d.check().unwrap_err().contains("12-column grid"));
         let full = Dashboard { widgets: (0..30).map(|i| Widget { id: i, kind: WidgetKind::ClusterHealth, x: 0, y: i * 2, w: 4, h: 2, settings: Default::default() }).collect() };
         assert!(full.check().unwrap_err().contains("at most 24"));
+        let mut d = Dashboard::built_in();
+        d.set_settings(1, WidgetSettings { cluster: Some(3), ..Default::default() });
+        assert!(d.check().unwrap_err().contains("does not offer"), "the world map takes no cluster");
+        let cost = d.add(WidgetKind::CostOverTime).unwrap();
+        d.set_settings(cost, WidgetSettings { days: Some(5), ..Default::default() });
+        d.set_settings(1, WidgetSettings::default());
+        assert_eq!(d.check().unwrap_err(), "The Cost over time widget covers 7, 30, 90 days, not 5.");
+        d.set_settings(cost, WidgetSettings { project: Some("team-b".into()), days: Some(30), ..Default::default() });
+        assert!(d.check().is_ok());
+        let heat = d.add(WidgetKind::PodHeatmap).unwrap();
+        d.set_settings(heat, WidgetSettings { metric: Some("disk".into()), ..Default::default() });
+        assert!(d.check().unwrap_err().contains("not \"disk\""));
         let mut many = Dashboard::default();
         for _ in 0..MAX_WIDGETS {
             assert!(many.add(WidgetKind::BudgetStatus).is_some());

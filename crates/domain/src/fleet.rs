@@ -60,6 +60,10 @@ pub struct ClusterSummary {
     pub control_plane_price_per_hour: f64,
     /// The API server address (no credentials).
     pub api_server: String,
+    /// Where an administrator placed the cluster on the world map: a city or "lat, lon"
+    /// (on-prem clusters; cloud clusters are placed by region unless this is set).
+    #[serde(default)]
+    pub location: Option<String>,
 }
 
 /// How an administrator connects a cluster: a kubeconfig (one of its contexts), or an API
@@ -78,6 +82,9 @@ pub struct ClusterMetadata {
     pub provider: Provider,
     pub region: String,
     pub environment: String,
+    /// A city or "lat, lon"; empty to place the cluster by its region.
+    #[serde(default)]
+    pub location: String,
     /// `key=value` pairs, comma- or newline-separated.
     pub labels: String,
     pub control_plane_price_per_hour: f64,

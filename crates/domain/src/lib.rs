@@ -20,7 +20,7 @@ pub mod schedule;
 
 pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
 pub use cost::{Allocation, AllocationOptions, ClusterInput, CostWeights, GroupUsage, NodeHours, NodeInput, PeriodInput, PodInput, allocate, pod_shares, price_period, unit_prices};
-pub use cost_report::{Basis, Bucket, Budget, ClusterCost, CostQuery, CostReport, CostSeries, FleetCosts, GroupBy, LiveCosts, MonthStatus, Notification, Step, WorkloadCost};
+pub use cost_report::{Basis, Bucket, Budget, BudgetLine, ClusterCost, ClusterCostNow, CostQuery, CostReport, CostSeries, FleetCosts, GroupBy, LiveCosts, MonthStatus, Notification, Step, WorkloadCost};
 pub use fleet::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text, parse_labels};
 pub use inventory::{
     ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, Heatmap, HeatRow, Metric, NamespaceView, NodeCell, NodeView, PodView, Totals, Usage,

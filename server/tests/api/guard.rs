@@ -46,6 +46,8 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("load_notifications", ""),
     ("read_notifications", ""),
     ("cluster_costs_now", "id=1"),
+    ("fleet_costs_now", ""),
+    ("load_budget_status", ""),
     ("workload_costs_now", "id=1"),
     ("audit_log", "query[actor]=&query[action]=&query[outcome]=&query[limit]=5"),
     ("portal_info", ""),

@@ -19,6 +19,8 @@ pub struct Model {
     /// JSON array of [key, value] pairs.
     pub labels: String,
     pub control_plane_price: f64,
+    /// A city or "lat, lon" for the world map.
+    pub location: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

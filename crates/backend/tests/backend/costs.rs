@@ -30,6 +30,7 @@ async fn register(dir: &ClusterDirectory, fleet: &flotilla_sim::RunningFleet) ->
             environment: "production".into(),
             labels: vec![],
             control_plane_price_per_hour: spec.control_plane_price_per_hour,
+            location: None,
         };
         let creds = Credentials::from_kubeconfig(&kubeconfig, &spec.name).unwrap();
         let new = NewCluster { name: Dns1123Label::parse(&spec.name).unwrap(), details };

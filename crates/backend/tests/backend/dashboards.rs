@@ -38,6 +38,15 @@ async fn own_layouts_role_defaults_and_reset() {
         let mut bad = Dashboard::built_in();
         bad.widgets[1].y = 0;
         assert!(boards.save(bob, &bad).await.unwrap_err().to_string().contains("overlap"), "{kind}");
+        // So is a setting the widget does not offer; a widget's own settings are kept.
+        let mut odd = Dashboard::built_in();
+        odd.set_settings(1, flotilla_domain::dashboard::WidgetSettings { project: Some("team-a".into()), ..Default::default() });
+        assert!(boards.save(bob, &odd).await.unwrap_err().to_string().contains("does not offer"), "{kind}");
+        let mut costs = Dashboard::built_in();
+        let id = costs.add(flotilla_domain::dashboard::WidgetKind::CostOverTime).unwrap();
+        costs.set_settings(id, flotilla_domain::dashboard::WidgetSettings { project: Some("team-a".into()), days: Some(30), ..Default::default() });
+        boards.save(dave, &costs).await.unwrap();
+        assert_eq!(boards.for_user(dave, &developer).await.unwrap(), (costs, Source::Own), "{kind}");
         assert_eq!(boards.for_user(bob, &developer).await.unwrap().1, Source::Role("developer".into()), "{kind}");
     })
     .await;

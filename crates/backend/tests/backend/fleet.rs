@@ -17,6 +17,7 @@ fn details(name: &str) -> ClusterDetails {
         environment: "production".into(),
         labels: vec![("team".into(), "payments".into())],
         control_plane_price_per_hour: 0.1,
+        location: None,
     }
 }
 

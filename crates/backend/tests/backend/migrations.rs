@@ -14,6 +14,7 @@ async fn up_down_up(test_db: TestDb, kind: &str) {
     for t in TABLES {
         assert!(schema.has_table(t).await.unwrap(), "{kind}: {t} created by up");
     }
+    assert!(schema.has_column("clusters", "location").await.unwrap(), "{kind}: clusters have a world-map location");
     db.migrate().await.unwrap_or_else(|e| panic!("{kind}: a second up is a no-op: {e}"));
     db.migrate_down().await.unwrap_or_else(|e| panic!("{kind}: down: {e}"));
     for t in TABLES {

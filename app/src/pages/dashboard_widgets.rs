@@ -1,0 +1,307 @@
+//! What each dashboard widget shows. Every widget loads through the same server functions as the
+//! page it comes from (so it shows only what the person may see there), in the browser, and
+//! reloads when its settings change.
+use crate::api::costs::{load_budget_status, load_costs};
+use crate::api::directory::audit_log;
+use crate::api::fleet::{cluster_heatmap, load_fleet_map};
+use crate::api::schedules::schedule_timeline;
+use crate::error::AppError;
+use crate::fleetmap::health_class;
+use crate::pages::costs::{cost_chart, days_before, js_today, money, top_table};
+use flotilla_domain::dashboard::{WidgetKind, WidgetSettings};
+use flotilla_domain::inventory::{FleetMap, Metric, percent};
+use flotilla_domain::{AuditQuery, CostQuery, GroupBy, Step};
+use leptos::prelude::*;
+
+/// Choices a widget's settings offer: the clusters and projects the person may see.
+#[derive(Clone, Copy)]
+pub struct Choices {
+    pub clusters: Signal<Vec<(i64, String)>>,
+    pub projects: Signal<Vec<(String, String)>>,
+}
+
+/// The widget's body for its kind and (reactive) settings.
+pub fn widget_body(kind: WidgetKind, settings: Memo<WidgetSettings>, choices: Choices) -> AnyView {
+    match kind {
+        WidgetKind::WorldMap | WidgetKind::Topology | WidgetKind::ClusterHealth | WidgetKind::ClusterUtilisation => {
+            view! { <FleetWidget kind settings/> }.into_any()
+        }
+        WidgetKind::PodHeatmap => view! { <HeatmapWidget settings choices/> }.into_any(),
+        WidgetKind::CostOverTime | WidgetKind::TopWorkloads => view! { <CostWidget kind settings/> }.into_any(),
+        WidgetKind::BudgetStatus => view! { <BudgetWidget settings/> }.into_any(),
+        WidgetKind::LowPriorityQueue => view! { <QueueWidget/> }.into_any(),
+        WidgetKind::AuditEvents => view! { <AuditWidget/> }.into_any(),
+    }
+}
+
+/// A loading line, the error in words, or `render(value)`.
+fn shown<T: Clone + 'static>(data: LocalResource<Result<T, AppError>>, loading: &'static str, render: impl Fn(T) -> AnyView + 'static) -> impl Fn() -> AnyView {
+    move || match data.get() {
+        None => view! { <p class="loading" role="status">{loading}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
+        Some(Ok(v)) => render(v),
+    }
+}
+
+/// The fleet map's data, loaded once per widget and then kept live: the world map, the
+/// topology, a health list or utilisation bars.
+#[component]
+fn FleetWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoView {
+    let data = LocalResource::new(|| load_fleet_map(None));
+    shown(data, "Loading the fleet…", move |map| {
+        let Some(map) = map.filter(|m| !m.tiles.is_empty()) else { return view! { <p class="muted">"No clusters yet."</p> }.into_any() };
+        if kind == WidgetKind::Topology {
+            return view! { <crate::pages::fleet::FleetMapView initial=map/> }.into_any();
+        }
+        let map = RwSignal::new(map);
+        crate::pages::fleet::follow(map, 5000);
+        match kind {
+            WidgetKind::WorldMap => view! { <crate::pages::fleet::WorldMapView map/> }.into_any(),
+            WidgetKind::ClusterUtilisation => (move || {
+                let s = settings.get();
+                map.with(|m| utilisation_bars(m, s.cluster, Metric::parse(s.metric_or_default())))
+            })
+            .into_any(),
+            _ => (move || map.with(|m| health_list(m, settings.get().cluster))).into_any(),
+        }
+    })
+}
+
+fn health_list(map: &FleetMap, cluster: Option<i64>) -> AnyView {
+    view! {
+        <ul class="health-list">
+            {map.tiles.iter().filter(|t| cluster.is_none_or(|c| c == t.cluster.id)).map(|t| view! {
+                <li><span class=format!("badge badge--{}", health_class(t.health.state))>{format!("{:?}", t.health.state)}</span>" "
+                    <a href=format!("/clusters/{}", t.cluster.id)>{t.cluster.display_name.clone()}</a>
+                    <span class="muted">{format!(" · {} nodes · {} pods", t.nodes.len(), t.pods)}</span></li>
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// One bar per cluster (its nodes' average), or per node of one chosen cluster.
+fn utilisation_bars(map: &FleetMap, cluster: Option<i64>, metric: Metric) -> AnyView {
+    let rows: Vec<(String, String, f32)> = match cluster.and_then(|id| map.tiles.iter().find(|t| t.cluster.id == id)) {
+        Some(t) => t.nodes.iter().map(|n| (n.name.clone(), format!("/clusters/{}", t.cluster.id), n.value(metric))).collect(),
+        None => map
+            .tiles
+            .iter()
+            .map(|t| {
+                let avg = if t.nodes.is_empty() { 0.0 } else { t.nodes.iter().map(|n| n.value(metric)).sum::<f32>() / t.nodes.len() as f32 };
+                (t.cluster.display_name.clone(), format!("/clusters/{}", t.cluster.id), avg)
+            })
+            .collect(),
+    };
+    if rows.is_empty() {
+        return view! { <p class="muted">"This cluster reports no nodes yet."</p> }.into_any();
+    }
+    let caption = format!("{} in use (else requested) of allocatable", metric.label());
+    view! {
+        <figure class="util-bars" data-testid="utilisation-bars">
+            <figcaption class="muted">{caption}</figcaption>
+            <ul>
+                {rows.into_iter().map(|(name, href, v)| {
+                    let level = if v >= 0.85 { "bad" } else if v >= 0.6 { "warn" } else { "ok" };
+                    let row = name.clone();
+                    view! {
+                        <li data-row=row>
+                            <a class="util-bars__name" href=href>{name}</a>
+                            <span class="util-bars__track" role="img" aria-label=percent(v)>
+                                <span class=format!("util-bars__fill util-bars__fill--{level}") style=format!("width:{:.1}%", v * 100.0)></span>
+                            </span>
+                            <span class="util-bars__value mono">{percent(v)}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </figure>
+    }
+    .into_any()
+}
+
+/// Utilisation history of one cluster's pods, by namespace (the chosen cluster, else the first).
+#[component]
+fn HeatmapWidget(settings: Memo<WidgetSettings>, choices: Choices) -> impl IntoView {
+    let target = Memo::new(move |_| {
+        let s = settings.get();
+        let cluster = s.cluster.or_else(|| choices.clusters.with(|c| c.first().map(|c| c.0)));
+        (cluster, Metric::parse(s.metric_or_default()), s.days_for(WidgetKind::PodHeatmap))
+    });
+    let data = LocalResource::new(move || {
+        let (cluster, metric, days) = target.get();
+        async move {
+            match cluster {
+                Some(id) => cluster_heatmap(id, "namespace".into(), metric, days * 24).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    let name = move || {
+        let id = target.get().0;
+        choices.clusters.with(|c| c.iter().find(|c| Some(c.0) == id).map(|c| c.1.clone())).unwrap_or_default()
+    };
+    view! {
+        <p class="muted widget__subject">{move || format!("{} · last {}", name(), days_label(target.get().2))}</p>
+        {shown(data, "Loading history…", move |map| match map {
+            Some(map) => crate::pages::cluster::heat_view(map, "namespace".into(), target.get_untracked().1),
+            None => view! { <p class="muted">"No cluster to show: none is visible to you yet."</p> }.into_any(),
+        })}
+    }
+}
+
+fn days_label(days: u32) -> String {
+    if days == 1 { "24 hours".into() } else { format!("{days} days") }
+}
+
+/// Cost over time (stacked by cluster) or the top workloads, of one project or all the person
+/// may see, over the chosen days.
+#[component]
+fn CostWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoView {
+    let data = LocalResource::new(move || {
+        let s = settings.get();
+        let days = s.days_for(kind);
+        let today = js_today();
+        let group_by = if kind == WidgetKind::TopWorkloads { GroupBy::Workload } else { GroupBy::Cluster };
+        load_costs(CostQuery { project: s.project.clone(), from: days_before(&today, i64::from(days) - 1), to: today, step: Step::Day, group_by })
+    });
+    let subject = move || {
+        let s = settings.get();
+        format!("{} · last {}", s.project.as_deref().unwrap_or("all your projects"), days_label(s.days_for(kind)))
+    };
+    view! {
+        <p class="muted widget__subject">{subject}</p>
+        {shown(data, "Loading costs…", move |v| {
+            let r = v.report;
+            let total = view! { <p><strong class="mono" data-testid="widget-cost-total">{money(r.total, &r.currency)}</strong>" in the period"</p> };
+            if kind == WidgetKind::TopWorkloads {
+                let mut r = r.clone();
+                r.top_workloads.truncate(5);
+                view! { {total}{top_table(&r)} }.into_any()
+            } else if r.series.is_empty() {
+                view! { <p class="muted">"No cost was recorded in this period."</p> }.into_any()
+            } else {
+                view! { {total}{cost_chart(&r)} }.into_any()
+            }
+        })}
+    }
+}
+
+/// This month against the budget, per project (or the chosen one).
+#[component]
+fn BudgetWidget(settings: Memo<WidgetSettings>) -> impl IntoView {
+    let data = LocalResource::new(load_budget_status);
+    shown(data, "Loading budgets…", move |lines| {
+        let only = settings.get().project;
+        let lines: Vec<_> = lines.into_iter().filter(|l| only.as_ref().is_none_or(|p| *p == l.project)).collect();
+        if lines.is_empty() {
+            return view! { <p class="muted">"No project whose costs you may see."</p> }.into_any();
+        }
+        view! {
+            <ul class="budget-list">
+                {lines.into_iter().map(|l| {
+                    let m = l.month.clone();
+                    let href = format!("/costs?project={}", crate::links::query_value(&l.project));
+                    let detail = match (m.budget, m.forecast_percent()) {
+                        (Some(b), Some(p)) => format!("{} of {} spent in {}; forecast {} ({p:.0} %)", money(m.to_date, &l.currency), money(b, &l.currency), m.month, money(m.forecast, &l.currency)),
+                        _ => format!("{} spent in {}; no budget set", money(m.to_date, &l.currency), m.month),
+                    };
+                    let spent = m.budget.filter(|b| *b > 0.0).map(|b| (m.to_date / b * 100.0).min(100.0));
+                    let forecast = m.forecast_percent().map(|p| p.min(100.0));
+                    view! {
+                        <li data-project=l.project.clone()>
+                            <a href=href>{l.display_name.clone()}</a>
+                            {spent.map(|s| view! {
+                                <span class="budget-bar" role="img" aria-label=format!("{s:.0} % of the budget spent")>
+                                    <span class=format!("budget-bar__forecast budget-bar__forecast--{}", m.status_class()) style=format!("width:{:.1}%", forecast.unwrap_or(s))></span>
+                                    <span class="budget-bar__spent" style=format!("width:{s:.1}%")></span>
+                                </span>
+                            })}
+                            <span class="muted">{detail}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+        .into_any()
+    })
+}
+
+#[component]
+fn QueueWidget() -> impl IntoView {
+    let data = LocalResource::new(|| schedule_timeline(1));
+    shown(data, "Loading the queue…", |list| {
+        let low: Vec<_> = list.into_iter().filter(|v| v.priority == flotilla_domain::schedule::Priority::Low || v.state == "queued").collect();
+        if low.is_empty() {
+            return view! { <p class="muted">"No low-priority work."</p> }.into_any();
+        }
+        view! { <ul>{low.into_iter().map(|v| view! { <li><strong>{v.workload}</strong>{format!(" — {}: {}", v.state, v.reason)}</li> }).collect_view()}</ul> }.into_any()
+    })
+}
+
+#[component]
+fn AuditWidget() -> impl IntoView {
+    let data = LocalResource::new(|| audit_log(AuditQuery { limit: 8, ..Default::default() }));
+    shown(data, "Loading the audit log…", |lines| {
+        view! {
+            <ul class="audit-list">{lines.into_iter().map(|l| view! { <li><span class="mono">{l.at}</span>{format!(" {} {} {} ({})", l.actor, l.action, l.target, l.outcome)}</li> }).collect_view()}</ul>
+        }
+        .into_any()
+    })
+}
+
+/// The settings form of a widget: only what its kind offers.
+pub fn settings_form(kind: WidgetKind, settings: Memo<WidgetSettings>, choices: Choices, set: impl Fn(WidgetSettings) + Copy + Send + Sync + 'static) -> AnyView {
+    use flotilla_domain::dashboard::Setting;
+    let fields = kind.settings().iter().map(|field| match field {
+        Setting::Cluster => view! {
+            <label>"Cluster"
+                <select name="setting-cluster" prop:value=move || settings.with(|s| s.cluster.map(|c| c.to_string()).unwrap_or_default()) on:change=move |ev| {
+                    let v = event_target_value(&ev).parse().ok();
+                    set(WidgetSettings { cluster: v, ..settings.get_untracked() });
+                }>
+                    <option value="">{if kind == WidgetKind::PodHeatmap { "The first cluster" } else { "All clusters" }}</option>
+                    <For each=move || choices.clusters.get() key=|c| c.0 let((id, name))>
+                        <option value=id.to_string()>{name}</option>
+                    </For>
+                </select>
+            </label>
+        }
+        .into_any(),
+        Setting::Project => view! {
+            <label>"Project"
+                <select name="setting-project" prop:value=move || settings.with(|s| s.project.clone().unwrap_or_default()) on:change=move |ev| {
+                    let v = Some(event_target_value(&ev)).filter(|p| !p.is_empty());
+                    set(WidgetSettings { project: v, ..settings.get_untracked() });
+                }>
+                    <option value="">"All my projects"</option>
+                    <For each=move || choices.projects.get() key=|p| p.0.clone() let((name, display))>
+                        <option value=name.clone()>{format!("{display} ({name})")}</option>
+                    </For>
+                </select>
+            </label>
+        }
+        .into_any(),
+        Setting::Metric => view! {
+            <label>"Metric"
+                <select name="setting-metric" prop:value=move || settings.with(|s| s.metric_or_default().to_owned()) on:change=move |ev| {
+                    set(WidgetSettings { metric: Some(Metric::parse(&event_target_value(&ev)).as_str().to_owned()), ..settings.get_untracked() });
+                }>
+                    {Metric::ALL.map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}
+                </select>
+            </label>
+        }
+        .into_any(),
+        Setting::Days => view! {
+            <label>"Time range"
+                <select name="setting-days" prop:value=move || settings.with(|s| s.days_for(kind).to_string()) on:change=move |ev| {
+                    set(WidgetSettings { days: event_target_value(&ev).parse().ok(), ..settings.get_untracked() });
+                }>
+                    {kind.day_choices().iter().map(|d| view! { <option value=d.to_string()>{format!("Last {}", days_label(*d))}</option> }).collect_view()}
+                </select>
+            </label>
+        }
+        .into_any(),
+    });
+    view! { <div class="widget__settings" role="group" aria-label=format!("{} settings", kind.label())>{fields.collect_view()}</div> }.into_any()
+}
