@@ -148,7 +148,7 @@ const shots = [
   ['shot-costs-admin.png', 'alice', '/admin#costs', { width: 1280, height: 900 }, 'light', false, scrollToCosts],
   ['shot-register-schedule.png', 'bob', '/workloads/new', { width: 1440, height: 900 }, 'light', false, scheduleRegistration],
   ['shot-schedules.png', 'alice', '/schedules', { width: 1440, height: 900 }, 'light', true, waitForThresholds],
-  ['shot-world-map.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'light', false, openWorldMap],
+  ['shot-world-map.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'light', true, openWorldMap],
   ['shot-dashboard.png', 'bob', '/', { width: 1440, height: 1000 }, 'light', false, arrangeDashboard],
   ['shot-dashboard-widgets.png', 'carol', '/', { width: 1440, height: 1100 }, 'light', false, costWidgets],
 ];

@@ -311,9 +311,11 @@ fn ClusterForm(form: Form, register: ServerAction<RegisterCluster>, update: Serv
                     <label>"Region"<input type="text" name="region" bind:value=form.region placeholder="ap-northeast-1"/></label>
                     <label>"Environment"<input type="text" name="environment" bind:value=form.environment/></label>
                     <label>"Labels"<input type="text" name="labels" bind:value=form.labels placeholder="team=payments, tier=gold"/></label>
-                    <label>"Location on the world map"<input type="text" name="location" bind:value=form.location placeholder="Yokohama, or 35.44, 139.64" aria-describedby="location-hint"/>
+                    // The hint is outside the label, so that it describes the field without naming it.
+                    <div class="field">
+                        <label>"Location on the world map"<input type="text" name="location" bind:value=form.location placeholder="Yokohama, or 35.44, 139.64" aria-describedby="location-hint"/></label>
                         <span id="location-hint" class="hint" data-testid="location-hint">{move || location_hint(form.provider.get(), &form.region.get(), &form.location.get())}</span>
-                    </label>
+                    </div>
                     <label>"Control-plane price per hour"<input type="text" inputmode="decimal" name="price" bind:value=form.price/></label>
                 </div>
             </fieldset>
