@@ -27,7 +27,7 @@ test('bob adds, moves and removes widgets; the layout is kept across a reload an
   await page.locator('section.widget[data-widget="WorldMap"]').getByRole('button', { name: 'Remove' }).click();
   await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'Topology']);
   const style = await health.getAttribute('style');
-  await page.waitForTimeout(500);
+  await expect(page.getByTestId('dash-saved')).toHaveText('All changes saved');
   await page.reload();
   await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'Topology']);
   await expect(page.locator('section.widget[data-widget="ClusterHealth"]')).toHaveAttribute('style', style!);
@@ -41,6 +41,10 @@ test('bob adds, moves and removes widgets; the layout is kept across a reload an
 test('an administrator publishes a default for project owners; carol sees it', async ({ page, browser }) => {
   await signInAsDemo(page, 'alice', '/dashboard');
   await expect(page.getByTestId('dash-source')).toContainText('Showing');
+  // Start from alice's default (a layout of hers from an earlier run is forgotten).
+  await hydrated(page, () => page.getByRole('button', { name: 'Reset to default' }).click(),
+    () => expect(page.getByTestId('dash-source')).not.toHaveText('Showing your own layout', { timeout: 1000 }));
+  await expect.poll(() => kinds(page)).not.toContain('LowPriorityQueue');
   await hydrated(page, () => page.getByLabel('Widget').selectOption({ label: 'Low-priority queue' }),
     () => expect(page.getByLabel('Widget')).toHaveValue('LowPriorityQueue', { timeout: 1000 }));
   await page.getByRole('button', { name: 'Add widget' }).click();
@@ -51,7 +55,9 @@ test('an administrator publishes a default for project owners; carol sees it', a
 
   const carol = await (await browser.newContext()).newPage();
   await signInAsDemo(carol, 'carol', '/dashboard');
-  await expect(carol.getByTestId('dash-source')).toHaveText('Showing the default for Project owner');
+  // Her own layout, if an earlier run left one, gives way to the published default.
+  await hydrated(carol, () => carol.getByRole('button', { name: 'Reset to default' }).click(),
+    () => expect(carol.getByTestId('dash-source')).toHaveText('Showing the default for Project owner', { timeout: 1000 }));
   await expect.poll(() => kinds(carol)).toEqual(['WorldMap', 'Topology', 'LowPriorityQueue']);
   await expect(carol.locator('section.widget[data-widget="LowPriorityQueue"]')).toContainText('batch-thumbnails');
   // The audit widget is for those who may read the audit log: carol is told so in words.
@@ -94,7 +100,7 @@ test('widget settings choose the project, metric and time range, and are kept', 
   await top.getByRole('button', { name: 'Settings' }).click();
   await top.getByLabel('Project').selectOption('team-b');
   await expect(top.getByTestId('top-workloads')).toBeVisible();
-  await page.waitForTimeout(500);
+  await expect(page.getByTestId('dash-saved')).toHaveText('All changes saved');
   await page.reload();
   const kept = page.locator('section.widget[data-widget="CostOverTime"]').last();
   await expect(kept.locator('.widget__subject')).toHaveText('team-b · last 30 days');

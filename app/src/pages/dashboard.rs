@@ -31,13 +31,38 @@ pub fn DashboardPage() -> impl IntoView {
             loaded.refetch();
         }
     });
-    // Every change is saved at once.
+    // Every change is saved at once, one save at a time: a change made while a save is on its
+    // way waits and goes next (only the newest), so saves never overtake each other.
+    let saving = RwSignal::new(false);
+    let next = StoredValue::new(None::<Dashboard>);
+    let send = move |d: Dashboard| {
+        if saving.get_untracked() {
+            next.set_value(Some(d));
+        } else {
+            saving.set(true);
+            save.dispatch(SaveDashboard { dashboard: d });
+        }
+    };
+    Effect::new(move |_| {
+        if save.version().get() == 0 {
+            return;
+        }
+        saving.set(false);
+        if let Some(d) = next.try_update_value(Option::take).flatten() {
+            send(d);
+        }
+    });
     let change = move |f: &dyn Fn(&mut Dashboard)| {
         let Some(mut d) = layout.get_untracked() else { return };
         f(&mut d);
         layout.set(Some(d.clone()));
         source.set("your own layout".into());
-        save.dispatch(SaveDashboard { dashboard: d });
+        send(d);
+    };
+    let save_state = move || match (saving.get(), save.value().get()) {
+        (true, _) => "Saving…",
+        (false, Some(Ok(()))) => "All changes saved",
+        _ => "",
     };
     let kind = RwSignal::new(WidgetKind::ClusterHealth);
     // What widget settings offer: the clusters and projects this person may see.
@@ -68,6 +93,7 @@ pub fn DashboardPage() -> impl IntoView {
             <button type="button" class="button" on:click=move |_| change(&|d: &mut Dashboard| { d.add(kind.get_untracked()); })>"Add widget"</button>
             <button type="button" class="button button--quiet" on:click=move |_| { reset.dispatch(ResetDashboard {}); }>"Reset to default"</button>
             <span class="muted" data-testid="dash-source">{move || format!("Showing {}", source.get())}</span>
+            <span class="muted" role="status" data-testid="dash-saved">{save_state}</span>
             {move || (!roles().is_empty()).then(|| view! {
                 <span class="dash-publish">
                     <label>"Role"
