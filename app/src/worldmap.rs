@@ -4,7 +4,7 @@
 //! building, the same on the server (first paint) and in the browser (live updates, pan, zoom).
 use crate::fleetmap::{esc, health_class};
 use flotilla_domain::geo::{self, LatLon, MAP_H, MAP_W};
-use flotilla_domain::inventory::{ClusterTile, FleetMap};
+use flotilla_domain::inventory::{ClusterTile, FleetMap, Metric};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -58,12 +58,8 @@ pub fn location_of(t: &ClusterTile) -> Option<LatLon> {
 
 /// CPU and memory in use (else requested) over allocatable, as whole percents.
 fn use_of(t: &ClusterTile) -> (u32, u32) {
-    if t.nodes.is_empty() {
-        return (0, 0);
-    }
-    let n = t.nodes.len() as f32;
-    let avg = |f: fn(&flotilla_domain::inventory::NodeCell) -> f32| (t.nodes.iter().map(f).sum::<f32>() / n * 100.0).round() as u32;
-    (avg(|c| c.cpu), avg(|c| c.memory))
+    let pct = |m: Metric| (t.mean(m) * 100.0).round() as u32;
+    (pct(Metric::Cpu), pct(Metric::Memory))
 }
 
 /// Each cluster's cost per hour in words ("1.84 USD/h"), by cluster id, where known.

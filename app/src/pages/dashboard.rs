@@ -33,21 +33,21 @@ pub fn DashboardPage() -> impl IntoView {
     });
     // Every change is saved at once, one save at a time: a change made while a save is on its
     // way waits and goes next (only the newest), so saves never overtake each other.
-    let saving = RwSignal::new(false);
     let next = StoredValue::new(None::<Dashboard>);
     let send = move |d: Dashboard| {
-        if saving.get_untracked() {
+        if save.pending().get_untracked() {
             next.set_value(Some(d));
         } else {
-            saving.set(true);
+            // This layout is the newest: anything still waiting is older.
+            next.set_value(None);
             save.dispatch(SaveDashboard { dashboard: d });
         }
     };
+    // A save finished (no longer pending by now): send what waited.
     Effect::new(move |_| {
         if save.version().get() == 0 {
             return;
         }
-        saving.set(false);
         if let Some(d) = next.try_update_value(Option::take).flatten() {
             send(d);
         }
@@ -59,7 +59,7 @@ pub fn DashboardPage() -> impl IntoView {
         source.set("your own layout".into());
         send(d);
     };
-    let save_state = move || match (saving.get(), save.value().get()) {
+    let save_state = move || match (save.pending().get(), save.value().get()) {
         (true, _) => "Saving…",
         (false, Some(Ok(()))) => "All changes saved",
         _ => "",

@@ -59,7 +59,7 @@ fn FleetWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoVie
             WidgetKind::WorldMap => view! { <crate::pages::fleet::WorldMapView map/> }.into_any(),
             WidgetKind::ClusterUtilisation => (move || {
                 let s = settings.get();
-                map.with(|m| utilisation_bars(m, s.cluster, Metric::parse(s.metric_or_default())))
+                map.with(|m| utilisation_bars(m, s.cluster, s.metric()))
             })
             .into_any(),
             _ => (move || map.with(|m| health_list(m, settings.get().cluster))).into_any(),
@@ -87,10 +87,7 @@ fn utilisation_bars(map: &FleetMap, cluster: Option<i64>, metric: Metric) -> Any
         None => map
             .tiles
             .iter()
-            .map(|t| {
-                let avg = if t.nodes.is_empty() { 0.0 } else { t.nodes.iter().map(|n| n.value(metric)).sum::<f32>() / t.nodes.len() as f32 };
-                (t.cluster.display_name.clone(), format!("/clusters/{}", t.cluster.id), avg)
-            })
+            .map(|t| (t.cluster.display_name.clone(), format!("/clusters/{}", t.cluster.id), t.mean(metric)))
             .collect(),
     };
     if rows.is_empty() {
@@ -126,7 +123,7 @@ fn HeatmapWidget(settings: Memo<WidgetSettings>, choices: Choices) -> impl IntoV
     let target = Memo::new(move |_| {
         let s = settings.get();
         let cluster = s.cluster.or_else(|| choices.clusters.with(|c| c.first().map(|c| c.0)));
-        (cluster, Metric::parse(s.metric_or_default()), s.days_for(WidgetKind::PodHeatmap))
+        (cluster, s.metric(), s.days_for(WidgetKind::PodHeatmap))
     });
     let data = LocalResource::new(move || {
         let (cluster, metric, days) = target.get();
@@ -175,7 +172,7 @@ fn CostWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoView
             let r = v.report;
             let total = view! { <p><strong class="mono" data-testid="widget-cost-total">{money(r.total, &r.currency)}</strong>" in the period"</p> };
             if kind == WidgetKind::TopWorkloads {
-                let mut r = r.clone();
+                let mut r = r;
                 r.top_workloads.truncate(5);
                 view! { {total}{top_table(&r)} }.into_any()
             } else if r.series.is_empty() {
@@ -200,7 +197,7 @@ fn BudgetWidget(settings: Memo<WidgetSettings>) -> impl IntoView {
         view! {
             <ul class="budget-list">
                 {lines.into_iter().map(|l| {
-                    let m = l.month.clone();
+                    let m = &l.month;
                     let href = format!("/costs?project={}", crate::links::query_value(&l.project));
                     let detail = match (m.budget, m.forecast_percent()) {
                         (Some(b), Some(p)) => format!("{} of {} spent in {}; forecast {} ({p:.0} %)", money(m.to_date, &l.currency), money(b, &l.currency), m.month, money(m.forecast, &l.currency)),
@@ -284,7 +281,7 @@ pub fn settings_form(kind: WidgetKind, settings: Memo<WidgetSettings>, choices: 
         .into_any(),
         Setting::Metric => view! {
             <label>"Metric"
-                <select name="setting-metric" prop:value=move || settings.with(|s| s.metric_or_default().to_owned()) on:change=move |ev| {
+                <select name="setting-metric" prop:value=move || settings.with(|s| s.metric().as_str().to_owned()) on:change=move |ev| {
                     set(WidgetSettings { metric: Some(Metric::parse(&event_target_value(&ev)).as_str().to_owned()), ..settings.get_untracked() });
                 }>
                     {Metric::ALL.map(|m| view! { <option value=m.as_str()>{m.label()}</option> }).collect_view()}

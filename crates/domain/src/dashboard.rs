@@ -2,6 +2,7 @@
 //! each with its own settings. Moving or growing a widget pushes the ones it would cover down,
 //! then everything floats up as far as it can, so a layout never overlaps and has no holes at
 //! the top. Pure; the pages draw it, the backend stores it as JSON.
+use crate::inventory::Metric;
 use serde::{Deserialize, Serialize};
 
 pub const COLUMNS: u32 = 12;
@@ -100,8 +101,6 @@ impl WidgetKind {
     }
 }
 
-pub const METRICS: [&str; 3] = ["cpu", "memory", "pods"];
-
 /// A widget's own choices; what a kind does not use stays empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WidgetSettings {
@@ -119,8 +118,8 @@ pub struct WidgetSettings {
 
 impl WidgetSettings {
     /// The metric chosen, CPU by default.
-    pub fn metric_or_default(&self) -> &str {
-        self.metric.as_deref().unwrap_or("cpu")
+    pub fn metric(&self) -> Metric {
+        self.metric.as_deref().map_or(Metric::Cpu, Metric::parse)
     }
 
     /// The days chosen for `kind`, else its first choice.
@@ -139,7 +138,7 @@ impl WidgetSettings {
             return Err(format!("The {} widget has a setting it does not offer.", kind.label()));
         }
         if let Some(m) = &self.metric
-            && !METRICS.contains(&m.as_str())
+            && !Metric::ALL.iter().any(|known| known.as_str() == m)
         {
             return Err(format!("The {} widget shows CPU, memory or pods, not \"{m}\".", kind.label()));
         }
@@ -300,7 +299,7 @@ mod tests {
         let s = WidgetSettings { days: Some(30), ..Default::default() };
         assert_eq!(s.days_for(WidgetKind::CostOverTime), 30);
         assert_eq!(s.days_for(WidgetKind::PodHeatmap), 1, "a range the kind does not offer falls back to its first");
-        assert_eq!(WidgetSettings::default().metric_or_default(), "cpu");
+        assert_eq!(WidgetSettings::default().metric(), Metric::Cpu);
     }
 
     #[test]

@@ -249,6 +249,13 @@ pub struct ClusterTile {
     pub pods: u32,
 }
 
+impl ClusterTile {
+    /// The nodes' average of `metric` (0..=1; 0 without nodes).
+    pub fn mean(&self, metric: Metric) -> f32 {
+        if self.nodes.is_empty() { 0.0 } else { self.nodes.iter().map(|n| n.value(metric)).sum::<f32>() / self.nodes.len() as f32 }
+    }
+}
+
 /// The whole fleet map: a generation number that changes whenever any inventory changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FleetMap {
