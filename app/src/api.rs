@@ -6,6 +6,7 @@ pub mod directory;
 pub mod clusters;
 pub mod fleet;
 pub mod portal;
+pub mod projects;
 pub mod schedules;
 pub mod tokens;
 pub mod workloads;

@@ -51,6 +51,37 @@ pub fn capitalised(s: &str) -> String {
     c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
+/// Workload use-cases' refusals and failures, in words (causes of internal failures are logged).
+#[cfg(feature = "ssr")]
+impl From<flotilla_backend::WorkloadError> for AppError {
+    fn from(e: flotilla_backend::WorkloadError) -> Self {
+        use flotilla_backend::WorkloadError as E;
+        match e {
+            E::Refused { refusal, verb, what } => crate::guard::refused(verb, what)(refusal),
+            E::Duplicate(n) => Self::Validation(format!("A workload named '{n}' already exists in this project; choose another name.")),
+            E::NotFound => Self::NotFound("This workload".into()),
+            E::ProjectNotFound => Self::NotFound("This project".into()),
+            E::Invalid(m) => Self::Validation(m),
+            E::Cluster(m) => Self::Validation(capitalised(&m)),
+            other => Self::internal("carry out the workload request")(other),
+        }
+    }
+}
+
+/// Project use-cases' refusals and failures, in words.
+#[cfg(feature = "ssr")]
+impl From<flotilla_backend::ProjectError> for AppError {
+    fn from(e: flotilla_backend::ProjectError) -> Self {
+        use flotilla_backend::ProjectError as E;
+        match e {
+            E::Refused { refusal, verb, what } => crate::guard::refused(verb, what)(refusal),
+            E::NotFound => Self::NotFound("This project".into()),
+            E::Invalid(m) => Self::Validation(m),
+            other => Self::internal("carry out the project request")(other),
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

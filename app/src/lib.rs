@@ -70,6 +70,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("dashboard") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("schedules") view=crate::pages::schedules::SchedulesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("projects"), ParamSegment("id")) view=crate::pages::project::ProjectPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                 </Routes>

@@ -60,6 +60,10 @@ pub struct AppState {
     pub dashboards: flotilla_backend::Dashboards,
     /// Scheduled and low-priority workloads (its loop is started by the server).
     pub scheduler: flotilla_backend::scheduler::Scheduler,
+    /// Projects: creation, the clusters opened to them, members, priority grants.
+    pub projects: flotilla_backend::Projects,
+    /// The workload use-cases every server function, REST route and the scheduler share.
+    pub workload_service: flotilla_backend::WorkloadService,
     pub audit: AuditLog,
     pub access: AccessControl,
     pub accounts: Accounts,
@@ -83,10 +87,18 @@ impl AppState {
         let prices = Prices::new(db.clone());
         let ledger = Ledger::new(db.clone(), prices.clone(), clusters.clone());
         let workloads = Workloads::new(db.clone(), clusters.clone());
+        let people = PeopleDirectory::new(db.clone());
+        let audit = AuditLog::new(db.clone());
+        let projects = flotilla_backend::Projects::new(db.clone(), people.clone(), clusters.clone(), audit.clone());
+        let capacities = flotilla_backend::workloads::capacity::Capacities::new(fleet.collector.clone(), ledger.clone(), workloads.clone(), projects.clone());
         // Names this replica in the scheduler's lease.
         let holder = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "flotilla".into()), std::process::id());
+        let scheduler = flotilla_backend::scheduler::Scheduler::new(db.clone(), workloads.clone(), capacities.clone(), &holder);
+        let workload_service = flotilla_backend::WorkloadService::new(workloads.clone(), capacities, projects.clone(), people.clone(), scheduler.clone(), audit.clone());
         Self {
-            scheduler: flotilla_backend::scheduler::Scheduler::new(db.clone(), workloads.clone(), fleet.collector.clone(), &holder),
+            scheduler,
+            projects,
+            workload_service,
             replica: holder,
             dashboards: flotilla_backend::Dashboards::new(db.clone()),
             leptos_options,
@@ -96,9 +108,9 @@ impl AppState {
             clusters,
             collector: fleet.collector,
             snapshots: Snapshots::new(db.clone()),
-            people: PeopleDirectory::new(db.clone()),
+            people,
             prices,
-            audit: AuditLog::new(db.clone()),
+            audit,
             access: AccessControl::new(db.clone()),
             accounts: Accounts::new(db.clone()),
             sessions: Sessions::new(db.clone(), policy),

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 mod cost_routes;
+mod project_routes;
 mod schedule_routes;
 mod workloads;
 
@@ -35,8 +36,6 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/fleet", get(load_fleet_map)),
         (Method::GET, "/api/v1/projects", get(projects)),
         (Method::GET, "/api/v1/projects/{id}", get(project)),
-        (Method::PATCH, "/api/v1/projects/{id}", patch(rename_project)),
-        (Method::DELETE, "/api/v1/projects/{id}", delete(delete_project)),
         (Method::GET, "/api/v1/projects/{id}/members", get(members)),
         (Method::GET, "/api/v1/users", get(users)),
         (Method::GET, "/api/v1/roles", get(roles)),
@@ -52,6 +51,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::POST, "/api/v1/tokens", post(create_token)),
         (Method::DELETE, "/api/v1/tokens/{id}", delete(revoke_token)),
     ];
+    all.extend(project_routes::routes());
     all.extend(workloads::routes());
     all.extend(cost_routes::routes());
     all.extend(schedule_routes::routes());
@@ -213,23 +213,6 @@ async fn projects(State(s): State<AppState>, req: Request) -> Response {
 
 async fn project(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
     reply(call(s, parts(req), || directory::get_project(id)).await)
-}
-
-#[derive(Deserialize)]
-struct Rename {
-    display_name: String,
-}
-
-async fn rename_project(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let (parts, Rename { display_name }) = match json_body(req, r#"{"display_name": "Team A"}"#).await {
-        Ok(body) => body,
-        Err(refused) => return refused,
-    };
-    done(call(s, parts, || directory::rename_project(id, display_name)).await)
-}
-
-async fn delete_project(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    done(call(s, parts(req), || directory::delete_project(id)).await)
 }
 
 async fn members(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {

@@ -87,6 +87,7 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
     };
     let mut state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector: collector.clone() });
     if let Some(fleet) = &_fleet {
+        demo::open_demo_clusters(&db, &state.clusters).await?;
         demo::seed_scheduled_work(&db, &state.workloads, &state.scheduler, &state.clusters).await?;
         state.demo_burst = Some(demo_burst(fleet));
     }

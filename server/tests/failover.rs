@@ -140,6 +140,7 @@ async fn two_replicas_share_sessions_and_hand_over_the_scheduler() {
     // People, and a workload whose one-off window opens in 25 s.
     let people = PeopleDirectory::new(db.clone());
     let project = people.ensure_project(&flotilla_domain::Dns1123Label::parse("team-a").unwrap(), "Team A").await.unwrap();
+    flotilla_backend::Projects::new(db.clone(), people.clone(), dir.clone(), flotilla_backend::AuditLog::new(db.clone())).open_for_setup(project, cluster).await.unwrap();
     let bob = people.ensure_user("bob@example.test", "Bob", false).await.unwrap();
     Accounts::new(db.clone()).create_local("alice@example.test", "Alice", "correct horse battery staple", true).await.unwrap();
     let spec = validate(&WorkloadForm {
@@ -157,7 +158,7 @@ async fn two_replicas_share_sessions_and_hand_over_the_scheduler() {
     let id = workloads.insert(project, bob, "bob@example.test", &spec, &[]).await.unwrap();
     let opens = Utc::now() + ChronoDuration::seconds(25);
     let window = Schedule::Once { start_ms: opens.timestamp_millis(), end_ms: (opens + ChronoDuration::hours(1)).timestamp_millis() };
-    Scheduler::new(db.clone(), workloads.clone(), Collector::new(Default::default()), "setup").set(id, &ScheduleSpec { schedule: window, ..Default::default() }).await.unwrap();
+    Scheduler::new(db.clone(), workloads.clone(), flotilla_backend::workloads::capacity::Capacities::on(&db, Collector::new(Default::default()), dir.clone(), workloads.clone()), "setup").set(id, &ScheduleSpec { schedule: window, ..Default::default() }).await.unwrap();
 
     let env = Env { db_url, key: key.to_text(), dir: tempfile::tempdir().unwrap() };
     let mut a = env.start("replica-a");

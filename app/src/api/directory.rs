@@ -34,16 +34,9 @@ pub async fn project_members(project_id: i64) -> Result<Vec<MemberSummary>, AppE
 /// Changes a project's display name (project owners and administrators).
 #[server]
 pub async fn rename_project(project_id: i64, display_name: String) -> Result<(), AppError> {
-    use flotilla_domain::{Kind, Target, Verb};
     let r = crate::guard::request()?;
-    let target = Target { kind: Kind::Project, project: Some(project_id), owner: None };
-    r.authorize(Verb::Update, target, "project.update", "this project").await?;
-    let name = display_name.trim();
-    if name.is_empty() || name.chars().count() > 80 {
-        return Err(AppError::Validation("A project's display name needs 1 to 80 characters.".into()));
-    }
-    r.state.people.rename_project(project_id, name).await.map_err(AppError::internal("rename the project"))?;
-    r.record("project.update", &project_id.to_string(), &format!("display name set to \"{name}\"")).await;
+    let change = flotilla_domain::ProjectChange { display_name: Some(display_name), ..Default::default() };
+    r.state.projects.change(&r.access, project_id, &change).await?;
     Ok(())
 }
 
@@ -56,30 +49,11 @@ pub async fn audit_log(query: AuditQuery) -> Result<Vec<AuditLine>, AppError> {
     r.state.audit.search(&query).await.map_err(AppError::internal("load the audit log"))
 }
 
-/// One project the caller may see.
+/// One project the caller may see ("not found" alike for one that does not exist).
 #[server]
 pub async fn get_project(project_id: i64) -> Result<ProjectSummary, AppError> {
-    use flotilla_domain::{Kind, Target, Verb};
     let r = crate::guard::request()?;
-    let target = Target { kind: Kind::Project, project: Some(project_id), owner: None };
-    r.authorize(Verb::Read, target, "project.read", "this project").await?;
-    let found = r.state.people.project(project_id).await.map_err(AppError::internal("load the project"))?;
-    found.ok_or_else(|| AppError::NotFound("This project".into()))
-}
-
-/// Deletes a project with its memberships (administrators).
-#[server]
-pub async fn delete_project(project_id: i64) -> Result<(), AppError> {
-    use flotilla_domain::{Kind, Target, Verb};
-    let r = crate::guard::request()?;
-    let target = Target { kind: Kind::Project, project: Some(project_id), owner: None };
-    r.authorize(Verb::Delete, target, "project.delete", "this project").await?;
-    r.state.people.delete_project(project_id).await.map_err(|e| match e {
-        flotilla_backend::PeopleError::UnknownProject(_) => AppError::NotFound("This project".into()),
-        other => AppError::internal("delete the project")(other),
-    })?;
-    r.record("project.delete", &project_id.to_string(), "").await;
-    Ok(())
+    Ok(r.state.projects.readable(&r.access, project_id).await?)
 }
 
 /// Whether the caller may open the Admin page (administrators and roles granted the audit log).

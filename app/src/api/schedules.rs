@@ -10,7 +10,6 @@ pub(crate) mod scope {
     use crate::error::AppError;
     use crate::guard::Request;
     use flotilla_backend::scheduler::SchedulerError;
-    use flotilla_domain::Verb;
 
     pub fn error(action: &'static str) -> impl Fn(SchedulerError) -> AppError {
         move |e| match e {
@@ -21,14 +20,7 @@ pub(crate) mod scope {
 
     /// Ids of the workloads the caller may read (`None` = all: administrators).
     pub async fn readable(r: &Request) -> Result<Option<Vec<i64>>, AppError> {
-        let caller = r.signed_in()?;
-        let all = r.state.workloads.list(None).await.map_err(crate::api::workloads::scope::error("load the workloads"))?;
-        let portal = flotilla_domain::Target { kind: flotilla_domain::Kind::Workload, project: None, owner: None };
-        if flotilla_domain::allows(&caller.subject, Verb::Read, &portal).is_allowed() {
-            return Ok(None);
-        }
-        let visible = r.visible(Verb::Read, all, |w| crate::api::workloads::scope::target(w.project_id, Some(w.owner_id)))?;
-        Ok(Some(visible.into_iter().map(|w| w.id).collect()))
+        Ok(r.state.workload_service.readable_ids(&r.access).await?)
     }
 }
 
@@ -37,7 +29,7 @@ pub(crate) mod scope {
 pub async fn load_schedule(workload_id: i64) -> Result<Option<ScheduleView>, AppError> {
     use flotilla_domain::Verb;
     let r = crate::guard::request()?;
-    crate::api::workloads::scope::authorized(&r, workload_id, Verb::Read, "schedule.read").await?;
+    r.state.workload_service.authorized(&r.access, workload_id, Verb::Read, "schedule.read").await?;
     let views = r.state.scheduler.views(chrono::Utc::now(), 7, Some(&[workload_id])).await.map_err(scope::error("load the schedule"))?;
     Ok(views.into_iter().next())
 }
@@ -46,15 +38,11 @@ pub async fn load_schedule(workload_id: i64) -> Result<Option<ScheduleView>, App
 /// within seconds: deploys when a window opens, withdraws when it closes.
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn save_schedule(workload_id: i64, schedule: Schedule, when_closed: WhenClosed, priority: Priority, movable: bool) -> Result<ScheduleView, AppError> {
-    use flotilla_domain::Verb;
     use flotilla_domain::schedule::ScheduleSpec;
     let r = crate::guard::request()?;
-    let w = crate::api::workloads::scope::authorized(&r, workload_id, Verb::Update, "schedule.save").await?;
     let spec = ScheduleSpec { schedule, when_closed, priority, movable };
-    r.state.scheduler.set(workload_id, &spec).await.map_err(scope::error("save the schedule"))?;
+    r.state.workload_service.set_schedule(&r.access, workload_id, &spec).await?;
     let now = chrono::Utc::now();
-    let sentence = flotilla_domain::schedule::describe(&spec.schedule, now);
-    r.record("schedule.save", w.spec.name.as_str(), &format!("{sentence}; priority {}", priority.as_str())).await;
     let views = r.state.scheduler.views(now, 7, Some(&[workload_id])).await.map_err(scope::error("load the schedule"))?;
     views.into_iter().next().ok_or_else(|| AppError::NotFound("This workload".into()))
 }

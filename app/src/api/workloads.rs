@@ -11,35 +11,8 @@ use leptos::prelude::*;
 pub(crate) mod scope {
     use crate::error::AppError;
     use crate::guard::Request;
-    use flotilla_backend::{WorkloadError, WorkloadRecord};
-    use flotilla_domain::{ClusterRollout, Kind, ProjectSummary, Target, Verb, WorkloadSummary};
-
-    pub fn target(project_id: i64, owner: Option<i64>) -> Target {
-        Target { kind: Kind::Workload, project: Some(project_id), owner }
-    }
-
-    pub fn error(action: &'static str) -> impl Fn(WorkloadError) -> AppError {
-        move |e| match e {
-            WorkloadError::Duplicate(n) => AppError::Validation(format!("A workload named '{n}' already exists in this project; choose another name.")),
-            WorkloadError::NotFound => AppError::NotFound("This workload".into()),
-            WorkloadError::Invalid(m) => AppError::Validation(m),
-            WorkloadError::Cluster(m) => AppError::Validation(crate::error::capitalised(&m)),
-            other => AppError::internal(action)(other),
-        }
-    }
-
-    pub async fn project_named(r: &Request, name: &str) -> Result<ProjectSummary, AppError> {
-        let found = r.state.people.project_named(name.trim()).await.map_err(AppError::internal("load the project"))?;
-        found.ok_or_else(|| AppError::Validation("Choose one of your projects.".into()))
-    }
-
-    /// The workload, if the caller may `verb` it (not found when they may not even read it).
-    pub async fn authorized(r: &Request, id: i64, verb: Verb, action: &str) -> Result<WorkloadRecord, AppError> {
-        r.signed_in()?;
-        let w = r.state.workloads.get(id).await.map_err(error("load the workload"))?;
-        r.authorize(verb, target(w.project_id, Some(w.owner_id)), action, "this workload").await?;
-        Ok(w)
-    }
+    use flotilla_backend::WorkloadRecord;
+    use flotilla_domain::{ClusterRollout, WorkloadSummary};
 
     pub async fn clusters(r: &Request) -> Result<Vec<flotilla_domain::ClusterSummary>, AppError> {
         r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))
@@ -93,29 +66,13 @@ pub(crate) mod scope {
             may_edit_max,
         }
     }
-
-    /// Placement inputs for a project: every cluster the portal can deploy to.
-    pub async fn capacities(r: &Request, project: &ProjectSummary) -> Result<Vec<flotilla_domain::placement::ClusterCapacity>, AppError> {
-        let quota = r.state.workloads.quota(project.id).await.map_err(error("load the project's quota"))?.quota;
-        let states = r.state.collector.states();
-        let mut out = flotilla_backend::workloads::capacity::capacities(&states, &project.name, quota);
-        // Today's prices, for the monthly estimate and the "cheapest" rule.
-        for (c, s) in out.iter_mut().zip(&states) {
-            c.prices = r.state.ledger.unit_prices(s).await.map_err(AppError::internal("look up the cluster's prices"))?;
-        }
-        Ok(out)
-    }
 }
 
 /// What the registration preview needs to place `project`'s workload in the browser.
 #[server]
 pub async fn load_placement_inputs(project: String) -> Result<PlacementInputs, AppError> {
-    use flotilla_domain::Verb;
     let r = crate::guard::request()?;
-    let me = r.signed_in()?.user_id();
-    let p = scope::project_named(&r, &project).await?;
-    r.authorize(Verb::Create, scope::target(p.id, Some(me)), "workload.preview", "workloads in this project").await?;
-    Ok(PlacementInputs { clusters: scope::capacities(&r, &p).await?, project: p.name })
+    Ok(r.state.workload_service.placement_inputs(&r.access, &project).await?)
 }
 
 /// Registers a container: validated and placed with the same domain code the preview runs,
@@ -124,63 +81,23 @@ pub async fn load_placement_inputs(project: String) -> Result<PlacementInputs, A
 /// scheduler deploys it when its window opens or a cluster has room, placed then.
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn register_workload(form: WorkloadForm, schedule: Option<flotilla_domain::schedule::ScheduleSpec>) -> Result<RegisterOutcome, AppError> {
-    use flotilla_domain::Verb;
     let r = crate::guard::request()?;
-    let caller = r.signed_in()?.clone();
-    let p = scope::project_named(&r, &form.project).await?;
-    r.authorize(Verb::Create, scope::target(p.id, Some(caller.user_id())), "workload.create", "workloads in this project").await?;
-    let spec = match flotilla_domain::workload::validate(&form) {
-        Ok(spec) => spec,
-        Err(errors) => return Ok(RegisterOutcome::Invalid(errors)),
-    };
-    let schedule = schedule.filter(|s| *s != Default::default());
-    if let Some(s) = &schedule
-        && let Err(e) = flotilla_domain::schedule::check(&s.schedule)
-    {
-        return Ok(RegisterOutcome::Invalid(vec![flotilla_domain::workload::FieldError { field: "schedule".into(), message: crate::error::capitalised(&e) }]));
-    }
-    let placement = flotilla_domain::placement::place(&spec.placement, &spec.demand(), &scope::capacities(&r, &p).await?);
-    let at_once = schedule.as_ref().is_none_or(|s| s.deploys_at_once());
-    if at_once && (placement.error.is_some() || placement.assignments.is_empty()) {
-        return Ok(RegisterOutcome::NoRoom(placement));
-    }
-    let assignments = if at_once { placement.assignments.clone() } else { Vec::new() };
-    let id = r.state.workloads.insert(p.id, caller.user_id(), caller.email(), &spec, &assignments).await.map_err(scope::error("register the workload"))?;
-    let mut detail = format!("{} × {} — {}", spec.replicas, spec.image, placement.summary);
-    if let Some(s) = &schedule {
-        r.state.scheduler.set(id, s).await.map_err(crate::api::schedules::scope::error("save the schedule"))?;
-        detail = format!("{} × {} — {}; priority {}", spec.replicas, spec.image, flotilla_domain::schedule::describe(&s.schedule, chrono::Utc::now()), s.priority.as_str());
-    }
-    r.record("workload.create", &format!("{}/{}", p.name, spec.name), &detail).await;
-    r.state.workloads.wake();
-    Ok(RegisterOutcome::Created { id, placement })
+    Ok(r.state.workload_service.register(&r.access, &form, schedule).await?)
 }
 
 /// What the server's placement says for a form, without registering anything: field errors,
 /// or the placement (which may report that nothing fits).
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn preview_placement(form: WorkloadForm) -> Result<Result<Placement, Vec<FieldError>>, AppError> {
-    use flotilla_domain::Verb;
     let r = crate::guard::request()?;
-    let me = r.signed_in()?.user_id();
-    let p = scope::project_named(&r, &form.project).await?;
-    r.authorize(Verb::Create, scope::target(p.id, Some(me)), "workload.preview", "workloads in this project").await?;
-    let spec = match flotilla_domain::workload::validate(&form) {
-        Ok(spec) => spec,
-        Err(errors) => return Ok(Err(errors)),
-    };
-    Ok(Ok(flotilla_domain::placement::place(&spec.placement, &spec.demand(), &scope::capacities(&r, &p).await?)))
+    Ok(r.state.workload_service.preview(&r.access, &form).await?)
 }
 
 /// Every workload of the caller's projects (or of one project), with its status per cluster.
 #[server]
 pub async fn list_workloads(project_id: Option<i64>) -> Result<Vec<WorkloadSummary>, AppError> {
-    use flotilla_domain::Verb;
     let r = crate::guard::request()?;
-    r.signed_in()?;
-    let only = project_id.map(|p| vec![p]);
-    let all = r.state.workloads.list(only.as_deref()).await.map_err(scope::error("load the workloads"))?;
-    let visible = r.visible(Verb::Read, all, |w| scope::target(w.project_id, Some(w.owner_id)))?;
+    let visible = r.state.workload_service.list(&r.access, project_id).await?;
     let clusters = scope::clusters(&r).await?;
     Ok(visible.iter().map(|w| scope::summarise(w, &clusters)).collect())
 }
@@ -190,8 +107,8 @@ pub async fn list_workloads(project_id: Option<i64>) -> Result<Vec<WorkloadSumma
 pub async fn load_workload(id: i64) -> Result<WorkloadDetail, AppError> {
     use flotilla_domain::{Verb, WorkloadPod};
     let r = crate::guard::request()?;
-    let w = scope::authorized(&r, id, Verb::Read, "workload.read").await?;
-    let may_change = flotilla_domain::allows(&r.signed_in()?.subject, Verb::Update, &scope::target(w.project_id, Some(w.owner_id))).is_allowed();
+    let w = r.state.workload_service.authorized(&r.access, id, Verb::Read, "workload.read").await?;
+    let may_change = flotilla_backend::WorkloadService::may_change(&r.access, &w);
     let summary = scope::summary(&r, &w).await?;
     let ns = vec![w.spec.project.clone()];
     let mut pods = Vec::new();
@@ -218,7 +135,7 @@ pub async fn load_workload(id: i64) -> Result<WorkloadDetail, AppError> {
 #[cfg(feature = "ssr")]
 pub async fn workload_summary(id: i64) -> Result<WorkloadSummary, AppError> {
     let r = crate::guard::request()?;
-    let w = scope::authorized(&r, id, flotilla_domain::Verb::Read, "workload.read").await?;
+    let w = r.state.workload_service.authorized(&r.access, id, flotilla_domain::Verb::Read, "workload.read").await?;
     scope::summary(&r, &w).await
 }
 
@@ -227,78 +144,23 @@ pub async fn workload_summary(id: i64) -> Result<WorkloadSummary, AppError> {
 pub async fn workload_log(id: i64, cluster_id: i64, pod: String) -> Result<String, AppError> {
     use flotilla_domain::Verb;
     let r = crate::guard::request()?;
-    let w = scope::authorized(&r, id, Verb::Read, "workload.logs").await?;
+    let w = r.state.workload_service.authorized(&r.access, id, Verb::Read, "workload.logs").await?;
     if !w.deployments.iter().any(|d| d.cluster_id == cluster_id) || !pod.starts_with(&format!("{}-", w.spec.name)) {
         return Err(AppError::NotFound("This pod".into()));
     }
-    r.state.workloads.log(cluster_id, &w.spec.project, &pod, 200).await.map_err(scope::error("read the log"))
+    Ok(r.state.workloads.log(cluster_id, &w.spec.project, &pod, 200).await?)
 }
 
-/// A lifecycle action on a workload.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case", tag = "action")]
-pub enum WorkloadAction {
-    Scale { replicas: u32 },
-    SetImage { image: String },
-    RollBack,
-    Pause,
-    Resume,
-    Move { from: i64, to: i64 },
-    /// From one cluster, or (`None`) from all of them.
-    Delete { cluster: Option<i64> },
-    /// Apply again on one cluster (after fixing what made it fail there).
-    Retry { cluster: i64 },
-}
+pub use flotilla_domain::WorkloadAction;
 
 /// Carries out an action (audited); returns the workload as it now stands (`None` once deleted everywhere).
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn act_on_workload(id: i64, action: WorkloadAction) -> Result<Option<WorkloadSummary>, AppError> {
-    use flotilla_domain::Verb;
     let r = crate::guard::request()?;
-    let verb = if matches!(action, WorkloadAction::Delete { .. }) { Verb::Delete } else { Verb::Update };
-    let w = scope::authorized(&r, id, verb, "workload.change").await?;
-    let wl = &r.state.workloads;
-    let err = scope::error("change the workload");
-    let (updated, detail) = match &action {
-        WorkloadAction::Scale { replicas } => {
-            if !(1..=100).contains(replicas) {
-                return Err(AppError::Validation("Replicas must be a whole number from 1 to 100.".into()));
-            }
-            let n = *replicas;
-            (wl.revise(id, |s| s.replicas = n).await.map_err(err)?, format!("scaled from {} to {n} replicas", w.spec.replicas))
-        }
-        WorkloadAction::SetImage { image } => {
-            let image = flotilla_domain::image::ImageRef::parse(image.trim()).map_err(AppError::Validation)?.to_string();
-            let text = format!("image {} → {image}", w.spec.image);
-            (wl.revise(id, |s| s.image = image).await.map_err(err)?, text)
-        }
-        WorkloadAction::RollBack => (wl.roll_back(id).await.map_err(err)?, format!("rolled back from revision {}", w.revision)),
-        WorkloadAction::Pause => (wl.set_paused(id, true).await.map_err(err)?, "paused".to_owned()),
-        WorkloadAction::Retry { cluster } => (wl.retry(id, *cluster).await.map_err(err)?, format!("retried on cluster {cluster}")),
-        WorkloadAction::Resume => (wl.set_paused(id, false).await.map_err(err)?, "resumed".to_owned()),
-        WorkloadAction::Move { from, to } => {
-            let clusters = scope::clusters(&r).await?;
-            let target = clusters.iter().find(|c| c.id == *to).ok_or_else(|| AppError::Validation("Choose a registered cluster to move to.".into()))?;
-            (wl.move_to(id, *from, *to).await.map_err(err)?, format!("moving to {}", target.name))
-        }
-        WorkloadAction::Delete { cluster } => {
-            wl.remove(id, *cluster).await.map_err(err)?;
-            let what = cluster.map_or("from every cluster".to_owned(), |c| format!("from cluster {c}"));
-            r.record("workload.delete", &format!("{}/{}", w.spec.project, w.spec.name), &what).await;
-            r.state.workloads.wake();
-            // Deleted everywhere: nothing to show any more (the clusters are cleaned up in the background).
-            if cluster.is_none() {
-                return Ok(None);
-            }
-            return match wl.get(id).await {
-                Ok(now) => Ok(Some(scope::summary(&r, &now).await?)),
-                Err(_) => Ok(None),
-            };
-        }
-    };
-    r.record("workload.change", &format!("{}/{}", w.spec.project, w.spec.name), &detail).await;
-    r.state.workloads.wake();
-    Ok(Some(scope::summary(&r, &updated).await?))
+    match r.state.workload_service.act(&r.access, id, &action).await? {
+        Some(w) => Ok(Some(scope::summary(&r, &w).await?)),
+        None => Ok(None),
+    }
 }
 
 /// The quotas of the projects the caller may see (applied in each project namespace on every cluster).
@@ -313,7 +175,7 @@ pub async fn list_project_quotas() -> Result<Vec<ProjectQuota>, AppError> {
     let admin = allows(&caller.subject, Verb::Update, &Target { kind: Kind::Project, project: None, owner: None }).is_allowed();
     let mut out = Vec::with_capacity(visible.len());
     for p in &visible {
-        let q = r.state.workloads.quota(p.id).await.map_err(scope::error("load the quota"))?;
+        let q = r.state.workloads.quota(p.id).await?;
         out.push(scope::quota_view(p, q, allows(&caller.subject, Verb::Update, &target(p.id)).is_allowed(), admin));
     }
     Ok(out)
@@ -337,7 +199,7 @@ pub async fn save_project_quota(project_id: i64, cpu: String, memory: String, po
         }
         None => None,
     };
-    let saved = r.state.workloads.set_quota(project_id, flotilla_backend::Quota { cpu_m, mem_b, pods }, ceiling).await.map_err(scope::error("save the quota"))?;
+    let saved = r.state.workloads.set_quota(project_id, flotilla_backend::Quota { cpu_m, mem_b, pods }, ceiling).await?;
     r.record("project.quota", &project.name, &format!("quota {cpu} CPU, {memory} memory, {pods} pods{}", if max.is_some() { " (ceiling changed)" } else { "" })).await;
     r.state.workloads.wake();
     Ok(scope::quota_view(&project, saved, true, max.is_some()))
@@ -348,7 +210,7 @@ pub async fn save_project_quota(project_id: i64, cpu: String, memory: String, po
 pub async fn workload_costs_now(id: i64) -> Result<Vec<(String, f64, String)>, AppError> {
     use flotilla_domain::Verb;
     let r = crate::guard::request()?;
-    let w = scope::authorized(&r, id, Verb::Read, "workload.read").await?;
+    let w = r.state.workload_service.authorized(&r.access, id, Verb::Read, "workload.read").await?;
     let summary = scope::summary(&r, &w).await?;
     let mut out = Vec::new();
     for ro in &summary.rollouts {

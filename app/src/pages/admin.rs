@@ -1,12 +1,13 @@
 //! The Admin page: people, projects, clusters, roles and group mappings, and the audit trail.
-use crate::api::directory::{admin_gate, audit_log, list_projects, list_users};
+use crate::api::directory::{admin_gate, audit_log, list_users};
 use crate::components::{loaded::Loaded, page_header::PageHeader};
 use crate::links::query_value;
 use crate::pages::admin_access::{GroupMappings, RoleMatrix};
 use crate::pages::admin_clusters::ClusterAdmin;
 use crate::pages::admin_costs::FleetCostsSection;
 use crate::pages::admin_prices::PriceCatalogue;
-use flotilla_domain::{AuditLine, AuditQuery, ProjectSummary, UserSummary};
+use crate::pages::admin_projects::ProjectAdmin;
+use flotilla_domain::{AuditLine, AuditQuery, UserSummary};
 use leptos::prelude::*;
 
 #[component]
@@ -22,18 +23,14 @@ pub fn AdminPage() -> impl IntoView {
 #[component]
 fn AdminSections() -> impl IntoView {
     let users = Resource::new(|| (), |_| list_users());
-    let projects = Resource::new(|| (), |_| list_projects());
     view! {
         <div class="admin-grid">
             <section aria-labelledby="users-h">
                 <h2 id="users-h">"Users"</h2>
                 <Loaded resource=users loading="Loading users…" render=user_table/>
             </section>
-            <section aria-labelledby="projects-h">
-                <h2 id="projects-h">"Projects"</h2>
-                <Loaded resource=projects loading="Loading projects…" render=project_table/>
-            </section>
         </div>
+        <ProjectAdmin/>
         <ClusterAdmin/>
         <FleetCostsSection/>
         <PriceCatalogue/>
@@ -57,21 +54,6 @@ fn user_table(users: Vec<UserSummary>) -> AnyView {
             <tbody>{users.into_iter().map(|u| view! {
                 <tr><td>{u.display_name}</td><td class="mono">{u.email}</td>
                     <td>{if u.is_admin { "Administrator" } else { "Member" }}</td></tr>
-            }).collect_view()}</tbody>
-        </table></div>
-    }
-    .into_any()
-}
-
-fn project_table(projects: Vec<ProjectSummary>) -> AnyView {
-    if projects.is_empty() {
-        return none_yet("No projects yet.");
-    }
-    view! {
-        <div class="table-wrap"><table class="data-table">
-            <thead><tr><th scope="col">"Project"</th><th scope="col">"Name"</th><th scope="col">"Members"</th></tr></thead>
-            <tbody>{projects.into_iter().map(|p| view! {
-                <tr><td>{p.display_name}</td><td class="mono">{p.name}</td><td>{p.members}</td></tr>
             }).collect_view()}</tbody>
         </table></div>
     }

@@ -87,6 +87,28 @@ pub async fn seed(db: &Database) -> Result<(), DemoError> {
     Ok(())
 }
 
+/// Which demo clusters each demo project may use: team-a runs storefront services on the
+/// general-purpose clusters; the data platform and ML research teams also use gpu-ml.
+pub const DEMO_OPENED: &[(&str, &[&str])] = &[
+    ("team-a", &["tokyo-prod", "osaka-prod", "onprem-dev"]),
+    ("team-b", &["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"]),
+    ("team-c", &["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"]),
+];
+
+/// Opens the demo's clusters to the demo projects (idempotent; run once the fleet is registered).
+pub async fn open_demo_clusters(db: &Database, clusters: &crate::ClusterDirectory) -> Result<(), DemoError> {
+    let people = PeopleDirectory::new(db.clone());
+    let projects = crate::Projects::new(db.clone(), people.clone(), clusters.clone(), AuditLog::new(db.clone()));
+    let registered = clusters.list().await.map_err(|e| DemoError::Scheduled(e.to_string()))?;
+    for (project, names) in DEMO_OPENED {
+        let Some(p) = people.project_named(project).await? else { continue };
+        for c in registered.iter().filter(|c| names.contains(&c.name.as_str())) {
+            projects.open_for_setup(p.id, c.id).await.map_err(|e| DemoError::Scheduled(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
 /// The demo's scheduled work (seed §4.2: the idle night is used, low-priority work runs only
 /// when there is room): a nightly log aggregator (movable), a weekday-night model retraining
 /// scaled to zero by day, and a low-priority batch. The demo's clusters react faster than the

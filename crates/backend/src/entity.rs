@@ -18,6 +18,7 @@ pub mod node_price;
 pub mod notification;
 pub mod price;
 pub mod project;
+pub mod project_cluster;
 pub mod project_member;
 pub mod project_quota;
 pub mod role;

@@ -10,6 +10,7 @@ mod m20261124_000006_create_cost_tables;
 mod m20261124_000007_create_schedule_tables;
 mod m20261124_000008_create_dashboards;
 mod m20261124_000009_add_cluster_location;
+mod m20261206_000010_open_clusters_to_projects;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_create_schedule_tables::Migration),
             Box::new(m20261124_000008_create_dashboards::Migration),
             Box::new(m20261124_000009_add_cluster_location::Migration),
+            Box::new(m20261206_000010_open_clusters_to_projects::Migration),
         ]
     }
 }

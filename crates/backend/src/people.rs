@@ -76,6 +76,8 @@ impl PeopleDirectory {
                 id: p.id,
                 name: p.name,
                 display_name: p.display_name,
+                max_priority: flotilla_domain::schedule::Priority::parse(&p.max_priority).unwrap_or_default(),
+                archived: p.archived,
             })
             .collect())
     }
@@ -178,6 +180,8 @@ impl PeopleDirectory {
             name: Set(name.to_string()),
             display_name: Set(display_name.to_owned()),
             created_at: Set(Utc::now()),
+            max_priority: Set("normal".to_owned()),
+            archived: Set(false),
             ..Default::default()
         }
         .insert(self.db.conn())

@@ -248,7 +248,10 @@ fn reaches(scope: Scope, held_in: Option<i64>, subject: &Subject, target: &Targe
     match (held_in, scope) {
         (None, Scope::All) => true,
         (None, Scope::Project) => target.project.is_some_and(|p| subject.memberships.iter().any(|(m, _)| *m == p)),
-        (None, Scope::Own) => owns,
+        // Portal-wide "own" reaches only the subject's own objects in projects it belongs to
+        // (or portal-wide objects): the caller is the owner of anything it is about to create,
+        // so owning alone would reach every project.
+        (None, Scope::Own) => owns && target.project.is_none_or(|p| subject.memberships.iter().any(|(m, _)| *m == p)),
         // A role held in a project never reaches beyond that project.
         (Some(p), Scope::All | Scope::Project) => target.project == Some(p),
         (Some(p), Scope::Own) => target.project == Some(p) && owns,

@@ -139,6 +139,19 @@ fn a_portal_wide_role_with_project_scope_reaches_every_project_the_subject_belon
     assert_eq!(allows(&subject, Verb::Read, &report(OTHER_PROJECT)), Decision::DenyOutOfScope);
 }
 
+#[test]
+fn a_portal_wide_developer_creates_only_in_projects_it_belongs_to() {
+    // A group mapping without a project grants Developer portal-wide: its "own" scope must
+    // not reach another project just because the caller would own what it creates there.
+    let subject = Subject { user_id: ME, global_roles: vec![BuiltinRole::Developer.role()], memberships: vec![(MY_PROJECT, BuiltinRole::Viewer.role())] };
+    let mine = |project| Target { kind: Kind::Workload, project: Some(project), owner: Some(ME) };
+    assert!(allows(&subject, Verb::Create, &mine(MY_PROJECT)).is_allowed());
+    assert_eq!(allows(&subject, Verb::Create, &mine(OTHER_PROJECT)), Decision::DenyOutOfScope);
+    assert_eq!(allows(&subject, Verb::Update, &mine(OTHER_PROJECT)), Decision::DenyOutOfScope);
+    let nowhere = Subject { user_id: ME, global_roles: vec![BuiltinRole::Developer.role()], memberships: vec![] };
+    assert!(!allows(&nowhere, Verb::Create, &mine(MY_PROJECT)).is_allowed());
+}
+
 fn any_kind() -> impl Strategy<Value = Kind> {
     (0..Kind::ALL.len()).prop_map(|i| Kind::ALL[i])
 }

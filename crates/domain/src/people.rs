@@ -12,9 +12,68 @@ pub struct UserSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectSummary {
     pub id: i64,
+    /// Also the name of its namespace on every cluster opened to it.
     pub name: String,
     pub display_name: String,
     pub members: u32,
+    /// The highest priority its workloads may use (an administrator's grant; default normal).
+    #[serde(default)]
+    pub max_priority: crate::schedule::Priority,
+    /// Archived projects keep their records and costs but take no new workloads.
+    #[serde(default)]
+    pub archived: bool,
+}
+
+/// What an administrator gives when creating a project.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewProject {
+    /// DNS-1123 label: the project's name and its namespace on every cluster.
+    pub name: String,
+    #[serde(default)]
+    pub display_name: String,
+    /// E-mail of an existing user who becomes its owner (optional).
+    #[serde(default)]
+    pub owner_email: String,
+    /// Clusters opened to it at once.
+    #[serde(default)]
+    pub clusters: Vec<i64>,
+    #[serde(default)]
+    pub max_priority: crate::schedule::Priority,
+}
+
+/// What may change about a project; `None` leaves it as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectChange {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    /// Administrators only.
+    #[serde(default)]
+    pub max_priority: Option<crate::schedule::Priority>,
+    /// Administrators only.
+    #[serde(default)]
+    pub archived: Option<bool>,
+}
+
+/// A cluster opened to a project.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectCluster {
+    pub cluster_id: i64,
+    pub cluster: String,
+}
+
+/// A project as its administrators and owners manage it: its clusters, quota and members.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectDetail {
+    pub project: ProjectSummary,
+    pub clusters: Vec<ProjectCluster>,
+    pub quota: crate::quota::ProjectQuota,
+    pub members: Vec<MemberSummary>,
+    /// Workloads recorded in it.
+    pub workloads: u32,
+    /// The caller may change members (owners and administrators).
+    pub may_manage_members: bool,
+    /// The caller is an administrator (clusters, priority, archive, delete).
+    pub may_administer: bool,
 }
 
 /// A member of a project and the role they hold there.

@@ -257,3 +257,19 @@ mod tests {
         assert_eq!(w.overall(), Phase::Pending);
     }
 }
+
+/// A lifecycle action on a workload (pages and the REST API send the same).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum WorkloadAction {
+    Scale { replicas: u32 },
+    SetImage { image: String },
+    RollBack,
+    Pause,
+    Resume,
+    Move { from: i64, to: i64 },
+    /// From one cluster, or (`None`) from all of them.
+    Delete { cluster: Option<i64> },
+    /// Apply again on one cluster (after fixing what made it fail there).
+    Retry { cluster: i64 },
+}

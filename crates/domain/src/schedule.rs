@@ -240,6 +240,36 @@ impl Priority {
         Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
     }
 
+    /// Higher is more urgent (low 0, normal 1, high 2).
+    pub fn rank(self) -> u8 {
+        match self {
+            Priority::High => 2,
+            Priority::Normal => 1,
+            Priority::Low => 0,
+        }
+    }
+
+    /// Whether a project whose highest allowed priority is `ceiling` may use this priority;
+    /// the refusal in words otherwise.
+    pub fn allowed_under(self, ceiling: Priority) -> Result<(), String> {
+        if self.rank() <= ceiling.rank() {
+            Ok(())
+        } else {
+            Err(format!(
+                "Priority {} is above what this project may use (at most {}); an administrator can raise it in Admin → Projects.",
+                self.as_str(),
+                ceiling.as_str()
+            ))
+        }
+    }
+
+    /// Whether pods of this priority may preempt others: only high does. Normal work never
+    /// evicts anyone (a cluster's own pods without a PriorityClass run at priority 0, which
+    /// normal's 1000 would otherwise preempt), low work waits for room.
+    pub fn preempts(self) -> bool {
+        self == Priority::High
+    }
+
     /// The PriorityClass name and value on every cluster.
     pub fn class(self) -> (&'static str, i32) {
         match self {

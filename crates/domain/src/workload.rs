@@ -38,6 +38,8 @@ pub enum PlacementRule {
 /// Exactly what the browser form sends: text, so that nothing typed is lost on a round trip.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WorkloadForm {
+    /// The project's name (the REST API takes it from the path instead).
+    #[serde(default)]
     pub project: String,
     pub name: String,
     pub image: String,

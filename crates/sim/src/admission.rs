@@ -54,7 +54,14 @@ pub fn apply_limit_ranges(st: &Store, ns: &str, pod: &mut Value) {
     }
 }
 
-/// Resolves `spec.priorityClassName` (or the global default class) into `spec.priority`.
+const DEFAULT_PREEMPTION: &str = "PreemptLowerPriority";
+
+fn policy_of(pc: &Value) -> String {
+    pc.get("preemptionPolicy").and_then(Value::as_str).unwrap_or(DEFAULT_PREEMPTION).to_owned()
+}
+
+/// Resolves `spec.priorityClassName` (or the global default class) into `spec.priority` and
+/// `spec.preemptionPolicy`.
 pub fn resolve_priority(st: &Store, pod: &mut Value) -> Result<(), String> {
     let class = pod
         .pointer("/spec/priorityClassName")
@@ -73,17 +80,20 @@ pub fn resolve_priority(st: &Store, pod: &mut Value) -> Result<(), String> {
                 (
                     pc.value()["value"].as_i64().unwrap_or(0),
                     pc.idx.name.to_string(),
+                    policy_of(&pc.value()),
                 )
             })
     } else {
         let pc = st
             .get(PRIORITY_CLASS, "", &class)
             .ok_or_else(|| format!("no PriorityClass with name {class} was found"))?;
-        Some((pc.value()["value"].as_i64().unwrap_or(0), class))
+        Some((pc.value()["value"].as_i64().unwrap_or(0), class, policy_of(&pc.value())))
     };
     if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
-        let (v, name) = value.unwrap_or((0, String::new()));
+        let (v, name, policy) = value.unwrap_or((0, String::new(), DEFAULT_PREEMPTION.to_owned()));
         spec.insert("priority".into(), json!(v));
+        // As the Priority admission plugin does: the class's policy is copied into the pod.
+        spec.insert("preemptionPolicy".into(), json!(policy));
         if !name.is_empty() {
             spec.insert("priorityClassName".into(), json!(name));
         }

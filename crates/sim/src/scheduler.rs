@@ -274,6 +274,10 @@ fn preempt(
     req: &Res,
     selector: Option<&Value>,
 ) -> Option<usize> {
+    // A pod whose class says `preemptionPolicy: Never` waits for room instead.
+    if pod.value().pointer("/spec/preemptionPolicy").and_then(Value::as_str) == Some("Never") {
+        return None;
+    }
     let prio = pod.idx.priority();
     let mut best: Option<(usize, Vec<ObjRef>)> = None;
     for (i, n) in nodes.iter().enumerate() {

@@ -22,7 +22,14 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("get_project", "project_id=2"),
     ("project_members", "project_id=2"),
     ("rename_project", "project_id=2&display_name=Renamed"),
-    ("delete_project", "project_id=3"),
+    ("delete_project", "project_id=3&remove_workloads=false"),
+    ("create_project", r#"{"project":{"name":"team-z","display_name":"","owner_email":"","clusters":[],"max_priority":"normal"}}"#),
+    ("change_project", r#"{"project_id":2,"change":{"display_name":"Renamed"}}"#),
+    ("load_project", "project_id=2"),
+    ("project_clusters", "project_id=2"),
+    ("set_project_clusters", r#"{"project_id":2,"clusters":[]}"#),
+    ("set_project_member", "project_id=2&email=dave%40x.test&role=viewer"),
+    ("remove_project_member", "project_id=2&user_id=999"),
     ("load_cost_scope", ""),
     ("load_schedule", "workload_id=1"),
     ("save_schedule", r#"{"workload_id":1,"schedule":{"kind":"always"},"when_closed":"remove","priority":"normal","movable":false}"#),
@@ -118,7 +125,7 @@ async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
     let portal = TestPortal::start().await;
     let bob = portal.session("bob").await;
     for (method, template, _) in flotilla_server::rest::routes() {
-        let path = template.replace("{id}", "2").replace("{p}", "2");
+        let path = template.replace("{id}", "2").replace("{p}", "2").replace("{user}", "999");
         let path = if method == axum::http::Method::POST { path.replace("{w}", "1:pause") } else { path.replace("{w}", "1") };
         let path = if method == axum::http::Method::DELETE && template == "/api/v1/prices" { format!("{path}?provider=eks&instance_type=x") } else { path };
         let body = match (method.as_str(), template) {
@@ -136,6 +143,9 @@ async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
             ("PUT", "/api/v1/projects/{p}/workloads/{w}/schedule") => r#"{"schedule":{"kind":"always"}}"#,
             ("PATCH", _) => r#"{"display_name":"Renamed"}"#,
             ("POST", "/api/v1/tokens") => r#"{"name":"t","days":1}"#,
+            ("POST", "/api/v1/projects") => r#"{"name":"team-z"}"#,
+            ("PUT", "/api/v1/projects/{id}/clusters") => r#"{"clusters":[]}"#,
+            ("PUT", "/api/v1/projects/{id}/members") => r#"{"email":"dave@x.test","role":"viewer"}"#,
             ("POST", "/api/v1/group-mappings") => r#"{"group":"g","role":"viewer"}"#,
             _ => "",
         };

@@ -1,8 +1,10 @@
 //! In-process API tests: the real router on a fresh SQLite database with the demo people,
 //! spoken to with HTTP requests (no socket needed).
+mod attacks;
 mod clusters;
 mod guard;
 mod prices;
+mod projects;
 mod support;
 mod tenancy;
 mod workloads;

@@ -17,7 +17,7 @@ fn form(name: &str, image: &str, cpu: &str) -> String {
 }
 
 /// Runs the deployer (the server's loop is not started in-process) until the workload's JSON satisfies `check`.
-async fn converge(portal: &TestPortal, path: &str, cookie: &str, what: &str, check: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+pub async fn converge(portal: &TestPortal, path: &str, cookie: &str, what: &str, check: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
     let start = Instant::now();
     loop {
         portal.state.workloads.reconcile_once().await.unwrap();
@@ -41,6 +41,13 @@ async fn a_developer_registers_scales_and_deletes_a_workload_and_other_teams_can
     }
     let team_a = portal.project_id("team-a").await;
     let base = format!("/api/v1/projects/{team_a}/workloads");
+
+    // Until an administrator opens a cluster to team-a, nothing can be placed, and the preview says so.
+    let closed = portal.send(Method::POST, "/api/v1/placement/preview", Some(&bob), "application/json", &form("web", "nginx:1.27", "100m")).await;
+    assert_eq!(closed.json()["Ok"]["assignments"].as_array().unwrap().len(), 0, "{}", closed.body);
+    let opened = portal.send(Method::PUT, &format!("/api/v1/projects/{team_a}/clusters"), Some(&alice), "application/json", &format!(r#"{{"clusters":{ids:?}}}"#)).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    assert_eq!(opened.json().as_array().unwrap().len(), ids.len());
 
     // The preview places without registering anything.
     let preview = portal.send(Method::POST, "/api/v1/placement/preview", Some(&bob), "application/json", &form("web", "nginx:1.27", "100m")).await;

@@ -10,6 +10,9 @@ pub struct Model {
     pub name: String,
     pub display_name: String,
     pub created_at: ChronoDateTimeUtc,
+    /// The highest priority its workloads may use ("high", "normal" or "low").
+    pub max_priority: String,
+    pub archived: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

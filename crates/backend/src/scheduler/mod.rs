@@ -8,9 +8,9 @@ pub mod lease;
 mod load;
 mod views;
 
-use crate::collector::Collector;
 use crate::entity::{schedule_event, workload_schedule};
-use crate::workloads::{DeploymentRecord, Desired, WorkloadRecord, Workloads, capacity};
+use crate::workloads::capacity::Capacities;
+use crate::workloads::{DeploymentRecord, Desired, WorkloadRecord, Workloads};
 use crate::{AuditLog, Database, WorkloadError};
 use chrono::{DateTime, Duration, Utc};
 use flotilla_domain::placement::place;
@@ -82,7 +82,8 @@ pub struct Action {
 pub struct Scheduler {
     db: Database,
     workloads: Workloads,
-    collector: Collector,
+    /// Placement inputs: the same assembly registration uses (opened clusters, quota, prices).
+    capacities: Capacities,
     lease: Lease,
     /// The thresholds of clusters that have none of their own.
     pub thresholds: Thresholds,
@@ -90,8 +91,8 @@ pub struct Scheduler {
 
 impl Scheduler {
     /// `holder` names this replica in the lease (e.g. host name + process id).
-    pub fn new(db: Database, workloads: Workloads, collector: Collector, holder: &str) -> Self {
-        Self { lease: Lease::new(db.clone(), "scheduler", holder), db, workloads, collector, thresholds: Thresholds::default() }
+    pub fn new(db: Database, workloads: Workloads, capacities: Capacities, holder: &str) -> Self {
+        Self { lease: Lease::new(db.clone(), "scheduler", holder), db, workloads, capacities, thresholds: Thresholds::default() }
     }
 
     /// How long this replica's lease lasts after each pass (another replica takes over once it
@@ -160,7 +161,7 @@ impl Scheduler {
         if !self.lease.acquire(now).await? {
             return Ok(vec![]);
         }
-        let states = self.collector.states();
+        let states = self.capacities.collector().states();
         let mut pass = Pass {
             now,
             names: states.iter().map(|s| (s.summary.id, s.summary.name.clone())).collect(),
@@ -171,7 +172,7 @@ impl Scheduler {
         };
         for row in workload_schedule::Entity::find().all(self.db.conn()).await? {
             let Ok(w) = self.workloads.get(row.workload_id).await else { continue };
-            self.pass_one(&mut pass, &states, &row, &w).await?;
+            self.pass_one(&mut pass, &row, &w).await?;
         }
         Ok(pass.done)
     }
@@ -179,7 +180,7 @@ impl Scheduler {
     /// What one scheduled workload needs now: closed window → withdrawn or scaled to zero; open
     /// → scaled back, kept (low priority: evicted from a bursting cluster; movable: moved off a
     /// cluster that stays hot), or deployed where it fits.
-    async fn pass_one(&self, pass: &mut Pass, states: &[crate::ClusterState], row: &workload_schedule::Model, w: &WorkloadRecord) -> Result<(), SchedulerError> {
+    async fn pass_one(&self, pass: &mut Pass, row: &workload_schedule::Model, w: &WorkloadRecord) -> Result<(), SchedulerError> {
         let now = pass.now;
         let sched: Schedule = serde_json::from_str(&row.schedule).unwrap_or_default();
         let priority = Priority::parse(&row.priority).unwrap_or_default();
@@ -233,13 +234,12 @@ impl Scheduler {
             }
         } else if !present.is_empty() {
             if row.movable {
-                self.rebalance(pass, states, w, &present).await?;
+                self.rebalance(pass, w, &present).await?;
             }
             return self.note(row, "running", if row.movable { "inside its window; movable when its cluster stays hot" } else { "inside its window" }).await;
         }
         // … and (re)deploys where it fits — for low priority, only where there is room.
-        let quota = self.workloads.quota(w.project_id).await?.quota;
-        let mut caps = capacity::capacities(states, &w.spec.project, quota);
+        let mut caps = self.capacities.for_project(w.project_id, &w.spec.project).await?;
         let mut full = Vec::new();
         if priority == Priority::Low {
             let mut keep = Vec::new();
@@ -283,7 +283,7 @@ impl Scheduler {
     /// rebalance time, to the least-loaded cluster below its deploy threshold that fits (deploy
     /// there, wait until available, remove here: [`Workloads::move_to`]). One move per cluster
     /// per rebalance time, and none of a workload moved recently: nothing flaps.
-    async fn rebalance(&self, pass: &mut Pass, states: &[crate::ClusterState], w: &WorkloadRecord, present: &[&DeploymentRecord]) -> Result<(), SchedulerError> {
+    async fn rebalance(&self, pass: &mut Pass, w: &WorkloadRecord, present: &[&DeploymentRecord]) -> Result<(), SchedulerError> {
         let now_ms = pass.now.timestamp_millis();
         let last_of_workload = pass.moves.iter().filter(|m| m.workload_id == w.id).map(|m| m.at_ms).max();
         for d in present {
@@ -293,9 +293,8 @@ impl Scheduler {
             if pass.moved_off.contains(&d.cluster_id) || !schedule::rebalance_due(&load.samples, now_ms, &load.t, last_off, last_of_workload) {
                 continue;
             }
-            let quota = self.workloads.quota(w.project_id).await?.quota;
             let mut targets = Vec::new();
-            for c in capacity::capacities(states, &w.spec.project, quota) {
+            for c in self.capacities.for_project(w.project_id, &w.spec.project).await? {
                 let allowed = match &w.spec.placement {
                     PlacementRule::Clusters(ids) => ids.contains(&c.id),
                     _ => true,

@@ -16,7 +16,7 @@ impl Scheduler {
     /// Every schedule with its planned windows from `now` for `days` days (the timeline and the
     /// queue read this), optionally only of these workloads.
     pub async fn views(&self, now: DateTime<Utc>, days: i64, only: Option<&[i64]>) -> Result<Vec<ScheduleView>, SchedulerError> {
-        let names: HashMap<i64, String> = self.collector.states().iter().map(|s| (s.summary.id, s.summary.name.clone())).collect();
+        let names: HashMap<i64, String> = self.capacities.collector().states().iter().map(|s| (s.summary.id, s.summary.name.clone())).collect();
         let name = |id: &i64| names.get(id).cloned().unwrap_or_else(|| format!("cluster {id}"));
         let mut out = Vec::new();
         for row in workload_schedule::Entity::find().all(self.db.conn()).await? {
@@ -69,7 +69,7 @@ impl Scheduler {
     pub async fn cluster_thresholds(&self, now: DateTime<Utc>) -> Result<Vec<ClusterThresholds>, SchedulerError> {
         let own: HashMap<i64, Thresholds> = cluster_threshold::Entity::find().all(self.db.conn()).await?.iter().map(|r| (r.cluster_id, from_row(r))).collect();
         let mut out = Vec::new();
-        for s in self.collector.states() {
+        for s in self.capacities.collector().states() {
             let cpu_now = load::samples(&self.db, s.summary.id, now, 10).await?.last().map(|x| x.1);
             out.push(ClusterThresholds {
                 cluster_id: s.summary.id,

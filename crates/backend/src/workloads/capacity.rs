@@ -1,11 +1,54 @@
 //! What placement is told about each cluster, read from the collector's live inventory: every
 //! node's free allocatable (allocatable − requested), the cluster totals, whether it can be
-//! reached, and how much of the project's quota is left in its namespace there.
+//! reached, and how much of the project's quota is left in its namespace there. [`Capacities`]
+//! is the one assembly every caller uses (registration, preview, scale, move, the scheduler):
+//! only the clusters opened to the project, its quota there, and today's prices.
 use super::manifests::Quota;
+use super::{WorkloadError, Workloads};
 use crate::collector::ClusterState;
+use crate::{Collector, Ledger, Projects};
 use flotilla_domain::inventory::HealthState;
 use flotilla_domain::placement::{ClusterCapacity, NodeFree, QuotaFree};
 use flotilla_domain::workload::Resources;
+
+/// Placement inputs for a project's workloads.
+#[derive(Clone, Debug)]
+pub struct Capacities {
+    collector: Collector,
+    ledger: Ledger,
+    workloads: Workloads,
+    projects: Projects,
+}
+
+impl Capacities {
+    pub fn new(collector: Collector, ledger: Ledger, workloads: Workloads, projects: Projects) -> Self {
+        Self { collector, ledger, workloads, projects }
+    }
+
+    /// The assembly on its own services (tests and tools that wire a few services by hand).
+    pub fn on(db: &crate::Database, collector: Collector, clusters: crate::ClusterDirectory, workloads: Workloads) -> Self {
+        let ledger = Ledger::new(db.clone(), crate::Prices::new(db.clone()), clusters.clone());
+        let projects = Projects::new(db.clone(), crate::PeopleDirectory::new(db.clone()), clusters, crate::AuditLog::new(db.clone()));
+        Self::new(collector, ledger, workloads, projects)
+    }
+
+    pub fn collector(&self) -> &Collector {
+        &self.collector
+    }
+
+    /// The clusters opened to the project, as placement sees them now, with today's prices
+    /// (for the monthly estimate and the "cheapest" rule).
+    pub async fn for_project(&self, project_id: i64, project: &str) -> Result<Vec<ClusterCapacity>, WorkloadError> {
+        let quota = self.workloads.quota(project_id).await?.quota;
+        let opened = self.projects.opened(project_id).await.map_err(|e| WorkloadError::Invalid(e.to_string()))?;
+        let states: Vec<ClusterState> = self.collector.states().into_iter().filter(|s| opened.contains(&s.summary.id)).collect();
+        let mut out = capacities(&states, project, quota);
+        for (c, s) in out.iter_mut().zip(&states) {
+            c.prices = self.ledger.unit_prices(s).await.map_err(|e| WorkloadError::Invalid(format!("cannot look up the prices of {}: {e}", s.summary.name)))?;
+        }
+        Ok(out)
+    }
+}
 
 /// Capacities of the given clusters for a workload of `project`. A namespace without a quota
 /// yet gets `quota` (Flotilla applies it on first deploy).

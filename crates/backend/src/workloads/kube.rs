@@ -1,14 +1,15 @@
 //! What the deployer does on one cluster, through kube-rs: server-side apply of the project's
 //! namespace (quota, limits) and the workload's objects, reading their state back, events, logs
 //! and removal. Every call is bounded by a timeout so one slow cluster never holds up others.
-use super::manifests::{self, FIELD_MANAGER, PROJECT_LABEL, Quota, Shape, WORKLOAD_LABEL};
+use super::manifests::{self, FIELD_MANAGER, PROJECT_LABEL, Quota, Shape, WORKLOAD_ID_LABEL, WORKLOAD_LABEL};
 use flotilla_domain::schedule::Priority;
 use flotilla_domain::rollout::{EventLine, Observed};
 use flotilla_domain::workload::WorkloadSpec;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Event, LimitRange, Namespace, Pod, ResourceQuota, Service};
 use k8s_openapi::api::scheduling::v1::PriorityClass;
-use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::{Api, DeleteParams, ListParams, LogParams, Patch, PatchParams, Preconditions};
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -53,34 +54,94 @@ pub async fn ensure_namespace(client: &Client, project: &str, quota: Quota) -> R
     apply(Api::<LimitRange>::namespaced(client.clone(), ns), manifests::LIMITS_NAME, &manifests::limit_range(project)).await
 }
 
-/// Applies the Deployment and, when a port is exposed, the Service (removing a Service no longer wanted).
-pub async fn apply_workload(client: &Client, spec: &WorkloadSpec, shape: &Shape) -> Result<(), KubeError> {
-    let ns = manifests::namespace_name(&spec.project);
-    let name = spec.name.as_str();
-    apply(Api::<Deployment>::namespaced(client.clone(), ns), name, &manifests::deployment(spec, shape)).await?;
-    match manifests::service(spec) {
-        Some(svc) => apply(Api::<Service>::namespaced(client.clone(), ns), name, &svc).await,
-        None => delete_quietly(Api::<Service>::namespaced(client.clone(), ns), name).await,
+/// Whether an object found on a cluster belongs to workload `id`: it carries the workload's id
+/// label, or (applied before objects carried ids) it has no id and Flotilla's field manager
+/// applied it. An object someone else created under the same name is never ours.
+pub fn owned_by(meta: &ObjectMeta, id: i64) -> bool {
+    match meta.labels.as_ref().and_then(|l| l.get(WORKLOAD_ID_LABEL)) {
+        Some(v) => *v == id.to_string(),
+        None => meta
+            .managed_fields
+            .iter()
+            .flatten()
+            .any(|f| f.manager.as_deref() == Some(FIELD_MANAGER) && f.operation.as_deref() == Some("Apply")),
     }
 }
 
-async fn delete_quietly<K>(api: Api<K>, name: &str) -> Result<(), KubeError>
+/// Looks for an object of this name before Flotilla writes it: `Ok(true)` when it is the
+/// workload's own, `Ok(false)` when there is none, and a refusal in words when someone else's
+/// object already has the name (Flotilla never replaces it).
+async fn claim<K>(api: &Api<K>, kind: &str, ns: &str, name: &str, id: i64) -> Result<bool, KubeError>
 where
     K: Resource + Clone + DeserializeOwned + Debug,
 {
-    match tokio::time::timeout(CALL_TIMEOUT, api.delete(name, &DeleteParams::background())).await {
+    match bounded(&format!("read {kind} {name}"), api.get_opt(name)).await? {
+        None => Ok(false),
+        Some(o) if owned_by(o.meta(), id) => Ok(true),
+        Some(_) => Err(KubeError(format!(
+            "a {kind} named \"{name}\" already exists in namespace {ns} and was not created by this workload; \
+             Flotilla leaves it untouched. Register the workload under another name, or remove that {kind} first"
+        ))),
+    }
+}
+
+/// Applies one of the workload's objects after [`claim`]: a new object is created without
+/// force (so one created meanwhile by someone else is a conflict, not a takeover); the
+/// workload's own object is applied with force, taking back fields edited by hand.
+async fn apply_owned<K>(api: Api<K>, kind: &str, ns: &str, name: &str, id: i64, object: &Value) -> Result<(), KubeError>
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    let ours = claim(&api, kind, ns, name, id).await?;
+    let mut params = PatchParams::apply(FIELD_MANAGER);
+    params.force = ours;
+    bounded(&format!("apply {kind} {name}"), api.patch(name, &params, &Patch::Apply(object))).await.map(|_| ())
+}
+
+/// Applies the Deployment and, when a port is exposed, the Service (removing a Service no
+/// longer wanted). Objects of the same name that this workload did not create are refused.
+pub async fn apply_workload(client: &Client, id: i64, spec: &WorkloadSpec, shape: &Shape) -> Result<(), KubeError> {
+    let ns = manifests::namespace_name(&spec.project);
+    let name = spec.name.as_str();
+    apply_owned(Api::<Deployment>::namespaced(client.clone(), ns), "Deployment", ns, name, id, &manifests::deployment(id, spec, shape)).await?;
+    let services = Api::<Service>::namespaced(client.clone(), ns);
+    match manifests::service(id, spec) {
+        Some(svc) => apply_owned(services, "Service", ns, name, id, &svc).await,
+        None => delete_owned(services, name, id).await,
+    }
+}
+
+/// Deletes the object when it belongs to workload `id`, with its uid as a precondition so an
+/// object recreated meanwhile under the same name is not deleted; leaves any other object alone.
+async fn delete_owned<K>(api: Api<K>, name: &str, id: i64) -> Result<(), KubeError>
+where
+    K: Resource + Clone + DeserializeOwned + Debug,
+{
+    let Some(o) = bounded(&format!("read {name}"), api.get_opt(name)).await? else { return Ok(()) };
+    if !owned_by(o.meta(), id) {
+        return Ok(());
+    }
+    let params = DeleteParams {
+        preconditions: Some(Preconditions { uid: o.meta().uid.clone(), resource_version: None }),
+        ..DeleteParams::background()
+    };
+    match tokio::time::timeout(CALL_TIMEOUT, api.delete(name, &params)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(()),
+        Ok(Err(kube::Error::Api(s))) if s.code == 409 => {
+            Err(KubeError(format!("delete {name}: it was replaced meanwhile by another object of the same name, which Flotilla leaves alone")))
+        }
         Ok(Err(e)) => Err(KubeError(format!("delete {name}: {e}"))),
         Err(_) => Err(KubeError(format!("delete {name}: the cluster did not answer in time"))),
     }
 }
 
-/// Removes the workload's Deployment and Service (its pods go with the Deployment).
-pub async fn remove_workload(client: &Client, project: &str, name: &str) -> Result<(), KubeError> {
+/// Removes the workload's own Deployment and Service (its pods go with the Deployment);
+/// objects of the same name that it did not create stay.
+pub async fn remove_workload(client: &Client, id: i64, project: &str, name: &str) -> Result<(), KubeError> {
     let ns = manifests::namespace_name(project);
-    delete_quietly(Api::<Deployment>::namespaced(client.clone(), ns), name).await?;
-    delete_quietly(Api::<Service>::namespaced(client.clone(), ns), name).await
+    delete_owned(Api::<Deployment>::namespaced(client.clone(), ns), name, id).await?;
+    delete_owned(Api::<Service>::namespaced(client.clone(), ns), name, id).await
 }
 
 fn selector(project: &str, name: &str) -> String {
@@ -126,9 +187,11 @@ pub async fn logs(client: &Client, project: &str, pod: &str, lines: i64) -> Resu
 }
 
 /// What the cluster says about the workload: Deployment status, pod states, warning events.
-pub async fn observe(client: &Client, project: &str, name: &str) -> Result<Observed, KubeError> {
+/// Another's Deployment of the same name is not the workload's: it reads as not there.
+pub async fn observe(client: &Client, id: i64, project: &str, name: &str) -> Result<Observed, KubeError> {
     let ns = manifests::namespace_name(project);
-    let Some(d) = bounded("read the deployment", Api::<Deployment>::namespaced(client.clone(), ns).get_opt(name)).await? else {
+    let found = bounded("read the deployment", Api::<Deployment>::namespaced(client.clone(), ns).get_opt(name)).await?;
+    let Some(d) = found.filter(|d| owned_by(&d.metadata, id)) else {
         return Ok(Observed::default());
     };
     let status = d.status.unwrap_or_default();
@@ -172,4 +235,28 @@ pub async fn observe(client: &Client, project: &str, name: &str) -> Result<Obser
             .collect();
     }
     Ok(o)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ManagedFieldsEntry;
+
+    fn meta(id: Option<&str>, manager: Option<(&str, &str)>) -> ObjectMeta {
+        ObjectMeta {
+            labels: id.map(|v| [(WORKLOAD_ID_LABEL.to_owned(), v.to_owned())].into()),
+            managed_fields: manager.map(|(m, op)| vec![ManagedFieldsEntry { manager: Some(m.into()), operation: Some(op.into()), ..Default::default() }]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_objects_naming_the_workload_or_applied_by_flotilla_without_an_id_are_its_own() {
+        assert!(owned_by(&meta(Some("7"), None), 7));
+        assert!(!owned_by(&meta(Some("8"), Some((FIELD_MANAGER, "Apply"))), 7), "another workload's object");
+        assert!(!owned_by(&meta(None, None), 7), "created by someone else");
+        assert!(!owned_by(&meta(None, Some(("kubectl-client-side-apply", "Update"))), 7), "created with kubectl");
+        assert!(!owned_by(&meta(None, Some((FIELD_MANAGER, "Update"))), 7), "only Flotilla's own apply counts");
+        assert!(owned_by(&meta(None, Some((FIELD_MANAGER, "Apply"))), 7), "applied by Flotilla before objects carried ids");
+    }
 }

@@ -11,6 +11,9 @@ pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const NAME_LABEL: &str = "app.kubernetes.io/name";
 pub const PROJECT_LABEL: &str = flotilla_domain::inventory::PROJECT_LABEL;
 pub const WORKLOAD_LABEL: &str = "flotilla.io/workload";
+/// The id of the Flotilla workload that created an object: the deployer changes and deletes
+/// only objects that carry its own id, never another's object of the same name.
+pub const WORKLOAD_ID_LABEL: &str = "flotilla.io/workload-id";
 pub const REVISION_ANNOTATION: &str = "flotilla.io/revision";
 pub const QUOTA_NAME: &str = "flotilla-quota";
 pub const LIMITS_NAME: &str = "flotilla-limits";
@@ -67,6 +70,13 @@ fn labels(spec: &WorkloadSpec) -> Value {
     json!({ MANAGED_BY: FIELD_MANAGER, NAME_LABEL: spec.name.as_str(), PROJECT_LABEL: spec.project, WORKLOAD_LABEL: spec.name.as_str() })
 }
 
+/// The object's own labels: the pod labels plus the id of the workload that owns it.
+fn owned_labels(id: i64, spec: &WorkloadSpec) -> Value {
+    let mut l = labels(spec);
+    l[WORKLOAD_ID_LABEL] = json!(id.to_string());
+    l
+}
+
 fn selector(spec: &WorkloadSpec) -> Value {
     json!({ PROJECT_LABEL: spec.project, WORKLOAD_LABEL: spec.name.as_str() })
 }
@@ -91,12 +101,14 @@ pub fn priority_class(p: Priority) -> Value {
         "metadata": { "name": name, "labels": { MANAGED_BY: FIELD_MANAGER } },
         "value": value,
         "globalDefault": false,
-        "preemptionPolicy": if p == Priority::Low { "Never" } else { "PreemptLowerPriority" },
+        // Only high priority preempts: normal work never evicts another team's pods (nor the
+        // cluster's own pods without a class, which run at priority 0).
+        "preemptionPolicy": if p.preempts() { "PreemptLowerPriority" } else { "Never" },
         "description": format!("Flotilla {} priority workloads", p.as_str()),
     })
 }
 
-pub fn deployment(spec: &WorkloadSpec, shape: &Shape) -> Value {
+pub fn deployment(id: i64, spec: &WorkloadSpec, shape: &Shape) -> Value {
     let Shape { replicas, revision, paused, priority } = *shape;
     let mut requests = json!({ "cpu": format!("{}m", spec.requests.cpu_m), "memory": spec.requests.mem_b.to_string() });
     let mut limits = json!({});
@@ -136,7 +148,7 @@ pub fn deployment(spec: &WorkloadSpec, shape: &Shape) -> Value {
         "metadata": {
             "name": spec.name.as_str(),
             "namespace": namespace_name(&spec.project),
-            "labels": labels(spec),
+            "labels": owned_labels(id, spec),
             "annotations": { REVISION_ANNOTATION: revision.to_string() },
         },
         "spec": {
@@ -152,7 +164,7 @@ pub fn deployment(spec: &WorkloadSpec, shape: &Shape) -> Value {
 }
 
 /// The ClusterIP Service for the exposed ports, if any.
-pub fn service(spec: &WorkloadSpec) -> Option<Value> {
+pub fn service(id: i64, spec: &WorkloadSpec) -> Option<Value> {
     let ports: Vec<Value> = spec
         .ports
         .iter()
@@ -165,7 +177,7 @@ pub fn service(spec: &WorkloadSpec) -> Option<Value> {
     Some(json!({
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": { "name": spec.name.as_str(), "namespace": namespace_name(&spec.project), "labels": labels(spec) },
+        "metadata": { "name": spec.name.as_str(), "namespace": namespace_name(&spec.project), "labels": owned_labels(id, spec) },
         "spec": { "type": "ClusterIP", "selector": selector(spec), "ports": ports },
     }))
 }
@@ -197,7 +209,9 @@ mod tests {
 
     #[test]
     fn the_deployment_carries_the_labels_requests_and_revision() {
-        let d = deployment(&spec(), &Shape { replicas: 3, revision: 4, paused: false, priority: Priority::Low });
+        let d = deployment(17, &spec(), &Shape { replicas: 3, revision: 4, paused: false, priority: Priority::Low });
+        assert_eq!(d["metadata"]["labels"][WORKLOAD_ID_LABEL], "17", "the object names the workload that owns it");
+        assert!(d["spec"]["template"]["metadata"]["labels"][WORKLOAD_ID_LABEL].is_null(), "pods keep the labels they always had");
         assert_eq!(d["spec"]["template"]["spec"]["priorityClassName"], "flotilla-low");
         assert_eq!(d["metadata"]["namespace"], "team-a");
         for l in [MANAGED_BY, NAME_LABEL, PROJECT_LABEL, WORKLOAD_LABEL] {
@@ -221,17 +235,20 @@ mod tests {
         let v = |p| priority_class(p)["value"].as_i64().unwrap();
         assert!(v(Priority::High) > v(Priority::Normal) && v(Priority::Normal) > v(Priority::Low));
         assert_eq!(priority_class(Priority::Low)["preemptionPolicy"], "Never", "opportunistic work never preempts");
+        assert_eq!(priority_class(Priority::Normal)["preemptionPolicy"], "Never", "normal work never preempts either");
+        assert_eq!(priority_class(Priority::High)["preemptionPolicy"], "PreemptLowerPriority", "only high priority, a granted right, preempts");
         assert_eq!(priority_class(Priority::High)["metadata"]["name"], "flotilla-high");
     }
 
     #[test]
     fn only_exposed_ports_make_a_service() {
-        let s = service(&spec()).unwrap();
+        let s = service(17, &spec()).unwrap();
+        assert_eq!(s["metadata"]["labels"][WORKLOAD_ID_LABEL], "17");
         assert_eq!(s["spec"]["ports"].as_array().unwrap().len(), 1);
         assert_eq!(s["spec"]["ports"][0]["port"], 8080);
         let mut quiet = spec();
         quiet.ports.iter_mut().for_each(|p| p.expose = false);
-        assert!(service(&quiet).is_none());
+        assert!(service(17, &quiet).is_none());
     }
 
     #[test]

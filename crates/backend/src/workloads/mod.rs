@@ -7,9 +7,11 @@ pub mod kube;
 pub mod manifests;
 mod reconcile;
 mod records;
+pub mod service;
 
 pub use manifests::Quota;
 pub use records::{DeploymentRecord, Desired, WorkloadRecord};
+pub use service::WorkloadService;
 
 use crate::cache::Topic;
 use crate::{ClusterDirectory, Database, FleetError};
@@ -20,10 +22,16 @@ use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkloadError {
+    /// The guard said no; `what` names the object in words.
+    #[error("may not {} {what}", verb.label())]
+    Refused { refusal: crate::Refusal, verb: flotilla_domain::Verb, what: &'static str },
     #[error("a workload named '{0}' already exists in this project")]
     Duplicate(String),
     #[error("this workload does not exist")]
     NotFound,
+    /// No such project, or one the caller may not see (the same words for both).
+    #[error("this project does not exist")]
+    ProjectNotFound,
     #[error("{0}")]
     Invalid(String),
     #[error("{0}")]

@@ -41,13 +41,13 @@ impl Workloads {
         let name = w.spec.name.as_str();
         match d.desired {
             Desired::Absent => {
-                kube::remove_workload(&client, project, name).await?;
+                kube::remove_workload(&client, w.id, project, name).await?;
                 self.forget(w.id, d.id).await
             }
             Desired::Retire => {
                 let present: Vec<&DeploymentRecord> = w.deployments.iter().filter(|x| x.desired == Desired::Present).collect();
                 if present.iter().all(|x| x.phase == Phase::Available) {
-                    kube::remove_workload(&client, project, name).await?;
+                    kube::remove_workload(&client, w.id, project, name).await?;
                     self.forget(w.id, d.id).await
                 } else {
                     self.save_status(d, None, Phase::Progressing, "moving: kept running until the new cluster is available", d.ready).await
@@ -60,7 +60,7 @@ impl Workloads {
                     let shape = Shape { replicas: d.replicas, revision: w.revision, paused: w.paused, priority: self.priority_of(w.id).await? };
                     let result = async {
                         kube::ensure_namespace(&client, project, quota).await?;
-                        kube::apply_workload(&client, &w.spec, &shape).await
+                        kube::apply_workload(&client, w.id, &w.spec, &shape).await
                     }
                     .await;
                     if let Err(e) = result {
@@ -68,7 +68,7 @@ impl Workloads {
                     }
                     applied = Some(w.revision);
                 }
-                let observed = kube::observe(&client, project, name).await?;
+                let observed = kube::observe(&client, w.id, project, name).await?;
                 let (phase, message) = classify(&observed);
                 self.save_status(d, applied, phase, &message, observed.ready).await
             }

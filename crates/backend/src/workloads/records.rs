@@ -107,6 +107,18 @@ fn new_deployment(workload_id: i64, cluster_id: i64, replicas: u32) -> workload_
     }
 }
 
+/// Replicas per running copy for a new total: each chosen cluster runs the full count; a
+/// spread keeps its proportions.
+pub(super) fn replica_counts(rule: &flotilla_domain::workload::PlacementRule, present: &[&DeploymentRecord], replicas: u32) -> Vec<u32> {
+    let spread = matches!(rule, flotilla_domain::workload::PlacementRule::Spread) && present.len() > 1;
+    if spread {
+        let weights: Vec<u64> = present.iter().map(|d| d.replicas.max(1) as u64).collect();
+        flotilla_domain::placement::proportional(replicas, &weights)
+    } else {
+        vec![replicas; present.len()]
+    }
+}
+
 impl Workloads {
     /// Records a new workload and where it goes; the reconcile loop deploys it.
     pub async fn create(
@@ -237,13 +249,7 @@ impl Workloads {
     /// New replica counts per cluster: each chosen cluster runs the full count; a spread keeps its proportions.
     async fn rescale(&self, current: &WorkloadRecord, replicas: u32) -> Result<(), WorkloadError> {
         let present: Vec<&DeploymentRecord> = current.deployments.iter().filter(|d| d.desired == Desired::Present).collect();
-        let spread = matches!(current.spec.placement, flotilla_domain::workload::PlacementRule::Spread) && present.len() > 1;
-        let counts: Vec<u32> = if spread {
-            let weights: Vec<u64> = present.iter().map(|d| d.replicas.max(1) as u64).collect();
-            flotilla_domain::placement::proportional(replicas, &weights)
-        } else {
-            vec![replicas; present.len()]
-        };
+        let counts = replica_counts(&current.spec.placement, &present, replicas);
         for (d, n) in present.iter().zip(counts) {
             let Some(row) = workload_deployment::Entity::find_by_id(d.id).one(self.db.conn()).await? else { continue };
             let mut row = row.into_active_model();

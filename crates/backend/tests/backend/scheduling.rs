@@ -57,6 +57,15 @@ async fn utilisation(db: &Database, cluster: i64, from: DateTime<Utc>, minutes: 
     }
 }
 
+/// Opens every test cluster to the project; the placement inputs the scheduler uses.
+async fn open_all(db: &flotilla_backend::Database, collector: &Collector, dir: &ClusterDirectory, workloads: &Workloads, project: i64, ids: &[i64]) -> flotilla_backend::workloads::capacity::Capacities {
+    let projects = flotilla_backend::Projects::new(db.clone(), flotilla_backend::PeopleDirectory::new(db.clone()), dir.clone(), flotilla_backend::AuditLog::new(db.clone()));
+    for id in ids {
+        projects.open_for_setup(project, *id).await.unwrap();
+    }
+    flotilla_backend::workloads::capacity::Capacities::on(db, collector.clone(), dir.clone(), workloads.clone())
+}
+
 fn present(w: &flotilla_backend::WorkloadRecord) -> Vec<i64> {
     w.deployments.iter().filter(|d| d.desired == Desired::Present).map(|d| d.cluster_id).collect()
 }
@@ -75,7 +84,8 @@ async fn windows_leases_and_low_priority_spill_over() {
         let project = people.ensure_project(&flotilla_domain::Dns1123Label::parse("team-a").unwrap(), "Team A").await.unwrap();
         let bob = people.ensure_user("bob@example.test", "Bob", false).await.unwrap();
         let workloads = Workloads::new(db.clone(), dir.clone());
-        let s1 = Scheduler::new(db.clone(), workloads.clone(), collector.clone(), "replica-1");
+        let capacities = open_all(&db, &collector, &dir, &workloads, project, &ids).await;
+        let s1 = Scheduler::new(db.clone(), workloads.clone(), capacities.clone(), "replica-1");
 
         // A nightly job: every day 01:00–05:00 UTC.
         let nightly = workloads.insert(project, bob, "bob@example.test", &spec("nightly"), &[]).await.unwrap();
@@ -92,13 +102,13 @@ async fn windows_leases_and_low_priority_spill_over() {
         assert_eq!(placed.len(), 1);
 
         // A restart in the middle of the window: a new scheduler (same replica) does nothing twice.
-        let restarted = Scheduler::new(db.clone(), workloads.clone(), collector.clone(), "replica-1");
+        let restarted = Scheduler::new(db.clone(), workloads.clone(), capacities.clone(), "replica-1");
         assert!(restarted.tick(utc(&format!("{day}02:00:00Z"))).await.unwrap().is_empty(), "{kind}");
         let w = workloads.get(nightly).await.unwrap();
         assert_eq!((present(&w), w.deployments.len()), (placed.clone(), 1), "{kind}: no duplicate deployment");
 
         // Two replicas: only the lease holder acts; when it stops renewing, the other takes over.
-        let s2 = Scheduler::new(db.clone(), workloads.clone(), collector.clone(), "replica-2");
+        let s2 = Scheduler::new(db.clone(), workloads.clone(), capacities.clone(), "replica-2");
         let t = utc(&format!("{day}05:00:00Z"));
         restarted.tick(t - Duration::seconds(5)).await.unwrap();
         assert!(s2.tick(t).await.unwrap().is_empty(), "{kind}: replica-1's lease still runs");
@@ -202,7 +212,8 @@ async fn priority_classes_scale_to_zero_rebalancing_and_cluster_thresholds() {
     let bob = people.ensure_user("bob@example.test", "Bob", false).await.unwrap();
     let workloads = Workloads::new(db.clone(), dir.clone());
     let reconcile = workloads.spawn_loop(StdDuration::from_millis(200));
-    let s = Scheduler::new(db.clone(), workloads.clone(), collector.clone(), "replica-1");
+    let capacities = open_all(&db, &collector, &dir, &workloads, project, &ids).await;
+    let s = Scheduler::new(db.clone(), workloads.clone(), capacities, "replica-1");
     let (ka, kb) = (workloads.client(alpha).await.unwrap(), workloads.client(beta).await.unwrap());
 
     // A high-priority nightly report, scaled to zero (not removed) outside its window, pinned to alpha.
