@@ -38,7 +38,7 @@ pub async fn load_project(project_id: i64) -> Result<ProjectDetail, AppError> {
     let subject = &r.signed_in()?.subject;
     let may_manage_members = allows(subject, Verb::Update, &Target { kind: Kind::Project, project: Some(project_id), owner: None }).is_allowed();
     let may_administer = allows(subject, Verb::Update, &Target { kind: Kind::Project, project: None, owner: None }).is_allowed();
-    let quota = crate::api::workloads::scope::quota_view(&project, r.state.workloads.quota(project_id).await?, may_manage_members, may_administer);
+    let quota = r.state.workload_service.quota(&r.access, project_id).await?;
     Ok(ProjectDetail { project, clusters, quota, members, workloads, may_manage_members, may_administer })
 }
 

@@ -50,22 +50,6 @@ pub(crate) mod scope {
                 .collect(),
         }
     }
-
-    pub fn quota_view(project: &flotilla_domain::ProjectSummary, q: flotilla_backend::QuotaSettings, may_edit: bool, may_edit_max: bool) -> flotilla_domain::ProjectQuota {
-        use flotilla_domain::{Bytes, CpuMillis};
-        flotilla_domain::ProjectQuota {
-            project_id: project.id,
-            project: project.name.clone(),
-            cpu: CpuMillis(q.quota.cpu_m).to_string(),
-            memory: Bytes(q.quota.mem_b).to_string(),
-            pods: q.quota.pods,
-            max_cpu: CpuMillis(q.max.cpu_m).to_string(),
-            max_memory: Bytes(q.max.mem_b).to_string(),
-            max_pods: q.max.pods,
-            may_edit,
-            may_edit_max,
-        }
-    }
 }
 
 /// What the registration preview needs to place `project`'s workload in the browser.
@@ -166,43 +150,15 @@ pub async fn act_on_workload(id: i64, action: WorkloadAction) -> Result<Option<W
 /// The quotas of the projects the caller may see (applied in each project namespace on every cluster).
 #[server]
 pub async fn list_project_quotas() -> Result<Vec<ProjectQuota>, AppError> {
-    use flotilla_domain::{Kind, Target, Verb, allows};
     let r = crate::guard::request()?;
-    let caller = r.signed_in()?.clone();
-    let all = r.state.people.projects().await.map_err(AppError::internal("load the projects"))?;
-    let target = |p: i64| Target { kind: Kind::Project, project: Some(p), owner: None };
-    let visible = r.visible(Verb::Read, all, |p| target(p.id))?;
-    let admin = allows(&caller.subject, Verb::Update, &Target { kind: Kind::Project, project: None, owner: None }).is_allowed();
-    let mut out = Vec::with_capacity(visible.len());
-    for p in &visible {
-        let q = r.state.workloads.quota(p.id).await?;
-        out.push(scope::quota_view(p, q, allows(&caller.subject, Verb::Update, &target(p.id)).is_allowed(), admin));
-    }
-    Ok(out)
+    Ok(r.state.workload_service.quotas(&r.access).await?)
 }
 
 /// Changes a project's quota (owners, within the ceiling) and, for administrators, the ceiling.
 #[server(input = leptos::server_fn::codec::Json)]
-pub async fn save_project_quota(project_id: i64, cpu: String, memory: String, pods: u32, max: Option<(String, String, u32)>) -> Result<ProjectQuota, AppError> {
-    use flotilla_domain::{Kind, Target, Verb};
+pub async fn save_project_quota(project_id: i64, change: flotilla_domain::QuotaChange) -> Result<ProjectQuota, AppError> {
     let r = crate::guard::request()?;
-    r.authorize(Verb::Update, Target { kind: Kind::Project, project: Some(project_id), owner: None }, "project.quota", "this project's quota").await?;
-    if max.is_some() {
-        r.authorize_portal(Verb::Update, Kind::Project, "project.quota-ceiling", "quota ceilings").await?;
-    }
-    let project = r.state.people.project(project_id).await.map_err(AppError::internal("load the project"))?.ok_or_else(|| AppError::NotFound("This project".into()))?;
-    let (cpu_m, mem_b, pods) = flotilla_domain::parse_quota(&cpu, &memory, pods).map_err(|e| AppError::Validation(crate::error::capitalised(&format!("{e}."))))?;
-    let ceiling = match &max {
-        Some((c, m, p)) => {
-            let (cpu_m, mem_b, pods) = flotilla_domain::parse_quota(c, m, *p).map_err(|e| AppError::Validation(crate::error::capitalised(&format!("ceiling {e}."))))?;
-            Some(flotilla_backend::Quota { cpu_m, mem_b, pods })
-        }
-        None => None,
-    };
-    let saved = r.state.workloads.set_quota(project_id, flotilla_backend::Quota { cpu_m, mem_b, pods }, ceiling).await?;
-    r.record("project.quota", &project.name, &format!("quota {cpu} CPU, {memory} memory, {pods} pods{}", if max.is_some() { " (ceiling changed)" } else { "" })).await;
-    r.state.workloads.wake();
-    Ok(scope::quota_view(&project, saved, true, max.is_some()))
+    Ok(r.state.workload_service.set_quota(&r.access, project_id, &change).await?)
 }
 
 /// What a workload costs per hour now on each cluster it runs on: (cluster, cost, currency).

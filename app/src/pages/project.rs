@@ -66,7 +66,7 @@ fn project_view(d: ProjectDetail, a: Actions) -> AnyView {
             <dl class="facts">
                 <dt>"Namespace on each cluster"</dt><dd class="mono">{p.name.clone()}</dd>
                 <dt>"Clusters opened to it"</dt><dd>{cluster_names}</dd>
-                <dt>"Quota on each cluster"</dt><dd>{format!("{} CPU, {} memory, {} pods (ceiling {} CPU, {} memory, {} pods)", q.cpu, q.memory, q.pods, q.max_cpu, q.max_memory, q.max_pods)}</dd>
+                <dt>"Quota on each cluster"</dt><dd>{format!("{} CPU, {} memory, {} pods, {} GPUs (ceiling {} CPU, {} memory, {} pods, {} GPUs)", q.cpu, q.memory, q.pods, q.gpus, q.max_cpu, q.max_memory, q.max_pods, q.max_gpus)}</dd>
                 <dt>"Highest priority"</dt><dd>{p.max_priority.as_str()}</dd>
                 <dt>"Workloads"</dt><dd>{d.workloads}</dd>
             </dl>

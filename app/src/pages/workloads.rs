@@ -1,7 +1,7 @@
 //! My workloads: every workload of the caller's projects, with its state on each cluster (live).
 use crate::api::workloads::{SaveProjectQuota, list_project_quotas, list_workloads};
 use crate::components::{empty_state::EmptyState, error_view::action_error, loaded::Loaded, page_header::PageHeader, poll};
-use flotilla_domain::{ClusterRollout, Phase, ProjectQuota, WorkloadSummary};
+use flotilla_domain::{ClusterRollout, Phase, ProjectQuota, QuotaChange, QuotaInput, WorkloadSummary};
 use leptos::prelude::*;
 
 #[component]
@@ -35,15 +35,17 @@ fn ProjectQuotas() -> impl IntoView {
 fn quota_table(list: Vec<ProjectQuota>, save: ServerAction<SaveProjectQuota>) -> AnyView {
     view! {
         <div class="table-wrap"><table class="data-table" id="quota-table">
-            <thead><tr><th scope="col">"Project"</th><th scope="col">"CPU"</th><th scope="col">"Memory"</th><th scope="col">"Pods"</th>
+            <thead><tr><th scope="col">"Project"</th><th scope="col">"CPU"</th><th scope="col">"Memory"</th><th scope="col">"Pods"</th><th scope="col">"GPUs"</th>
                 <th scope="col">"Ceiling (set by administrators)"</th><th scope="col"><span class="sr-only">"Save"</span></th></tr></thead>
             <tbody>{list.into_iter().map(|q| {
-                let (cpu, memory, pods) = (RwSignal::new(q.cpu.clone()), RwSignal::new(q.memory.clone()), RwSignal::new(q.pods.to_string()));
-                let (max_cpu, max_memory, max_pods) = (RwSignal::new(q.max_cpu.clone()), RwSignal::new(q.max_memory.clone()), RwSignal::new(q.max_pods.to_string()));
+                let (cpu, memory, pods, gpus) = (RwSignal::new(q.cpu.clone()), RwSignal::new(q.memory.clone()), RwSignal::new(q.pods.to_string()), RwSignal::new(q.gpus.to_string()));
+                let (max_cpu, max_memory, max_pods, max_gpus) = (RwSignal::new(q.max_cpu.clone()), RwSignal::new(q.max_memory.clone()), RwSignal::new(q.max_pods.to_string()), RwSignal::new(q.max_gpus.to_string()));
                 let (id, edit, edit_max) = (q.project_id, q.may_edit, q.may_edit_max);
+                let count = |s: RwSignal<String>| s.get_untracked().trim().parse().unwrap_or(0);
                 let submit = move |_| {
-                    let max = edit_max.then(|| (max_cpu.get_untracked(), max_memory.get_untracked(), max_pods.get_untracked().trim().parse().unwrap_or(0)));
-                    save.dispatch(SaveProjectQuota { project_id: id, cpu: cpu.get_untracked(), memory: memory.get_untracked(), pods: pods.get_untracked().trim().parse().unwrap_or(0), max });
+                    let max = edit_max.then(|| QuotaInput { cpu: max_cpu.get_untracked(), memory: max_memory.get_untracked(), pods: count(max_pods), gpus: count(max_gpus) });
+                    let quota = QuotaInput { cpu: cpu.get_untracked(), memory: memory.get_untracked(), pods: count(pods), gpus: count(gpus) };
+                    save.dispatch(SaveProjectQuota { project_id: id, change: QuotaChange { quota, max } });
                 };
                 view! {
                     <tr data-project=q.project.clone()>
@@ -51,11 +53,13 @@ fn quota_table(list: Vec<ProjectQuota>, save: ServerAction<SaveProjectQuota>) ->
                         <td><input type="text" aria-label=format!("{} CPU quota", q.project) bind:value=cpu disabled=!edit size="6"/></td>
                         <td><input type="text" aria-label=format!("{} memory quota", q.project) bind:value=memory disabled=!edit size="8"/></td>
                         <td><input type="text" aria-label=format!("{} pod quota", q.project) bind:value=pods disabled=!edit size="5"/></td>
+                        <td><input type="text" aria-label=format!("{} GPU quota", q.project) bind:value=gpus disabled=!edit size="3"/></td>
                         <td>{if edit_max { view! {
                             <input type="text" aria-label=format!("{} CPU ceiling", q.project) bind:value=max_cpu size="6"/>
                             <input type="text" aria-label=format!("{} memory ceiling", q.project) bind:value=max_memory size="8"/>
                             <input type="text" aria-label=format!("{} pod ceiling", q.project) bind:value=max_pods size="5"/>
-                        }.into_any() } else { view! { <span class="muted mono">{format!("{} CPU, {}, {} pods", q.max_cpu, q.max_memory, q.max_pods)}</span> }.into_any() }}</td>
+                            <input type="text" aria-label=format!("{} GPU ceiling", q.project) bind:value=max_gpus size="3"/>
+                        }.into_any() } else { view! { <span class="muted mono">{format!("{} CPU, {}, {} pods, {} GPUs", q.max_cpu, q.max_memory, q.max_pods, q.max_gpus)}</span> }.into_any() }}</td>
                         <td>{edit.then(|| view! { <button type="button" class="button" on:click=submit>"Save"</button> })}</td>
                     </tr>
                 }

@@ -147,6 +147,11 @@ pub async fn seed_scheduled_work(db: &Database, workloads: &crate::Workloads, sc
         let id = workloads.insert(project_id, user_id, account.email, &spec, &[]).await.map_err(|e| DemoError::Scheduled(e.to_string()))?;
         scheduler.set(id, &schedule).await.map_err(|e| DemoError::Scheduled(e.to_string()))?;
     }
+    // team-b trains models: its administrators granted it GPUs (other projects have none).
+    if let Some(b) = people.project_named("team-b").await? {
+        let gpus = crate::workloads::Quota { gpus: 8, ..crate::workloads::DEFAULT_QUOTA };
+        workloads.set_quota(b.id, gpus, Some(gpus)).await.map_err(|e| DemoError::Scheduled(e.to_string()))?;
+    }
     let quick = Thresholds { burst_minutes: 2, rebalance_minutes: 3, ..Thresholds::default() };
     for c in clusters.list().await.map_err(|e| DemoError::Scheduled(e.to_string()))? {
         scheduler.set_cluster_thresholds(c.id, Some(quick)).await.map_err(|e| DemoError::Scheduled(e.to_string()))?;

@@ -30,7 +30,7 @@ fn fleet() -> Vec<ClusterCapacity> {
                 nodes,
                 allocatable: Resources { cpu_m: 100 * 8000, mem_b: 100 * 32 * 1024 * MI, gpu: 0 },
                 allocatable_pods: 100 * 110,
-                quota_free: (c % 4 == 0).then_some(QuotaFree { cpu_m: Some(4000), mem_b: None, pods: Some(40) }),
+                quota_free: (c % 4 == 0).then_some(QuotaFree { cpu_m: Some(4000), mem_b: None, pods: Some(40), gpus: None }),
                 prices: None,
             }
         })

@@ -113,6 +113,9 @@ pub struct NamespaceView {
     pub quota_cpu_m: Option<u64>,
     pub quota_mem_b: Option<u64>,
     pub quota_pods: Option<u32>,
+    /// GPUs left under the tightest `requests.nvidia.com/gpu` quota (its status).
+    #[serde(default)]
+    pub quota_gpus_left: Option<u32>,
     pub deployments: u32,
 }
 

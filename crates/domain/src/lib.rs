@@ -33,5 +33,5 @@ pub use quantity::{Bytes, CpuMillis, QuantityError};
 pub use rollout::{ClusterRollout, EventLine, Observed, Phase, PlacementInputs, RegisterOutcome, WorkloadAction, WorkloadDetail, WorkloadPod, WorkloadSummary};
 pub use placement::{Candidate, ClusterCapacity, Demand, NodeFree, Placement, QuotaFree, UnitPrices, place};
 pub use workload::{EnvVar, FieldError, PlacementRule, PortSpec, Resources, WorkloadForm, WorkloadSpec, quantity_hint, split_words, validate};
-pub use quota::{ProjectQuota, parse_quota};
+pub use quota::{ProjectQuota, QuotaChange, QuotaInput, parse_quota};
 pub use prices::{PriceEntry, default_prices, parse_prices_csv, prices_csv};

@@ -22,6 +22,9 @@ pub struct QuotaFree {
     pub cpu_m: Option<u64>,
     pub mem_b: Option<u64>,
     pub pods: Option<u32>,
+    /// `requests.nvidia.com/gpu` left.
+    #[serde(default)]
+    pub gpus: Option<u32>,
 }
 
 /// Everything placement needs to know about one cluster.
@@ -130,7 +133,8 @@ fn node_fit(n: &NodeFree, need: &Resources) -> u64 {
 fn quota_fit(q: &QuotaFree, need: &Resources) -> u64 {
     let cpu = q.cpu_m.map_or(u64::MAX, |f| per(f, need.cpu_m));
     let mem = q.mem_b.map_or(u64::MAX, |f| per(f, need.mem_b));
-    cpu.min(mem).min(q.pods.map_or(u64::MAX, u64::from))
+    let gpu = q.gpus.map_or(u64::MAX, |f| per(u64::from(f), u64::from(need.gpu)));
+    cpu.min(mem).min(gpu).min(q.pods.map_or(u64::MAX, u64::from))
 }
 
 fn fraction(free: u64, total: u64) -> f64 {
@@ -188,8 +192,12 @@ fn shortfall(c: &ClusterCapacity, demand: &Demand, on_nodes: u64, in_quota: u64)
     if c.nodes.is_empty() {
         return "the cluster has no nodes to run pods on".to_owned();
     }
-    if let Some(q) = c.quota_free.as_ref().filter(|_| in_quota < on_nodes) {
+    // The quota explains when it is at least as tight as the nodes (more nodes alone would not help).
+    if let Some(q) = c.quota_free.as_ref().filter(|_| in_quota <= on_nodes) {
         let total = |n: u64| n.saturating_mul(replicas as u64);
+        if let Some(g) = q.gpus.filter(|g| per(u64::from(*g), u64::from(need.gpu)) == in_quota) {
+            return format!("the project's GPU quota has {g} left, needs {} ({replicas} × {})", total(u64::from(need.gpu)), need.gpu);
+        }
         return match (q.pods, q.cpu_m, q.mem_b) {
             (Some(p), _, _) if p as u64 == in_quota => format!("the project's quota allows {p} more pods, needs {replicas}"),
             (_, Some(f), _) if per(f, need.cpu_m) == in_quota => {

@@ -75,15 +75,24 @@ fn reasons_name_the_resource_that_runs_out() {
 #[test]
 fn quota_caps_what_fits_and_says_so() {
     let mut c = cluster(1, "a", vec![node(4000, 4096, 10)]);
-    c.quota_free = Some(QuotaFree { cpu_m: None, mem_b: None, pods: Some(2) });
+    c.quota_free = Some(QuotaFree { cpu_m: None, mem_b: None, pods: Some(2), gpus: None });
     assert_eq!(reason_of(c.clone(), demand(250, 256, 3)), "the project's quota allows 2 more pods, needs 3");
-    c.quota_free = Some(QuotaFree { cpu_m: Some(500), mem_b: Some(8 * GI), pods: None });
+    c.quota_free = Some(QuotaFree { cpu_m: Some(500), mem_b: Some(8 * GI), pods: None, gpus: None });
     assert_eq!(reason_of(c.clone(), demand(250, 256, 3)), "the project's CPU quota has 500m left, needs 750m (3 × 250m)");
-    c.quota_free = Some(QuotaFree { cpu_m: None, mem_b: Some(512 * MI), pods: None });
+    c.quota_free = Some(QuotaFree { cpu_m: None, mem_b: Some(512 * MI), pods: None, gpus: None });
     assert_eq!(reason_of(c.clone(), demand(250, 256, 3)), "the project's memory quota has 512 MiB left, needs 768 MiB (3 × 256 MiB)");
-    c.quota_free = Some(QuotaFree { cpu_m: Some(1000), mem_b: None, pods: Some(50) });
+    c.quota_free = Some(QuotaFree { cpu_m: Some(1000), mem_b: None, pods: Some(50), gpus: None });
     let p = place(&PlacementRule::LeastLoaded, &demand(250, 256, 3), &[c]);
     assert_eq!((p.candidates[0].replicas_fitting, p.candidates[0].fits), (4, true));
+    // GPUs are part of the quota: nodes with free GPUs do not help a project without GPU quota.
+    let mut g = cluster(1, "a", vec![NodeFree { gpu: 8, ..node(4000, 4096, 10) }]);
+    g.quota_free = Some(QuotaFree { cpu_m: Some(4000), mem_b: None, pods: Some(50), gpus: Some(1) });
+    let two_gpus = Demand { per_replica: Resources { gpu: 1, ..demand(250, 256, 2).per_replica }, replicas: 2 };
+    assert_eq!(reason_of(g.clone(), two_gpus), "the project's GPU quota has 1 left, needs 2 (2 × 1)");
+    g.quota_free = Some(QuotaFree { gpus: Some(0), ..g.quota_free.unwrap() });
+    assert_eq!(reason_of(g.clone(), Demand { replicas: 1, ..two_gpus }), "the project's GPU quota has 0 left, needs 1 (1 × 1)");
+    let p = place(&PlacementRule::LeastLoaded, &demand(250, 256, 3), &[g]);
+    assert!(p.candidates[0].fits, "a workload without GPUs is not limited by the GPU quota");
 }
 
 #[test]
@@ -214,7 +223,7 @@ fn arb_cluster() -> impl Strategy<Value = ClusterCapacity> {
     (proptest::collection::vec(arb_node, 0..6), prop::bool::weighted(0.85), arb_quota).prop_map(|(nodes, available, quota)| {
         let mut c = cluster(0, "c", nodes);
         c.available = available;
-        c.quota_free = quota.map(|(cpu_m, mem_b, pods)| QuotaFree { cpu_m, mem_b, pods });
+        c.quota_free = quota.map(|(cpu_m, mem_b, pods)| QuotaFree { cpu_m, mem_b, pods, gpus: None });
         c
     })
 }

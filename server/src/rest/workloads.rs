@@ -187,19 +187,10 @@ async fn quota(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> R
     )
 }
 
-#[derive(Deserialize)]
-struct QuotaBody {
-    cpu: String,
-    memory: String,
-    pods: u32,
-    #[serde(default)]
-    max: Option<(String, String, u32)>,
-}
-
 async fn set_quota(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> Response {
-    let (parts, q): (_, QuotaBody) = match json_body(req, r#"{"cpu": "16", "memory": "64Gi", "pods": 100}"#).await {
+    let (parts, q): (_, flotilla_domain::QuotaChange) = match json_body(req, r#"{"cpu": "16", "memory": "64Gi", "pods": 100, "gpus": 0}"#).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
-    reply(call(s, parts, || wl::save_project_quota(p, q.cpu, q.memory, q.pods, q.max)).await)
+    reply(call(s, parts, || wl::save_project_quota(p, q)).await)
 }

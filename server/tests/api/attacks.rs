@@ -75,7 +75,7 @@ async fn developers_cannot_escape_their_project_preempt_others_or_overrun_their_
     assert_eq!(nowhere.body, as_dave.body, "the same words as for a project that does not exist");
 
     // Bob registers a small workload on osaka-prod (no "project" in the body: the path says it).
-    let created = portal.send(Method::POST, &base, Some(&bob), "application/json", &form("probe", "", "100m", serde_json::json!({ "clusters": [osaka] })).to_string()).await;
+    let created = portal.send(Method::POST, &base, Some(&bob), "application/json", &form("probe", "", "2", serde_json::json!({ "clusters": [osaka] })).to_string()).await;
     assert_eq!(created.status, 201, "{}", created.body);
     let id = created.json()["Created"]["id"].as_i64().unwrap();
     // Scaling past the room on its cluster is refused in words, like a registration.
@@ -127,5 +127,32 @@ async fn developers_cannot_escape_their_project_preempt_others_or_overrun_their_
         portal.state.workloads.reconcile_once().await.unwrap();
     }
     assert_eq!(theirs().await, (Some(8), "ghcr.io/example/team-a/api:2.3.0".to_owned()), "deleting bob's workload left team-a's api alone");
+
+    // GPUs are part of the quota. team-b has none granted yet: carol's 1-GPU workload on
+    // gpu-ml is refused by the project's quota, although the nodes have GPUs free.
+    let carol = portal.session("carol").await;
+    // (Free one of gpu-ml's four GPUs, all in use by the demo's trainers and team-c's inference.)
+    let inference: kube::Api<k8s_openapi::api::apps::v1::Deployment> = kube::Api::namespaced(portal.state.workloads.client(gpu).await.unwrap(), "team-c");
+    inference.delete("inference", &Default::default()).await.unwrap();
+    wait_for(&portal, &format!("/api/v1/clusters/{gpu}/pods"), &alice, "team-c's inference gone", |pods| pods.as_array().unwrap().iter().all(|p| p["namespace"] != "team-c")).await;
+    let team_b = portal.project_id("team-b").await;
+    let b_base = format!("/api/v1/projects/{team_b}/workloads");
+    let refused = portal.send(Method::POST, &b_base, Some(&carol), "application/json", &form("gpu-job", "1", "500m", serde_json::json!({ "clusters": [gpu] })).to_string()).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("the project's GPU quota has 0 left, needs 1 (1 × 1)"), "{}", refused.body);
+    // An owner cannot grant GPUs above the ceiling an administrator set …
+    let quota = format!("/api/v1/projects/{team_b}/quota");
+    let raise = portal.send(Method::PUT, &quota, Some(&carol), "application/json", r#"{"cpu":"64","memory":"256Gi","pods":200,"gpus":4}"#).await;
+    assert_eq!(raise.status, 422, "{}", raise.body);
+    assert!(raise.body.contains("at most 64 CPU, 256Gi memory, 200 pods and 0 GPUs"), "{}", raise.body);
+    // … the administrator grants one, and two 1-GPU replicas still do not fit in it.
+    let grant = portal.send(Method::PUT, &quota, Some(&alice), "application/json", r#"{"cpu":"64","memory":"256Gi","pods":200,"gpus":1,"max":{"cpu":"64","memory":"256Gi","pods":200,"gpus":1}}"#).await;
+    assert_eq!(grant.status, 200, "{}", grant.body);
+    let mut two = form("gpu-job", "1", "500m", serde_json::json!({ "clusters": [gpu] }));
+    two["replicas"] = "2".into();
+    let refused = portal.send(Method::POST, &b_base, Some(&carol), "application/json", &two.to_string()).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("the project's GPU quota has 1 left, needs 2 (2 × 1)"), "{}", refused.body);
+    assert!(portal.get(&b_base, Some(&carol)).await.json().as_array().unwrap().iter().all(|w| w["name"] != "gpu-job"), "nothing was registered");
     fleet.shutdown().await;
 }

@@ -82,7 +82,7 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("save_price", r#"{"entry":{"provider":"eks","instance_type":"m5.xlarge","currency":"USD","price_per_hour":0.2}}"#),
     ("remove_price", "provider=eks&instance_type=none"),
     ("import_prices", r#"{"csv":"eks,m9.test,USD,0.5"}"#),
-    ("save_project_quota", r#"{"project_id":2,"cpu":"8","memory":"16Gi","pods":40,"max":null}"#),
+    ("save_project_quota", r#"{"project_id":2,"change":{"cpu":"8","memory":"16Gi","pods":40}}"#),
 ];
 
 const FORM: &str = r#"{"project":"team-a","name":"guarded","image":"nginx:1.27","command":"","args":"","env":[],"ports":[],"replicas":"1","cpu_request":"100m","cpu_limit":"","memory_request":"64Mi","memory_limit":"","gpu":"","placement":"least_loaded"}"#;

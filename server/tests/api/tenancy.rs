@@ -74,7 +74,8 @@ async fn carol_cannot_see_team_a_costs_but_sees_her_own() {
     assert_eq!(portal.get("/api/v1/costs/clusters", Some(&carol)).await.status, 403);
     // As owner of team-b she may rename it.
     let renamed = portal.send(Method::PATCH, &format!("/api/v1/projects/{team_b}"), Some(&carol), "application/json", r#"{"display_name":"Data"}"#).await;
-    assert_eq!(renamed.status, 204, "{}", renamed.body);
+    assert_eq!(renamed.status, 200, "{}", renamed.body);
+    assert_eq!(renamed.json()["display_name"], "Data");
 }
 
 #[tokio::test]
@@ -172,4 +173,97 @@ async fn access_changes_apply_to_the_very_next_request_although_callers_are_kept
     assert_eq!(portal.get("/api/v1/audit", Some(&bob)).await.status, 403);
     portal.state.access.grant_global(bob_id, "administrator").await.unwrap();
     assert_eq!(portal.get("/api/v1/audit", Some(&bob)).await.status, 200);
+}
+
+/// What carol (owner of team-b) gets when she tries a write on a team-a object, and how the
+/// refusal must read: objects she may not see are "not found" (404), portal-wide settings are
+/// "not permitted" (403).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Refused {
+    NotFound,
+    Forbidden,
+}
+
+#[tokio::test]
+async fn carol_tries_every_write_on_team_a_objects_and_nothing_changes() {
+    use flotilla_domain::workload::{WorkloadForm, validate};
+    let portal = TestPortal::start().await;
+    let (alice, carol) = (portal.session("alice").await, portal.session("carol").await);
+    let (team_a, team_b) = (portal.project_id("team-a").await, portal.project_id("team-b").await);
+    let bob_id = portal.user_id("bob").await;
+    // team-a's objects: bob's workload, a budget, a quota.
+    let spec = validate(&WorkloadForm { project: "team-a".into(), name: "api".into(), image: "nginx:1.27".into(), replicas: "2".into(), cpu_request: "100m".into(), memory_request: "64Mi".into(), ..Default::default() }).unwrap();
+    let w = portal.state.workloads.insert(team_a, bob_id, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
+    let budget = portal.send(Method::PUT, &format!("/api/v1/projects/{team_a}/budget"), Some(&alice), "application/json", r#"{"monthly":500}"#).await;
+    assert!((200..300).contains(&budget.status), "{}", budget.body);
+    let read_all = || async {
+        let wl = portal.get(&format!("/api/v1/projects/{team_a}/workloads/{w}"), Some(&alice)).await.json();
+        let budget = portal.get(&format!("/api/v1/projects/{team_a}/budget"), Some(&alice)).await.json();
+        let quota = portal.get(&format!("/api/v1/projects/{team_a}/quota"), Some(&alice)).await.json();
+        let project = portal.get(&format!("/api/v1/projects/{team_a}/detail"), Some(&alice)).await.json();
+        let weights = portal.get("/api/v1/costs/weights", Some(&alice)).await.json();
+        let thresholds = portal.get("/api/v1/schedules/thresholds", Some(&alice)).await.json();
+        (wl["summary"].clone(), wl["spec"].clone(), budget, quota, project, weights, thresholds)
+    };
+    let before = read_all().await;
+    let wl = |tail: &str| format!("/api/v1/projects/{team_a}/workloads/{w}{tail}");
+    // The same workload through carol's own project's path: the id decides, not the path.
+    let via_b = format!("/api/v1/projects/{team_b}/workloads/{w}");
+    let json = "application/json";
+    let attempts: Vec<(&str, Method, String, &str, Refused, &str)> = vec![
+        ("set team-a's budget", Method::PUT, format!("/api/v1/projects/{team_a}/budget"), r#"{"monthly":1}"#, Refused::NotFound, "does not exist"),
+        ("remove team-a's budget", Method::DELETE, format!("/api/v1/projects/{team_a}/budget"), "", Refused::NotFound, "does not exist"),
+        ("change team-a's quota", Method::PUT, format!("/api/v1/projects/{team_a}/quota"), r#"{"cpu":"1","memory":"1Gi","pods":1}"#, Refused::NotFound, "does not exist"),
+        ("patch the workload", Method::PATCH, wl(""), r#"{"replicas":9,"image":"evil:1"}"#, Refused::NotFound, "does not exist"),
+        ("patch it through team-b's path", Method::PATCH, via_b.clone(), r#"{"replicas":9}"#, Refused::NotFound, "does not exist"),
+        ("scale it", Method::POST, wl(":scale"), r#"{"replicas":9}"#, Refused::NotFound, "does not exist"),
+        ("roll it back", Method::POST, wl(":rollback"), "{}", Refused::NotFound, "does not exist"),
+        ("pause it", Method::POST, wl(":pause"), "{}", Refused::NotFound, "does not exist"),
+        ("move it", Method::POST, wl(":move"), r#"{"from":1,"to":2}"#, Refused::NotFound, "does not exist"),
+        ("delete it", Method::DELETE, wl(""), "", Refused::NotFound, "does not exist"),
+        ("delete it through team-b's path", Method::DELETE, via_b, "", Refused::NotFound, "does not exist"),
+        ("reschedule it", Method::PUT, wl("/schedule"), r#"{"schedule":{"kind":"always"},"priority":"high"}"#, Refused::NotFound, "does not exist"),
+        ("rename team-a", Method::PATCH, format!("/api/v1/projects/{team_a}"), r#"{"display_name":"pwned"}"#, Refused::NotFound, "does not exist"),
+        ("add herself to team-a", Method::PUT, format!("/api/v1/projects/{team_a}/members"), r#"{"email":"carol@demo.flotilla.test","role":"owner"}"#, Refused::NotFound, "does not exist"),
+        ("open gpu-ml to team-a", Method::PUT, format!("/api/v1/projects/{team_a}/clusters"), r#"{"clusters":[]}"#, Refused::Forbidden, "permission"),
+        ("delete team-a", Method::DELETE, format!("/api/v1/projects/{team_a}?workloads=remove"), "", Refused::NotFound, "does not exist"),
+        ("change a cluster's cost weights", Method::PUT, "/api/v1/clusters/1/cost-weights".into(), r#"{"cpu":0,"memory":0,"pods":0,"gpu":1}"#, Refused::Forbidden, "permission"),
+        ("change a cluster's thresholds", Method::PUT, "/api/v1/clusters/1/thresholds".into(), r#"{"deploy_below":0.1,"evict_above":0.2,"burst_minutes":1,"rebalance_minutes":1}"#, Refused::Forbidden, "permission"),
+    ];
+    for (what, method, path, body, expected, words) in attempts {
+        let answer = portal.send(method.clone(), &path, Some(&carol), json, body).await;
+        let kind = match answer.status {
+            404 => Some(Refused::NotFound),
+            403 => Some(Refused::Forbidden),
+            _ => None,
+        };
+        assert_eq!(kind, Some(expected), "carol tried to {what} ({method} {path}): {} {}", answer.status, answer.body);
+        let said = answer.json()["error"].as_str().unwrap_or_default().to_owned();
+        let worded = match expected {
+            Refused::NotFound => said.contains("does not exist") || said.contains("not found"),
+            Refused::Forbidden => said.contains(words),
+        };
+        assert!(worded, "carol tried to {what}: the refusal says {said:?}");
+        assert!(!answer.body.contains("team-a") && !answer.body.contains("pwned"), "carol tried to {what}: the refusal names team-a: {}", answer.body);
+    }
+    // Server functions the REST API does not carry: the workload's logs, and a dashboard
+    // widget that points at team-a (her layout may name it; its data stays hidden).
+    let log = server_fn(&portal, "workload_log", &carol, &format!("id={w}&cluster_id=1&pod=api-1")).await;
+    // (Server functions answer errors in their own encoding: the error's kind names the refusal.)
+    assert!(log.body.starts_with(r#"{"NotFound":"#), "{}", log.body);
+    let widget = r#"{"dashboard":{"widgets":[{"id":1,"kind":"cost_over_time","x":0,"y":0,"w":6,"h":4,"settings":{"project":"team-a","days":7}}]}}"#;
+    server_fn(&portal, "save_dashboard", &carol, widget).await;
+    let costs = server_fn(&portal, "load_costs", &carol, r#"{"query":{"project":"team-a","from":"","to":"","step":"Day","group_by":"Cluster"}}"#).await;
+    assert!(costs.body.starts_with(r#"{"NotFound":"#) && !costs.body.contains("USD"), "the widget's data: {}", costs.body);
+    assert_eq!(read_all().await, before, "team-a's objects are as they were");
+    // And every attempt is in the audit log as denied, under carol's name.
+    let denied = portal.get("/api/v1/audit?outcome=denied&actor=carol&limit=100", Some(&alice)).await.json();
+    assert!(denied.as_array().unwrap().len() >= 10, "{denied}");
+}
+
+/// Calls a server function by name as `cookie` (JSON arguments when they start with `{`).
+async fn server_fn(portal: &TestPortal, name: &str, cookie: &str, args: &str) -> crate::support::Answer {
+    let (path, method) = leptos::server_fn::axum::server_fn_paths().find(|(p, _)| p.trim_start_matches("/api/").starts_with(name)).unwrap_or_else(|| panic!("no server function {name}"));
+    let content_type = if args.starts_with('{') { "application/json" } else { "application/x-www-form-urlencoded" };
+    portal.send(method, path, Some(cookie), content_type, args).await
 }

@@ -54,6 +54,8 @@ pub struct QuotaRec {
     pub cpu_m: Option<u64>,
     pub mem_b: Option<u64>,
     pub pods: Option<u32>,
+    /// `requests.nvidia.com/gpu` hard minus used (the quota's status).
+    pub gpus_left: Option<u32>,
 }
 
 /// Everything known about one cluster, keyed by name (`namespace/name` for namespaced kinds).
@@ -201,6 +203,8 @@ impl Collect for Deployment {
     }
 }
 
+const GPU_QUOTA: &str = "requests.nvidia.com/gpu";
+
 impl Collect for ResourceQuota {
     type Rec = QuotaRec;
     const KIND: &'static str = "resourcequotas";
@@ -212,6 +216,10 @@ impl Collect for ResourceQuota {
             cpu_m: either("requests.cpu", "cpu").map(cpu_millis),
             mem_b: either("requests.memory", "memory").map(bytes),
             pods: get(hard, "pods").and_then(|p| p.parse().ok()),
+            gpus_left: get(hard, GPU_QUOTA).and_then(|h| h.parse::<u32>().ok()).map(|h| {
+                let used = self.status.as_ref().and_then(|s| s.used.as_ref());
+                h.saturating_sub(get(used, GPU_QUOTA).and_then(|u| u.parse::<u32>().ok()).unwrap_or(0))
+            }),
         }
     }
     fn table(store: &mut Store) -> &mut HashMap<String, QuotaRec> {
@@ -262,6 +270,7 @@ impl Store {
                 quota_cpu_m: None,
                 quota_mem_b: None,
                 quota_pods: None,
+                quota_gpus_left: None,
                 deployments: 0,
             })
             .collect();
@@ -310,6 +319,7 @@ impl Store {
                 ns.quota_cpu_m = tightest(ns.quota_cpu_m, q.cpu_m);
                 ns.quota_mem_b = tightest(ns.quota_mem_b, q.mem_b);
                 ns.quota_pods = tightest(ns.quota_pods.map(u64::from), q.pods.map(u64::from)).map(|v| v as u32);
+                ns.quota_gpus_left = tightest(ns.quota_gpus_left.map(u64::from), q.gpus_left.map(u64::from)).map(|v| v as u32);
             }
         }
         for d in self.deployments.values() {
@@ -367,7 +377,14 @@ mod tests {
         s.pods.insert("team-a/b".into(), pod("team-a", "b", None, 300, "Pending"));
         s.pods.insert("web/c".into(), pod("web", "c", Some("n1"), 1000, "Running"));
         s.pods.insert("web/d".into(), pod("web", "d", Some("n0"), 9000, "Succeeded"));
-        s.quotas.insert("web/q".into(), QuotaRec { namespace: "web".into(), cpu_m: Some(8000), mem_b: None, pods: Some(10) });
+        s.quotas.insert("web/q".into(), QuotaRec { namespace: "web".into(), cpu_m: Some(8000), mem_b: None, pods: Some(10), gpus_left: Some(3) });
+        let gpu_quota: ResourceQuota = serde_json::from_value(serde_json::json!({
+            "metadata": { "name": "gpus", "namespace": "web" },
+            "spec": { "hard": { "requests.nvidia.com/gpu": "4" } },
+            "status": { "hard": { "requests.nvidia.com/gpu": "4" }, "used": { "requests.nvidia.com/gpu": "3" } }
+        }))
+        .unwrap();
+        s.quotas.insert("web/gpus".into(), gpu_quota.rec());
         let d = s.derive();
         assert_eq!(d.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["n0", "n1"]);
         assert_eq!(d.nodes[0].pods, 0, "finished pods hold nothing");
@@ -375,7 +392,7 @@ mod tests {
         assert_eq!(d.node_namespaces[1], vec![0, 1]);
         let web = &d.namespaces[1];
         assert_eq!((web.name.as_str(), web.project.as_deref(), web.pods), ("web", Some("team-b"), 1));
-        assert_eq!((web.quota_cpu_m, web.quota_pods), (Some(8000), Some(10)));
+        assert_eq!((web.quota_cpu_m, web.quota_pods, web.quota_gpus_left), (Some(8000), Some(10), Some(1)), "the tightest quota counts, GPUs as hard − used");
         assert_eq!(d.namespaces[0].requested.cpu_m, 800, "pending pods count for their namespace");
         assert!(d.nodes[1].used.is_none(), "no metrics → requests only");
     }

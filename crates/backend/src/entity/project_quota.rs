@@ -12,6 +12,8 @@ pub struct Model {
     pub max_cpu_m: i64,
     pub max_mem_b: i64,
     pub max_pods: i32,
+    pub gpus: i32,
+    pub max_gpus: i32,
     pub updated_at: ChronoDateTimeUtc,
 }
 

@@ -20,6 +20,13 @@ enum Projects {
 }
 
 #[derive(DeriveIden)]
+enum ProjectQuotas {
+    Table,
+    Gpus,
+    MaxGpus,
+}
+
+#[derive(DeriveIden)]
 enum Clusters {
     Table,
     Id,
@@ -46,6 +53,9 @@ impl MigrationTrait for Migration {
         // SQLite adds one column per statement.
         m.alter_table(Table::alter().table(Projects::Table).add_column(ColumnDef::new(Projects::MaxPriority).string().not_null().default("normal")).to_owned()).await?;
         m.alter_table(Table::alter().table(Projects::Table).add_column(ColumnDef::new(Projects::Archived).boolean().not_null().default(false)).to_owned()).await?;
+        // GPUs are part of a project's quota (none until an administrator grants some).
+        m.alter_table(Table::alter().table(ProjectQuotas::Table).add_column(ColumnDef::new(ProjectQuotas::Gpus).integer().not_null().default(0)).to_owned()).await?;
+        m.alter_table(Table::alter().table(ProjectQuotas::Table).add_column(ColumnDef::new(ProjectQuotas::MaxGpus).integer().not_null().default(0)).to_owned()).await?;
         // Until now every project could use every cluster: keep that for existing projects.
         let now = chrono::Utc::now();
         let open_all = Query::insert()
@@ -67,6 +77,8 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
         m.drop_table(Table::drop().table(ProjectClusters::Table).to_owned()).await?;
+        m.alter_table(Table::alter().table(ProjectQuotas::Table).drop_column(ProjectQuotas::MaxGpus).to_owned()).await?;
+        m.alter_table(Table::alter().table(ProjectQuotas::Table).drop_column(ProjectQuotas::Gpus).to_owned()).await?;
         m.alter_table(Table::alter().table(Projects::Table).drop_column(Projects::Archived).to_owned()).await?;
         m.alter_table(Table::alter().table(Projects::Table).drop_column(Projects::MaxPriority).to_owned()).await
     }

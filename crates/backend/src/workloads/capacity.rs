@@ -93,9 +93,10 @@ fn capacity(s: &ClusterState, project: &str, quota: Quota) -> ClusterCapacity {
                 cpu_m: Some(tight(ns.quota_cpu_m, quota.cpu_m).saturating_sub(ns.requested.cpu_m)),
                 mem_b: Some(tight(ns.quota_mem_b, quota.mem_b).saturating_sub(ns.requested.mem_b)),
                 pods: Some(ns.quota_pods.map_or(quota.pods, |p| p.min(quota.pods)).saturating_sub(ns.pods)),
+                gpus: Some(ns.quota_gpus_left.map_or(quota.gpus, |g| g.min(quota.gpus))),
             }
         }
-        None => QuotaFree { cpu_m: Some(quota.cpu_m), mem_b: Some(quota.mem_b), pods: Some(quota.pods) },
+        None => QuotaFree { cpu_m: Some(quota.cpu_m), mem_b: Some(quota.mem_b), pods: Some(quota.pods), gpus: Some(quota.gpus) },
     });
     ClusterCapacity {
         id: s.summary.id,

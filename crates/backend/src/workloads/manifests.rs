@@ -24,6 +24,8 @@ pub struct Quota {
     pub cpu_m: u64,
     pub mem_b: u64,
     pub pods: u32,
+    /// `requests.nvidia.com/gpu`.
+    pub gpus: u32,
 }
 
 /// The namespace of a project on every cluster: the project's own name.
@@ -39,6 +41,10 @@ pub fn namespace(project: &str) -> Value {
     })
 }
 
+/// A project's CPU and memory limits may add up to this many times its requests quota
+/// (containers burst above what they request; the LimitRange gives every container a limit).
+pub const LIMITS_PER_REQUEST: u64 = 4;
+
 pub fn resource_quota(project: &str, q: Quota) -> Value {
     json!({
         "apiVersion": "v1",
@@ -47,7 +53,14 @@ pub fn resource_quota(project: &str, q: Quota) -> Value {
         "spec": { "hard": {
             "requests.cpu": format!("{}m", q.cpu_m),
             "requests.memory": q.mem_b.to_string(),
+            "limits.cpu": format!("{}m", q.cpu_m.saturating_mul(LIMITS_PER_REQUEST)),
+            "limits.memory": q.mem_b.saturating_mul(LIMITS_PER_REQUEST).to_string(),
+            "requests.nvidia.com/gpu": q.gpus.to_string(),
+            "requests.ephemeral-storage": q.mem_b.to_string(),
+            "limits.ephemeral-storage": q.mem_b.saturating_mul(LIMITS_PER_REQUEST).to_string(),
             "pods": q.pods.to_string(),
+            "count/deployments.apps": q.pods.to_string(),
+            "count/services": q.pods.to_string(),
         } }
     })
 }
@@ -253,9 +266,12 @@ mod tests {
 
     #[test]
     fn the_quota_is_written_in_kubernetes_units() {
-        let q = resource_quota("team-a", Quota { cpu_m: 8000, mem_b: 16 << 30, pods: 40 });
-        assert_eq!(q["spec"]["hard"]["requests.cpu"], "8000m");
-        assert_eq!(q["spec"]["hard"]["pods"], "40");
+        let q = resource_quota("team-a", Quota { cpu_m: 8000, mem_b: 16 << 30, pods: 40, gpus: 2 });
+        let hard = &q["spec"]["hard"];
+        assert_eq!((hard["requests.cpu"].as_str(), hard["limits.cpu"].as_str()), (Some("8000m"), Some("32000m")));
+        assert_eq!((hard["requests.memory"].as_str(), hard["limits.memory"].as_str()), (Some("17179869184"), Some("68719476736")));
+        assert_eq!((hard["requests.nvidia.com/gpu"].as_str(), hard["pods"].as_str()), (Some("2"), Some("40")));
+        assert_eq!((hard["requests.ephemeral-storage"].as_str(), hard["count/deployments.apps"].as_str(), hard["count/services"].as_str()), (Some("17179869184"), Some("40"), Some("40")));
         assert_eq!(namespace("team-a")["metadata"]["labels"][PROJECT_LABEL], "team-a");
     }
 }

@@ -44,6 +44,19 @@ pub enum WorkloadError {
     Fleet(#[from] FleetError),
 }
 
+impl From<crate::ProjectError> for WorkloadError {
+    fn from(e: crate::ProjectError) -> Self {
+        use crate::ProjectError as P;
+        match e {
+            P::Refused { refusal, verb, what } => Self::Refused { refusal, verb, what },
+            P::NotFound => Self::ProjectNotFound,
+            P::Invalid(s) => Self::Invalid(s),
+            P::Db(e) => Self::Db(e),
+            P::People(e) => Self::Invalid(e.to_string()),
+        }
+    }
+}
+
 impl From<kube::KubeError> for WorkloadError {
     fn from(e: kube::KubeError) -> Self {
         Self::Cluster(e.0)
@@ -58,9 +71,11 @@ pub struct QuotaSettings {
 }
 
 /// What a project gets until someone says otherwise.
-pub const DEFAULT_QUOTA: Quota = Quota { cpu_m: 64_000, mem_b: 256 << 30, pods: 200 };
-/// The ceiling owners may raise their quota to until an administrator changes it.
-pub const DEFAULT_MAX_QUOTA: Quota = Quota { cpu_m: 256_000, mem_b: 1 << 40, pods: 1000 };
+/// No GPUs until an administrator grants some.
+pub const DEFAULT_QUOTA: Quota = Quota { cpu_m: 64_000, mem_b: 256 << 30, pods: 200, gpus: 0 };
+/// The ceiling owners may raise their quota to until an administrator changes it: the quota
+/// they have.
+pub const DEFAULT_MAX_QUOTA: Quota = DEFAULT_QUOTA;
 
 /// The deployer. Cheap to clone.
 #[derive(Clone)]

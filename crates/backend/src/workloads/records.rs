@@ -425,8 +425,8 @@ impl Workloads {
     pub async fn quota(&self, project_id: i64) -> Result<QuotaSettings, WorkloadError> {
         Ok(match project_quota::Entity::find_by_id(project_id).one(self.db.conn()).await? {
             Some(q) => QuotaSettings {
-                quota: Quota { cpu_m: q.cpu_m.max(0) as u64, mem_b: q.mem_b.max(0) as u64, pods: q.pods.max(0) as u32 },
-                max: Quota { cpu_m: q.max_cpu_m.max(0) as u64, mem_b: q.max_mem_b.max(0) as u64, pods: q.max_pods.max(0) as u32 },
+                quota: Quota { cpu_m: q.cpu_m.max(0) as u64, mem_b: q.mem_b.max(0) as u64, pods: q.pods.max(0) as u32, gpus: q.gpus.max(0) as u32 },
+                max: Quota { cpu_m: q.max_cpu_m.max(0) as u64, mem_b: q.max_mem_b.max(0) as u64, pods: q.max_pods.max(0) as u32, gpus: q.max_gpus.max(0) as u32 },
             },
             None => QuotaSettings { quota: DEFAULT_QUOTA, max: DEFAULT_MAX_QUOTA },
         })
@@ -437,12 +437,13 @@ impl Workloads {
     pub async fn set_quota(&self, project_id: i64, quota: Quota, set_max: Option<Quota>) -> Result<QuotaSettings, WorkloadError> {
         let current = self.quota(project_id).await?;
         let max = set_max.unwrap_or(current.max);
-        if quota.cpu_m > max.cpu_m || quota.mem_b > max.mem_b || quota.pods > max.pods {
+        if quota.cpu_m > max.cpu_m || quota.mem_b > max.mem_b || quota.pods > max.pods || quota.gpus > max.gpus {
             return Err(WorkloadError::Invalid(format!(
-                "The quota may be at most {} CPU, {} memory and {} pods (set by an administrator).",
+                "The quota may be at most {} CPU, {} memory, {} pods and {} GPUs (the ceiling an administrator set for this project).",
                 flotilla_domain::CpuMillis(max.cpu_m),
                 flotilla_domain::Bytes(max.mem_b),
-                max.pods
+                max.pods,
+                max.gpus
             )));
         }
         if quota.cpu_m == 0 || quota.mem_b == 0 || quota.pods == 0 {
@@ -456,6 +457,8 @@ impl Workloads {
             max_cpu_m: Set(max.cpu_m as i64),
             max_mem_b: Set(max.mem_b as i64),
             max_pods: Set(max.pods as i32),
+            gpus: Set(quota.gpus as i32),
+            max_gpus: Set(max.gpus as i32),
             updated_at: Set(Utc::now()),
         };
         project_quota::Entity::insert(row)
@@ -468,6 +471,8 @@ impl Workloads {
                         project_quota::Column::MaxCpuM,
                         project_quota::Column::MaxMemB,
                         project_quota::Column::MaxPods,
+                        project_quota::Column::Gpus,
+                        project_quota::Column::MaxGpus,
                         project_quota::Column::UpdatedAt,
                     ])
                     .to_owned(),

@@ -10,11 +10,18 @@ use crate::{AuditLog, Caller, PeopleDirectory, Projects, Refusal, RequestAccess}
 use flotilla_domain::placement::{Placement, place};
 use flotilla_domain::schedule::{self, ScheduleSpec};
 use flotilla_domain::workload::{FieldError, PlacementRule, WorkloadForm, WorkloadSpec};
-use flotilla_domain::{Demand, Kind, PlacementInputs, ProjectSummary, RegisterOutcome, Target, Verb, WorkloadAction, allows};
+use super::manifests::Quota;
+use flotilla_domain::{
+    Bytes, CpuMillis, Demand, Kind, PlacementInputs, ProjectQuota, ProjectSummary, QuotaChange, QuotaInput, RegisterOutcome, Target, Verb, WorkloadAction, allows, parse_quota,
+};
 
 /// A workload (or workloads to be) of `project`, owned by `owner`.
 pub fn target(project: i64, owner: Option<i64>) -> Target {
     Target { kind: Kind::Workload, project: Some(project), owner }
+}
+
+fn project_target(project: Option<i64>) -> Target {
+    Target { kind: Kind::Project, project, owner: None }
 }
 
 #[derive(Clone, Debug)]
@@ -206,6 +213,63 @@ impl WorkloadService {
         let said = format!("{}; priority {}", schedule::describe(&spec.schedule, chrono::Utc::now()), spec.priority.as_str());
         access.record(&self.audit, "schedule.save", &format!("{}/{}", w.spec.project, w.spec.name), &said).await;
         Ok(w)
+    }
+
+    /// The quotas of the projects the caller may read.
+    pub async fn quotas(&self, access: &RequestAccess) -> Result<Vec<ProjectQuota>, WorkloadError> {
+        let all = self.people.projects().await.map_err(|e| WorkloadError::Invalid(e.to_string()))?;
+        let visible = access.visible(Verb::Read, all, |p| project_target(Some(p.id))).map_err(|refusal| WorkloadError::Refused { refusal, verb: Verb::Read, what: "projects" })?;
+        let mut out = Vec::with_capacity(visible.len());
+        for p in &visible {
+            out.push(self.quota_view(access, p).await?);
+        }
+        Ok(out)
+    }
+
+    /// One project's quota (who may read the project; "not found" otherwise).
+    pub async fn quota(&self, access: &RequestAccess, project_id: i64) -> Result<ProjectQuota, WorkloadError> {
+        let p = self.projects.readable(access, project_id).await?;
+        self.quota_view(access, &p).await
+    }
+
+    async fn quota_view(&self, access: &RequestAccess, p: &ProjectSummary) -> Result<ProjectQuota, WorkloadError> {
+        let q = self.workloads.quota(p.id).await?;
+        let may = |t: Target| access.caller.as_ref().is_some_and(|c| allows(&c.subject, Verb::Update, &t).is_allowed());
+        Ok(ProjectQuota {
+            project_id: p.id,
+            project: p.name.clone(),
+            cpu: CpuMillis(q.quota.cpu_m).to_string(),
+            memory: Bytes(q.quota.mem_b).to_string(),
+            pods: q.quota.pods,
+            gpus: q.quota.gpus,
+            max_cpu: CpuMillis(q.max.cpu_m).to_string(),
+            max_memory: Bytes(q.max.mem_b).to_string(),
+            max_pods: q.max.pods,
+            max_gpus: q.max.gpus,
+            may_edit: may(project_target(Some(p.id))),
+            may_edit_max: may(project_target(None)),
+        })
+    }
+
+    /// Changes a project's quota (owners, up to the ceiling) and, for administrators, the
+    /// ceiling; every workload of the project is re-applied so each cluster gets it.
+    pub async fn set_quota(&self, access: &RequestAccess, project_id: i64, change: &QuotaChange) -> Result<ProjectQuota, WorkloadError> {
+        let p = self.projects.readable(access, project_id).await?;
+        self.guard(access, Verb::Update, project_target(Some(project_id)), "project.quota", "this project's quota").await?;
+        if change.max.is_some() {
+            self.guard(access, Verb::Update, project_target(None), "project.quota-ceiling", "quota ceilings").await?;
+        }
+        let read = |q: &QuotaInput, what: &str| {
+            parse_quota(&q.cpu, &q.memory, q.pods).map(|(cpu_m, mem_b, pods)| Quota { cpu_m, mem_b, pods, gpus: q.gpus }).map_err(|e| WorkloadError::Invalid(sentence(&format!("{what}{e}."))))
+        };
+        let quota = read(&change.quota, "")?;
+        let ceiling = change.max.as_ref().map(|m| read(m, "ceiling ")).transpose()?;
+        self.workloads.set_quota(project_id, quota, ceiling).await?;
+        let q = &change.quota;
+        let said = format!("quota {} CPU, {} memory, {} pods, {} GPUs{}", q.cpu, q.memory, q.pods, q.gpus, if ceiling.is_some() { " (ceiling changed)" } else { "" });
+        access.record(&self.audit, "project.quota", &p.name, &said).await;
+        self.workloads.wake();
+        self.quota_view(access, &p).await
     }
 
     /// Refuses, in words, a replica count whose extra replicas do not fit on a cluster the

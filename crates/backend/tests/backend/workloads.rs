@@ -60,9 +60,9 @@ async fn records_keep_revisions_roll_back_and_guard_the_quota() {
         assert_eq!((w.spec.replicas, w.deployments[0].replicas, w.revision), (2, 2, 4), "{kind}");
         assert!(wl.set_paused(id, true).await.unwrap().paused);
         // Quotas: owners stay within the administrators' ceiling.
-        let too_big = Quota { cpu_m: 10_000_000, mem_b: 1 << 30, pods: 10 };
+        let too_big = Quota { cpu_m: 10_000_000, mem_b: 1 << 30, pods: 10, gpus: 0 };
         assert!(matches!(wl.set_quota(p, too_big, None).await, Err(WorkloadError::Invalid(_))), "{kind}");
-        let q = Quota { cpu_m: 4000, mem_b: 8 << 30, pods: 20 };
+        let q = Quota { cpu_m: 4000, mem_b: 8 << 30, pods: 20, gpus: 0 };
         assert_eq!(wl.set_quota(p, q, None).await.unwrap().quota, q);
         assert_eq!(wl.quota(p).await.unwrap().quota, q, "{kind}");
         assert_eq!(wl.get(id).await.unwrap().deployments[0].applied_revision, 0, "a quota change re-applies the project's workloads");
