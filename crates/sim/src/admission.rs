@@ -153,7 +153,10 @@ fn is_extended(name: &str) -> bool {
 /// kube's `podComputeUsageHelper`: what given requests and limits count as, by quota key. `cpu`,
 /// `memory` and `ephemeral-storage` are the requests; extended resources only count as
 /// `requests.<name>` (they cannot be overcommitted, so requests equal limits).
-fn compute_usage(req: &BTreeMap<String, f64>, lim: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
+fn compute_usage(
+    req: &BTreeMap<String, f64>,
+    lim: &BTreeMap<String, f64>,
+) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::from([("pods".to_string(), 1.0)]);
     for r in ["cpu", "memory", "ephemeral-storage"] {
         if let Some(v) = req.get(r) {
@@ -244,9 +247,10 @@ pub(crate) fn object_usage(res: ResId, obj: &Value) -> BTreeMap<String, f64> {
                         .pointer("/spec/allocateLoadBalancerNodePorts")
                         .and_then(Value::as_bool)
                         .unwrap_or(true);
-                    let explicit = ports.into_iter().flatten().filter(|p| {
-                        p.get("nodePort").and_then(Value::as_i64).unwrap_or(0) != 0
-                    });
+                    let explicit = ports
+                        .into_iter()
+                        .flatten()
+                        .filter(|p| p.get("nodePort").and_then(Value::as_i64).unwrap_or(0) != 0);
                     (1.0, if allocate { n } else { explicit.count() as f64 })
                 }
                 _ => (0.0, 0.0),
@@ -348,7 +352,12 @@ fn pod_constraints(tracked: &[&String], pod: &Value) -> Result<(), String> {
     }
     let parts: Vec<String> = missing
         .iter()
-        .map(|(r, cs)| format!("{r} for: {}", cs.iter().copied().collect::<Vec<_>>().join(",")))
+        .map(|(r, cs)| {
+            format!(
+                "{r} for: {}",
+                cs.iter().copied().collect::<Vec<_>>().join(",")
+            )
+        })
         .collect();
     Err(format!("must specify {}", parts.join("; ")))
 }

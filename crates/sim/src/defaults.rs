@@ -188,7 +188,11 @@ pub fn default_limit_range_item(item: &mut Value) {
     if item.get("type").and_then(Value::as_str) != Some("Container") {
         return;
     }
-    for (from, to) in [("max", "default"), ("default", "defaultRequest"), ("min", "defaultRequest")] {
+    for (from, to) in [
+        ("max", "default"),
+        ("default", "defaultRequest"),
+        ("min", "defaultRequest"),
+    ] {
         let Some(src) = item.get(from).and_then(Value::as_object).cloned() else {
             continue;
         };

@@ -149,3 +149,26 @@ pub fn owner_uid(obj: &Value) -> Option<&str> {
         .and_then(|o| o.get("uid"))
         .and_then(Value::as_str)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pod_resources_follow_kubes_init_and_sidecar_rule() {
+        let c = |n: &str, cpu: &str| json!({"name": n, "resources": {"requests": {"cpu": cpu}}});
+        let mut sidecar = c("proxy", "500m");
+        sidecar["restartPolicy"] = json!("Always");
+        // App 1 + sidecar 0.5 = 1.5 running; the init container after the sidecar runs beside it:
+        // 2 + 0.5 = 2.5, the peak.
+        let pod = json!({"spec": {"containers": [c("app", "1")],
+                                  "initContainers": [c("first", "1"), sidecar, c("migrate", "2")]}});
+        assert_eq!(pod_resources(&pod, "requests")["cpu"], 2.5);
+        assert_eq!(requests(&pod).cpu, 2.5);
+        // Without init containers: the plain sum; limits are kept apart from requests.
+        let plain = json!({"spec": {"containers": [c("a", "1"), c("b", "250m")]}});
+        assert_eq!(pod_resources(&plain, "requests")["cpu"], 1.25);
+        assert!(pod_resources(&plain, "limits").is_empty());
+    }
+}
