@@ -195,9 +195,7 @@ impl Cluster {
                 ));
             }
             defaults::validate(res, &v)?;
-            if res == POD {
-                admission::admit_pod(st, &ns, &mut v)?;
-            }
+            admission::admit(st, &ns, res, &mut v)?;
         } else {
             if let Some(m) = v["metadata"].as_object_mut() {
                 m.remove("namespace");

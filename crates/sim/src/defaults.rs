@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::resources::{DEPLOYMENT, NAMESPACE, POD, RESOURCES, ResId, SERVICE};
+use crate::resources::{DEPLOYMENT, LIMIT_RANGE, NAMESPACE, POD, RESOURCES, ResId, SERVICE};
 use crate::selectors::LabelSelector;
 use crate::status::{ApiError, Cause};
 use crate::store::meta_str;
@@ -128,14 +128,17 @@ fn set_default(obj: &mut Value, key: &str, val: Value) {
     }
 }
 
-/// Fills a pod spec's defaults (restart policy, pull policy, requests from limits).
+/// Fills a pod spec's defaults (restart policy, pull policy, ...), for pods and pod templates.
 pub fn default_pod_spec(spec: &mut Value) {
     set_default(spec, "restartPolicy", json!("Always"));
     set_default(spec, "dnsPolicy", json!("ClusterFirst"));
     set_default(spec, "schedulerName", json!("default-scheduler"));
     set_default(spec, "terminationGracePeriodSeconds", json!(30));
     set_default(spec, "serviceAccountName", json!("default"));
-    if let Some(cs) = spec.get_mut("containers").and_then(Value::as_array_mut) {
+    for key in ["containers", "initContainers"] {
+        let Some(cs) = spec.get_mut(key).and_then(Value::as_array_mut) else {
+            continue;
+        };
         for c in cs {
             let image = c.get("image").and_then(Value::as_str).unwrap_or("");
             let latest =
@@ -148,19 +151,55 @@ pub fn default_pod_spec(spec: &mut Value) {
             set_default(c, "terminationMessagePath", json!("/dev/termination-log"));
             set_default(c, "terminationMessagePolicy", json!("File"));
             set_default(c, "resources", json!({}));
-            // A limit without a request implies request = limit.
-            let limits = c
+        }
+    }
+}
+
+/// kube's `SetDefaults_Pod`: a container (or init container) giving a limit but no request for a
+/// resource gets request = limit. Only for pods, not pod templates, and as API defaulting it runs
+/// before any admission plugin (so before LimitRange defaults).
+pub fn default_pod_requests(spec: &mut Value) {
+    for key in ["containers", "initContainers"] {
+        let Some(cs) = spec.get_mut(key).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        for c in cs {
+            let Some(limits) = c
                 .pointer("/resources/limits")
                 .and_then(Value::as_object)
-                .cloned();
-            if let Some(limits) = limits {
-                let res = c.get_mut("resources").expect("resources");
-                set_default(res, "requests", json!({}));
-                if let Some(req) = res.get_mut("requests").and_then(Value::as_object_mut) {
-                    for (k, lv) in limits {
-                        req.entry(k).or_insert(lv);
-                    }
+                .cloned()
+            else {
+                continue;
+            };
+            let res = c.get_mut("resources").expect("resources");
+            set_default(res, "requests", json!({}));
+            if let Some(req) = res.get_mut("requests").and_then(Value::as_object_mut) {
+                for (k, lv) in limits {
+                    req.entry(k).or_insert(lv);
                 }
+            }
+        }
+    }
+}
+
+/// kube's `SetDefaults_LimitRangeItem` for a `Container` item: `default` from `max`, then
+/// `defaultRequest` from `default`, then from `min`.
+pub fn default_limit_range_item(item: &mut Value) {
+    if item.get("type").and_then(Value::as_str) != Some("Container") {
+        return;
+    }
+    for (from, to) in [
+        ("max", "default"),
+        ("default", "defaultRequest"),
+        ("min", "defaultRequest"),
+    ] {
+        let Some(src) = item.get(from).and_then(Value::as_object).cloned() else {
+            continue;
+        };
+        set_default(item, to, json!({}));
+        if let Some(dst) = item.get_mut(to).and_then(Value::as_object_mut) {
+            for (k, v) in src {
+                dst.entry(k).or_insert(v);
             }
         }
     }
@@ -182,7 +221,9 @@ pub fn default_object(res: ResId, v: &mut Value, service_ip: impl FnOnce() -> St
         }
         POD => {
             set_default(v, "spec", json!({}));
-            default_pod_spec(v.get_mut("spec").expect("spec"));
+            let spec = v.get_mut("spec").expect("spec");
+            default_pod_spec(spec);
+            default_pod_requests(spec);
             v["status"] = json!({"phase": "Pending", "qosClass": qos_class(v)});
         }
         DEPLOYMENT => {
@@ -200,6 +241,16 @@ pub fn default_object(res: ResId, v: &mut Value, service_ip: impl FnOnce() -> St
                 default_pod_spec(ps);
             }
             set_default(v, "status", json!({}));
+        }
+        LIMIT_RANGE => {
+            for item in v
+                .pointer_mut("/spec/limits")
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                default_limit_range_item(item);
+            }
         }
         SERVICE => {
             set_default(v, "spec", json!({}));

@@ -28,7 +28,7 @@ pub struct PodIdx {
     pub priority: i64,
     pub req: Res,
     pub ready: bool,
-    /// Quota usage by key (see `admission::pod_usage`).
+    /// Quota usage by key, `count/pods` included (see `admission::pod_usage`).
     pub usage: Box<[(Box<str>, f64)]>,
 }
 

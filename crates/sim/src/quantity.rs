@@ -71,11 +71,11 @@ pub fn format_memory(bytes: f64) -> String {
     }
 }
 
-/// Formats a quantity for resource `name` (cpu, memory-like or count).
+/// Formats a quantity for resource or quota key `name` (cpu, memory-like or count).
 pub fn format_for(name: &str, v: f64) -> String {
     if name.ends_with("cpu") {
         format_cpu(v)
-    } else if name.ends_with("memory") || name.ends_with("storage") {
+    } else if name.ends_with("memory") || name.ends_with("storage") || name.contains("hugepages-") {
         format_memory(v)
     } else {
         format!("{}", v.round() as i64)

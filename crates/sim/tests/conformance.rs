@@ -4,6 +4,8 @@
 
 #[path = "support/harness.rs"]
 mod harness;
+#[path = "conformance/quota.rs"]
+mod quota;
 #[path = "conformance/workloads.rs"]
 mod workloads;
 

@@ -1,47 +1,16 @@
-//! Conformance, workload half: quota admission, scheduling (Unschedulable, preemption), the
+//! Conformance, workload half: scheduling (Unschedulable, preemption), the
 //! deployment controller, image pull failures, namespace cascade, metrics and logs.
 
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Pod, ResourceQuota};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Namespace, Pod};
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use serde_json::json;
 
 use super::harness::*;
 use super::{cm, deployment};
 use crate::sim_only;
-
-#[tokio::test]
-async fn quota_rejects_over_quota_pod() {
-    let e = env("quota").await;
-    let quotas: Api<ResourceQuota> = Api::namespaced(e.client.clone(), &e.ns);
-    let q = serde_json::from_value(json!({"metadata": {"name": "compute"}, "spec": {"hard": {"requests.cpu": "1", "pods": "10"}}})).unwrap();
-    quotas.create(&PostParams::default(), &q).await.unwrap();
-    eventually(LONG, "quota status.hard", || async {
-        quotas.get("compute").await.ok()?.status?.hard.map(|_| ())
-    })
-    .await;
-    let pods: Api<Pod> = Api::namespaced(e.client.clone(), &e.ns);
-    pods.create(&PostParams::default(), &pod("p1", "600m", json!({})))
-        .await
-        .unwrap();
-    let st = status_of(
-        pods.create(&PostParams::default(), &pod("p2", "600m", json!({})))
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!((st.code, st.reason.as_str()), (403, "Forbidden"));
-    assert_eq!(
-        st.message,
-        "pods \"p2\" is forbidden: exceeded quota: compute, requested: requests.cpu=600m, used: requests.cpu=600m, limited: requests.cpu=1"
-    );
-    eventually(LONG, "quota status.used", || async {
-        let used = quotas.get("compute").await.ok()?.status?.used?;
-        (used.get("requests.cpu")?.0 == "600m").then_some(())
-    })
-    .await;
-}
 
 #[tokio::test]
 async fn pod_that_fits_nowhere_is_unschedulable() {
