@@ -2,7 +2,7 @@
 use axum::extract::FromRef;
 use flotilla_backend::{
     AccessControl, Accounts, ApiTokens, AuditLog, Cache, Caller, ClusterDirectory, Collector, Database, OidcClient, PeopleDirectory,
-    Budgets, Ledger, Prices, SecretKey, SessionPolicy, Sessions, Snapshots, Topic, Workloads,
+    AllowedNetworks, Budgets, Ledger, Prices, SecretKey, SessionPolicy, Sessions, Snapshots, Topic, Workloads,
 };
 use leptos::prelude::*;
 
@@ -82,7 +82,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(leptos_options: LeptosOptions, db: Database, demo: bool, sign_in: SignIn, policy: SessionPolicy, fleet: Fleet) -> Self {
+    /// `webhooks`: the networks besides public addresses that budget webhooks may reach
+    /// (`allow_private_webhooks`).
+    pub fn new(leptos_options: LeptosOptions, db: Database, demo: bool, sign_in: SignIn, policy: SessionPolicy, fleet: Fleet, webhooks: AllowedNetworks) -> Self {
         let clusters = ClusterDirectory::new(db.clone(), fleet.key.clone());
         let prices = Prices::new(db.clone());
         let ledger = Ledger::new(db.clone(), prices.clone(), clusters.clone());
@@ -102,7 +104,7 @@ impl AppState {
             replica: holder,
             dashboards: flotilla_backend::Dashboards::new(db.clone()),
             leptos_options,
-            budgets: Budgets::new(db.clone(), fleet.key, ledger.clone()),
+            budgets: Budgets::new(db.clone(), fleet.key, ledger.clone(), webhooks),
             ledger,
             workloads,
             clusters,

@@ -64,6 +64,10 @@ pub struct Settings {
     /// Seconds between scheduler passes; with several replicas the leader's leases last three
     /// times this, so another replica takes over within about that long after it dies.
     pub scheduler_interval_secs: u64,
+    /// Networks budget webhooks may reach although they are not public (loopback, private,
+    /// link-local, CGNAT …): a list of CIDRs, `FLOTILLA_ALLOW_PRIVATE_WEBHOOKS` comma-separated
+    /// (`10.20.0.0/16,fd00::/8`). Empty (default): webhooks reach public addresses only.
+    pub allow_private_webhooks: flotilla_backend::AllowedNetworks,
 }
 
 /// A configuration value that must never be printed or logged.
@@ -105,6 +109,7 @@ impl Default for Settings {
             snapshot_interval_secs: 60,
             snapshot_retention_days: 14,
             scheduler_interval_secs: 5,
+            allow_private_webhooks: flotilla_backend::AllowedNetworks::default(),
         }
     }
 }
@@ -185,6 +190,26 @@ mod tests {
             assert_eq!(s.addr.port(), 9090);
             assert_eq!(s.log_format, LogFormat::Human);
             assert_eq!(s.database_url, "postgres://u@h/db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn private_webhook_networks_are_read_from_a_list_or_comma_separated() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            assert!(Settings::load(Path::new("none.toml")).unwrap().allow_private_webhooks.is_empty());
+            jail.create_file("flotilla.toml", "allow_private_webhooks = [\"10.20.0.0/16\", \"fd00::/8\"]")?;
+            let s = Settings::load(Path::new("flotilla.toml")).unwrap();
+            assert_eq!(s.allow_private_webhooks.to_string(), "10.20.0.0/16, fd00::/8");
+            jail.set_env("FLOTILLA_ALLOW_PRIVATE_WEBHOOKS", "127.0.0.0/8, 192.168.5.0/24");
+            let s = Settings::load(Path::new("flotilla.toml")).unwrap();
+            assert_eq!(s.allow_private_webhooks.to_string(), "127.0.0.0/8, 192.168.5.0/24");
+            jail.set_env("FLOTILLA_ALLOW_PRIVATE_WEBHOOKS", "127.0.0.1");
+            assert_eq!(Settings::load(Path::new("none.toml")).unwrap().allow_private_webhooks.to_string(), "127.0.0.1/32");
+            jail.set_env("FLOTILLA_ALLOW_PRIVATE_WEBHOOKS", "10.0.0.0/8,intranet");
+            let err = Settings::load(Path::new("none.toml")).unwrap_err().to_string();
+            assert!(err.to_lowercase().contains("allow_private_webhooks") && err.contains("`intranet` is not a network"), "{err}");
             Ok(())
         });
     }

@@ -85,7 +85,7 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         idle: chrono::Duration::minutes(settings.session_idle_minutes.into()),
         absolute: chrono::Duration::hours(settings.session_absolute_hours.into()),
     };
-    let mut state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector: collector.clone() });
+    let mut state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector: collector.clone() }, settings.allow_private_webhooks.clone());
     if let Some(fleet) = &_fleet {
         demo::open_demo_clusters(&db, &state.clusters).await?;
         demo::seed_scheduled_work(&db, &state.workloads, &state.scheduler, &state.clusters).await?;
@@ -219,7 +219,7 @@ pub async fn rotate_key(settings: &Settings, new: &SecretKey) -> Result<usize, S
     let directory = ClusterDirectory::new(db.clone(), old.clone());
     let n = directory.rotate_key(new).await?;
     let ledger = flotilla_backend::Ledger::new(db.clone(), flotilla_backend::Prices::new(db.clone()), directory);
-    let hooks = flotilla_backend::Budgets::new(db.clone(), old.clone(), ledger).rotate_key(new).await.map_err(|e| StartError::Budget(e.to_string()))?;
+    let hooks = flotilla_backend::Budgets::new(db.clone(), old.clone(), ledger, settings.allow_private_webhooks.clone()).rotate_key(new).await.map_err(|e| StartError::Budget(e.to_string()))?;
     tracing::info!(webhooks = hooks, "budget webhooks re-sealed");
     if let Err(e) = AuditLog::new(db)
         .record("cli", "secret-key.rotated", "portal", &format!("{n} clusters re-sealed; key {} → {}", old.fingerprint(), new.fingerprint()))

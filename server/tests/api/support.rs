@@ -37,7 +37,7 @@ impl TestPortal {
         let options = LeptosOptions::builder().output_name("flotilla").site_root("target/site").build();
         let sign_in = SignIn { oidc: None, local: true, secure_cookies: false };
         let fleet = app::state::Fleet { key: flotilla_backend::SecretKey::generate(), collector: flotilla_backend::Collector::new(Default::default()) };
-        let state = AppState::new(options, db, true, sign_in, SessionPolicy::default(), fleet);
+        let state = AppState::new(options, db, true, sign_in, SessionPolicy::default(), fleet, Default::default());
         let router = router(state.clone(), HttpMetrics::default());
         Self { state, router, _dir: dir }
     }

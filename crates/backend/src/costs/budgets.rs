@@ -2,8 +2,12 @@
 //! the project's owners get an in-app notification and the project's webhook (Slack-compatible
 //! JSON) is called — once per threshold and month, even with several replicas (a unique row
 //! decides), and every alert is audited. Webhook URLs are sealed: they never leave the server.
+//! A webhook must reach a public address (or a network the administrator allows,
+//! `allow_private_webhooks`): checked when it is saved and again at every send, which connects
+//! to exactly the addresses checked and follows no redirect (see [`crate::net_guard`]).
 use super::{Ledger, LedgerError};
 use crate::entity::{budget, budget_alert, notification, project, project_member};
+use crate::net_guard::{self, AllowedNetworks};
 use crate::{AuditLog, Database, SecretKey};
 use chrono::{DateTime, Utc};
 use flotilla_domain::cost_report::budget_crossings;
@@ -47,29 +51,31 @@ pub struct Budgets {
     key: SecretKey,
     ledger: Ledger,
     audit: AuditLog,
-    http: openidconnect::reqwest::Client,
+    /// Non-public networks webhooks may reach nonetheless.
+    allowed: AllowedNetworks,
 }
+
+/// How long a webhook has to answer.
+const WEBHOOK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn context(project_id: i64) -> String {
     format!("budget-webhook:{project_id}")
 }
 
-fn check_url(url: &str) -> Result<(), BudgetError> {
+async fn check_url(url: &str, allowed: &AllowedNetworks) -> Result<(), BudgetError> {
     let parsed = url::Url::parse(url.trim()).map_err(|_| BudgetError::Invalid("The webhook must be a full URL such as https://hooks.slack.com/services/….".into()))?;
     if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none() || url.len() > 2000 {
         return Err(BudgetError::Invalid("The webhook must be an http(s) URL of at most 2,000 characters.".into()));
     }
+    net_guard::check_url(url, allowed).await.map_err(|refused| BudgetError::Invalid(refused.0))?;
     Ok(())
 }
 
 impl Budgets {
-    pub fn new(db: Database, key: SecretKey, ledger: Ledger) -> Self {
-        let http = openidconnect::reqwest::ClientBuilder::new()
-            .timeout(std::time::Duration::from_secs(5))
-            .redirect(openidconnect::reqwest::redirect::Policy::none())
-            .build()
-            .expect("an HTTP client with a timeout builds");
-        Self { audit: AuditLog::new(db.clone()), db, key, ledger, http }
+    /// `allowed`: the networks besides public addresses that webhooks may reach (the
+    /// `allow_private_webhooks` setting; empty allows public addresses only).
+    pub fn new(db: Database, key: SecretKey, ledger: Ledger, allowed: AllowedNetworks) -> Self {
+        Self { audit: AuditLog::new(db.clone()), db, key, ledger, allowed }
     }
 
     pub async fn get(&self, project_id: i64) -> Result<Option<Budget>, BudgetError> {
@@ -90,7 +96,7 @@ impl Budgets {
             Webhook::Keep => existing.as_ref().and_then(|b| b.webhook_sealed.clone()),
             Webhook::Clear => None,
             Webhook::Set(url) => {
-                check_url(&url)?;
+                check_url(&url, &self.allowed).await?;
                 Some(self.key.seal(url.trim().as_bytes(), &context(project_id)))
             }
         };
@@ -187,11 +193,16 @@ impl Budgets {
     async fn call_webhook(&self, project_id: i64, sealed: &str, text: &str) -> Result<u16, String> {
         let url = self.key.open(sealed, &context(project_id)).map_err(|e| e.to_string())?;
         let url = String::from_utf8(url).map_err(|_| "the stored webhook URL is damaged".to_owned())?;
+        // Checked again at every send (the allowance or the name's addresses may have changed
+        // since it was saved), and the request connects to exactly the addresses checked.
+        let checked = net_guard::check_url(&url, &self.allowed).await.map_err(|refused| refused.0)?;
+        let http = checked.client(WEBHOOK_TIMEOUT).map_err(|e| e.0)?;
         let body = serde_json::json!({ "text": text }).to_string();
-        let answer = self.http.post(&url).header("content-type", "application/json").body(body).send().await;
+        let answer = http.post(checked.url.clone()).header("content-type", "application/json").body(body).send().await;
         // The URL is a secret: errors are reported without it.
         match answer {
             Ok(r) if r.status().is_success() => Ok(r.status().as_u16()),
+            Ok(r) if r.status().is_redirection() => Err(format!("HTTP {} (redirects are not followed)", r.status().as_u16())),
             Ok(r) => Err(format!("HTTP {}", r.status().as_u16())),
             Err(e) if e.is_timeout() => Err("no answer within 5 s".into()),
             Err(_) => Err("could not connect".into()),

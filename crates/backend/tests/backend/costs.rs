@@ -1,13 +1,14 @@
 //! The cost ledger over simulated hours of the demo fleet (time-scaled simulator): parts add up
 //! to every cluster-hour, the idle cluster's cost is mostly idle, an unreachable cluster leaves
-//! a gap, a price change is applied by recomputing; budgets alert once and call a webhook.
+//! a gap, a price change is applied by recomputing; budgets alert once and call a webhook,
+//! which must reach a public address unless an administrator allows its network.
 use crate::fleet::{eventually, fast};
 use crate::support::on_both_databases;
 use flotilla_backend::costs::budgets::Webhook;
 use flotilla_backend::costs::report::Visible;
 use flotilla_backend::costs::{IDLE, Sample};
-use flotilla_backend::entity::{audit_log, cost_hour, cost_ledger};
-use flotilla_backend::{Budgets, ClusterDetails, ClusterDirectory, Collector, Credentials, Database, Ledger, NewCluster, PeopleDirectory, Prices, SecretKey};
+use flotilla_backend::entity::{audit_log, budget_alert, cost_hour, cost_ledger};
+use flotilla_backend::{AllowedNetworks, BudgetError, Budgets, ClusterDetails, ClusterDirectory, Collector, Credentials, Database, Ledger, NewCluster, PeopleDirectory, Prices, SecretKey};
 use flotilla_domain::inventory::HealthState;
 use flotilla_domain::{CostQuery, CostWeights, Dns1123Label, GroupBy, PriceEntry, Provider, Step};
 use flotilla_sim::{FaultMode, FleetSpec, SimOptions};
@@ -186,10 +187,24 @@ async fn the_ledger_prices_simulated_hours_of_the_demo_fleet() {
 
 /// A one-request-at-a-time HTTP receiver that keeps every body it is sent.
 async fn webhook_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
+    let (url, bodies, _) = receiver(false).await;
+    (url, bodies)
+}
+
+/// A one-request-at-a-time HTTP receiver on 127.0.0.1 that keeps every body and every path it
+/// is sent; with `redirect` it answers 302 to `/followed` on itself instead of 200.
+async fn receiver(redirect: bool) -> (String, Arc<Mutex<Vec<String>>>, Arc<Mutex<Vec<String>>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hooks/budget", listener.local_addr().unwrap());
+    let at = listener.local_addr().unwrap();
+    let url = format!("http://{at}/hooks/budget");
+    let answer = if redirect {
+        format!("HTTP/1.1 302 Found\r\nlocation: http://{at}/followed\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+    } else {
+        "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok".to_owned()
+    };
     let bodies = Arc::new(Mutex::new(Vec::new()));
-    let kept = bodies.clone();
+    let paths = Arc::new(Mutex::new(Vec::new()));
+    let (kept, kept_paths) = (bodies.clone(), paths.clone());
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
             let mut buf = Vec::new();
@@ -205,14 +220,20 @@ async fn webhook_receiver() -> (String, Arc<Mutex<Vec<String>>>) {
                     let length = head.lines().find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse::<usize>().unwrap_or(0))).unwrap_or(0);
                     if body.len() >= length {
                         kept.lock().unwrap().push(body.to_owned());
+                        kept_paths.lock().unwrap().push(head.split(' ').nth(1).unwrap_or_default().to_owned());
                         break;
                     }
                 }
             }
-            let _ = socket.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok").await;
+            let _ = socket.write_all(answer.as_bytes()).await;
         }
     });
-    (url, bodies)
+    (url, bodies, paths)
+}
+
+/// The test receivers listen on loopback, which webhooks may reach only when allowed.
+fn loopback_allowed() -> AllowedNetworks {
+    "127.0.0.0/8".parse().unwrap()
 }
 
 #[tokio::test]
@@ -230,7 +251,7 @@ async fn a_budget_alerts_its_owners_once_per_threshold_and_calls_the_webhook() {
         let prices = Prices::new(db.clone());
         prices.import(&[PriceEntry { provider: Provider::Eks, instance_type: "m5.xlarge".into(), currency: "USD".into(), price_per_hour: 1.0 }]).await.unwrap();
         let ledger = Ledger::new(db.clone(), prices, dir);
-        let budgets = Budgets::new(db.clone(), key.clone(), ledger.clone());
+        let budgets = Budgets::new(db.clone(), key.clone(), ledger.clone(), loopback_allowed());
 
         // team-b's batch uses half of a 1.00/h node: 0.50 an hour (+ a spread control-plane fee).
         let mut sample = Sample { nodes: vec![("n1".into(), "m5.xlarge".into(), false)], ..Default::default() };
@@ -289,3 +310,88 @@ async fn a_budget_alerts_its_owners_once_per_threshold_and_calls_the_webhook() {
 }
 
 use chrono::Datelike;
+
+/// A project (with an owner) whose ledger shows 6.00 spent ten hours into this month, so a
+/// budget of 7 crosses 80 % (actual) and 100 % (forecast). Returns the project, the key, the
+/// ledger and that moment.
+async fn spending_project(db: &Database) -> (i64, SecretKey, Ledger, chrono::DateTime<chrono::Utc>) {
+    let people = PeopleDirectory::new(db.clone());
+    let project = people.ensure_project(&Dns1123Label::parse("team-b").unwrap(), "Team B").await.unwrap();
+    let carol = people.ensure_user("carol@example.test", "Carol", false).await.unwrap();
+    people.set_member(project, carol, "owner").await.unwrap();
+    let key = SecretKey::generate();
+    let dir = ClusterDirectory::new(db.clone(), key.clone());
+    let cluster = dir.register(crate::fleet::cluster("alpha"), None).await.unwrap();
+    let prices = Prices::new(db.clone());
+    prices.import(&[PriceEntry { provider: Provider::Eks, instance_type: "m5.xlarge".into(), currency: "USD".into(), price_per_hour: 1.0 }]).await.unwrap();
+    let ledger = Ledger::new(db.clone(), prices, dir);
+    let mut sample = Sample { nodes: vec![("n1".into(), "m5.xlarge".into(), false)], ..Default::default() };
+    sample.usage.insert((0, "team-b".into(), "batch".into()), [0.5, 0.5, 0.5, 0.0]);
+    sample.projects.insert("team-b".into(), "team-b".into());
+    let month_start = chrono::Utc::now().date_naive().with_day(1).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    for h in 0..10 {
+        let at = month_start + chrono::Duration::hours(h);
+        ledger.add(cluster.id, at, chrono::Duration::hours(1), &sample).await.unwrap();
+        ledger.price_hour(cluster.id, at).await.unwrap();
+    }
+    (project, key, ledger, month_start + chrono::Duration::hours(10))
+}
+
+const LOOPBACK_REFUSED: &str = "The webhook address resolves to 127.0.0.1, a loopback address; Flotilla only sends alerts to public addresses. \
+                                An administrator can allow this network with allow_private_webhooks.";
+
+#[tokio::test]
+async fn a_webhook_to_a_private_address_is_refused_unless_an_administrator_allows_its_network() {
+    on_both_databases(|db, kind| async move {
+        let (project, key, ledger, now) = spending_project(&db).await;
+        let (url, bodies, _) = receiver(false).await;
+        assert!(url.starts_with("http://127.0.0.1:"));
+
+        // By default only public addresses: saving is refused with a sentence a person can act on.
+        let public_only = Budgets::new(db.clone(), key.clone(), ledger.clone(), AllowedNetworks::default());
+        match public_only.set(project, 7.0, "USD", Webhook::Set(url.clone())).await {
+            Err(BudgetError::Invalid(m)) => assert_eq!(m, LOOPBACK_REFUSED, "{kind}"),
+            other => panic!("{kind}: a loopback webhook must be refused, got {other:?}"),
+        }
+        for hidden in ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:127.0.0.1]:9/hook", "http://10.0.0.8/hook", "http://localhost:9/hook"] {
+            assert!(matches!(public_only.set(project, 7.0, "USD", Webhook::Set(hidden.into())).await, Err(BudgetError::Invalid(m)) if m.contains("Flotilla only sends alerts to public addresses")), "{kind}: {hidden}");
+        }
+        assert!(public_only.get(project).await.unwrap().is_none(), "{kind}: nothing was saved");
+
+        // With loopback allowed it saves, and the alert reaches the local receiver.
+        let allowed = Budgets::new(db.clone(), key.clone(), ledger.clone(), loopback_allowed());
+        assert!(allowed.set(project, 7.0, "USD", Webhook::Set(url.clone())).await.unwrap().webhook_set, "{kind}");
+        let fired = allowed.check(now).await.unwrap();
+        assert_eq!(fired.len(), 2, "{kind}: {fired:?}");
+        assert!(fired.iter().all(|f| f.webhook == Some(Ok(200))), "{kind}: {fired:?}");
+        assert_eq!(bodies.lock().unwrap().len(), 2, "{kind}");
+
+        // Every send is checked again: once the allowance is gone, the stored webhook is not
+        // called, and the refusal is recorded where failed sends are (the alert's audit entry).
+        budget_alert::Entity::delete_many().exec(db.conn()).await.unwrap();
+        let fired = public_only.check(now).await.unwrap();
+        assert_eq!(fired.len(), 2, "{kind}: {fired:?}");
+        assert!(fired.iter().all(|f| f.webhook == Some(Err(LOOPBACK_REFUSED.to_owned()))), "{kind}: {fired:?}");
+        assert_eq!(bodies.lock().unwrap().len(), 2, "{kind}: the refused sends never arrived");
+        let audited = audit_log::Entity::find().filter(audit_log::Column::Action.eq("budget.alert")).all(db.conn()).await.unwrap();
+        let refused = audited.iter().filter(|a| a.detail.contains(&format!("webhook failed: {LOOPBACK_REFUSED}"))).count();
+        assert_eq!(refused, 2, "{kind}: {audited:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_webhook_redirect_is_not_followed() {
+    on_both_databases(|db, kind| async move {
+        let (project, key, ledger, now) = spending_project(&db).await;
+        let (url, bodies, paths) = receiver(true).await;
+        let budgets = Budgets::new(db.clone(), key, ledger, loopback_allowed());
+        budgets.set(project, 7.0, "USD", Webhook::Set(url)).await.unwrap();
+        let fired = budgets.check(now).await.unwrap();
+        assert_eq!(fired.len(), 2, "{kind}: {fired:?}");
+        assert!(fired.iter().all(|f| f.webhook == Some(Err("HTTP 302 (redirects are not followed)".to_owned()))), "{kind}: {fired:?}");
+        assert_eq!(*paths.lock().unwrap(), vec!["/hooks/budget", "/hooks/budget"], "{kind}: only the webhook itself was asked");
+        assert_eq!(bodies.lock().unwrap().len(), 2, "{kind}");
+    })
+    .await;
+}
