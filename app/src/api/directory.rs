@@ -31,15 +31,6 @@ pub async fn project_members(project_id: i64) -> Result<Vec<MemberSummary>, AppE
     r.state.people.members(project_id).await.map_err(AppError::internal("load the project's members"))
 }
 
-/// Changes a project's display name (project owners and administrators).
-#[server]
-pub async fn rename_project(project_id: i64, display_name: String) -> Result<(), AppError> {
-    let r = crate::guard::request()?;
-    let change = flotilla_domain::ProjectChange { display_name: Some(display_name), ..Default::default() };
-    r.state.projects.change(&r.access, project_id, &change).await?;
-    Ok(())
-}
-
 /// The audit trail, filtered (administrators and roles granted the audit log).
 #[server]
 pub async fn audit_log(query: AuditQuery) -> Result<Vec<AuditLine>, AppError> {

@@ -36,7 +36,9 @@ pub enum PlacementRule {
 }
 
 /// Exactly what the browser form sends: text, so that nothing typed is lost on a round trip.
+/// A field left out of a REST body is empty (validation says what is missing, in words).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct WorkloadForm {
     /// The project's name (the REST API takes it from the path instead).
     #[serde(default)]

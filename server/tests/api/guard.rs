@@ -21,7 +21,6 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("list_users", ""),
     ("get_project", "project_id=2"),
     ("project_members", "project_id=2"),
-    ("rename_project", "project_id=2&display_name=Renamed"),
     ("delete_project", "project_id=3&remove_workloads=false"),
     ("create_project", r#"{"project":{"name":"team-z","display_name":"","owner_email":"","clusters":[],"max_priority":"normal"}}"#),
     ("change_project", r#"{"project_id":2,"change":{"display_name":"Renamed"}}"#),

@@ -82,3 +82,58 @@ async fn administrators_create_projects_and_owners_manage_their_members() {
     assert_eq!(portal.send(Method::DELETE, &format!("/api/v1/projects/{z}"), Some(&alice), "", "").await.status, 204);
     assert_eq!(portal.send(Method::DELETE, &format!("/api/v1/projects/{z}"), Some(&alice), "", "").await.status, 404);
 }
+
+/// Outside the demo world: a fresh database, a local administrator and two clusters of the
+/// simulator registered by kubeconfig. The administrator creates a project with both clusters
+/// opened and a quota, maps an SSO group to it; its owner adds a member by hand; the member
+/// registers a container, which runs — only on the project's clusters, in its namespace.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_fresh_portal_an_administrator_sets_up_a_project_and_its_member_deploys() {
+    use flotilla_sim::{FleetSpec, SimOptions};
+    use std::time::Duration;
+    let portal = TestPortal::start_empty().await;
+    assert!(portal.state.people.projects().await.unwrap().is_empty(), "no demo projects");
+    let root = portal.state.people.ensure_user("root@example.com", "Root", true).await.unwrap();
+    let (dana, erin) = (
+        portal.state.people.ensure_user("dana@example.com", "Dana", false).await.unwrap(),
+        portal.state.people.ensure_user("erin@example.com", "Erin", false).await.unwrap(),
+    );
+    let (root, dana, erin) = (portal.session_of(root).await, portal.session_of(dana).await, portal.session_of(erin).await);
+    // Before any project exists, a person without roles has nowhere to register.
+    let nowhere = portal.send(Method::POST, "/api/v1/projects/1/workloads", Some(&erin), "application/json", r#"{"name":"web","image":"nginx:1.27"}"#).await;
+    assert_eq!(nowhere.status, 404, "{}", nowhere.body);
+
+    let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(50), ..Default::default() }).await.unwrap();
+    let ids = crate::clusters::register(&portal, &fleet, &root).await;
+    for id in &ids {
+        crate::clusters::wait_for(&portal, &format!("/api/v1/clusters/{id}"), &root, "the cluster's inventory", |d| d["health"]["state"] == "connected").await;
+    }
+    let body = serde_json::json!({ "name": "payments", "display_name": "Payments", "owner_email": "dana@example.com", "clusters": ids, "max_priority": "normal" });
+    let created = portal.send(Method::POST, "/api/v1/projects", Some(&root), "application/json", &body.to_string()).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let p = created.json()["id"].as_i64().unwrap();
+    let quota = portal.send(Method::PUT, &format!("/api/v1/projects/{p}/quota"), Some(&root), "application/json", r#"{"cpu":"4","memory":"8Gi","pods":10,"max":{"cpu":"8","memory":"16Gi","pods":20}}"#).await;
+    assert_eq!(quota.status, 200, "{}", quota.body);
+    let mapped = portal.send(Method::POST, "/api/v1/group-mappings", Some(&root), "application/json", r#"{"group":"payments-devs","role":"developer","project":"payments"}"#).await;
+    assert_eq!(mapped.status, 201, "{}", mapped.body);
+    // Dana (owner) adds erin by hand.
+    let added = portal.send(Method::PUT, &format!("/api/v1/projects/{p}/members"), Some(&dana), "application/json", r#"{"email":"erin@example.com","role":"developer"}"#).await;
+    assert_eq!(added.status, 204, "{}", added.body);
+    // Erin registers nginx; it runs on a cluster opened to payments, in the namespace payments.
+    let form = serde_json::json!({ "name": "web", "image": "nginx:1.27", "replicas": "2", "cpu_request": "250m", "memory_request": "128Mi", "placement": "least_loaded" });
+    let registered = portal.send(Method::POST, &format!("/api/v1/projects/{p}/workloads"), Some(&erin), "application/json", &form.to_string()).await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    let w = registered.json()["Created"]["id"].as_i64().unwrap();
+    let detail = crate::workloads::converge(&portal, &format!("/api/v1/projects/{p}/workloads/{w}"), &erin, "Available", |d| d["summary"]["rollouts"][0]["phase"] == "available").await;
+    assert_eq!(detail["summary"]["rollouts"][0]["ready"], 2, "{detail}");
+    let cluster = detail["summary"]["rollouts"][0]["cluster_id"].as_i64().unwrap();
+    let pods = portal.get(&format!("/api/v1/clusters/{cluster}/pods"), Some(&erin)).await.json();
+    assert!(pods.as_array().unwrap().iter().filter(|p| p["namespace"] == "payments").count() >= 2, "{pods}");
+    assert!(pods.as_array().unwrap().iter().all(|p| p["namespace"] == "payments"), "erin sees only her project's pods: {pods}");
+    // The project's quota is in its namespace, GPUs and limits included.
+    let client = portal.state.workloads.client(cluster).await.unwrap();
+    let quotas: kube::Api<k8s_openapi::api::core::v1::ResourceQuota> = kube::Api::namespaced(client, "payments");
+    let hard = quotas.get("flotilla-quota").await.unwrap().spec.unwrap().hard.unwrap();
+    assert_eq!((hard["requests.cpu"].0.as_str(), hard["limits.cpu"].0.as_str(), hard["requests.nvidia.com/gpu"].0.as_str()), ("4000m", "16000m", "0"));
+    fleet.shutdown().await;
+}

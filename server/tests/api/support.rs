@@ -30,14 +30,26 @@ impl Answer {
 
 impl TestPortal {
     pub async fn start() -> Self {
+        Self::start_with(true).await
+    }
+
+    /// A portal as `flotilla serve` starts it on a fresh database: no demo people, projects or
+    /// clusters.
+    pub async fn start_empty() -> Self {
+        Self::start_with(false).await
+    }
+
+    async fn start_with(demo_seed: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
         db.migrate().await.unwrap();
-        demo::seed(&db).await.unwrap();
+        if demo_seed {
+            demo::seed(&db).await.unwrap();
+        }
         let options = LeptosOptions::builder().output_name("flotilla").site_root("target/site").build();
         let sign_in = SignIn { oidc: None, local: true, secure_cookies: false };
         let fleet = app::state::Fleet { key: flotilla_backend::SecretKey::generate(), collector: flotilla_backend::Collector::new(Default::default()) };
-        let state = AppState::new(options, db, true, sign_in, SessionPolicy::default(), fleet, Default::default());
+        let state = AppState::new(options, db, demo_seed, sign_in, SessionPolicy::default(), fleet, Default::default());
         let router = router(state.clone(), HttpMetrics::default());
         Self { state, router, _dir: dir }
     }
@@ -53,7 +65,11 @@ impl TestPortal {
 
     /// A session cookie for the user (as the sign-in routes would set it).
     pub async fn session(&self, login: &str) -> String {
-        let id = self.user_id(login).await;
+        self.session_of(self.user_id(login).await).await
+    }
+
+    /// A session cookie for the user with this id.
+    pub async fn session_of(&self, id: i64) -> String {
         let secret = self.state.sessions.start(id, "test", None).await.unwrap();
         format!("{}={secret}", auth::SESSION_COOKIE)
     }
