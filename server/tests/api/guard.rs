@@ -119,6 +119,31 @@ async fn every_server_function_consults_the_guard() {
     }
 }
 
+/// A body each REST route accepts (so the answer says what the guard decided, not the parser).
+fn valid_body(method: &axum::http::Method, template: &str) -> &'static str {
+    match (method.as_str(), template) {
+        ("PATCH", "/api/v1/clusters/{id}") => CLUSTER_BODY,
+        ("POST", "/api/v1/clusters") => CLUSTER_BODY,
+        ("POST", "/api/v1/projects/{p}/workloads" | "/api/v1/placement/preview") => FORM,
+        ("POST", "/api/v1/projects/{p}/workloads/{w}") => "{}",
+        ("PUT", "/api/v1/projects/{p}/quota") => r#"{"cpu":"8","memory":"16Gi","pods":40}"#,
+        ("PUT", "/api/v1/prices") => r#"{"provider":"eks","instance_type":"m5.xlarge","currency":"USD","price_per_hour":0.2}"#,
+        ("POST", "/api/v1/prices/import") => r#"{"csv":"eks,m9.test,USD,0.5"}"#,
+        ("POST", "/api/v1/costs/recompute") => r#"{"from":"","to":""}"#,
+        ("PUT", "/api/v1/projects/{p}/budget") => r#"{"monthly":100}"#,
+        ("PUT", "/api/v1/clusters/{id}/cost-weights") => "null",
+        ("PUT", "/api/v1/clusters/{id}/thresholds") => r#"{"deploy_below":0.6,"evict_above":0.85,"burst_minutes":5,"rebalance_minutes":10}"#,
+        ("PUT", "/api/v1/projects/{p}/workloads/{w}/schedule") => r#"{"schedule":{"kind":"always"}}"#,
+        ("PATCH", _) => r#"{"display_name":"Renamed"}"#,
+        ("POST", "/api/v1/tokens") => r#"{"name":"t","days":1}"#,
+        ("POST", "/api/v1/projects") => r#"{"name":"team-z"}"#,
+        ("PUT", "/api/v1/projects/{id}/clusters") => r#"{"clusters":[]}"#,
+        ("PUT", "/api/v1/projects/{id}/members") => r#"{"email":"dave@x.test","role":"viewer"}"#,
+        ("POST", "/api/v1/group-mappings") => r#"{"group":"g","role":"viewer"}"#,
+        _ => "",
+    }
+}
+
 #[tokio::test]
 async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
     let portal = TestPortal::start().await;
@@ -127,27 +152,7 @@ async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
         let path = template.replace("{id}", "2").replace("{p}", "2").replace("{user}", "999");
         let path = if method == axum::http::Method::POST { path.replace("{w}", "1:pause") } else { path.replace("{w}", "1") };
         let path = if method == axum::http::Method::DELETE && template == "/api/v1/prices" { format!("{path}?provider=eks&instance_type=x") } else { path };
-        let body = match (method.as_str(), template) {
-            ("PATCH", "/api/v1/clusters/{id}") => CLUSTER_BODY,
-            ("POST", "/api/v1/clusters") => CLUSTER_BODY,
-            ("POST", "/api/v1/projects/{p}/workloads" | "/api/v1/placement/preview") => FORM,
-            ("POST", "/api/v1/projects/{p}/workloads/{w}") => "{}",
-            ("PUT", "/api/v1/projects/{p}/quota") => r#"{"cpu":"8","memory":"16Gi","pods":40}"#,
-            ("PUT", "/api/v1/prices") => r#"{"provider":"eks","instance_type":"m5.xlarge","currency":"USD","price_per_hour":0.2}"#,
-            ("POST", "/api/v1/prices/import") => r#"{"csv":"eks,m9.test,USD,0.5"}"#,
-            ("POST", "/api/v1/costs/recompute") => r#"{"from":"","to":""}"#,
-            ("PUT", "/api/v1/projects/{p}/budget") => r#"{"monthly":100}"#,
-            ("PUT", "/api/v1/clusters/{id}/cost-weights") => "null",
-            ("PUT", "/api/v1/clusters/{id}/thresholds") => r#"{"deploy_below":0.6,"evict_above":0.85,"burst_minutes":5,"rebalance_minutes":10}"#,
-            ("PUT", "/api/v1/projects/{p}/workloads/{w}/schedule") => r#"{"schedule":{"kind":"always"}}"#,
-            ("PATCH", _) => r#"{"display_name":"Renamed"}"#,
-            ("POST", "/api/v1/tokens") => r#"{"name":"t","days":1}"#,
-            ("POST", "/api/v1/projects") => r#"{"name":"team-z"}"#,
-            ("PUT", "/api/v1/projects/{id}/clusters") => r#"{"clusters":[]}"#,
-            ("PUT", "/api/v1/projects/{id}/members") => r#"{"email":"dave@x.test","role":"viewer"}"#,
-            ("POST", "/api/v1/group-mappings") => r#"{"group":"g","role":"viewer"}"#,
-            _ => "",
-        };
+        let body = valid_body(&method, template);
         let anonymous = portal.send(method.clone(), &path, None, "application/json", body).await;
         assert!(anonymous.guard, "{method} {template} answered nobody without the guard");
         assert_eq!(anonymous.status, 401, "{method} {template} must ask nobody to sign in: {}", anonymous.body);
@@ -167,4 +172,70 @@ async fn signed_out_browsers_are_sent_to_the_login_page() {
     let res = portal.raw(req).await;
     assert_eq!(res.status, 303);
     assert_eq!(res.location.as_deref(), Some("/login?next=%2Fcosts%3Frange%3D7d"));
+}
+
+/// Tables a developer of another project must never change (their own sessions, tokens,
+/// dashboard, notifications and the audit trail of their attempts are theirs to change).
+const TENANT_TABLES: &[&str] = &[
+    "projects", "project_members", "project_clusters", "project_quotas", "workloads", "workload_deployments", "workload_schedules",
+    "budgets", "group_mappings", "roles", "user_roles", "users", "clusters", "prices", "node_prices", "cost_weights", "cluster_thresholds",
+];
+
+/// Write routes whose object is the caller's own (a token they create, their notifications).
+const OWN: &[&str] = &["/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/notifications/read"];
+
+async fn snapshot(portal: &TestPortal) -> Vec<(String, Vec<serde_json::Value>)> {
+    use sea_orm::{ConnectionTrait, FromQueryResult, JsonValue, Statement};
+    let conn = portal.state.db.conn();
+    let mut out = Vec::new();
+    for table in TENANT_TABLES {
+        let sql = format!("SELECT * FROM {table}");
+        let mut rows = JsonValue::find_by_statement(Statement::from_string(conn.get_database_backend(), sql)).all(conn).await.unwrap();
+        rows.sort_by_key(|r| r.to_string());
+        out.push(((*table).to_owned(), rows));
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_write_route_refuses_a_developer_of_another_project_and_changes_nothing() {
+    use flotilla_domain::workload::{WorkloadForm, validate};
+    let portal = TestPortal::start().await;
+    let (alice, carol) = (portal.session("alice").await, portal.session("carol").await);
+    let team_a = portal.project_id("team-a").await;
+    let bob = portal.user_id("bob").await;
+    let spec = validate(&WorkloadForm { project: "team-a".into(), name: "api".into(), image: "nginx:1.27".into(), replicas: "2".into(), cpu_request: "100m".into(), memory_request: "64Mi".into(), ..Default::default() }).unwrap();
+    let w = portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
+    let budget = portal.send(axum::http::Method::PUT, &format!("/api/v1/projects/{team_a}/budget"), Some(&alice), "application/json", r#"{"monthly":500}"#).await;
+    assert!((200..300).contains(&budget.status), "{}", budget.body);
+    let before = snapshot(&portal).await;
+    for table in ["projects", "project_members", "workloads", "budgets", "roles"] {
+        assert!(before.iter().any(|(t, rows)| t == table && !rows.is_empty()), "the snapshot holds {table}");
+    }
+    let mut walked = 0;
+    for (method, template, _) in flotilla_server::rest::routes() {
+        if method == axum::http::Method::GET || OWN.contains(&template) {
+            continue;
+        }
+        // Every id in the path names a team-a object (or, for clusters and mappings, the first one).
+        let path = template.replace("{p}", &team_a.to_string()).replace("{user}", &bob.to_string());
+        let path = if template.starts_with("/api/v1/projects/{id}") { path.replace("{id}", &team_a.to_string()) } else { path.replace("{id}", "1") };
+        let path = if method == axum::http::Method::POST { path.replace("{w}", &format!("{w}:pause")) } else { path.replace("{w}", &w.to_string()) };
+        let path = if template == "/api/v1/prices" { format!("{path}?provider=eks&instance_type=m5.xlarge") } else { path };
+        let body = valid_body(&method, template);
+        let answer = portal.send(method.clone(), &path, Some(&carol), "application/json", body).await;
+        walked += 1;
+        // The preview writes nothing and answers for projects carol may use; for team-a it is "not found".
+        assert!(
+            matches!(answer.status, 403 | 404) || (template == "/api/v1/placement/preview" && answer.status == 404),
+            "carol's {method} {path} was not refused as not found / not permitted: {} {}",
+            answer.status,
+            answer.body
+        );
+        let said = answer.json()["error"].as_str().unwrap_or_default().to_owned();
+        assert!(said.contains("does not exist") || said.contains("not found") || said.contains("permission"), "{method} {path}: {said}");
+        assert!(!said.contains("team-a"), "{method} {path} names team-a to carol: {said}");
+    }
+    assert!(walked >= 25, "the walk covered the write routes ({walked})");
+    assert_eq!(snapshot(&portal).await, before, "carol's attempts changed nothing");
 }
