@@ -209,7 +209,7 @@ async fn every_write_route_refuses_a_developer_of_another_project_and_changes_no
     let budget = portal.send(axum::http::Method::PUT, &format!("/api/v1/projects/{team_a}/budget"), Some(&alice), "application/json", r#"{"monthly":500}"#).await;
     assert!((200..300).contains(&budget.status), "{}", budget.body);
     let before = snapshot(&portal).await;
-    for table in ["projects", "project_members", "workloads", "budgets", "roles"] {
+    for table in ["projects", "project_members", "workloads", "budgets", "users"] {
         assert!(before.iter().any(|(t, rows)| t == table && !rows.is_empty()), "the snapshot holds {table}");
     }
     let mut walked = 0;
