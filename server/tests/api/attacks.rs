@@ -154,5 +154,26 @@ async fn developers_cannot_escape_their_project_preempt_others_or_overrun_their_
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert!(refused.body.contains("the project's GPU quota has 1 left, needs 2 (2 × 1)"), "{}", refused.body);
     assert!(portal.get(&b_base, Some(&carol)).await.json().as_array().unwrap().iter().all(|w| w["name"] != "gpu-job"), "nothing was registered");
+
+    // A project named like a namespace someone else made on a cluster never takes it over.
+    let namespaces: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(portal.state.workloads.client(osaka).await.unwrap());
+    let theirs: k8s_openapi::api::core::v1::Namespace = serde_json::from_value(serde_json::json!({ "metadata": { "name": "payments", "labels": { "owner": "finance" } } })).unwrap();
+    namespaces.create(&Default::default(), &theirs).await.unwrap();
+    let body = serde_json::json!({ "name": "payments", "owner_email": "bob@demo.flotilla.test", "clusters": [osaka] });
+    let created = portal.send(Method::POST, "/api/v1/projects", Some(&alice), "application/json", &body.to_string()).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let payments = created.json()["id"].as_i64().unwrap();
+    let p_base = format!("/api/v1/projects/{payments}/workloads");
+    let registered = portal.send(Method::POST, &p_base, Some(&bob), "application/json", &form("web", "", "100m", serde_json::json!({ "clusters": [osaka] })).to_string()).await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    let w = registered.json()["Created"]["id"].as_i64().unwrap();
+    let detail = crate::workloads::converge(&portal, &format!("{p_base}/{w}"), &bob, "the refusal", |d| d["summary"]["rollouts"][0]["phase"] == "failed").await;
+    let message = detail["summary"]["rollouts"][0]["message"].as_str().unwrap();
+    assert!(message.contains("the namespace \"payments\" already exists on this cluster and does not belong to project payments"), "{message}");
+    let after = namespaces.get("payments").await.unwrap();
+    let labels = after.metadata.labels.unwrap_or_default();
+    assert_eq!((labels.get("owner").map(String::as_str), labels.get("flotilla.io/project")), (Some("finance"), None), "their namespace is untouched");
+    let quotas: kube::Api<k8s_openapi::api::core::v1::ResourceQuota> = kube::Api::namespaced(portal.state.workloads.client(osaka).await.unwrap(), "payments");
+    assert!(quotas.get_opt("flotilla-quota").await.unwrap().is_none(), "no quota was put in it");
     fleet.shutdown().await;
 }

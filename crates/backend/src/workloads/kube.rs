@@ -49,9 +49,33 @@ pub async fn ensure_namespace(client: &Client, project: &str, quota: Quota) -> R
         apply(Api::<PriorityClass>::all(client.clone()), p.class().0, &manifests::priority_class(p)).await?;
     }
     let ns = manifests::namespace_name(project);
-    apply(Api::<Namespace>::all(client.clone()), ns, &manifests::namespace(project)).await?;
+    let namespaces = Api::<Namespace>::all(client.clone());
+    if let Some(found) = bounded(&format!("read namespace {ns}"), namespaces.get_opt(ns)).await? {
+        if !namespace_of_project(&found.metadata, project) {
+            return Err(KubeError(format!(
+                "the namespace \"{ns}\" already exists on this cluster and does not belong to project {project}; \
+                 Flotilla leaves it untouched. An administrator can hand it over by labelling it {}={project}, or close this cluster to the project",
+                manifests::PROJECT_LABEL
+            )));
+        }
+    }
+    apply(namespaces, ns, &manifests::namespace(project)).await?;
     apply(Api::<ResourceQuota>::namespaced(client.clone(), ns), manifests::QUOTA_NAME, &manifests::resource_quota(project, quota)).await?;
     apply(Api::<LimitRange>::namespaced(client.clone(), ns), manifests::LIMITS_NAME, &manifests::limit_range(project)).await
+}
+
+/// Whether a namespace found on a cluster is `project`'s: it carries the project label with the
+/// project's name, or Flotilla's field manager created it. A namespace of the same name that
+/// someone else made is never taken over.
+pub fn namespace_of_project(meta: &ObjectMeta, project: &str) -> bool {
+    match meta.labels.as_ref().and_then(|l| l.get(manifests::PROJECT_LABEL)) {
+        Some(v) => v == project,
+        None => applied_by_flotilla(meta),
+    }
+}
+
+fn applied_by_flotilla(meta: &ObjectMeta) -> bool {
+    meta.managed_fields.iter().flatten().any(|f| f.manager.as_deref() == Some(FIELD_MANAGER) && f.operation.as_deref() == Some("Apply"))
 }
 
 /// Whether an object found on a cluster belongs to workload `id`: it carries the workload's id
@@ -60,11 +84,7 @@ pub async fn ensure_namespace(client: &Client, project: &str, quota: Quota) -> R
 pub fn owned_by(meta: &ObjectMeta, id: i64) -> bool {
     match meta.labels.as_ref().and_then(|l| l.get(WORKLOAD_ID_LABEL)) {
         Some(v) => *v == id.to_string(),
-        None => meta
-            .managed_fields
-            .iter()
-            .flatten()
-            .any(|f| f.manager.as_deref() == Some(FIELD_MANAGER) && f.operation.as_deref() == Some("Apply")),
+        None => applied_by_flotilla(meta),
     }
 }
 
@@ -258,5 +278,14 @@ mod tests {
         assert!(!owned_by(&meta(None, Some(("kubectl-client-side-apply", "Update"))), 7), "created with kubectl");
         assert!(!owned_by(&meta(None, Some((FIELD_MANAGER, "Update"))), 7), "only Flotilla's own apply counts");
         assert!(owned_by(&meta(None, Some((FIELD_MANAGER, "Apply"))), 7), "applied by Flotilla before objects carried ids");
+    }
+
+    #[test]
+    fn a_namespace_is_a_projects_only_when_labelled_for_it_or_created_by_flotilla() {
+        let labelled = |p: &str| ObjectMeta { labels: Some([(manifests::PROJECT_LABEL.to_owned(), p.to_owned())].into()), ..Default::default() };
+        assert!(namespace_of_project(&labelled("payments"), "payments"));
+        assert!(!namespace_of_project(&labelled("team-a"), "payments"), "another project's namespace");
+        assert!(!namespace_of_project(&meta(None, None), "payments"), "someone else's namespace of the same name");
+        assert!(namespace_of_project(&meta(None, Some((FIELD_MANAGER, "Apply"))), "payments"), "created by Flotilla");
     }
 }
