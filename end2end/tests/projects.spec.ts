@@ -11,7 +11,7 @@ test('an administrator creates a project, its owner adds a member, the member de
   await hydrated(
     page,
     async () => form.getByLabel('Name (its namespace)').fill('team-d'),
-    async () => expect(form.getByRole('checkbox', { name: 'tokyo-prod' })).toBeVisible({ timeout: 3_000 }),
+    async () => expect(form.getByRole('checkbox', { name: 'tokyo-prod', exact: true })).toBeVisible({ timeout: 3_000 }),
   );
   // A taken name is refused in words; what was typed stays.
   await form.getByLabel('Name (its namespace)').fill('team-a');
@@ -22,8 +22,8 @@ test('an administrator creates a project, its owner adds a member, the member de
 
   await form.getByLabel('Name (its namespace)').fill('team-d');
   await form.getByLabel("Owner's e-mail").fill('carol@demo.flotilla.test');
-  await form.getByRole('checkbox', { name: 'osaka-prod' }).check();
-  await form.getByRole('checkbox', { name: 'onprem-dev' }).check();
+  await form.getByRole('checkbox', { name: 'osaka-prod', exact: true }).check();
+  await form.getByRole('checkbox', { name: 'onprem-dev', exact: true }).check();
   await form.getByRole('button', { name: 'Create project' }).click();
   await expect(form.getByRole('status')).toContainText('Created team-d.');
 
@@ -39,7 +39,7 @@ test('an administrator creates a project, its owner adds a member, the member de
   await form.getByRole('link', { name: 'Open it' }).click();
   await expect(page).toHaveURL(/\/projects\/\d+$/);
   const projectUrl = page.url();
-  await expect(page.locator('.facts')).toContainText('osaka-prod, onprem-dev');
+  await expect(page.locator('.facts')).toContainText('onprem-dev, osaka-prod');
   await expect(page.locator('.facts')).toContainText('team-d');
 
   // carol, its owner, adds bob by hand.
