@@ -123,7 +123,7 @@ pub fn cluster_detail(summary: &ClusterSummary, state: Option<&ClusterState>, vi
         return None;
     }
     Some(ClusterDetail {
-        cluster: state.summary.clone(),
+        cluster: for_caller(state.summary.clone(), vis),
         health: state.health.clone(),
         metrics_live: state.metrics_live,
         totals: Totals::of(&state.derived.nodes),
@@ -141,7 +141,17 @@ pub fn visible_clusters(clusters: Vec<ClusterSummary>, states: &[ClusterState], 
     clusters
         .into_iter()
         .filter(|c| by_id.get(&c.id).is_some_and(|s| s.derived.namespaces.iter().any(|ns| vis.namespace(ns))))
+        .map(|c| for_caller(c, vis))
         .collect()
+}
+
+/// A cluster as the caller may see it: the API server's address is for administrators (those
+/// who see the whole fleet) only.
+pub fn for_caller(mut c: ClusterSummary, vis: &Visibility) -> ClusterSummary {
+    if !vis.sees_everything() {
+        c.api_server.clear();
+    }
+    c
 }
 
 /// The names of the namespaces of a cluster the caller may see (for pod listings).

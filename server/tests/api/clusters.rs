@@ -79,6 +79,11 @@ async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_t
 
     // Bob (developer in team-a) sees alpha's team-a only, and beta not at all.
     let bob_detail = portal.get(&format!("/api/v1/clusters/{alpha}"), Some(&bob)).await.json();
+    assert_eq!(bob_detail["cluster"]["api_server"], "", "the API server's address is for administrators only");
+    let bob_list = portal.get("/api/v1/clusters", Some(&bob)).await;
+    assert!(!bob_list.body.contains("https://"), "{}", bob_list.body);
+    let alice_detail = portal.get(&format!("/api/v1/clusters/{alpha}"), Some(&alice)).await.json();
+    assert!(alice_detail["cluster"]["api_server"].as_str().unwrap().starts_with("https://127.0.0.1:"), "{alice_detail}");
     let bob_ns: Vec<&str> = bob_detail["namespaces"].as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
     assert_eq!(bob_ns, ["team-a"]);
     let bob_pods = portal.get(&format!("/api/v1/clusters/{alpha}/pods"), Some(&bob)).await.json();
