@@ -25,7 +25,9 @@ export async function signInWithSso(page: Page, user: string, password: string, 
 }
 
 export async function hydrated(page: Page, action: () => Promise<void>, check: () => Promise<void>): Promise<void> {
-  // Clicks only work once the WASM has hydrated the page; retry until they do.
+  // Clicks only work once the WASM has hydrated the page: the browser entry point marks the
+  // body when it has (a loaded CI machine can take a while); then retry until they take.
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
   await expect(async () => {
     await action();
     await check();
