@@ -157,7 +157,8 @@ impl Projects {
     pub async fn delete(&self, access: &RequestAccess, id: i64, remove_workloads: bool) -> Result<Option<String>, ProjectError> {
         self.guard(access, Verb::Delete, Some(id), "project.delete", "this project").await?;
         let current = self.load(id).await?;
-        let names: Vec<String> = workload::Entity::find().filter(workload::Column::ProjectId.eq(id)).all(self.db.conn()).await?.into_iter().map(|w| w.name).collect();
+        let workloads = workload::Entity::find().filter(workload::Column::ProjectId.eq(id)).all(self.db.conn()).await?;
+        let names: Vec<String> = workloads.iter().map(|w| w.name.clone()).collect();
         if !names.is_empty() {
             if !remove_workloads {
                 return Err(ProjectError::Invalid(format!(
@@ -167,7 +168,7 @@ impl Projects {
                     names.join(", ")
                 )));
             }
-            let ids: Vec<i64> = workload::Entity::find().filter(workload::Column::ProjectId.eq(id)).all(self.db.conn()).await?.into_iter().map(|w| w.id).collect();
+            let ids: Vec<i64> = workloads.iter().map(|w| w.id).collect();
             workload_deployment::Entity::update_many()
                 .col_expr(workload_deployment::Column::Desired, sea_orm::sea_query::Expr::value("absent"))
                 .col_expr(workload_deployment::Column::Phase, sea_orm::sea_query::Expr::value("removing"))

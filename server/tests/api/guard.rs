@@ -185,7 +185,7 @@ const TENANT_TABLES: &[&str] = &[
 const OWN: &[&str] = &["/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/notifications/read"];
 
 async fn snapshot(portal: &TestPortal) -> Vec<(String, Vec<serde_json::Value>)> {
-    use sea_orm::{ConnectionTrait, FromQueryResult, JsonValue, Statement};
+    use sea_orm::{FromQueryResult, JsonValue, Statement};
     let conn = portal.state.db.conn();
     let mut out = Vec::new();
     for table in TENANT_TABLES {

@@ -286,6 +286,8 @@ impl Scheduler {
     async fn rebalance(&self, pass: &mut Pass, w: &WorkloadRecord, present: &[&DeploymentRecord]) -> Result<(), SchedulerError> {
         let now_ms = pass.now.timestamp_millis();
         let last_of_workload = pass.moves.iter().filter(|m| m.workload_id == w.id).map(|m| m.at_ms).max();
+        // The project's clusters, read once, when some cluster is due for rebalancing.
+        let mut caps = None;
         for d in present {
             let source = pass.name(d.cluster_id);
             let load = pass.loads.get(d.cluster_id).await?;
@@ -294,7 +296,10 @@ impl Scheduler {
                 continue;
             }
             let mut targets = Vec::new();
-            for c in self.capacities.for_project(w.project_id, &w.spec.project).await? {
+            if caps.is_none() {
+                caps = Some(self.capacities.for_project(w.project_id, &w.spec.project).await?);
+            }
+            for c in caps.iter().flatten().cloned() {
                 let allowed = match &w.spec.placement {
                     PlacementRule::Clusters(ids) => ids.contains(&c.id),
                     _ => true,

@@ -40,7 +40,7 @@ impl Capacities {
     /// (for the monthly estimate and the "cheapest" rule).
     pub async fn for_project(&self, project_id: i64, project: &str) -> Result<Vec<ClusterCapacity>, WorkloadError> {
         let quota = self.workloads.quota(project_id).await?.quota;
-        let opened = self.projects.opened(project_id).await.map_err(|e| WorkloadError::Invalid(e.to_string()))?;
+        let opened = self.projects.opened(project_id).await?;
         let states: Vec<ClusterState> = self.collector.states().into_iter().filter(|s| opened.contains(&s.summary.id)).collect();
         let mut out = capacities(&states, project, quota);
         for (c, s) in out.iter_mut().zip(&states) {

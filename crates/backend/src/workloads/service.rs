@@ -207,7 +207,7 @@ impl WorkloadService {
     /// priority its project is granted.
     pub async fn set_schedule(&self, access: &RequestAccess, id: i64, spec: &ScheduleSpec) -> Result<WorkloadRecord, WorkloadError> {
         let w = self.authorized(access, id, Verb::Update, "schedule.save").await?;
-        let ceiling = self.projects.max_priority(w.project_id).await.map_err(|e| WorkloadError::Invalid(e.to_string()))?;
+        let ceiling = self.projects.max_priority(w.project_id).await?;
         spec.priority.allowed_under(ceiling).map_err(WorkloadError::Invalid)?;
         self.scheduler.set(id, spec).await.map_err(|e| WorkloadError::Invalid(sentence(&e.to_string())))?;
         let said = format!("{}; priority {}", schedule::describe(&spec.schedule, chrono::Utc::now()), spec.priority.as_str());
