@@ -5,6 +5,7 @@ pub mod dashboards;
 pub mod directory;
 pub mod clusters;
 pub mod fleet;
+pub mod people;
 pub mod portal;
 pub mod projects;
 pub mod schedules;

@@ -26,8 +26,26 @@ use pages::{account::AccountPage, admin::AdminPage, cluster::ClusterPage, login:
 /// Applies a stored theme choice before first paint, so dark-mode users see no flash.
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('flotilla-theme');if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
 
+/// The page's Content-Security-Policy: scripts only from the portal and the inline scripts
+/// of this response (hydration, resources, theme) by their nonce; WebAssembly compiled from
+/// the portal's own wasm; nothing framed, no plugins, no foreign base URL.
+#[cfg(feature = "ssr")]
+fn content_security_policy(nonce: Option<&leptos::nonce::Nonce>) {
+    let Some(nonce) = nonce else { return };
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else { return };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(feature = "ssr")]
+    content_security_policy(nonce.as_ref());
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -36,7 +54,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <script inner_html=THEME_BOOT></script>
+                <script nonce=nonce inner_html=THEME_BOOT></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

@@ -17,6 +17,29 @@ pub struct SignIn {
     pub local: bool,
     /// Session cookies carry `Secure` (the portal is reached over https).
     pub secure_cookies: bool,
+    /// When a first SSO sign-in may join an existing account with the same e-mail.
+    pub link_by_email: flotilla_backend::LinkByEmail,
+    /// SSO sessions are re-confirmed with the provider this often (`oidc_recheck_minutes`).
+    pub recheck: chrono::Duration,
+    /// Group-derived grants lapse after this long without the provider confirming them.
+    pub group_grant_ttl: chrono::Duration,
+    /// Proxies whose `X-Forwarded-For` is believed (`trusted_proxies`).
+    pub trusted_proxies: AllowedNetworks,
+}
+
+impl SignIn {
+    /// Local accounts only, with the default rules (tests, `flotilla serve` without SSO).
+    pub fn local_only() -> Self {
+        Self {
+            oidc: None,
+            local: true,
+            secure_cookies: false,
+            link_by_email: flotilla_backend::LinkByEmail::Verified,
+            recheck: chrono::Duration::minutes(15),
+            group_grant_ttl: chrono::Duration::days(flotilla_backend::access::GROUP_GRANT_DAYS),
+            trusted_proxies: AllowedNetworks::default(),
+        }
+    }
 }
 
 /// What the portal needs to reach clusters: the key that seals their credentials and the collector.
@@ -66,6 +89,10 @@ pub struct AppState {
     pub workload_service: flotilla_backend::WorkloadService,
     pub audit: AuditLog,
     pub access: AccessControl,
+    /// Single sign-on identities and the accounts they reach.
+    pub identities: flotilla_backend::Identities,
+    /// Re-confirms SSO sessions with the provider.
+    pub recheck: flotilla_backend::SsoRecheck,
     pub accounts: Accounts,
     pub sessions: Sessions,
     pub tokens: ApiTokens,
@@ -92,6 +119,10 @@ impl AppState {
         let people = PeopleDirectory::new(db.clone());
         let audit = AuditLog::new(db.clone());
         let projects = flotilla_backend::Projects::new(db.clone(), people.clone(), clusters.clone(), audit.clone());
+        let access = AccessControl::new(db.clone()).with_group_grant_ttl(sign_in.group_grant_ttl);
+        let identities = flotilla_backend::Identities::new(db.clone(), audit.clone(), sign_in.link_by_email);
+        let sessions = Sessions::new(db.clone(), policy, fleet.key.clone(), demo);
+        let recheck = flotilla_backend::SsoRecheck::new(sign_in.oidc.clone(), sessions.clone(), identities.clone(), access.clone(), audit.clone(), sign_in.recheck);
         let capacities = flotilla_backend::workloads::capacity::Capacities::new(fleet.collector.clone(), ledger.clone(), workloads.clone(), projects.clone());
         // Names this replica in the scheduler's lease.
         let holder = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "flotilla".into()), std::process::id());
@@ -104,7 +135,7 @@ impl AppState {
             replica: holder,
             dashboards: flotilla_backend::Dashboards::new(db.clone()),
             leptos_options,
-            budgets: Budgets::new(db.clone(), fleet.key, ledger.clone(), webhooks),
+            budgets: Budgets::new(db.clone(), fleet.key.clone(), ledger.clone(), webhooks),
             ledger,
             workloads,
             clusters,
@@ -112,10 +143,12 @@ impl AppState {
             snapshots: Snapshots::new(db.clone()),
             people,
             prices,
-            audit,
-            access: AccessControl::new(db.clone()),
+            audit: audit.clone(),
+            access,
+            identities,
+            recheck,
             accounts: Accounts::new(db.clone()),
-            sessions: Sessions::new(db.clone(), policy),
+            sessions,
             tokens: ApiTokens::new(db.clone()),
             callers: Cache::new(&db, Topic::Access),
             sign_in,

@@ -7,6 +7,13 @@
 // "client <redirect_uri> <post_logout_redirect_uri>" arrives on stdin (or at
 // once from OIDC_REDIRECT_URI / OIDC_POST_LOGOUT_REDIRECT_URI). Until then
 // every request is answered 503.
+//
+// OIDC_MODE selects how claims and tokens look (see README.md):
+//   lenient (default) - ID token carries email, email_verified, name, groups;
+//                       a refresh token is issued on every code exchange.
+//   strict            - ID token carries only sub (plus protocol claims), the
+//                       profile comes from userinfo, groups are Keycloak-style
+//                       realm_access.roles, no refresh tokens.
 
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -30,6 +37,20 @@ const SCOPES = ['openid', 'email', 'profile', 'groups'];
 // Fixed key for the provider's signed cookies (test fixture only).
 const COOKIE_KEYS = ['flotilla-e2e-op-cookie-key-3f9c1a7d5e2b4c86a0d1'];
 
+const MODE = process.env.OIDC_MODE === undefined || process.env.OIDC_MODE === ''
+  ? 'lenient'
+  : process.env.OIDC_MODE;
+if (MODE !== 'lenient' && MODE !== 'strict') {
+  process.stderr.write(`oidc fixture: OIDC_MODE must be "lenient" or "strict", not "${MODE}"\n`);
+  process.exit(2);
+}
+const STRICT = MODE === 'strict';
+// The claim that carries the user's groups, and what the groups scope releases.
+const GROUPS_CLAIM = STRICT ? 'realm_access' : 'groups';
+
+const GRAPH_OVERAGE_ENDPOINT = 'https://graph.microsoft.com/v1.0/users/erin/getMemberObjects';
+
+// Mutable: POST /_test/users/<login>/groups changes a user's groups.
 const USERS = {
   alice: {
     password: 'alice-pw', email: 'alice@example.test', name: 'Alice Admin', groups: ['platform-admins'],
@@ -43,7 +64,37 @@ const USERS = {
   dave: {
     password: 'dave-pw', email: 'dave@example.test', name: 'Dave Newcomer', groups: [],
   },
+  // Claims the demo administrator's e-mail without having verified it.
+  mallory: {
+    password: 'mallory-pw', email: 'alice@demo.flotilla.test', emailVerified: false, name: 'Mallory Mimic', groups: [],
+  },
+  // Entra ID "group overage": too many groups to list, so the token only
+  // points at Microsoft Graph (_claim_names / _claim_sources) instead.
+  erin: {
+    password: 'erin-pw', email: 'erin@example.test', name: 'Erin Entra', groups: [], overage: true,
+  },
 };
+
+function userClaims(sub, user) {
+  const claims = {
+    sub,
+    email: user.email,
+    email_verified: user.emailVerified !== false,
+    name: user.name,
+  };
+  if (user.overage) {
+    // oidc-provider releases these aggregated/distributed-claim markers for
+    // every listed claim name that is itself released (here: GROUPS_CLAIM
+    // under the groups scope), so they land wherever groups would.
+    claims._claim_names = { [GROUPS_CLAIM]: 'src1' };
+    claims._claim_sources = { src1: { endpoint: GRAPH_OVERAGE_ENDPOINT } };
+  } else if (STRICT) {
+    claims.realm_access = { roles: [...user.groups] };
+  } else {
+    claims.groups = [...user.groups];
+  }
+  return claims;
+}
 
 function logError(message, err) {
   const detail = err ? `: ${err && err.stack ? err.stack : err}` : '';
@@ -121,13 +172,7 @@ async function findAccount(_ctx, sub) {
   return {
     accountId: sub,
     async claims() {
-      return {
-        sub,
-        email: user.email,
-        email_verified: true,
-        name: user.name,
-        groups: [...user.groups],
-      };
+      return userClaims(sub, user);
     },
   };
 }
@@ -140,6 +185,36 @@ function rsaSigningJwk() {
   };
 }
 
+const sessionsByAccount = new Map(); // accountId -> Set(session id)
+const grantsByAccount = new Map(); // accountId -> Set(grant id)
+
+function track(map, accountId, id) {
+  if (!map.has(accountId)) map.set(accountId, new Set());
+  map.get(accountId).add(id);
+}
+
+// Sign the account out of every provider session and revoke every grant with
+// its tokens, as an IdP admin's "revoke sessions" would: afterwards its
+// refresh tokens answer invalid_grant and prompt=none answers login_required.
+async function endSessions(accountId) {
+  const { Session, Grant } = provider;
+  for (const id of sessionsByAccount.get(accountId) || []) {
+    const stored = await Session.adapter.find(id);
+    // A session may since have been signed into another account.
+    if (stored && stored.accountId === accountId) await Session.adapter.destroy(id);
+  }
+  sessionsByAccount.delete(accountId);
+  for (const id of grantsByAccount.get(accountId) || []) {
+    await Promise.all([
+      provider.AccessToken.revokeByGrantId(id),
+      provider.RefreshToken.revokeByGrantId(id),
+      provider.AuthorizationCode.revokeByGrantId(id),
+    ]);
+    await Grant.adapter.destroy(id);
+  }
+  grantsByAccount.delete(accountId);
+}
+
 function buildProvider(issuer, redirectUri, postLogoutRedirectUri) {
   const provider = new Provider(issuer, {
     clients: [{
@@ -147,7 +222,7 @@ function buildProvider(issuer, redirectUri, postLogoutRedirectUri) {
       client_secret: CLIENT_SECRET,
       client_name: 'Flotilla (end-to-end tests)',
       token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code'],
+      grant_types: STRICT ? ['authorization_code'] : ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: [redirectUri],
       post_logout_redirect_uris: postLogoutRedirectUri ? [postLogoutRedirectUri] : [],
@@ -157,15 +232,23 @@ function buildProvider(issuer, redirectUri, postLogoutRedirectUri) {
     clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
     jwks: { keys: [rsaSigningJwk()] },
     responseTypes: ['code'],
-    conformIdTokenClaims: false,
+    // strict: ID token carries only sub; the scope claims come from userinfo.
+    conformIdTokenClaims: STRICT,
     pkce: { required: () => true },
     scopes: SCOPES,
     claims: {
       openid: ['sub'],
       email: ['email', 'email_verified'],
       profile: ['name'],
-      groups: ['groups'],
+      groups: [GROUPS_CLAIM],
     },
+    // lenient: a refresh token on every code exchange (no offline_access
+    // needed). Refresh tokens stay valid after use (no rotation) and, being
+    // bound to the provider session, die with it (sign-out, end-sessions).
+    ...(STRICT ? {} : {
+      issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+      rotateRefreshToken: false,
+    }),
     // Explicit TTLs (seconds); the defaults print a NOTICE on every use.
     ttl: {
       AccessToken: 60 * 60,
@@ -191,18 +274,29 @@ function buildProvider(issuer, redirectUri, postLogoutRedirectUri) {
     renderError,
   });
   provider.on('server_error', (_ctx, err) => logError('server_error', err));
+  // Remember which sessions and grants belong to whom, for end-sessions.
+  provider.on('session.saved', (session) => {
+    if (session.accountId) track(sessionsByAccount, session.accountId, session.jti);
+  });
+  provider.on('grant.saved', (grant) => {
+    if (grant.accountId) track(grantsByAccount, grant.accountId, grant.jti);
+  });
   return provider;
 }
 
-async function readForm(req) {
+async function readBody(req) {
   const chunks = [];
   let size = 0;
   for await (const chunk of req) {
     size += chunk.length;
-    if (size > 64 * 1024) throw new Error('form body too large');
+    if (size > 64 * 1024) throw new Error('request body too large');
     chunks.push(chunk);
   }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function readForm(req) {
+  return new URLSearchParams(await readBody(req));
 }
 
 function sendHtml(res, status, html) {
@@ -293,6 +387,56 @@ async function handleInteraction(provider, req, res, uid) {
   }, { mergeWithLastSubmission: false });
 }
 
+function sendStatus(res, status, message) {
+  res.statusCode = status;
+  res.setHeader('Cache-Control', 'no-store');
+  if (message) {
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.end(`${message}\n`);
+  } else {
+    res.end();
+  }
+}
+
+// Test-control endpoints: POST /_test/users/<login>/groups {"groups": [...]}
+// and POST /_test/users/<login>/end-sessions.
+async function handleTestControl(req, res, login, action) {
+  if (req.method !== 'POST') {
+    res.setHeader('Allow', 'POST');
+    sendStatus(res, 405, 'use POST');
+    return;
+  }
+  const user = Object.hasOwn(USERS, login) ? USERS[login] : undefined;
+  if (!user) {
+    sendStatus(res, 404, `unknown user ${login}`);
+    return;
+  }
+  if (action === 'groups') {
+    let body;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      sendStatus(res, 400, 'expected a JSON body {"groups": ["..."]}');
+      return;
+    }
+    const groups = body && body.groups;
+    if (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')) {
+      sendStatus(res, 400, 'expected a JSON body {"groups": ["..."]}');
+      return;
+    }
+    user.groups = [...groups];
+    // Explicit groups replace erin's overage markers.
+    user.overage = false;
+    process.stderr.write(`oidc fixture: groups of ${login} set to ${JSON.stringify(user.groups)}\n`);
+    sendStatus(res, 204);
+    return;
+  }
+  await readBody(req);
+  await endSessions(login);
+  process.stderr.write(`oidc fixture: ended provider sessions and grants of ${login}\n`);
+  sendStatus(res, 204);
+}
+
 // ---------------------------------------------------------------------------
 
 let provider;
@@ -308,6 +452,22 @@ const server = http.createServer((req, res) => {
     return;
   }
   const path = (req.url || '/').split('?')[0];
+  const control = /^\/_test\/users\/([^/]+)\/(groups|end-sessions)\/?$/.exec(path);
+  if (control) {
+    let login;
+    try {
+      login = decodeURIComponent(control[1]);
+    } catch {
+      sendStatus(res, 404, 'unknown user');
+      return;
+    }
+    handleTestControl(req, res, login, control[2]).catch((err) => {
+      logError(`test control ${path} failed`, err);
+      if (!res.headersSent) sendStatus(res, 500, 'test control failed');
+      else res.end();
+    });
+    return;
+  }
   const match = /^\/interaction\/([A-Za-z0-9_-]+)\/?$/.exec(path);
   if (match) {
     handleInteraction(provider, req, res, match[1]).catch((err) => {
@@ -364,6 +524,7 @@ server.listen(0, HOST, () => {
   const { port } = server.address();
   issuer = `http://${HOST}:${port}`;
   process.stdout.write(`OIDC provider ready ${issuer}\n`);
+  process.stderr.write(`oidc fixture: mode ${MODE}\n`);
 
   const envRedirect = process.env.OIDC_REDIRECT_URI;
   if (envRedirect) {

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use flotilla_backend::credentials::digest;
-use flotilla_backend::{AuditEvent, Caller, GuardTrace, Outcome, RequestAccess};
+use flotilla_backend::{AuditEvent, Caller, GuardTrace, Outcome, Recheck, RequestAccess};
 use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "flotilla_session";
@@ -46,53 +46,104 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
+/// The client's address as [`authenticate`] worked it out (see [`client_ip`]).
+#[derive(Clone, Debug)]
+pub struct ClientIp(pub String);
+
 pub fn source_ip(req: &Request) -> String {
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default()
+    match req.extensions().get::<ClientIp>() {
+        Some(ip) => ip.0.clone(),
+        None => req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default(),
+    }
+}
+
+/// The client's address: the peer, unless the peer is a trusted proxy (`trusted_proxies`);
+/// then the right-most `X-Forwarded-For` entry that is not itself a trusted proxy. Anyone
+/// else's `X-Forwarded-For` is ignored (it would let a guesser pick their own address).
+pub fn client_ip(peer: Option<std::net::IpAddr>, headers: &HeaderMap, trusted: &flotilla_backend::AllowedNetworks) -> String {
+    let Some(peer) = peer else { return String::new() };
+    if !trusted.contains(peer) {
+        return peer.to_string();
+    }
+    let hops: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|h| h.trim().parse().ok())
+        .collect();
+    hops.into_iter().rev().find(|ip| !trusted.contains(*ip)).unwrap_or(peer).to_string()
+}
+
+/// Who is calling, and whether their SSO session must first be re-confirmed through the
+/// provider's pages (`prompt=none`, on the next page load).
+struct Resolved {
+    caller: Option<Caller>,
+    silent_due: bool,
 }
 
 /// Resolves a bearer token or session cookie to the caller. Failures of the database
 /// count as "not signed in" (and are logged), never as signed in. Callers are kept in
 /// memory briefly (`AppState::callers`): sign-out, revocation and role changes drop them.
-async fn caller(state: &AppState, headers: &HeaderMap) -> Option<Caller> {
+/// An SSO session due for re-confirmation is re-confirmed here (see `SsoRecheck`).
+async fn caller(state: &AppState, headers: &HeaderMap, ip: &str) -> Resolved {
+    let nobody = Resolved { caller: None, silent_due: false };
     let token = bearer(headers);
-    let cookie = if token.is_none() { Some(read_cookie(headers, cookie_name(state.sign_in.secure_cookies))?) } else { None };
+    let cookie = match token {
+        Some(_) => None,
+        None => match read_cookie(headers, cookie_name(state.sign_in.secure_cookies)) {
+            Some(c) => Some(c),
+            None => return nobody,
+        },
+    };
     let key = match (token, cookie) {
         (Some(t), _) => format!("token:{}", digest(t)),
         (None, Some(c)) => format!("session:{}", digest(c)),
-        (None, None) => return None,
+        (None, None) => return nobody,
     };
     if let Some(found) = state.callers.get(&key) {
-        return Some(found);
+        return Resolved { caller: Some(found), silent_due: false };
     }
     let epoch = state.callers.epoch();
-    let (user_id, via) = if let Some(token) = token {
-        match state.tokens.resolve(token).await {
+    let mut silent_due = false;
+    let (user_id, via) = match (token, cookie) {
+        (Some(token), _) => match state.tokens.resolve(token).await {
             Ok(Some(id)) => (id, "token".to_owned()),
-            Ok(None) => return None,
+            Ok(None) => return nobody,
             Err(e) => {
                 tracing::error!("cannot check an API token: {e}");
-                return None;
+                return nobody;
             }
-        }
-    } else {
-        match state.sessions.resolve(cookie?).await {
-            Ok(Some(s)) => (s.user_id, format!("session:{}", s.method)),
-            Ok(None) => return None,
+        },
+        (None, Some(cookie)) => match state.sessions.resolve(cookie).await {
+            Ok(Some(s)) => {
+                match state.recheck.check(&s, ip).await {
+                    Recheck::Ended => return nobody,
+                    Recheck::Silent => silent_due = true,
+                    Recheck::Fresh => {}
+                }
+                (s.user_id, format!("session:{}", s.method))
+            }
+            Ok(None) => return nobody,
             Err(e) => {
                 tracing::error!("cannot check a session: {e}");
-                return None;
+                return nobody;
             }
-        }
+        },
+        (None, None) => return nobody,
     };
     match state.access.subject_and_me(user_id).await {
         Ok((subject, me)) => {
             let found = Caller { subject, me, via };
-            state.callers.put(key, epoch, found.clone());
-            Some(found)
+            if !silent_due {
+                state.callers.put(key, epoch, found.clone());
+            }
+            Resolved { caller: Some(found), silent_due }
         }
+        Err(flotilla_backend::AccessError::Deactivated(_)) => nobody,
         Err(e) => {
             tracing::error!("cannot load the roles of user {user_id}: {e}");
-            None
+            nobody
         }
     }
 }
@@ -141,7 +192,9 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     if static_file(&path) && matches!(*req.method(), Method::GET | Method::HEAD) {
         return next.run(req).await;
     }
-    let ip = source_ip(&req);
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let ip = client_ip(peer, req.headers(), &state.sign_in.trusted_proxies);
+    req.extensions_mut().insert(ClientIp(ip.clone()));
     if cross_site(&req) {
         let event = AuditEvent::new("anonymous", "request.cross-site", path.clone()).outcome(Outcome::Denied).from_ip(ip);
         if let Err(e) = state.audit.write(event).await {
@@ -149,11 +202,16 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
         return (StatusCode::FORBIDDEN, "Cross-site request refused. Use the portal's own pages or an API token.").into_response();
     }
-    let caller = caller(&state, req.headers()).await;
-    if caller.is_none() && wants_html(&req) && !open_path(&path) {
+    let Resolved { caller, silent_due } = caller(&state, req.headers(), &ip).await;
+    if wants_html(&req) && !open_path(&path) {
         let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let target = format!("/login?next={}", query_value(next_path));
-        return Redirect::to(&target).into_response();
+        if caller.is_none() {
+            return Redirect::to(&format!("/login?next={}", query_value(next_path))).into_response();
+        }
+        if silent_due {
+            // The provider re-confirms the session without a page while its own lives.
+            return Redirect::to(&format!("/auth/login?silent=1&next={}", query_value(next_path))).into_response();
+        }
     }
     let access = RequestAccess { caller, source_ip: ip, trace: GuardTrace::default() };
     req.extensions_mut().insert(access.clone());
@@ -168,23 +226,64 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     response
 }
 
+/// The policy of answers that are not pages (pages set theirs, with a nonce for their inline
+/// scripts): no scripts but the portal's own.
+const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
 /// Headers every answer carries: no framing (clickjacking), no MIME sniffing, no referrer
-/// leaking paths to other sites.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// leaking paths to other sites, a Content-Security-Policy, and HSTS when the portal is
+/// reached over https.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert("x-frame-options", HeaderValue::from_static("DENY"));
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DEFAULT_CSP));
+    }
+    if state.sign_in.secure_cookies {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     res
 }
 
-/// Only local paths are followed after sign-in (no open redirect to other sites).
+/// Only paths on this portal are followed after sign-in (no open redirect). The value is
+/// resolved as a URL relative to the portal, as a browser would, and refused unless it stays
+/// on the portal: control characters and backslashes (browsers drop or turn them into `/`),
+/// also percent-encoded, are refused outright.
 pub fn safe_return_path(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/\\") && !p.contains("://") => p.to_owned(),
-        _ => "/".to_owned(),
+    const HOME: &str = "/";
+    let Some(raw) = next else { return HOME.to_owned() };
+    let decoded = percent_decoded(raw);
+    let tricky = |s: &str| s.chars().any(|c| c.is_control() || c == '\\' || c.is_whitespace() && c != ' ');
+    if !raw.starts_with('/') || raw.starts_with("//") || tricky(raw) || tricky(&decoded) || decoded.starts_with("//") {
+        return HOME.to_owned();
     }
+    let base = url::Url::parse("http://portal.invalid/").expect("static URL");
+    match base.join(raw) {
+        Ok(u) if u.origin() == base.origin() => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        },
+        _ => HOME.to_owned(),
+    }
+}
+
+/// `raw` with %XX sequences decoded, repeatedly (double encoding), for the checks above.
+fn percent_decoded(raw: &str) -> String {
+    let mut text = raw.to_owned();
+    for _ in 0..3 {
+        let next = url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default();
+        if next == text {
+            break;
+        }
+        text = next;
+    }
+    text
 }
 
 #[cfg(test)]
@@ -194,8 +293,27 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(safe_return_path(Some("/costs?x=1")), "/costs?x=1");
-        for evil in ["//evil.test", "https://evil.test", "/\\evil.test", "evil", "/x?u=https://evil.test"] {
-            assert_eq!(safe_return_path(Some(evil)), "/", "{evil}");
+        assert_eq!(safe_return_path(Some("/x?u=https://evil.test")), "/x?u=https://evil.test", "a query is not a destination");
+        assert_eq!(safe_return_path(Some("/a/../workloads")), "/workloads");
+        for evil in [
+            "//evil.test",
+            "https://evil.test",
+            "/\\evil.test",
+            "evil",
+            "/\t/evil.example",
+            "/\t\t/evil.example",
+            "/\n/evil.example",
+            "/\r//evil.example",
+            "/%09/evil.example",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
+            "/%2509/evil.example",
+            "/\u{000b}/evil.example",
+            "/\u{00a0}/evil.example",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert_eq!(safe_return_path(Some(evil)), "/", "{evil:?}");
         }
         assert_eq!(safe_return_path(None), "/");
     }

@@ -47,7 +47,20 @@ pub struct Settings {
     pub oidc_scopes: String,
     pub oidc_email_claim: String,
     pub oidc_name_claim: String,
+    /// A claim name or a dotted path into nested claims (`realm_access.roles`).
     pub oidc_groups_claim: String,
+    /// Match Keycloak-style full group paths (`/org/team-a-devs`) on their last segment.
+    pub oidc_groups_last_segment: bool,
+    /// `verified` (default): a first sign-in joins an existing account with the same e-mail
+    /// only when the provider verified it; `never`: administrators link by hand.
+    pub oidc_link_by_email: flotilla_backend::LinkByEmail,
+    /// SSO sessions are re-confirmed with the provider this often.
+    /// Fractions work (`0.1` is six seconds).
+    pub oidc_recheck_minutes: f64,
+    /// Group-derived grants lapse after this many days without the provider confirming them.
+    pub oidc_group_grant_days: u32,
+    /// Proxies (CIDRs) whose `X-Forwarded-For` names the client's address; empty: none.
+    pub trusted_proxies: flotilla_backend::AllowedNetworks,
     /// The key that seals cluster credentials at rest: 32 bytes as base64 or hex
     /// (`flotilla keys generate` makes one). Replicas must share it.
     pub secret_key: Secret,
@@ -102,6 +115,11 @@ impl Default for Settings {
             oidc_email_claim: "email".into(),
             oidc_name_claim: "name".into(),
             oidc_groups_claim: "groups".into(),
+            oidc_groups_last_segment: false,
+            oidc_link_by_email: flotilla_backend::LinkByEmail::Verified,
+            oidc_recheck_minutes: 15.0,
+            oidc_group_grant_days: 7,
+            trusted_proxies: flotilla_backend::AllowedNetworks::default(),
             secret_key: Secret::default(),
             secret_key_file: None,
             probe_interval_secs: 5,
@@ -113,6 +131,9 @@ impl Default for Settings {
         }
     }
 }
+
+/// Where `flotilla demo` keeps its data unless a database is configured.
+pub const DEMO_DATABASE_URL: &str = "sqlite://data/demo.db";
 
 #[derive(Debug, thiserror::Error)]
 #[error("invalid configuration: {0}")]
@@ -126,6 +147,15 @@ impl Settings {
         }
         let path = self.secret_key_file.clone().unwrap_or_else(|| format!("{}/secret.key", self.data_dir));
         flotilla_backend::SecretKey::load_or_create(Path::new(&path))
+    }
+
+    /// `flotilla demo` keeps its own database unless one is configured, so a demo sign-in
+    /// never lands in the portal's real database.
+    pub fn for_demo(mut self) -> Self {
+        if self.database_url == Self::default().database_url {
+            self.database_url = DEMO_DATABASE_URL.into();
+        }
+        self
     }
 
     /// Defaults, then the TOML file (if present), then `FLOTILLA_*`, then `DATABASE_URL`.

@@ -80,9 +80,25 @@ fn route_label(req: &Request) -> String {
     if path.starts_with("/pkg/") { "/pkg/*".into() } else { "unmatched".into() }
 }
 
+/// The standard methods by name; anything else (a client can send any token) is "other", so
+/// the label cannot grow without bound.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method as M;
+    match *method {
+        M::GET => "GET",
+        M::HEAD => "HEAD",
+        M::POST => "POST",
+        M::PUT => "PUT",
+        M::PATCH => "PATCH",
+        M::DELETE => "DELETE",
+        M::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 pub async fn track(State(metrics): State<HttpMetrics>, req: Request, next: Next) -> Response {
     let route = route_label(&req);
-    let method = req.method().as_str().to_owned();
+    let method = method_label(req.method()).to_owned();
     let start = Instant::now();
     let response = next.run(req).await;
     metrics.observe(&route, &method, response.status().as_u16(), start.elapsed().as_secs_f64());

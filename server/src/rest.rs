@@ -1,7 +1,7 @@
 //! The REST API under `/api/v1`: a thin JSON adapter over the same server functions the
 //! pages use, so both take one path through the access guard. Callers use a session cookie
 //! or a personal API token (`Authorization: Bearer flt_…`).
-use app::api::{access, clusters as cluster_admin, costs, directory, fleet, portal, tokens};
+use app::api::{access, clusters as cluster_admin, costs, directory, fleet, people, portal, tokens};
 use app::error::AppError;
 use app::state::AppState;
 use axum::Json;
@@ -38,6 +38,10 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/projects/{id}", get(project)),
         (Method::GET, "/api/v1/projects/{id}/members", get(members)),
         (Method::GET, "/api/v1/users", get(users)),
+        (Method::PUT, "/api/v1/users/{id}/active", put(set_user_active)),
+        (Method::GET, "/api/v1/identities", get(identities)),
+        (Method::PUT, "/api/v1/identities/{id}/user", put(link_identity)),
+        (Method::DELETE, "/api/v1/identities/{id}", delete(unlink_identity)),
         (Method::GET, "/api/v1/roles", get(roles)),
         (Method::GET, "/api/v1/group-mappings", get(group_mappings)),
         (Method::POST, "/api/v1/group-mappings", post(add_group_mapping)),
@@ -253,6 +257,40 @@ async fn add_group_mapping(State(s): State<AppState>, req: Request) -> Response 
 
 async fn delete_group_mapping(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
     done(call(s, parts(req), || access::delete_group_mapping(id)).await)
+}
+
+async fn identities(State(s): State<AppState>, req: Request) -> Response {
+    reply(call(s, parts(req), people::list_identities).await)
+}
+
+#[derive(Deserialize)]
+struct LinkTo {
+    user_id: i64,
+}
+
+async fn link_identity(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    let (parts, LinkTo { user_id }) = match json_body(req, r#"{"user_id": 7}"#).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    done(call(s, parts, || people::link_identity(id, user_id)).await)
+}
+
+async fn unlink_identity(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    done(call(s, parts(req), || people::unlink_identity(id)).await)
+}
+
+#[derive(Deserialize)]
+struct Active {
+    active: bool,
+}
+
+async fn set_user_active(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
+    let (parts, Active { active }) = match json_body(req, r#"{"active": false}"#).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
+    done(call(s, parts, || people::set_user_active(id, active)).await)
 }
 
 #[derive(Deserialize, Default)]

@@ -23,8 +23,8 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
     pages
         .merge(rest::router(state.clone()))
         .merge(sign_in::routes(state.clone()))
-        .layer(middleware::from_fn_with_state(state, auth::authenticate))
-        .layer(middleware::from_fn(auth::security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authenticate))
+        .layer(middleware::from_fn_with_state(state, auth::security_headers))
         .merge(metrics_route)
         .layer(middleware::from_fn_with_state(http_metrics, metrics::track))
 }

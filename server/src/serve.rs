@@ -247,6 +247,7 @@ pub fn sign_in_config(settings: &Settings, addr: std::net::SocketAddr) -> Result
                 email_claim: settings.oidc_email_claim.clone(),
                 name_claim: settings.oidc_name_claim.clone(),
                 groups_claim: settings.oidc_groups_claim.clone(),
+                groups_last_segment: settings.oidc_groups_last_segment,
             })
             .map_err(StartError::Oidc)?;
             client.discover_in_background();
@@ -254,7 +255,15 @@ pub fn sign_in_config(settings: &Settings, addr: std::net::SocketAddr) -> Result
         }
         None => None,
     };
-    Ok(SignIn { oidc, local: settings.local_login, secure_cookies: public_url.starts_with("https://") })
+    Ok(SignIn {
+        oidc,
+        local: settings.local_login,
+        secure_cookies: public_url.starts_with("https://"),
+        link_by_email: settings.oidc_link_by_email,
+        recheck: chrono::Duration::milliseconds((settings.oidc_recheck_minutes.max(0.05) * 60_000.0) as i64),
+        group_grant_ttl: chrono::Duration::days(settings.oidc_group_grant_days.max(1).into()),
+        trusted_proxies: settings.trusted_proxies.clone(),
+    })
 }
 
 /// `flotilla admin create`: a local administrator, password from the environment or stdin.

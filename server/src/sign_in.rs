@@ -9,45 +9,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, middleware::Next};
-use flotilla_backend::{AuditEvent, Outcome};
+use flotilla_backend::{AccountError, AuditEvent, IdentityError, Outcome, SsoSession};
 use serde::Deserialize;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-
-/// Failed password attempts allowed per (address, e-mail) in `WINDOW`.
-const MAX_FAILURES: usize = 5;
-const WINDOW: Duration = Duration::from_secs(300);
-
-/// Remembers recent failed password sign-ins, to slow down guessing.
-#[derive(Default, Debug)]
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
-}
-
-impl LoginLimiter {
-    fn blocked(&self, key: &str) -> bool {
-        let mut map = self.failures.lock().expect("lock");
-        let list = map.entry(key.to_owned()).or_default();
-        list.retain(|t| t.elapsed() < WINDOW);
-        list.len() >= MAX_FAILURES
-    }
-
-    fn failed(&self, key: &str) {
-        let mut map = self.failures.lock().expect("lock");
-        map.retain(|_, v| v.iter().any(|t| t.elapsed() < WINDOW));
-        map.entry(key.to_owned()).or_default().push(Instant::now());
-    }
-
-    fn succeeded(&self, key: &str) {
-        self.failures.lock().expect("lock").remove(key);
-    }
-}
 
 #[derive(Clone)]
 pub struct SignInState {
     pub app: AppState,
-    pub limiter: Arc<LoginLimiter>,
 }
 
 pub fn routes(app: AppState) -> Router {
@@ -58,7 +25,7 @@ pub fn routes(app: AppState) -> Router {
         .route("/auth/demo", post(demo))
         .route("/auth/logout", post(logout))
         .layer(axum::middleware::from_fn(no_store))
-        .with_state(SignInState { app, limiter: Arc::default() })
+        .with_state(SignInState { app })
 }
 
 async fn no_store(req: Request, next: Next) -> Response {
@@ -87,8 +54,8 @@ async fn audit(state: &AppState, event: AuditEvent) {
 }
 
 /// Starts a session for `user_id` and sends the browser on to `return_to`.
-async fn start_session(state: &AppState, user_id: i64, method: &str, id_token: Option<String>, return_to: &str) -> Response {
-    match state.sessions.start(user_id, method, id_token).await {
+async fn start_session(state: &AppState, user_id: i64, method: &str, sso: Option<SsoSession>, return_to: &str) -> Response {
+    match state.sessions.start(user_id, method, sso).await {
         Ok(secret) => {
             let max_age = state.sessions.policy().absolute.num_seconds();
             let mut res = Redirect::to(return_to).into_response();
@@ -103,16 +70,28 @@ async fn start_session(state: &AppState, user_id: i64, method: &str, id_token: O
 }
 
 #[derive(Deserialize)]
-struct NextQuery {
+struct StartQuery {
     next: Option<String>,
+    /// `1`: re-confirm the current session with `prompt=none` (sent by the access layer).
+    silent: Option<u8>,
 }
 
-async fn sso_start(State(s): State<SignInState>, Query(q): Query<NextQuery>) -> Response {
+async fn sso_start(State(s): State<SignInState>, req: Request) -> Response {
+    let q = Query::<StartQuery>::try_from_uri(req.uri()).map(|q| q.0).unwrap_or(StartQuery { next: None, silent: None });
     let Some(oidc) = &s.app.sign_in.oidc else {
         return problem(StatusCode::NOT_FOUND, "Single sign-on is off", "This portal has no identity provider configured. Use your local account.");
     };
-    let start = match oidc.begin(&safe_return_path(q.next.as_deref())).await {
+    let return_to = safe_return_path(q.next.as_deref());
+    let silent = q.silent == Some(1);
+    let start = match oidc.begin(&return_to, silent).await {
         Ok(start) => start,
+        Err(_) if silent => {
+            // The provider is away: keep the person working, and ask again in a while.
+            if let Some(session) = current_session(&s.app, req.headers()).await {
+                s.app.recheck.postpone(&session).await;
+            }
+            return Redirect::to(&return_to).into_response();
+        }
         Err(e) => return problem(StatusCode::SERVICE_UNAVAILABLE, "Single sign-on is unavailable", &format!("{}. Try again in a minute.", capitalised(&e.to_string()))),
     };
     if let Err(e) = s.app.sessions.begin_login(&start.state, start.flow).await {
@@ -127,6 +106,12 @@ async fn sso_start(State(s): State<SignInState>, Query(q): Query<NextQuery>) -> 
         res.headers_mut().insert(header::SET_COOKIE, v);
     }
     res
+}
+
+/// The session behind this browser's cookie, if any.
+async fn current_session(state: &AppState, headers: &axum::http::HeaderMap) -> Option<flotilla_backend::ActiveSession> {
+    let secret = read_cookie(headers, cookie_name(state.sign_in.secure_cookies))?;
+    state.sessions.resolve(secret).await.ok().flatten()
 }
 
 /// Cookie naming the sign-in this browser started.
@@ -153,6 +138,21 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
     let state = &s.app;
     let refuse = |reason: String| AuditEvent::new("anonymous", "auth.sign-in", "sso").outcome(Outcome::Denied).from_ip(ip.clone()).detail(reason);
     if let Some(err) = cb.error {
+        // A silent re-confirmation the provider cannot give (its session is gone): the
+        // Flotilla session ends too, and the person signs in again.
+        let silent_flow = match &cb.state {
+            Some(st) => state.sessions.take_login(st).await.ok().flatten().filter(|f| f.silent),
+            None => None,
+        };
+        if let Some(flow) = silent_flow {
+            if let Some(secret) = read_cookie(req.headers(), cookie_name(state.sign_in.secure_cookies)) {
+                let _ = state.sessions.end(secret).await;
+            }
+            audit(state, AuditEvent::new("anonymous", "auth.recheck", "sso").outcome(Outcome::Denied).from_ip(ip).detail(format!("provider answered {err}; session ended"))).await;
+            let mut res = Redirect::to(&format!("/login?error=provider-ended&next={}", query_value(&flow.return_to))).into_response();
+            res.headers_mut().insert(header::SET_COOKIE, session_cookie(state.sign_in.secure_cookies, None, 0));
+            return res;
+        }
         audit(state, refuse(format!("provider answered {err}"))).await;
         let why = cb.error_description.unwrap_or(err);
         return problem(StatusCode::UNAUTHORIZED, "Sign-in was not completed", &format!("The identity provider said: {why}."));
@@ -194,23 +194,40 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
             return problem(StatusCode::UNAUTHORIZED, "Sign-in failed", &format!("{}. Please sign in again.", capitalised(&e.to_string())));
         }
     };
-    let user_id = match state.people.sign_in_sso(&identity.email, &identity.name).await {
-        Ok(id) => id,
+    let signed_in = match state.identities.sign_in(&identity, &ip).await {
+        Ok(found) => found,
+        Err(e @ (IdentityError::LinkRefused { .. } | IdentityError::Deactivated)) => {
+            // The refusal itself is audited by the identities service.
+            if matches!(e, IdentityError::Deactivated) {
+                audit(state, AuditEvent::new(identity.email.clone(), "auth.sign-in", "sso").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated")).await;
+            }
+            let mut res = problem(StatusCode::FORBIDDEN, "Your sign-in is not linked", &format!("{}.", capitalised(&e.to_string())));
+            res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_static("flotilla_login=; Path=/auth/callback; HttpOnly; SameSite=Lax; Max-Age=0"));
+            return res;
+        }
         Err(e) => {
             tracing::error!("cannot create or update the signing-in user: {e}");
             return problem(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed", "Flotilla could not record your account. Please try again.");
         }
     };
-    if let Err(e) = state.access.apply_groups(user_id, &identity.groups).await {
+    if let Err(e) = state.access.apply_groups(signed_in.user_id, &identity.groups).await {
         tracing::error!("cannot apply group mappings: {e}");
         return problem(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed", "Flotilla could not apply your groups. Please try again.");
     }
+    if flow.silent {
+        // The re-confirmed person gets a fresh session; the one it replaces ends.
+        if let Some(secret) = read_cookie(req.headers(), cookie_name(state.sign_in.secure_cookies)) {
+            let _ = state.sessions.end(secret).await;
+        }
+    }
+    let action = if flow.silent { "auth.recheck" } else { "auth.sign-in" };
     audit(
         state,
-        AuditEvent::new(identity.email.clone(), "auth.sign-in", "sso").from_ip(ip).detail(format!("groups: {}", identity.groups.join(", "))),
+        AuditEvent::new(identity.email.clone(), action, "sso").from_ip(ip).detail(format!("groups: {}", identity.groups.join(", "))),
     )
     .await;
-    let mut res = start_session(state, user_id, "sso", Some(identity.id_token), &flow.return_to).await;
+    let sso = SsoSession { identity_id: signed_in.identity_id, id_token: identity.id_token, refresh_token: identity.refresh_token };
+    let mut res = start_session(state, signed_in.user_id, "sso", Some(sso), &flow.return_to).await;
     res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_static("flotilla_login=; Path=/auth/callback; HttpOnly; SameSite=Lax; Max-Age=0"));
     res
 }
@@ -233,23 +250,24 @@ async fn local(State(s): State<SignInState>, req: Request) -> Response {
         return Redirect::to("/login?error=local-off").into_response();
     }
     let email = form.email.trim().to_lowercase();
-    let key = format!("{ip}|{email}");
     let next = query_value(&safe_return_path(form.next.as_deref()));
-    if s.limiter.blocked(&key) {
-        audit(state, AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail("rate limited")).await;
-        return Redirect::to(&format!("/login?error=rate&next={next}")).into_response();
-    }
-    match state.accounts.verify(&email, &form.password).await {
+    match state.accounts.sign_in(&email, &form.password, &ip).await {
         Ok(user_id) => {
-            s.limiter.succeeded(&key);
             let _ = state.people.note_sign_in(user_id).await;
             audit(state, AuditEvent::new(email, "auth.sign-in", "local").from_ip(ip)).await;
             start_session(state, user_id, "local", None, &safe_return_path(form.next.as_deref())).await
         }
-        Err(flotilla_backend::AccountError::WrongCredentials) => {
-            s.limiter.failed(&key);
+        Err(AccountError::SlowDown(wait)) => {
+            audit(state, AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail(format!("slowed down: {wait} s"))).await;
+            Redirect::to(&format!("/login?error=rate&wait={wait}&next={next}")).into_response()
+        }
+        Err(AccountError::WrongCredentials) => {
             audit(state, AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail("wrong e-mail or password")).await;
             Redirect::to(&format!("/login?error=credentials&next={next}")).into_response()
+        }
+        Err(AccountError::Deactivated) => {
+            audit(state, AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated")).await;
+            Redirect::to(&format!("/login?error=deactivated&next={next}")).into_response()
         }
         Err(e) => {
             tracing::error!("cannot check a password: {e}");

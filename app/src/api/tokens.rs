@@ -15,10 +15,10 @@ pub async fn my_tokens() -> Result<Vec<ApiTokenInfo>, AppError> {
 pub async fn create_token(name: String, days: u32) -> Result<CreatedApiToken, AppError> {
     use flotilla_backend::TokenError;
     let r = crate::guard::request()?;
-    let me = r.signed_in()?.user_id();
-    let created = r.state.tokens.create(me, &name, days).await.map_err(|e| match e {
+    let created = r.state.tokens.create_for(r.signed_in()?, &name, days).await.map_err(|e| match e {
         TokenError::NoName => AppError::Validation("Give the token a name, e.g. \"CI pipeline\".".into()),
         TokenError::BadLifetime => AppError::Validation("A token lives between 1 and 365 days.".into()),
+        TokenError::FromToken => AppError::Forbidden("create API tokens with an API token; create them on the Account page while signed in".into()),
         other => AppError::internal("create the token")(other),
     })?;
     r.record("token.create", &created.info.prefix, &format!("\"{}\", {days} days", created.info.name)).await;

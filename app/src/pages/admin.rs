@@ -1,5 +1,8 @@
 //! The Admin page: people, projects, clusters, roles and group mappings, and the audit trail.
 use crate::api::directory::{admin_gate, audit_log, list_users};
+use crate::api::people::{LinkIdentity, SetUserActive, UnlinkIdentity, list_identities};
+use crate::components::error_view::action_error;
+use crate::error::AppError;
 use crate::components::{loaded::Loaded, page_header::PageHeader};
 use crate::links::query_value;
 use crate::pages::admin_access::{GroupMappings, RoleMatrix};
@@ -7,7 +10,7 @@ use crate::pages::admin_clusters::ClusterAdmin;
 use crate::pages::admin_costs::FleetCostsSection;
 use crate::pages::admin_prices::PriceCatalogue;
 use crate::pages::admin_projects::ProjectAdmin;
-use flotilla_domain::{AuditLine, AuditQuery, UserSummary};
+use flotilla_domain::{AuditLine, AuditQuery, IdentitySummary, UserSummary};
 use leptos::prelude::*;
 
 #[component]
@@ -22,13 +25,9 @@ pub fn AdminPage() -> impl IntoView {
 
 #[component]
 fn AdminSections() -> impl IntoView {
-    let users = Resource::new(|| (), |_| list_users());
     view! {
         <div class="admin-grid">
-            <section aria-labelledby="users-h">
-                <h2 id="users-h">"Users"</h2>
-                <Loaded resource=users loading="Loading users…" render=user_table/>
-            </section>
+            <UsersSection/>
         </div>
         <ProjectAdmin/>
         <ClusterAdmin/>
@@ -44,16 +43,129 @@ fn none_yet(what: &'static str) -> AnyView {
     view! { <p class="muted">{what}</p> }.into_any()
 }
 
-fn user_table(users: Vec<UserSummary>) -> AnyView {
-    if users.is_empty() {
+/// People, the single sign-on identities that reach their accounts, and sign-ins waiting
+/// for an administrator to link them.
+#[component]
+fn UsersSection() -> impl IntoView {
+    let link = ServerAction::<LinkIdentity>::new();
+    let unlink = ServerAction::<UnlinkIdentity>::new();
+    let active = ServerAction::<SetUserActive>::new();
+    let changed = move || (link.version().get(), unlink.version().get(), active.version().get());
+    let users = Resource::new(changed, |_| async { Ok::<_, AppError>((list_users().await?, list_identities().await?)) });
+    let render = move |(users, identities)| user_table(users, identities, Actions { link, unlink, active });
+    view! {
+        <section aria-labelledby="users-h">
+            <h2 id="users-h">"Users"</h2>
+            {move || action_error(link.value().get())}
+            {move || action_error(unlink.value().get())}
+            {move || action_error(active.value().get())}
+            <Loaded resource=users loading="Loading users…" render=render/>
+        </section>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Actions {
+    link: ServerAction<LinkIdentity>,
+    unlink: ServerAction<UnlinkIdentity>,
+    active: ServerAction<SetUserActive>,
+}
+
+/// "sso.example.com" from an issuer URL, for a compact identity label.
+fn issuer_host(issuer: &str) -> String {
+    let rest = issuer.split_once("://").map(|(_, r)| r).unwrap_or(issuer);
+    rest.trim_end_matches('/').to_owned()
+}
+
+fn user_table(users: Vec<UserSummary>, identities: Vec<IdentitySummary>, actions: Actions) -> AnyView {
+    if users.is_empty() && identities.is_empty() {
         return none_yet("No users yet. People appear here after their first sign-in.");
     }
+    let waiting: Vec<IdentitySummary> = identities.iter().filter(|i| i.user_id.is_none()).cloned().collect();
+    let choices: Vec<(i64, String)> = users.iter().map(|u| (u.id, u.email.clone())).collect();
+    let rows = users
+        .into_iter()
+        .map(|u| {
+            let mine: Vec<IdentitySummary> = identities.iter().filter(|i| i.user_id == Some(u.id)).cloned().collect();
+            let id = u.id;
+            let (label, next, verb) = if u.deactivated {
+                (format!("Reactivate {}", u.email), true, "Reactivate")
+            } else {
+                (format!("Deactivate {}", u.email), false, "Deactivate")
+            };
+            let email = u.email.clone();
+            view! {
+                <tr data-user=email>
+                    <td>{u.display_name}</td><td class="mono">{u.email.clone()}</td>
+                    <td>{if u.is_admin { "Administrator" } else { "Member" }}</td>
+                    <td>{identity_list(mine, actions.unlink)}</td>
+                    <td>{if u.deactivated { view! { <span class="badge badge--bad">"Deactivated"</span> }.into_any() } else { view! { <span>"Active"</span> }.into_any() }}</td>
+                    <td><button type="button" class="button button--quiet" aria-label=label
+                        on:click=move |_| { actions.active.dispatch(SetUserActive { user_id: id, active: next }); }>{verb}</button></td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <div class="table-wrap"><table class="data-table">
-            <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th></tr></thead>
-            <tbody>{users.into_iter().map(|u| view! {
-                <tr><td>{u.display_name}</td><td class="mono">{u.email}</td>
-                    <td>{if u.is_admin { "Administrator" } else { "Member" }}</td></tr>
+            <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Role"</th>
+                <th scope="col">"Single sign-on"</th><th scope="col">"Status"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table></div>
+        {waiting_table(waiting, choices, actions.link)}
+    }
+    .into_any()
+}
+
+fn identity_list(mine: Vec<IdentitySummary>, unlink: ServerAction<UnlinkIdentity>) -> AnyView {
+    if mine.is_empty() {
+        return view! { <span class="muted">"none"</span> }.into_any();
+    }
+    view! {
+        <ul class="plain-list">{mine.into_iter().map(|i| {
+            let id = i.id;
+            let label = format!("Unlink {} at {}", i.subject, issuer_host(&i.issuer));
+            view! {
+                <li><span class="mono" title=i.issuer.clone()>{format!("{} @ {}", i.subject, issuer_host(&i.issuer))}</span>" "
+                    <button type="button" class="button button--quiet" aria-label=label
+                        on:click=move |_| { unlink.dispatch(UnlinkIdentity { identity_id: id }); }>"Unlink"</button></li>
+            }
+        }).collect_view()}</ul>
+    }
+    .into_any()
+}
+
+/// Sign-ins that were refused because their e-mail belongs to an account: an administrator
+/// decides whether they are that person.
+fn waiting_table(waiting: Vec<IdentitySummary>, choices: Vec<(i64, String)>, link: ServerAction<LinkIdentity>) -> AnyView {
+    if waiting.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <h3>"Sign-ins waiting for a link"</h3>
+        <p class="muted">"These people signed in with an e-mail that belongs to an existing account, which their provider had not verified (or linking by e-mail is off). Link one only when you know it is that person."</p>
+        <div class="table-wrap"><table class="data-table" aria-label="Sign-ins waiting for a link">
+            <thead><tr><th scope="col">"E-mail (from the provider)"</th><th scope="col">"Verified"</th><th scope="col">"Identity"</th><th scope="col">"Last try"</th><th scope="col">"Link to"</th></tr></thead>
+            <tbody>{waiting.into_iter().map(|i| {
+                let id = i.id;
+                let pick = RwSignal::new(choices.iter().find(|(_, e)| *e == i.email).or(choices.first()).map(|(u, _)| *u).unwrap_or_default());
+                let label = format!("Link {} to the selected account", i.email);
+                let options = choices.clone();
+                let email = i.email.clone();
+                view! {
+                    <tr data-identity=email>
+                        <td class="mono">{i.email}</td><td>{if i.email_verified { "yes" } else { "no" }}</td>
+                        <td class="mono" title=i.issuer.clone()>{format!("{} @ {}", i.subject, issuer_host(&i.issuer))}</td>
+                        <td>{i.last_seen_at}</td>
+                        <td>
+                            <select aria-label="Account" on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { pick.set(v); } }>
+                                {options.into_iter().map(|(u, e)| view! { <option value=u.to_string() selected=move || pick.get() == u>{e}</option> }).collect_view()}
+                            </select>" "
+                            <button type="button" class="button" aria-label=label
+                                on:click=move |_| { link.dispatch(LinkIdentity { identity_id: id, user_id: pick.get_untracked() }); }>"Link"</button>
+                        </td>
+                    </tr>
+                }
             }).collect_view()}</tbody>
         </table></div>
     }

@@ -5,13 +5,15 @@ use crate::components::{loaded::Loaded, page_header::PageHeader};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The sentence for `?error=…` set by the `/auth` routes.
-fn error_text(code: &str) -> Option<&'static str> {
+/// The sentence for `?error=…` set by the `/auth` routes (`wait`: seconds, for `rate`).
+fn error_text(code: &str, wait: Option<u32>) -> Option<String> {
     Some(match code {
-        "credentials" => "Wrong e-mail or password.",
-        "rate" => "Too many failed attempts. Wait five minutes, then try again.",
-        "local-off" => "Password sign-in is switched off on this portal. Use single sign-on.",
-        "incomplete" => "Fill in both the e-mail and the password.",
+        "credentials" => "Wrong e-mail or password.".into(),
+        "rate" => format!("Too many failed attempts. Wait {} seconds, then try again.", wait.unwrap_or(30)),
+        "deactivated" => "This account is deactivated. Ask an administrator if you need it again.".into(),
+        "provider-ended" => "Your identity provider has ended your sign-in. Please sign in again.".into(),
+        "local-off" => "Password sign-in is switched off on this portal. Use single sign-on.".into(),
+        "incomplete" => "Fill in both the e-mail and the password.".into(),
         _ => return None,
     })
 }
@@ -21,7 +23,10 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let options = Resource::new(|| (), |_| sign_in_options());
     let next = move || query.read().get("next").unwrap_or_else(|| "/".into());
-    let error = move || query.read().get("error").and_then(|c| error_text(&c));
+    let error = move || {
+        let q = query.read();
+        q.get("error").and_then(|c| error_text(&c, q.get("wait").and_then(|w| w.parse().ok())))
+    };
     let signed_out = move || query.read().get("signed_out").is_some();
     let render = move |o| choices(o, next());
     view! {

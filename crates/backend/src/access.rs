@@ -18,6 +18,8 @@ pub enum AccessError {
     UnknownProject(String),
     #[error("no user with id {0}")]
     UnknownUser(i64),
+    #[error("the account {0} is deactivated")]
+    Deactivated(String),
     #[error("{0}")]
     Invalid(String),
     #[error("the role {0} is still used by {1} membership(s) or group mapping(s); remove those first")]
@@ -31,11 +33,22 @@ pub enum AccessError {
 #[derive(Clone, Debug)]
 pub struct AccessControl {
     db: Database,
+    /// Group-derived grants the provider has not confirmed for this long grant nothing.
+    group_grant_ttl: chrono::Duration,
 }
+
+/// `oidc_group_grant_days` by default.
+pub const GROUP_GRANT_DAYS: i64 = 7;
 
 impl AccessControl {
     pub fn new(db: Database) -> Self {
-        Self { db }
+        Self { db, group_grant_ttl: chrono::Duration::days(GROUP_GRANT_DAYS) }
+    }
+
+    /// How long group-derived grants last without the provider confirming them.
+    pub fn with_group_grant_ttl(mut self, ttl: chrono::Duration) -> Self {
+        self.group_grant_ttl = ttl;
+        self
     }
 
     /// Every role, built-in first, then custom ones by key.
@@ -173,6 +186,7 @@ impl AccessControl {
                 .all(self.db.conn())
                 .await?
         };
+        let now = chrono::Utc::now();
         let txn = self.db.conn().begin().await?;
         project_member::Entity::delete_many()
             .filter(project_member::Column::UserId.eq(user_id))
@@ -204,6 +218,7 @@ impl AccessControl {
                         user_id: Set(user_id),
                         role: Set(m.role),
                         from_groups: Set(true),
+                        confirmed_at: Set(Some(now)),
                         ..Default::default()
                     }
                     .insert(&txn)
@@ -211,7 +226,7 @@ impl AccessControl {
                 }
                 None if !manual_roles.contains(&m.role) && !granted_roles.contains(&m.role) => {
                     granted_roles.push(m.role.clone());
-                    user_role::ActiveModel { user_id: Set(user_id), role: Set(m.role), from_groups: Set(true), ..Default::default() }
+                    user_role::ActiveModel { user_id: Set(user_id), role: Set(m.role), from_groups: Set(true), confirmed_at: Set(Some(now)), ..Default::default() }
                         .insert(&txn)
                         .await?;
                 }
@@ -250,7 +265,18 @@ impl AccessControl {
 
     /// The subject and the person as the page shows them, from one set of queries.
     pub async fn subject_and_me(&self, user_id: i64) -> Result<(Subject, Me), AccessError> {
+        self.subject_and_me_at(user_id, chrono::Utc::now()).await
+    }
+
+    /// As [`subject_and_me`](Self::subject_and_me) at a given time (tests move the clock).
+    /// A deactivated account has no subject; group-derived grants the provider has not
+    /// confirmed within the grant lifetime grant nothing.
+    pub async fn subject_and_me_at(&self, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<(Subject, Me), AccessError> {
         let user = user::Entity::find_by_id(user_id).one(self.db.conn()).await?.ok_or(AccessError::UnknownUser(user_id))?;
+        if user.deactivated_at.is_some() {
+            return Err(AccessError::Deactivated(user.email));
+        }
+        let lapsed = |from_groups: bool, confirmed: Option<chrono::DateTime<chrono::Utc>>| from_groups && confirmed.is_none_or(|at| now - at > self.group_grant_ttl);
         let roles = self.role_map().await?;
         let projects = self.project_names().await?;
         let mut global_roles = Vec::new();
@@ -260,6 +286,9 @@ impl AccessControl {
             labels.push("Administrator".to_owned());
         }
         for grant in user_role::Entity::find().filter(user_role::Column::UserId.eq(user_id)).all(self.db.conn()).await? {
+            if lapsed(grant.from_groups, grant.confirmed_at) {
+                continue;
+            }
             if let Some(role) = roles.get(&grant.role) {
                 labels.push(role.name.clone());
                 global_roles.push(role.clone());
@@ -272,6 +301,9 @@ impl AccessControl {
             .all(self.db.conn())
             .await?;
         for m in rows {
+            if lapsed(m.from_groups, m.confirmed_at) {
+                continue;
+            }
             if let Some(role) = roles.get(&m.role) {
                 labels.push(format!("{} in {}", role.name, projects.get(&m.project_id).map(String::as_str).unwrap_or("?")));
                 memberships.push((m.project_id, role.clone()));

@@ -11,6 +11,7 @@ mod m20261124_000007_create_schedule_tables;
 mod m20261124_000008_create_dashboards;
 mod m20261124_000009_add_cluster_location;
 mod m20261206_000010_open_clusters_to_projects;
+mod m20261206_000011_identities;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_create_dashboards::Migration),
             Box::new(m20261124_000009_add_cluster_location::Migration),
             Box::new(m20261206_000010_open_clusters_to_projects::Migration),
+            Box::new(m20261206_000011_identities::Migration),
         ]
     }
 }

@@ -35,7 +35,7 @@ impl PeopleDirectory {
         let rows = user::Entity::find().order_by_asc(user::Column::Email).all(self.db.conn()).await?;
         Ok(rows
             .into_iter()
-            .map(|u| UserSummary { id: u.id, email: u.email, display_name: u.display_name, is_admin: u.is_admin })
+            .map(|u| UserSummary { id: u.id, email: u.email, display_name: u.display_name, is_admin: u.is_admin, deactivated: u.deactivated_at.is_some() })
             .collect())
     }
 
@@ -127,21 +127,7 @@ impl PeopleDirectory {
         Ok(user::Entity::find_by_id(id)
             .one(self.db.conn())
             .await?
-            .map(|u| UserSummary { id: u.id, email: u.email, display_name: u.display_name, is_admin: u.is_admin }))
-    }
-
-    /// The user signing in through SSO: created on first sign-in, name refreshed every time.
-    pub async fn sign_in_sso(&self, email: &str, display_name: &str) -> Result<i64, PeopleError> {
-        let id = self.ensure_user(email, display_name, false).await?;
-        let row = user::Entity::find_by_id(id).one(self.db.conn()).await?.ok_or_else(|| PeopleError::UnknownUser(email.to_owned()))?;
-        let mut row: user::ActiveModel = row.into();
-        if !display_name.is_empty() {
-            row.display_name = Set(display_name.to_owned());
-        }
-        row.last_sign_in_at = Set(Some(Utc::now()));
-        row.update(self.db.conn()).await?;
-        self.db.changed(Topic::Access);
-        Ok(id)
+            .map(|u| UserSummary { id: u.id, email: u.email, display_name: u.display_name, is_admin: u.is_admin, deactivated: u.deactivated_at.is_some() }))
     }
 
     pub async fn note_sign_in(&self, id: i64) -> Result<(), PeopleError> {

@@ -4,6 +4,7 @@ use crate::Database;
 use crate::cache::Topic;
 use crate::credentials::{digest, random_secret};
 use crate::entity::{login_flow, session};
+use crate::secrets::SecretKey;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -31,10 +32,25 @@ impl Default for SessionPolicy {
 /// A live session as the request guard sees it.
 #[derive(Debug, Clone)]
 pub struct ActiveSession {
+    /// The session's key (digest of the cookie value).
+    pub id: String,
     pub user_id: i64,
     pub method: String,
     /// Kept for RP-initiated logout; never sent to the browser.
     pub id_token: Option<String>,
+    /// For SSO sessions: the identity signed in, the provider's refresh token (unsealed) and
+    /// when the provider last confirmed the session.
+    pub identity_id: Option<i64>,
+    pub refresh_token: Option<String>,
+    pub checked_at: Option<DateTime<Utc>>,
+}
+
+/// What an SSO sign-in leaves with its session.
+#[derive(Debug, Clone, Default)]
+pub struct SsoSession {
+    pub identity_id: i64,
+    pub id_token: String,
+    pub refresh_token: Option<String>,
 }
 
 /// An OpenID Connect sign-in in progress.
@@ -43,6 +59,8 @@ pub struct LoginFlow {
     pub nonce: String,
     pub pkce_verifier: String,
     pub return_to: String,
+    /// A silent re-confirmation (`prompt=none`) of a session, not a sign-in someone started.
+    pub silent: bool,
 }
 
 /// Sign-ins not completed within this long are forgotten.
@@ -52,11 +70,20 @@ const LOGIN_FLOW_TTL: i64 = 10;
 pub struct Sessions {
     db: Database,
     policy: SessionPolicy,
+    /// Seals refresh tokens at rest.
+    key: SecretKey,
+    /// Whether sessions made by one-click demo sign-ins count (only in `flotilla demo`).
+    demo: bool,
 }
 
+/// Sealing context of refresh tokens.
+const REFRESH_CONTEXT: &str = "session-refresh-token";
+
 impl Sessions {
-    pub fn new(db: Database, policy: SessionPolicy) -> Self {
-        Self { db, policy }
+    /// `demo`: whether sessions started by demo sign-ins are honoured (`flotilla demo` only;
+    /// `flotilla serve` on the same database refuses them).
+    pub fn new(db: Database, policy: SessionPolicy, key: SecretKey, demo: bool) -> Self {
+        Self { db, policy, key, demo }
     }
 
     pub fn policy(&self) -> SessionPolicy {
@@ -64,17 +91,20 @@ impl Sessions {
     }
 
     /// Starts a session and returns the cookie value (a fresh random id every sign-in).
-    pub async fn start(&self, user_id: i64, method: &str, id_token: Option<String>) -> Result<String, SessionError> {
+    pub async fn start(&self, user_id: i64, method: &str, sso: Option<SsoSession>) -> Result<String, SessionError> {
         let secret = random_secret("");
         let now = Utc::now();
         session::ActiveModel {
             id: Set(digest(&secret)),
             user_id: Set(user_id),
             method: Set(method.to_owned()),
-            id_token: Set(id_token),
+            id_token: Set(sso.as_ref().map(|s| s.id_token.clone())),
             created_at: Set(now),
             last_seen_at: Set(now),
             expires_at: Set(now + self.policy.absolute),
+            identity_id: Set(sso.as_ref().map(|s| s.identity_id)),
+            refresh_token: Set(sso.as_ref().and_then(|s| s.refresh_token.as_deref()).map(|t| self.key.seal(t.as_bytes(), REFRESH_CONTEXT))),
+            checked_at: Set(sso.is_some().then_some(now)),
         }
         .insert(self.db.conn())
         .await?;
@@ -96,7 +126,20 @@ impl Sessions {
             session::Entity::delete_by_id(id).exec(self.db.conn()).await?;
             return Ok(None);
         }
-        let found = ActiveSession { user_id: row.user_id, method: row.method.clone(), id_token: row.id_token.clone() };
+        if row.method == "demo" && !self.demo {
+            // A demo sign-in proves nothing outside the demo (anyone may click it).
+            return Ok(None);
+        }
+        let found = ActiveSession {
+            id: row.id.clone(),
+            user_id: row.user_id,
+            method: row.method.clone(),
+            id_token: row.id_token.clone(),
+            identity_id: row.identity_id,
+            // A token sealed with another key is as good as none: the next page load re-confirms.
+            refresh_token: row.refresh_token.as_deref().and_then(|t| self.key.open(t, REFRESH_CONTEXT).ok()).and_then(|b| String::from_utf8(b).ok()),
+            checked_at: row.checked_at,
+        };
         // Write the idle timer at most once a minute, not on every request.
         if now - row.last_seen_at > Duration::minutes(1) {
             let mut row: session::ActiveModel = row.into();
@@ -108,8 +151,32 @@ impl Sessions {
 
     /// Ends the session behind a cookie value (sign-out). Unknown values are ignored.
     pub async fn end(&self, secret: &str) -> Result<(), SessionError> {
-        session::Entity::delete_by_id(digest(secret)).exec(self.db.conn()).await?;
+        self.end_by_id(&digest(secret)).await
+    }
+
+    /// Ends a session by its key (the provider no longer vouches for it).
+    pub async fn end_by_id(&self, id: &str) -> Result<(), SessionError> {
+        session::Entity::delete_by_id(id.to_owned()).exec(self.db.conn()).await?;
         self.db.changed(Topic::Access);
+        Ok(())
+    }
+
+    /// Ends every session of a user (deactivated, or unlinked from their identity).
+    pub async fn end_all_of(&self, user_id: i64) -> Result<u64, SessionError> {
+        let gone = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(self.db.conn()).await?;
+        self.db.changed(Topic::Access);
+        Ok(gone.rows_affected)
+    }
+
+    /// Records that the provider confirmed the session now (and a rotated refresh token).
+    pub async fn confirmed(&self, id: &str, refresh_token: Option<&str>, at: DateTime<Utc>) -> Result<(), SessionError> {
+        let Some(row) = session::Entity::find_by_id(id.to_owned()).one(self.db.conn()).await? else { return Ok(()) };
+        let mut row: session::ActiveModel = row.into();
+        row.checked_at = Set(Some(at));
+        if let Some(t) = refresh_token {
+            row.refresh_token = Set(Some(self.key.seal(t.as_bytes(), REFRESH_CONTEXT)));
+        }
+        row.update(self.db.conn()).await?;
         Ok(())
     }
 
@@ -125,6 +192,7 @@ impl Sessions {
             nonce: Set(flow.nonce),
             pkce_verifier: Set(flow.pkce_verifier),
             return_to: Set(flow.return_to),
+            silent: Set(flow.silent),
             created_at: Set(now),
         }
         .insert(self.db.conn())
@@ -144,6 +212,6 @@ impl Sessions {
         if deleted.rows_affected != 1 || Utc::now() - row.created_at > Duration::minutes(LOGIN_FLOW_TTL) {
             return Ok(None);
         }
-        Ok(Some(LoginFlow { nonce: row.nonce, pkce_verifier: row.pkce_verifier, return_to: row.return_to }))
+        Ok(Some(LoginFlow { nonce: row.nonce, pkce_verifier: row.pkce_verifier, return_to: row.return_to, silent: row.silent }))
     }
 }

@@ -16,6 +16,9 @@ pub enum TokenError {
     BadLifetime,
     #[error("no such token")]
     NotFound,
+    /// A leaked token must not be able to make more of itself: revoking it has to be enough.
+    #[error("an API token cannot create tokens; create tokens on the Account page while signed in")]
+    FromToken,
     #[error("cannot read or write API tokens: {0}")]
     Db(#[from] sea_orm::DbErr),
 }
@@ -46,6 +49,15 @@ pub struct ApiTokens {
 impl ApiTokens {
     pub fn new(db: Database) -> Self {
         Self { db }
+    }
+
+    /// Creates a token for the caller, who must be signed in with a session: a request made
+    /// with an API token cannot create tokens (revoking a leaked token revokes all it can do).
+    pub async fn create_for(&self, caller: &crate::Caller, name: &str, days: u32) -> Result<CreatedApiToken, TokenError> {
+        if caller.via == "token" {
+            return Err(TokenError::FromToken);
+        }
+        self.create(caller.user_id(), name, days).await
     }
 
     pub async fn create(&self, user_id: i64, name: &str, days: u32) -> Result<CreatedApiToken, TokenError> {

@@ -28,7 +28,7 @@ pub use inventory::{
 pub use image::ImageRef;
 pub use identity::{ApiTokenInfo, AuditLine, AuditQuery, CreatedApiToken, GroupMapping, Me, RoleDef};
 pub use names::{Dns1123Label, NameError};
-pub use people::{MemberSummary, NewProject, ProjectChange, ProjectCluster, ProjectDetail, ProjectSummary, UserSummary};
+pub use people::{MemberSummary, NewProject, ProjectChange, ProjectCluster, ProjectDetail, ProjectSummary, UserSummary, IdentitySummary};
 pub use quantity::{Bytes, CpuMillis, QuantityError};
 pub use rollout::{ClusterRollout, EventLine, Observed, Phase, PlacementInputs, RegisterOutcome, WorkloadAction, WorkloadDetail, WorkloadPod, WorkloadSummary};
 pub use placement::{Candidate, ClusterCapacity, Demand, NodeFree, Placement, QuotaFree, UnitPrices, place};

@@ -7,6 +7,9 @@ pub struct UserSummary {
     pub email: String,
     pub display_name: String,
     pub is_admin: bool,
+    /// Deactivated by an administrator: no session or token of theirs works.
+    #[serde(default)]
+    pub deactivated: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,4 +88,19 @@ pub struct MemberSummary {
     pub role: String,
     /// Granted by an identity-provider group mapping rather than by hand.
     pub from_groups: bool,
+}
+
+/// A single sign-on identity as administrators see it (Admin → Users).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentitySummary {
+    pub id: i64,
+    pub issuer: String,
+    pub subject: String,
+    /// The account it signs in to; None: a refused sign-in waiting for an administrator.
+    pub user_id: Option<i64>,
+    /// What the provider last said the e-mail is, and whether it said it was verified.
+    pub email: String,
+    pub email_verified: bool,
+    pub display_name: String,
+    pub last_seen_at: String,
 }

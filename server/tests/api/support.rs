@@ -47,7 +47,7 @@ impl TestPortal {
             demo::seed(&db).await.unwrap();
         }
         let options = LeptosOptions::builder().output_name("flotilla").site_root("target/site").build();
-        let sign_in = SignIn { oidc: None, local: true, secure_cookies: false };
+        let sign_in = SignIn::local_only();
         let fleet = app::state::Fleet { key: flotilla_backend::SecretKey::generate(), collector: flotilla_backend::Collector::new(Default::default()) };
         let state = AppState::new(options, db, demo_seed, sign_in, SessionPolicy::default(), fleet, Default::default());
         let router = router(state.clone(), HttpMetrics::default());

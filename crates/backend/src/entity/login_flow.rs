@@ -9,6 +9,8 @@ pub struct Model {
     pub nonce: String,
     pub pkce_verifier: String,
     pub return_to: String,
+    /// A silent re-confirmation (`prompt=none`).
+    pub silent: bool,
     pub created_at: ChronoDateTimeUtc,
 }
 

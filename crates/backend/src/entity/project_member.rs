@@ -11,6 +11,8 @@ pub struct Model {
     pub role: String,
     /// Granted by a group mapping at sign-in (re-applied every login), not by hand.
     pub from_groups: bool,
+    /// For group-derived memberships: when the provider last confirmed the group (they lapse).
+    pub confirmed_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -12,6 +12,12 @@ pub struct Model {
     pub created_at: ChronoDateTimeUtc,
     pub last_seen_at: ChronoDateTimeUtc,
     pub expires_at: ChronoDateTimeUtc,
+    /// The SSO identity the session was started with.
+    pub identity_id: Option<i64>,
+    /// The provider's refresh token, sealed with the portal's key; never sent to the browser.
+    pub refresh_token: Option<String>,
+    /// When the provider last confirmed this SSO session (sign-in, refresh or silent sign-in).
+    pub checked_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

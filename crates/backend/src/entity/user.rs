@@ -14,6 +14,8 @@ pub struct Model {
     /// argon2id PHC string; None for accounts that sign in only through SSO.
     pub password_hash: Option<String>,
     pub last_sign_in_at: Option<ChronoDateTimeUtc>,
+    /// Set when an administrator deactivated the account: no session or token of theirs works.
+    pub deactivated_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

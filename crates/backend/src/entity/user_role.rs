@@ -9,6 +9,8 @@ pub struct Model {
     pub user_id: i64,
     pub role: String,
     pub from_groups: bool,
+    /// For group-derived grants: when the provider last confirmed the group (they lapse).
+    pub confirmed_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

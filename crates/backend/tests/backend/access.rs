@@ -30,7 +30,7 @@ async fn sessions_expire_when_idle_or_too_old_and_end_on_sign_out() {
     on_both_databases(|db, kind| async move {
         demo::seed(&db).await.unwrap();
         let policy = SessionPolicy { idle: Duration::minutes(30), absolute: Duration::hours(2) };
-        let sessions = Sessions::new(db.clone(), policy);
+        let sessions = Sessions::new(db.clone(), policy, flotilla_backend::SecretKey::generate(), false);
         let first = sessions.start(1, "local", None).await.unwrap();
         let second = sessions.start(1, "local", None).await.unwrap();
         assert_ne!(first, second, "every sign-in gets a fresh session id");
@@ -59,8 +59,8 @@ async fn sessions_expire_when_idle_or_too_old_and_end_on_sign_out() {
 #[tokio::test]
 async fn a_login_flow_can_be_taken_once() {
     on_both_databases(|db, _| async move {
-        let sessions = Sessions::new(db, SessionPolicy::default());
-        let flow = LoginFlow { nonce: "n".into(), pkce_verifier: "v".into(), return_to: "/costs".into() };
+        let sessions = Sessions::new(db, SessionPolicy::default(), flotilla_backend::SecretKey::generate(), false);
+        let flow = LoginFlow { nonce: "n".into(), pkce_verifier: "v".into(), return_to: "/costs".into(), silent: false };
         sessions.begin_login("state-1", flow).await.unwrap();
         assert!(sessions.take_login("tampered").await.unwrap().is_none());
         let taken = sessions.take_login("state-1").await.unwrap().unwrap();
@@ -107,7 +107,7 @@ async fn group_mappings_grant_roles_at_sign_in_and_are_reapplied() {
         assert!(access.add_group_mapping("x", "no-such-role", None).await.is_err());
         assert!(access.add_group_mapping("x", "viewer", Some("no-such-project")).await.is_err());
 
-        let dave = people.sign_in_sso("dave@x.test", "Dave").await.unwrap();
+        let dave = people.ensure_user("dave@x.test", "Dave", false).await.unwrap();
         access.apply_groups(dave, &["team-a-devs".into(), "unmapped".into()]).await.unwrap();
         let subject = access.subject(dave).await.unwrap();
         let workload_in = |p| Target { kind: Kind::Workload, project: Some(p), owner: Some(dave) };

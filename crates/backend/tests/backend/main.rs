@@ -5,6 +5,7 @@ mod costs;
 mod dashboards;
 mod demo;
 mod fleet;
+mod identities;
 mod migrations;
 mod prices;
 mod scheduling;
