@@ -7,6 +7,25 @@ export function portalUrl(path = '/'): string {
   return new URL(path, base).toString();
 }
 
+/// The `flotilla serve` portal (fresh database, local administrator) wired to the strict
+/// provider (claims only from userinfo, groups in `realm_access.roles`, no refresh tokens).
+export function strictUrl(path = '/'): string {
+  const base = process.env.FLOTILLA_STRICT_URL;
+  if (!base) throw new Error('FLOTILLA_STRICT_URL is not set: global-setup.ts did not start the served portal');
+  return new URL(path, base).toString();
+}
+
+/// Changes a user at a test provider as its administrator would (end2end/oidc/README.md).
+export async function atProvider(issuer: string | undefined, login: string, action: 'groups' | 'end-sessions', groups: string[] = []): Promise<void> {
+  if (!issuer) throw new Error('the provider issuer is not set: global-setup.ts did not start it');
+  const res = await fetch(`${issuer}/_test/users/${login}/${action}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: action === 'groups' ? JSON.stringify({ groups }) : '{}',
+  });
+  if (res.status !== 204) throw new Error(`provider ${action} for ${login}: ${res.status}`);
+}
+
 /// One click on a demo account on the login page (demo mode only).
 export async function signInAsDemo(page: Page, login: string, path = '/'): Promise<void> {
   await page.goto(portalUrl(`/login?next=${encodeURIComponent(path)}`));
@@ -15,8 +34,8 @@ export async function signInAsDemo(page: Page, login: string, path = '/'): Promi
 }
 
 /// Signs in through the OpenID provider's own login form.
-export async function signInWithSso(page: Page, user: string, password: string, path = '/'): Promise<void> {
-  await page.goto(portalUrl(path));
+export async function signInWithSso(page: Page, user: string, password: string, path = '/', at: (path?: string) => string = portalUrl): Promise<void> {
+  await page.goto(at(path));
   await expect(page).toHaveURL(/\/login\?next=/);
   await page.getByRole('link', { name: 'Sign in with single sign-on' }).click();
   await page.getByLabel('Username').fill(user);

@@ -71,7 +71,7 @@ test('navigation happens in the browser and the Admin page lists the demo people
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@demo.flotilla.test' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@demo.flotilla.test', exact: true })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Projects' }).getByRole('cell', { name: 'Team B — data platform' })).toBeVisible();
   expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
   await expect(page).toHaveTitle('Admin · Flotilla');

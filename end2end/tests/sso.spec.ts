@@ -17,7 +17,7 @@ test('alice (platform-admins) signs in through SSO and administers the portal', 
   await signInWithSso(page, 'alice', 'alice-pw', '/admin');
   await expect(page).toHaveURL(portalUrl('/admin'));
   await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
-  await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@example.test' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@example.test', exact: true })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Group mappings' }).getByRole('cell', { name: 'team-b-owners', exact: true })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Roles' })).toBeVisible();
   await openUserMenu(page, /Alice Admin/);
@@ -35,7 +35,7 @@ test('bob (team-a-devs) sees team-a only and is refused the Admin page', async (
   const res = await page.goto(portalUrl('/admin'));
   expect(res?.status()).toBe(403);
   await expect(page.getByRole('alert').first()).toContainText('You do not have permission to read the Admin page');
-  await expect(page.getByRole('cell', { name: 'alice@demo.flotilla.test' })).toHaveCount(0);
+  await expect(page.getByRole('cell', { name: 'alice@demo.flotilla.test', exact: true })).toHaveCount(0);
 });
 
 test('carol (team-b-owners) sees team-b and not team-a', async ({ page }) => {

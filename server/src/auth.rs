@@ -327,6 +327,18 @@ mod tests {
     }
 
     #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let trusted: flotilla_backend::AllowedNetworks = "10.0.0.0/8".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", HeaderValue::from_static("198.51.100.7, 203.0.113.5, 10.1.2.3"));
+        let peer = |ip: &str| Some(ip.parse().unwrap());
+        assert_eq!(client_ip(peer("192.0.2.1"), &headers, &trusted), "192.0.2.1", "a stranger's header is ignored");
+        assert_eq!(client_ip(peer("10.9.9.9"), &headers, &trusted), "203.0.113.5", "the right-most hop not a proxy");
+        assert_eq!(client_ip(peer("10.9.9.9"), &HeaderMap::new(), &trusted), "10.9.9.9");
+        assert_eq!(client_ip(peer("10.9.9.9"), &headers, &Default::default()), "10.9.9.9", "no trusted proxies: the peer");
+    }
+
+    #[test]
     fn cross_site_writes_are_recognised() {
         let cookie = ("cookie", "flotilla_session=abc");
         assert!(!cross_site(&post(&[cookie, ("sec-fetch-site", "same-origin")])));

@@ -205,6 +205,25 @@ mod tests {
     }
 
     #[test]
+    fn the_demo_keeps_its_own_database_unless_one_is_configured() {
+        figment::Jail::expect_with(|jail| {
+            jail.clear_env();
+            let s = Settings::load(Path::new("missing.toml")).unwrap();
+            assert_eq!(s.clone().for_demo().database_url, DEMO_DATABASE_URL);
+            jail.set_env("FLOTILLA_DATABASE_URL", "sqlite:///srv/mine.db");
+            jail.set_env("FLOTILLA_OIDC_LINK_BY_EMAIL", "never");
+            jail.set_env("FLOTILLA_OIDC_RECHECK_MINUTES", "0.5");
+            jail.set_env("FLOTILLA_TRUSTED_PROXIES", "10.0.0.0/8,192.168.0.0/16");
+            let s = Settings::load(Path::new("missing.toml")).unwrap();
+            assert_eq!(s.clone().for_demo().database_url, "sqlite:///srv/mine.db");
+            assert_eq!(s.oidc_link_by_email, flotilla_backend::LinkByEmail::Never);
+            assert_eq!(s.oidc_recheck_minutes, 0.5);
+            assert!(s.trusted_proxies.contains("192.168.1.1".parse().unwrap()));
+            Ok(())
+        });
+    }
+
+    #[test]
     fn file_then_env_then_database_url_override_defaults() {
         figment::Jail::expect_with(|jail| {
             jail.clear_env();

@@ -133,4 +133,11 @@ mod tests {
     fn label_values_are_escaped() {
         assert_eq!(escape("a\"b\\c"), "a\\\"b\\\\c");
     }
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        let weird = axum::http::Method::from_bytes(b"BREW").unwrap();
+        assert_eq!(method_label(&weird), "other");
+        assert_eq!(method_label(&axum::http::Method::PATCH), "PATCH");
+    }
 }

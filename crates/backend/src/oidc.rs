@@ -116,7 +116,9 @@ pub struct SsoIdentity {
 /// What a refresh with the provider says now.
 #[derive(Debug, Clone)]
 pub struct Reconfirmed {
-    pub groups: Vec<String>,
+    /// None: the provider's answer carried no groups claim at all (some send groups only at
+    /// sign-in); the grants then keep their last confirmation and lapse on their own.
+    pub groups: Option<Vec<String>>,
     /// A rotated refresh token, when the provider sent a new one.
     pub refresh_token: Option<String>,
     pub id_token: Option<String>,
@@ -350,8 +352,8 @@ impl OidcClient {
         let read = self.fill_from_userinfo(&d, read, response.access_token(), &subject).await?;
         let groups = match read.groups {
             GroupsClaim::Overage => return Err(OidcError::GroupOverage),
-            GroupsClaim::Present(g) => g,
-            GroupsClaim::Absent => Vec::new(),
+            GroupsClaim::Present(g) => Some(g),
+            GroupsClaim::Absent => None,
         };
         Ok(Reconfirmed { groups, refresh_token: response.refresh_token().map(|t| t.secret().clone()), id_token: raw_id })
     }

@@ -69,6 +69,10 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("my_tokens", ""),
     ("create_token", "name=t&days=1"),
     ("revoke_token", "id=999"),
+    ("list_identities", ""),
+    ("link_identity", "identity_id=1&user_id=1"),
+    ("unlink_identity", "identity_id=1"),
+    ("set_user_active", "user_id=1&active=false"),
     ("load_placement_inputs", "project=team-a"),
     ("preview_placement", FORM_CALL),
     ("register_workload", FORM_CALL),
@@ -140,6 +144,8 @@ fn valid_body(method: &axum::http::Method, template: &str) -> &'static str {
         ("PUT", "/api/v1/projects/{id}/clusters") => r#"{"clusters":[]}"#,
         ("PUT", "/api/v1/projects/{id}/members") => r#"{"email":"dave@x.test","role":"viewer"}"#,
         ("POST", "/api/v1/group-mappings") => r#"{"group":"g","role":"viewer"}"#,
+        ("PUT", "/api/v1/users/{id}/active") => r#"{"active":false}"#,
+        ("PUT", "/api/v1/identities/{id}/user") => r#"{"user_id":1}"#,
         _ => "",
     }
 }
@@ -179,6 +185,7 @@ async fn signed_out_browsers_are_sent_to_the_login_page() {
 const TENANT_TABLES: &[&str] = &[
     "projects", "project_members", "project_clusters", "project_quotas", "workloads", "workload_deployments", "workload_schedules",
     "budgets", "group_mappings", "roles", "user_roles", "users", "clusters", "prices", "node_prices", "cost_weights", "cluster_thresholds",
+    "user_identities", "api_tokens",
 ];
 
 /// Write routes whose object is the caller's own (a token they create, their notifications).

@@ -5,6 +5,7 @@ mod clusters;
 mod guard;
 mod prices;
 mod projects;
+mod sign_in;
 mod support;
 mod tenancy;
 mod workloads;

@@ -20,6 +20,7 @@ pub struct Answer {
     pub guard: bool,
     pub location: Option<String>,
     pub body: String,
+    pub headers: axum::http::HeaderMap,
 }
 
 impl Answer {
@@ -109,8 +110,9 @@ impl TestPortal {
         let status = res.status().as_u16();
         let guard = res.headers().get(auth::GUARD_HEADER).is_some();
         let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
+        let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
-        Answer { status, guard, location, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Answer { status, guard, location, body: String::from_utf8_lossy(&bytes).into_owned(), headers }
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
