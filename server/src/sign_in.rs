@@ -116,6 +116,8 @@ async fn current_session(state: &AppState, headers: &axum::http::HeaderMap) -> O
 
 /// Cookie naming the sign-in this browser started.
 const LOGIN_COOKIE: &str = "flotilla_login";
+/// Clears it once the sign-in is over (done or refused).
+const CLEAR_LOGIN_COOKIE: &str = "flotilla_login=; Path=/auth/callback; HttpOnly; SameSite=Lax; Max-Age=0";
 
 fn secure(state: &AppState) -> &'static str {
     if state.sign_in.secure_cookies { "; Secure" } else { "" }
@@ -202,7 +204,7 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
                 audit(state, AuditEvent::new(identity.email.clone(), "auth.sign-in", "sso").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated")).await;
             }
             let mut res = problem(StatusCode::FORBIDDEN, "Your sign-in is not linked", &format!("{}.", capitalised(&e.to_string())));
-            res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_static("flotilla_login=; Path=/auth/callback; HttpOnly; SameSite=Lax; Max-Age=0"));
+            res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_static(CLEAR_LOGIN_COOKIE));
             return res;
         }
         Err(e) => {
@@ -228,7 +230,7 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
     .await;
     let sso = SsoSession { identity_id: signed_in.identity_id, id_token: identity.id_token, refresh_token: identity.refresh_token };
     let mut res = start_session(state, signed_in.user_id, "sso", Some(sso), &flow.return_to).await;
-    res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_static("flotilla_login=; Path=/auth/callback; HttpOnly; SameSite=Lax; Max-Age=0"));
+    res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_static(CLEAR_LOGIN_COOKIE));
     res
 }
 
