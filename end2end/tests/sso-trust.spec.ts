@@ -52,6 +52,14 @@ for (const world of [
       expect(new URL(page.url()).origin).toBe(new URL(world.at('/')).origin);
     });
 
+    test('alice (platform-admins) administers the portal', async ({ page }) => {
+      await signInWithSso(page, 'alice', 'alice-pw', '/admin', world.at);
+      await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
+      await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@example.test', exact: true })).toBeVisible();
+      await expect(page.getByRole('region', { name: 'Group mappings' }).getByRole('cell', { name: 'team-a-devs', exact: true })).toBeVisible();
+      expect(await rolesOf(page, /Alice Admin/)).toContain('Administrator');
+    });
+
     test('bob signs in with the groups the provider sends and signs out', async ({ page, context }) => {
       await signInWithSso(page, 'bob', 'bob-pw', '/', world.at);
       await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();

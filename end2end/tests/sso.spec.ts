@@ -2,7 +2,7 @@
 // global-setup.ts): people sign in on the provider's own form, land back in Flotilla and
 // see what the roles mapped from their groups allow. Tampered and replayed callbacks fail.
 import { test, expect, Page, BrowserContext } from '@playwright/test';
-import { hydrated, portalUrl, rewriteCallback, signInWithSso } from './portal';
+import { hydrated, portalUrl, rewriteCallback, signInWithSso, strictUrl } from './portal';
 
 async function hasSession(context: BrowserContext): Promise<boolean> {
   return (await context.cookies()).some((c) => c.name === 'flotilla_session');
@@ -64,35 +64,38 @@ test('signing out ends the session in Flotilla and at the provider', async ({ pa
   await expect(page.getByLabel('Password')).toBeVisible();
 });
 
-test('a callback with a tampered state shows an error page and creates no session', async ({ page, context }) => {
-  await rewriteCallback(page, (callback) => {
-    callback.searchParams.set('state', callback.searchParams.get('state') + 'x');
-    return callback;
+// Both worlds: the demo with the lenient provider, `flotilla serve` with the strict one.
+for (const world of [{ name: 'lenient provider', at: portalUrl }, { name: 'strict provider', at: strictUrl }]) {
+  test(`a callback with a tampered state shows an error page and creates no session (${world.name})`, async ({ page, context }) => {
+    await rewriteCallback(page, (callback) => {
+      callback.searchParams.set('state', callback.searchParams.get('state') + 'x');
+      return callback;
+    });
+    await signInWithSso(page, 'bob', 'bob-pw', '/', world.at);
+    await expect(page.getByRole('heading', { name: 'Sign-in link not valid' })).toBeVisible();
+    expect(await hasSession(context)).toBe(false);
+    await page.goto(world.at('/'));
+    await expect(page).toHaveURL(/\/login\?next=/);
   });
-  await signInWithSso(page, 'bob', 'bob-pw');
-  await expect(page.getByRole('heading', { name: 'Sign-in link not valid' })).toBeVisible();
-  expect(await hasSession(context)).toBe(false);
-  await page.goto(portalUrl('/'));
-  await expect(page).toHaveURL(/\/login\?next=/);
-});
 
-test('a replayed callback shows an error page and creates no session', async ({ page, context }) => {
-  let callback = '';
-  page.on('request', (r) => {
-    if (r.url().includes('/auth/callback?')) callback = r.url();
+  test(`a replayed callback shows an error page and creates no session (${world.name})`, async ({ page, context }) => {
+    let callback = '';
+    page.on('request', (r) => {
+      if (r.url().includes('/auth/callback?')) callback = r.url();
+    });
+    await signInWithSso(page, 'carol', 'carol-pw', '/', world.at);
+    await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+    expect(callback).toContain('code=');
+    // Sign out in Flotilla only, then try the same callback again.
+    await context.clearCookies({ name: 'flotilla_session' });
+    await page.goto(world.at('/'));
+    await expect(page).toHaveURL(/\/login\?next=/);
+    const res = await page.goto(callback);
+    expect(res?.status()).toBe(400);
+    await expect(page.getByRole('heading', { name: 'Sign-in link not valid' })).toBeVisible();
+    expect(await hasSession(context)).toBe(false);
   });
-  await signInWithSso(page, 'carol', 'carol-pw');
-  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
-  expect(callback).toContain('code=');
-  // Sign out in Flotilla only, then try the same callback again.
-  await context.clearCookies({ name: 'flotilla_session' });
-  await page.goto(portalUrl('/'));
-  await expect(page).toHaveURL(/\/login\?next=/);
-  const res = await page.goto(callback);
-  expect(res?.status()).toBe(400);
-  await expect(page.getByRole('heading', { name: 'Sign-in link not valid' })).toBeVisible();
-  expect(await hasSession(context)).toBe(false);
-});
+}
 
 test('a signed-in person creates an API token, sees it once, and revokes it', async ({ page, request }) => {
   await signInWithSso(page, 'carol', 'carol-pw', '/account');

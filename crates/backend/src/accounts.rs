@@ -31,7 +31,7 @@ fn hash(password: &str) -> Result<String, AccountError> {
 }
 
 /// Failed password sign-ins that cost nothing; after these, each next attempt waits twice as
-/// long as the one before (1 s, 2 s, 4 s …) up to a ceiling: a slow-down, never a lock-out
+/// long as the one before (2 s, 4 s, 8 s …) up to a ceiling: a slow-down, never a lock-out
 /// that a stranger could impose on someone else's account.
 const FREE_FAILURES: i32 = 3;
 /// The longest wait per e-mail (a victim waits at most this long) and per address.
@@ -86,7 +86,7 @@ impl Accounts {
         if now - row.last_failure_at > chrono::Duration::minutes(FORGET_AFTER_MINUTES) || row.failures < FREE_FAILURES {
             return Ok(None);
         }
-        let wait = (1i64 << (row.failures - FREE_FAILURES).min(16)).min(ceiling);
+        let wait = (2i64 << (row.failures - FREE_FAILURES).min(16)).min(ceiling);
         let left = wait - (now - row.last_failure_at).num_seconds();
         Ok((left > 0).then_some(left))
     }
