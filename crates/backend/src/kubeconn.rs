@@ -256,14 +256,33 @@ pub fn describe_kube_error(server: &str, e: &kube::Error) -> String {
         kube::Error::Api(s) if s.code == 403 => format!("{server} forbids this: {}", s.message),
         kube::Error::Api(s) => format!("{server} answered {} {}: {}", s.code, s.reason, s.message),
         other => {
-            let text = other.to_string();
-            if text.contains("certificate") || text.contains("UnknownIssuer") || text.contains("tls") {
-                format!("cannot verify {server}'s TLS certificate with the CA given: {}", first_line(&text))
-            } else {
-                format!("cannot reach {server}: {}", first_line(&text))
+            let chain = error_chain(other);
+            let tls = chain.iter().find(|c| {
+                let c = c.to_lowercase();
+                c.contains("certificate") || c.contains("unknownissuer") || c.contains("tls") || c.contains("handshake")
+            });
+            match tls {
+                Some(cause) => format!("cannot verify {server}'s TLS certificate with the CA given: {}", first_line(cause)),
+                // The innermost cause says most (connection refused, timed out, no route).
+                None => format!("cannot reach {server}: {}", first_line(&chain.join(": "))),
             }
         }
     }
+}
+
+/// Every message of an error's chain, outermost first (without repeats: wrappers often
+/// repeat their cause's text).
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut next = Some(e);
+    while let Some(err) = next {
+        let text = err.to_string();
+        if !out.iter().any(|seen| seen.contains(&text)) {
+            out.push(text);
+        }
+        next = err.source();
+    }
+    out
 }
 
 fn first_line(s: &str) -> String {

@@ -157,7 +157,13 @@ pub struct Observed {
     /// The Deployment exists.
     pub exists: bool,
     pub paused: bool,
+    /// `metadata.generation` (the spec's version) and `status.observedGeneration` (the
+    /// version the controller has acted on): until they match, the status is about the old spec.
+    pub generation: i64,
+    pub observed_generation: i64,
     pub wanted: u32,
+    /// `status.replicas`: every pod of the Deployment, old ones still terminating included.
+    pub replicas: u32,
     pub updated: u32,
     pub ready: u32,
     pub available: u32,
@@ -194,10 +200,24 @@ pub fn classify(o: &Observed) -> (Phase, String) {
     if o.paused {
         return (Phase::Paused, format!("paused with {} of {} replicas ready", o.ready, o.wanted));
     }
-    if o.updated >= o.wanted && o.available >= o.wanted && o.ready >= o.wanted {
-        return (Phase::Available, format!("{} of {} replicas available", o.available, o.wanted));
+    // As `kubectl rollout status` decides: the new spec observed, every replica updated, no old
+    // replica left, every updated replica available.
+    if o.observed_generation < o.generation {
+        return (Phase::Progressing, "the cluster has not yet taken up the change".into());
     }
-    (Phase::Progressing, format!("{} of {} replicas ready", o.ready, o.wanted))
+    if o.updated < o.wanted {
+        // A first version has nothing to update from: count what is ready.
+        let words = if o.generation > 1 { format!("{} of {} replicas on the new version", o.updated, o.wanted) } else { format!("{} of {} replicas ready", o.ready, o.wanted) };
+        return (Phase::Progressing, words);
+    }
+    if o.replicas > o.updated {
+        let old = o.replicas - o.updated;
+        return (Phase::Progressing, format!("{old} old replica{} still terminating", if old == 1 { " is" } else { "s are" }));
+    }
+    if o.available < o.updated || o.ready < o.wanted {
+        return (Phase::Progressing, format!("{} of {} replicas ready", o.ready.min(o.available), o.wanted));
+    }
+    (Phase::Available, format!("{} of {} replicas available", o.available, o.wanted))
 }
 
 #[cfg(test)]
@@ -205,7 +225,26 @@ mod tests {
     use super::*;
 
     fn up(wanted: u32, ready: u32) -> Observed {
-        Observed { exists: true, wanted, updated: ready, ready, available: ready, ..Default::default() }
+        Observed { exists: true, wanted, replicas: ready, updated: ready, ready, available: ready, ..Default::default() }
+    }
+
+    #[test]
+    fn a_rollout_is_available_only_once_the_cluster_has_carried_it_out() {
+        // The image changed (generation 2) but the controller has not acted yet: the status
+        // still shows the old replicas as available.
+        let unobserved = Observed { generation: 2, observed_generation: 1, ..up(3, 3) };
+        assert_eq!(classify(&unobserved), (Phase::Progressing, "the cluster has not yet taken up the change".into()));
+        // Observed, one new pod up, old ones still serving.
+        let rolling = Observed { generation: 2, observed_generation: 2, replicas: 4, updated: 1, ready: 4, available: 4, ..up(3, 3) };
+        assert_eq!(classify(&rolling), (Phase::Progressing, "1 of 3 replicas on the new version".into()));
+        // All updated, one old pod still terminating.
+        let draining = Observed { generation: 2, observed_generation: 2, replicas: 4, ..up(3, 3) };
+        assert_eq!(classify(&draining), (Phase::Progressing, "1 old replica is still terminating".into()));
+        // All updated but not yet available.
+        let starting = Observed { generation: 2, observed_generation: 2, available: 1, ..up(3, 3) };
+        assert_eq!(classify(&starting).0, Phase::Progressing);
+        let done = Observed { generation: 2, observed_generation: 2, ..up(3, 3) };
+        assert_eq!(classify(&done), (Phase::Available, "3 of 3 replicas available".into()));
     }
 
     #[test]

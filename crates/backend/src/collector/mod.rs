@@ -58,6 +58,15 @@ pub struct ClusterState {
     pub derived: Arc<Derived>,
 }
 
+impl ClusterState {
+    /// Whether what the store holds may be recorded as a measurement now: the cluster was
+    /// listed completely and answers. An unreachable cluster's inventory is stale, so that
+    /// time stays a gap in snapshots and in the cost ledger alike.
+    pub fn measurable(&self) -> bool {
+        self.synced && self.health.state != flotilla_domain::inventory::HealthState::Unreachable
+    }
+}
+
 struct HealthTrack {
     health: ClusterHealth,
     last_watch_error: Option<(Instant, String)>,

@@ -48,10 +48,10 @@ fn row(cluster_id: i64, scope: &str, name: &str, at: DateTime<Utc>, alloc: Usage
     }
 }
 
-/// The rows for one cluster at `at` (nothing for a cluster not fully listed yet: gaps are
-/// left as gaps, never invented).
+/// The rows for one cluster at `at` (nothing for a cluster not fully listed yet or
+/// unreachable now: gaps are left as gaps, never invented from a stale inventory).
 pub fn rows_for(state: &ClusterState, at: DateTime<Utc>) -> Vec<snap::ActiveModel> {
-    if !state.synced {
+    if !state.measurable() {
         return vec![];
     }
     let id = state.summary.id;

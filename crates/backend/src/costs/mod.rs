@@ -58,7 +58,7 @@ pub struct Sample {
 /// max(request, usage) of its node. Nothing for a cluster not listed yet or unreachable now
 /// (its inventory is stale: that time is a gap).
 pub fn sample_of(state: &ClusterState, collector: &Collector, projects: &HashSet<String>) -> Option<Sample> {
-    if !state.synced || state.health.state == flotilla_domain::inventory::HealthState::Unreachable {
+    if !state.measurable() {
         return None;
     }
     let d = &state.derived;

@@ -218,7 +218,10 @@ pub async fn observe(client: &Client, id: i64, project: &str, name: &str) -> Res
     let mut o = Observed {
         exists: true,
         paused: d.spec.paused.unwrap_or(false),
+        generation: d.metadata.generation.unwrap_or(0),
+        observed_generation: status.observed_generation.unwrap_or(0),
         wanted: d.spec.replicas.unwrap_or(1).max(0) as u32,
+        replicas: status.replicas.unwrap_or(0).max(0) as u32,
         updated: status.updated_replicas.unwrap_or(0).max(0) as u32,
         ready: status.ready_replicas.unwrap_or(0).max(0) as u32,
         available: status.available_replicas.unwrap_or(0).max(0) as u32,

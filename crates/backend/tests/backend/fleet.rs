@@ -165,6 +165,14 @@ async fn the_collector_mirrors_the_simulator_isolates_a_lost_cluster_and_resyncs
     eventually(Duration::from_secs(2), "beta stays fresh while alpha is down", || collector.pods(ids[1], None, None).iter().any(|p| p.name == "probe")).await;
     let last_seen = collector.state(ids[0]).unwrap().health.last_seen_ms;
     assert!(last_seen.is_some(), "last seen is kept while unreachable");
+    // While alpha is unreachable its stale inventory is not recorded: a gap, not a measurement.
+    let snapshots = Snapshots::new(db.db().clone());
+    snapshots.record(&collector, chrono::Utc::now()).await.unwrap();
+    let gap = snapshots.heatmap(ids[0], HeatScope::Node, Metric::Cpu, chrono::Duration::hours(1), 60).await.unwrap();
+    assert!(gap.rows.iter().all(|r| r.values.iter().all(Option::is_none)), "no snapshot of unreachable alpha");
+    let beta_heat = snapshots.heatmap(ids[1], HeatScope::Node, Metric::Cpu, chrono::Duration::hours(1), 60).await.unwrap();
+    assert!(beta_heat.rows.iter().any(|r| r.values.iter().any(Option::is_some)), "beta is recorded");
+    snapshots.prune(chrono::Duration::zero()).await.unwrap();
 
     // Slow alpha is degraded, not unreachable.
     alpha_sim.set_fault(FaultMode::Slow, Some(Duration::from_millis(700)));
@@ -221,6 +229,20 @@ async fn test_connection_names_what_the_credentials_may_not_do() {
     let wrong = Credentials::from_token(&alpha.url, &alpha.ca_pem, "not-the-token").unwrap();
     let report = flotilla_backend::kubeconn::test_connection(&wrong, Duration::from_secs(3)).await;
     assert!(report.error.as_deref().is_some_and(|e| e.contains("401")), "{report:?}");
+
+    // Another CA than the one that signed the server's certificate: the TLS cause deep in the
+    // error chain decides the words, not the top-level "client error (Connect)".
+    let elsewhere = flotilla_sim::start(FleetSpec::small(), SimOptions::default()).await.unwrap();
+    let other_ca = elsewhere.cluster("alpha").unwrap().ca_pem.clone();
+    let wrong_ca = Credentials::from_token(&alpha.url, &other_ca, &alpha.token).unwrap();
+    let report = flotilla_backend::kubeconn::test_connection(&wrong_ca, Duration::from_secs(3)).await;
+    let error = report.error.clone().unwrap_or_default();
+    assert!(error.contains("cannot verify") && error.contains("TLS certificate"), "{report:?}");
+    // A closed port reads differently.
+    let closed = Credentials::from_token("https://127.0.0.1:9", &alpha.ca_pem, &alpha.token).unwrap();
+    let report = flotilla_backend::kubeconn::test_connection(&closed, Duration::from_secs(3)).await;
+    let error = report.error.clone().unwrap_or_default();
+    assert!(error.contains("cannot reach") && !error.contains("TLS"), "{report:?}");
 
     alpha.set_fault(FaultMode::Unreachable, None);
     let report = flotilla_backend::kubeconn::test_connection(&creds, Duration::from_secs(2)).await;
