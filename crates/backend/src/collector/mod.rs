@@ -366,11 +366,24 @@ async fn watch_kind<K: Collect>(live: Arc<Live>, client: Client) {
             Ok(Event::Delete(o)) => live.update(|s| {
                 K::table(s).remove(&o.key());
             }),
+            // 410 Gone ("too old resource version", e.g. after an apiserver restart): the
+            // watcher relists by design; that is no fault of the cluster.
+            Err(e) if expected_relist(&e) => tracing::debug!(kind = K::KIND, "watch expired, relisting: {e}"),
             Err(e) => {
                 tracing::debug!(kind = K::KIND, "watch error: {e}");
                 live.health.lock().last_watch_error = Some((Instant::now(), format!("{}: {}", K::KIND, short(&e.to_string()))));
             }
         }
+    }
+}
+
+/// Whether a watch error is the apiserver's "resource version too old" (410 Gone), which
+/// kube-runtime's watcher answers with a fresh list.
+fn expected_relist(e: &watcher::Error) -> bool {
+    match e {
+        watcher::Error::WatchError(status) => status.code == 410,
+        watcher::Error::WatchStartFailed(kube::Error::Api(status)) | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.code == 410,
+        _ => false,
     }
 }
 
@@ -430,4 +443,18 @@ async fn fetch_metrics(client: &Client, path: &str, timeout: Duration) -> Option
         out.insert(key, usage);
     }
     Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_expired_watch_is_a_relist_not_a_fault() {
+        let status = |code| kube::core::Status { code, message: "too old resource version: 5 (900)".into(), ..Default::default() };
+        assert!(expected_relist(&watcher::Error::WatchError(Box::new(status(410)))));
+        assert!(expected_relist(&watcher::Error::WatchStartFailed(kube::Error::Api(Box::new(status(410))))));
+        assert!(!expected_relist(&watcher::Error::WatchError(Box::new(status(403)))), "a forbidden watch is a fault");
+        assert!(!expected_relist(&watcher::Error::NoResourceVersion));
+    }
 }
