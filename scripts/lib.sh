@@ -80,7 +80,7 @@ check_bundle() {
   cp "$(flotilla_bin)" "$dir/flotilla" && cp -r "$ROOT/target/site" "$dir/site"
   port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
   (cd "$dir" && FLOTILLA_ADDR="127.0.0.1:$port" FLOTILLA_SITE_ROOT=site FLOTILLA_DATA_DIR=data \
-    FLOTILLA_DATABASE_URL="sqlite://$dir/flotilla.db" ./flotilla serve >"$dir/log" 2>&1) &
+    FLOTILLA_DATABASE_URL="sqlite://$dir/flotilla.db" exec ./flotilla serve >"$dir/log" 2>&1) &
   pid=$!
   for _ in $(seq 1 60); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && { ok=0; break; }; sleep 0.5; done
   if [ $ok = 0 ]; then
