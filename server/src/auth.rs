@@ -196,10 +196,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let ip = client_ip(peer, req.headers(), &state.sign_in.trusted_proxies);
     req.extensions_mut().insert(ClientIp(ip.clone()));
     if cross_site(&req) {
-        let event = AuditEvent::new("anonymous", "request.cross-site", path.clone()).outcome(Outcome::Denied).from_ip(ip);
-        if let Err(e) = state.audit.write(event).await {
-            tracing::error!("could not audit a cross-site request: {e}");
-        }
+        state.audit.write_or_log(AuditEvent::new("anonymous", "request.cross-site", path.clone()).outcome(Outcome::Denied).from_ip(ip)).await;
         return (StatusCode::FORBIDDEN, "Cross-site request refused. Use the portal's own pages or an API token.").into_response();
     }
     let Resolved { caller, silent_due } = caller(&state, req.headers(), &ip).await;

@@ -47,12 +47,6 @@ fn problem(status: StatusCode, title: &str, message: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
-async fn audit(state: &AppState, event: AuditEvent) {
-    if let Err(e) = state.audit.write(event).await {
-        tracing::error!("could not audit a sign-in event: {e}");
-    }
-}
-
 /// Starts a session for `user_id` and sends the browser on to `return_to`.
 async fn start_session(state: &AppState, user_id: i64, method: &str, sso: Option<SsoSession>, return_to: &str) -> Response {
     match state.sessions.start(user_id, method, sso).await {
@@ -108,6 +102,15 @@ async fn sso_start(State(s): State<SignInState>, req: Request) -> Response {
     res
 }
 
+/// Ends the session behind this browser's cookie, if any.
+async fn end_current_session(state: &AppState, headers: &axum::http::HeaderMap) {
+    if let Some(secret) = read_cookie(headers, cookie_name(state.sign_in.secure_cookies)) {
+        if let Err(e) = state.sessions.end(secret).await {
+            tracing::error!("cannot end a session: {e}");
+        }
+    }
+}
+
 /// The session behind this browser's cookie, if any.
 async fn current_session(state: &AppState, headers: &axum::http::HeaderMap) -> Option<flotilla_backend::ActiveSession> {
     let secret = read_cookie(headers, cookie_name(state.sign_in.secure_cookies))?;
@@ -147,15 +150,13 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
             None => None,
         };
         if let Some(flow) = silent_flow {
-            if let Some(secret) = read_cookie(req.headers(), cookie_name(state.sign_in.secure_cookies)) {
-                let _ = state.sessions.end(secret).await;
-            }
-            audit(state, AuditEvent::new("anonymous", "auth.recheck", "sso").outcome(Outcome::Denied).from_ip(ip).detail(format!("provider answered {err}; session ended"))).await;
+            end_current_session(state, req.headers()).await;
+            state.audit.write_or_log(AuditEvent::new("anonymous", "auth.recheck", "sso").outcome(Outcome::Denied).from_ip(ip).detail(format!("provider answered {err}; session ended"))).await;
             let mut res = Redirect::to(&format!("/login?error=provider-ended&next={}", query_value(&flow.return_to))).into_response();
             res.headers_mut().insert(header::SET_COOKIE, session_cookie(state.sign_in.secure_cookies, None, 0));
             return res;
         }
-        audit(state, refuse(format!("provider answered {err}"))).await;
+        state.audit.write_or_log(refuse(format!("provider answered {err}"))).await;
         let why = cb.error_description.unwrap_or(err);
         return problem(StatusCode::UNAUTHORIZED, "Sign-in was not completed", &format!("The identity provider said: {why}."));
     }
@@ -165,7 +166,7 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
     let started_here = read_cookie(req.headers(), LOGIN_COOKIE) == Some(flow_state.as_str());
     let flow = match state.sessions.take_login(&flow_state).await {
         Ok(Some(_)) if !started_here => {
-            audit(state, refuse("state not started in this browser".into())).await;
+            state.audit.write_or_log(refuse("state not started in this browser".into())).await;
             return problem(
                 StatusCode::BAD_REQUEST,
                 "Sign-in link not valid",
@@ -174,7 +175,7 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
         }
         Ok(Some(flow)) => flow,
         Ok(None) => {
-            audit(state, refuse("unknown, expired or already used state".into())).await;
+            state.audit.write_or_log(refuse("unknown, expired or already used state".into())).await;
             return problem(
                 StatusCode::BAD_REQUEST,
                 "Sign-in link not valid",
@@ -192,7 +193,7 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
     let identity = match oidc.complete(&code, &flow).await {
         Ok(i) => i,
         Err(e) => {
-            audit(state, refuse(e.to_string())).await;
+            state.audit.write_or_log(refuse(e.to_string())).await;
             return problem(StatusCode::UNAUTHORIZED, "Sign-in failed", &format!("{}. Please sign in again.", capitalised(&e.to_string())));
         }
     };
@@ -200,9 +201,6 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
         Ok(found) => found,
         Err(e @ (IdentityError::LinkRefused { .. } | IdentityError::Deactivated)) => {
             // The refusal itself is audited by the identities service.
-            if matches!(e, IdentityError::Deactivated) {
-                audit(state, AuditEvent::new(identity.email.clone(), "auth.sign-in", "sso").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated")).await;
-            }
             let mut res = problem(StatusCode::FORBIDDEN, "Your sign-in is not linked", &format!("{}.", capitalised(&e.to_string())));
             res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_static(CLEAR_LOGIN_COOKIE));
             return res;
@@ -218,16 +216,11 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
     }
     if flow.silent {
         // The re-confirmed person gets a fresh session; the one it replaces ends.
-        if let Some(secret) = read_cookie(req.headers(), cookie_name(state.sign_in.secure_cookies)) {
-            let _ = state.sessions.end(secret).await;
-        }
+        end_current_session(state, req.headers()).await;
     }
     let action = if flow.silent { "auth.recheck" } else { "auth.sign-in" };
-    audit(
-        state,
-        AuditEvent::new(identity.email.clone(), action, "sso").from_ip(ip).detail(format!("groups: {}", identity.groups.join(", "))),
-    )
-    .await;
+    let groups = format!("groups: {}", identity.groups.join(", "));
+    state.audit.write_or_log(AuditEvent::new(identity.email.clone(), action, "sso").from_ip(ip).detail(groups)).await;
     let sso = SsoSession { identity_id: signed_in.identity_id, id_token: identity.id_token, refresh_token: identity.refresh_token };
     let mut res = start_session(state, signed_in.user_id, "sso", Some(sso), &flow.return_to).await;
     res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_static(CLEAR_LOGIN_COOKIE));
@@ -252,23 +245,24 @@ async fn local(State(s): State<SignInState>, req: Request) -> Response {
         return Redirect::to("/login?error=local-off").into_response();
     }
     let email = form.email.trim().to_lowercase();
-    let next = query_value(&safe_return_path(form.next.as_deref()));
+    let return_to = safe_return_path(form.next.as_deref());
+    let next = query_value(&return_to);
     match state.accounts.sign_in(&email, &form.password, &ip).await {
         Ok(user_id) => {
             let _ = state.people.note_sign_in(user_id).await;
-            audit(state, AuditEvent::new(email, "auth.sign-in", "local").from_ip(ip)).await;
-            start_session(state, user_id, "local", None, &safe_return_path(form.next.as_deref())).await
+            state.audit.write_or_log(AuditEvent::new(email, "auth.sign-in", "local").from_ip(ip)).await;
+            start_session(state, user_id, "local", None, &return_to).await
         }
         Err(AccountError::SlowDown(wait)) => {
-            audit(state, AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail(format!("slowed down: {wait} s"))).await;
+            state.audit.write_or_log(AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail(format!("slowed down: {wait} s"))).await;
             Redirect::to(&format!("/login?error=rate&wait={wait}&next={next}")).into_response()
         }
         Err(AccountError::WrongCredentials) => {
-            audit(state, AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail("wrong e-mail or password")).await;
+            state.audit.write_or_log(AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail("wrong e-mail or password")).await;
             Redirect::to(&format!("/login?error=credentials&next={next}")).into_response()
         }
         Err(AccountError::Deactivated) => {
-            audit(state, AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated")).await;
+            state.audit.write_or_log(AuditEvent::new(email, "auth.sign-in", "local").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated")).await;
             Redirect::to(&format!("/login?error=deactivated&next={next}")).into_response()
         }
         Err(e) => {
@@ -304,7 +298,7 @@ async fn demo(State(s): State<SignInState>, req: Request) -> Response {
             return problem(StatusCode::INTERNAL_SERVER_ERROR, "Sign-in failed", "The demo account is missing. Restart the demo.");
         }
     };
-    audit(state, AuditEvent::new(account.email, "auth.sign-in", "demo").from_ip(ip)).await;
+    state.audit.write_or_log(AuditEvent::new(account.email, "auth.sign-in", "demo").from_ip(ip)).await;
     start_session(state, user_id, "demo", None, &safe_return_path(form.next.as_deref())).await
 }
 
@@ -316,7 +310,7 @@ async fn logout(State(s): State<SignInState>, req: Request) -> Response {
     if let Some(secret) = secret {
         if let Ok(Some(session)) = state.sessions.resolve(&secret).await {
             let who = state.people.user(session.user_id).await.ok().flatten().map(|u| u.email).unwrap_or_default();
-            audit(state, AuditEvent::new(who, "auth.sign-out", session.method.clone()).from_ip(ip)).await;
+            state.audit.write_or_log(AuditEvent::new(who, "auth.sign-out", session.method.clone()).from_ip(ip)).await;
             if session.method == "sso" {
                 if let Some(oidc) = &state.sign_in.oidc {
                     if let Some(url) = oidc.logout_url(session.id_token.as_deref()).await {

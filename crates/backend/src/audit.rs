@@ -120,6 +120,14 @@ impl AuditLog {
         Ok(())
     }
 
+    /// Writes the event; a failure is logged, never passed on (the action it records stands).
+    pub async fn write_or_log(&self, e: AuditEvent) {
+        let action = e.action.clone();
+        if let Err(err) = self.write(e).await {
+            tracing::error!("could not audit {action}: {err}");
+        }
+    }
+
     /// Shorthand for a successful change by `actor`.
     pub async fn record(&self, actor: &str, action: &str, target: &str, detail: &str) -> Result<(), AuditError> {
         self.write(AuditEvent::new(actor, action, target).detail(detail)).await

@@ -85,9 +85,7 @@ impl RequestAccess {
             .outcome(Outcome::Denied)
             .from_ip(self.source_ip.clone())
             .detail(format!("{} {} refused ({decision:?})", verb.label(), target.kind.label()));
-        if let Err(e) = audit.write(event).await {
-            tracing::error!("could not audit a denied request: {e}");
-        }
+        audit.write_or_log(event).await;
         Err(Refusal::Forbidden { hidden })
     }
 
@@ -101,9 +99,6 @@ impl RequestAccess {
     /// Audits a change the caller made.
     pub async fn record(&self, audit: &AuditLog, action: &str, target: &str, detail: &str) {
         let actor = self.caller.as_ref().map(|c| c.email().to_owned()).unwrap_or_else(|| "anonymous".into());
-        let event = AuditEvent::new(actor, action, target).from_ip(self.source_ip.clone()).detail(detail);
-        if let Err(e) = audit.write(event).await {
-            tracing::error!("could not audit {action}: {e}");
-        }
+        audit.write_or_log(AuditEvent::new(actor, action, target).from_ip(self.source_ip.clone()).detail(detail)).await;
     }
 }

@@ -65,6 +65,9 @@ impl Identities {
             if let Some(user_id) = row.user_id {
                 let account = user::Entity::find_by_id(user_id).one(self.db.conn()).await?.ok_or(IdentityError::UnknownUser)?;
                 if account.deactivated_at.is_some() {
+                    self.audit
+                        .write_or_log(AuditEvent::new(who.email.clone(), "auth.sign-in", "sso").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated"))
+                        .await;
                     return Err(IdentityError::Deactivated);
                 }
                 self.seen(row.clone(), who, Some(user_id)).await?;
@@ -123,7 +126,7 @@ impl Identities {
                 Some(row) => drop(self.seen(row, who, None).await?),
                 None => drop(self.insert_in(self.db.conn(), who, None).await?),
             }
-            self.audit_event(
+            self.audit.write_or_log(
                 AuditEvent::new(who.email.clone(), "auth.sign-in", "sso")
                     .outcome(Outcome::Denied)
                     .from_ip(ip)
@@ -140,7 +143,7 @@ impl Identities {
         account.last_sign_in_at = Set(Some(now));
         account.update(self.db.conn()).await?;
         self.db.changed(Topic::Access);
-        self.audit_event(
+        self.audit.write_or_log(
             AuditEvent::new(who.email.clone(), "identity.link", holder.email.clone())
                 .from_ip(ip)
                 .detail(format!("linked by the provider's verified e-mail (identity {} at {})", who.subject, who.issuer)),
@@ -181,12 +184,6 @@ impl Identities {
         .insert(conn)
         .await?;
         Ok(row.id)
-    }
-
-    async fn audit_event(&self, event: AuditEvent) {
-        if let Err(e) = self.audit.write(event).await {
-            tracing::error!("could not audit an identity event: {e}");
-        }
     }
 
     /// The (issuer, subject) of an identity, if it still exists.

@@ -256,7 +256,7 @@ pub fn describe_kube_error(server: &str, e: &kube::Error) -> String {
         kube::Error::Api(s) if s.code == 403 => format!("{server} forbids this: {}", s.message),
         kube::Error::Api(s) => format!("{server} answered {} {}: {}", s.code, s.reason, s.message),
         other => {
-            let chain = error_chain(other);
+            let chain = crate::errors::causes(other);
             let tls = chain.iter().find(|c| {
                 let c = c.to_lowercase();
                 c.contains("certificate") || c.contains("unknownissuer") || c.contains("tls") || c.contains("handshake")
@@ -268,21 +268,6 @@ pub fn describe_kube_error(server: &str, e: &kube::Error) -> String {
             }
         }
     }
-}
-
-/// Every message of an error's chain, outermost first (without repeats: wrappers often
-/// repeat their cause's text).
-fn error_chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut next = Some(e);
-    while let Some(err) = next {
-        let text = err.to_string();
-        if !out.iter().any(|seen| seen.contains(&text)) {
-            out.push(text);
-        }
-        next = err.source();
-    }
-    out
 }
 
 fn first_line(s: &str) -> String {

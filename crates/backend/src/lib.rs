@@ -9,6 +9,7 @@ pub mod costs;
 pub mod credentials;
 pub mod dashboards;
 pub mod db;
+pub mod errors;
 pub mod demo;
 pub mod entity;
 pub mod fleet;

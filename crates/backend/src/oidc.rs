@@ -121,7 +121,6 @@ pub struct Reconfirmed {
     pub groups: Option<Vec<String>>,
     /// A rotated refresh token, when the provider sent a new one.
     pub refresh_token: Option<String>,
-    pub id_token: Option<String>,
 }
 
 /// The claims Flotilla reads, from wherever the provider put them.
@@ -227,7 +226,7 @@ impl OidcClient {
         let metadata = match Metadata::discover_async(issuer, &self.http).await {
             Ok(m) => m,
             Err(e) => {
-                let reason = error_chain(&e);
+                let reason = crate::errors::chain(&e);
                 *self.last_attempt.lock().expect("lock") = Some((Instant::now(), reason.clone()));
                 return Err(unavailable(reason));
             }
@@ -289,11 +288,11 @@ impl OidcClient {
             .set_pkce_verifier(PkceCodeVerifier::new(flow.pkce_verifier.clone()))
             .request_async(&self.http)
             .await
-            .map_err(|e| OidcError::Exchange(error_chain(&e)))?;
+            .map_err(|e| OidcError::Exchange(crate::errors::chain(&e)))?;
         use openidconnect::{OAuth2TokenResponse, TokenResponse};
         let id_token = response.id_token().ok_or_else(|| OidcError::Invalid("no ID token in the answer".into()))?;
         let verifier = d.client.id_token_verifier();
-        let claims = id_token.claims(&verifier, &Nonce::new(flow.nonce.clone())).map_err(|e| OidcError::Invalid(error_chain(&e)))?;
+        let claims = id_token.claims(&verifier, &Nonce::new(flow.nonce.clone())).map_err(|e| OidcError::Invalid(crate::errors::chain(&e)))?;
         let subject = claims.subject().clone();
         let raw = id_token.to_string();
         // The token is verified above; its payload also carries the claims not modelled by
@@ -332,22 +331,19 @@ impl OidcClient {
         let response = match d.client.exchange_refresh_token(&token).map_err(|e| OidcError::Config(e.to_string()))?.request_async(&self.http).await {
             Ok(r) => r,
             Err(openidconnect::RequestTokenError::ServerResponse(e)) => return Err(OidcError::Ended(e.to_string())),
-            Err(e) => return Err(OidcError::Unavailable { issuer: self.settings.issuer.clone(), reason: error_chain(&e) }),
+            Err(e) => return Err(OidcError::Unavailable { issuer: self.settings.issuer.clone(), reason: crate::errors::chain(&e) }),
         };
         use openidconnect::{OAuth2TokenResponse, TokenResponse};
         let subject = openidconnect::SubjectIdentifier::new(subject.to_owned());
         let mut read = ReadClaims::default();
-        let mut raw_id = None;
         if let Some(id_token) = response.id_token() {
             let verifier = d.client.id_token_verifier();
             // A refreshed ID token carries no nonce of ours; the subject must stay the same.
-            let claims = id_token.claims(&verifier, |_: Option<&Nonce>| Ok(())).map_err(|e| OidcError::Invalid(error_chain(&e)))?;
+            let claims = id_token.claims(&verifier, |_: Option<&Nonce>| Ok(())).map_err(|e| OidcError::Invalid(crate::errors::chain(&e)))?;
             if claims.subject() != &subject {
                 return Err(OidcError::Invalid("the refreshed ID token names another person".into()));
             }
-            let raw = id_token.to_string();
-            read = self.read(&payload(&raw)?);
-            raw_id = Some(raw);
+            read = self.read(&payload(&id_token.to_string())?);
         }
         let read = self.fill_from_userinfo(&d, read, response.access_token(), &subject).await?;
         let groups = match read.groups {
@@ -355,7 +351,7 @@ impl OidcClient {
             GroupsClaim::Present(g) => Some(g),
             GroupsClaim::Absent => None,
         };
-        Ok(Reconfirmed { groups, refresh_token: response.refresh_token().map(|t| t.secret().clone()), id_token: raw_id })
+        Ok(Reconfirmed { groups, refresh_token: response.refresh_token().map(|t| t.secret().clone()) })
     }
 
     fn read(&self, claims: &serde_json::Map<String, serde_json::Value>) -> ReadClaims {
@@ -377,7 +373,7 @@ impl OidcClient {
         }
         let request = d.client.user_info(access_token.clone(), Some(subject.clone())).map_err(|e| OidcError::Config(e.to_string()))?;
         let info: openidconnect::UserInfoClaims<OtherClaims, openidconnect::core::CoreGenderClaim> =
-            request.request_async(&self.http).await.map_err(|e| OidcError::Invalid(format!("userinfo: {}", error_chain(&e))))?;
+            request.request_async(&self.http).await.map_err(|e| OidcError::Invalid(format!("userinfo: {}", crate::errors::chain(&e))))?;
         let json = match serde_json::to_value(&info) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => return Err(OidcError::Invalid("userinfo answer is not a JSON object".into())),
@@ -436,16 +432,14 @@ pub fn read_claims(
         Some(Value::String(s)) => Some(s.eq_ignore_ascii_case("true")),
         _ => None,
     };
-    let mut node = Some(&Value::Object(claims.clone()));
-    for part in groups_path.split('.') {
-        node = node.and_then(|n| n.get(part));
-    }
+    let mut path = groups_path.split('.');
+    let first = path.next().unwrap_or(groups_path);
+    let node = path.fold(claims.get(first), |node, part| node.and_then(|n| n.get(part)));
     let clean = |g: &str| {
         let g = g.trim();
         let g = if last_segment { g.trim_end_matches('/').rsplit('/').next().unwrap_or(g) } else { g };
         Some(g.to_owned()).filter(|g| !g.is_empty())
     };
-    let first = groups_path.split('.').next().unwrap_or(groups_path);
     let overage = claims.get("_claim_names").and_then(Value::as_object).is_some_and(|names| names.contains_key(first))
         || claims.get("hasgroups").and_then(Value::as_bool) == Some(true);
     let groups = match node {
@@ -465,16 +459,6 @@ fn payload(jwt: &str) -> Result<serde_json::Map<String, serde_json::Value>, Oidc
     serde_json::from_slice(&bytes).map_err(|e| OidcError::Invalid(e.to_string()))
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
-}
 
 #[cfg(test)]
 mod tests {

@@ -73,7 +73,7 @@ impl SsoRecheck {
                 // Not the person's fault: keep the session, ask again in a minute. Group grants
                 // still lapse on their own if the provider stays away.
                 tracing::warn!("cannot re-confirm a session, the provider is unreachable: {reason}");
-                let _ = self.sessions.confirmed(&session.id, None, now - self.every + RETRY_UNREACHABLE).await;
+                self.postpone(session).await;
                 Recheck::Fresh
             }
             Err(e) => self.end(session, ip, &e.to_string()).await,
@@ -85,9 +85,7 @@ impl SsoRecheck {
             tracing::error!("cannot end a session: {e}");
         }
         let event = AuditEvent::new(format!("user {}", session.user_id), "auth.recheck", "sso").outcome(Outcome::Denied).from_ip(ip).detail(format!("session ended: {why}"));
-        if let Err(e) = self.audit.write(event).await {
-            tracing::error!("could not audit an ended session: {e}");
-        }
+        self.audit.write_or_log(event).await;
         Recheck::Ended
     }
 

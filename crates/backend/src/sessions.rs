@@ -161,13 +161,6 @@ impl Sessions {
         Ok(())
     }
 
-    /// Ends every session of a user (deactivated, or unlinked from their identity).
-    pub async fn end_all_of(&self, user_id: i64) -> Result<u64, SessionError> {
-        let gone = session::Entity::delete_many().filter(session::Column::UserId.eq(user_id)).exec(self.db.conn()).await?;
-        self.db.changed(Topic::Access);
-        Ok(gone.rows_affected)
-    }
-
     /// Records that the provider confirmed the session now (and a rotated refresh token).
     pub async fn confirmed(&self, id: &str, refresh_token: Option<&str>, at: DateTime<Utc>) -> Result<(), SessionError> {
         let Some(row) = session::Entity::find_by_id(id.to_owned()).one(self.db.conn()).await? else { return Ok(()) };
