@@ -15,6 +15,10 @@ pub enum AppError {
     Validation(String),
     #[error("Cluster {cluster} cannot be reached: {detail}")]
     ClusterUnavailable { cluster: String, detail: String },
+    /// The cluster's credentials may not read what was asked for ("Flotilla may not list nodes
+    /// on tokyo-prod: …"): unknown, which is not the same as empty.
+    #[error("{0}")]
+    ClusterForbids(String),
     #[error("Flotilla could not {0} because of a problem on the server. It has been logged; please try again in a moment.")]
     Internal(String),
     #[error("The portal could not be reached ({0}). Check your connection and try again.")]
@@ -29,7 +33,7 @@ impl AppError {
             Self::Forbidden(_) => S::FORBIDDEN,
             Self::NotFound(_) => S::NOT_FOUND,
             Self::Validation(_) => S::UNPROCESSABLE_ENTITY,
-            Self::ClusterUnavailable { .. } => S::SERVICE_UNAVAILABLE,
+            Self::ClusterUnavailable { .. } | Self::ClusterForbids(_) => S::SERVICE_UNAVAILABLE,
             Self::Internal(_) => S::INTERNAL_SERVER_ERROR,
             Self::Transport(_) => S::BAD_GATEWAY,
         }

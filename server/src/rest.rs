@@ -141,12 +141,21 @@ async fn cluster(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -
     reply(call(s, parts(req), || fleet::load_cluster(id)).await)
 }
 
+/// One kind of a cluster's inventory; a kind Flotilla may not list there is an error, never `[]`.
+fn listed<T>(d: Result<flotilla_domain::inventory::ClusterDetail, AppError>, kind: &str, pick: impl FnOnce(flotilla_domain::inventory::ClusterDetail) -> T) -> Result<T, AppError> {
+    let d = d?;
+    match d.may_not_list(kind) {
+        Some(words) => Err(AppError::ClusterForbids(words)),
+        None => Ok(pick(d)),
+    }
+}
+
 async fn cluster_nodes(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    reply(call(s, parts(req), || fleet::load_cluster(id)).await.map(|d| d.nodes))
+    reply(listed(call(s, parts(req), || fleet::load_cluster(id)).await, "nodes", |d| d.nodes))
 }
 
 async fn cluster_namespaces(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    reply(call(s, parts(req), || fleet::load_cluster(id)).await.map(|d| d.namespaces))
+    reply(listed(call(s, parts(req), || fleet::load_cluster(id)).await, "namespaces", |d| d.namespaces))
 }
 
 #[derive(Deserialize, Default)]

@@ -17,6 +17,15 @@ mod checks {
         Credentials::from_connection(connection).map_err(|e| AppError::Validation(crate::error::capitalised(&format!("{e}."))))
     }
 
+    /// Credentials that lack what Flotilla needs are refused, each missing permission named.
+    pub async fn sufficient(creds: &Credentials) -> Result<(), AppError> {
+        let report = flotilla_backend::kubeconn::test_connection(creds, TEST_TIMEOUT).await;
+        match flotilla_backend::kubeconn::refusal(&report) {
+            Some(words) => Err(AppError::Validation(words)),
+            None => Ok(()),
+        }
+    }
+
     /// Checked metadata, every problem named.
     pub fn details(m: &ClusterMetadata) -> Result<ClusterDetails, AppError> {
         let mut problems = Vec::new();
@@ -90,6 +99,7 @@ pub async fn register_cluster(metadata: ClusterMetadata, connection: Connection)
         .map_err(|e| AppError::Validation(format!("Cluster name: {e}")))?;
     let details = checks::details(&metadata)?;
     let creds = checks::credentials(&connection)?;
+    checks::sufficient(&creds).await?;
     let summary = r
         .state
         .clusters
@@ -109,6 +119,9 @@ pub async fn update_cluster(id: i64, metadata: ClusterMetadata, connection: Opti
     r.authorize_portal(Verb::Update, Kind::Cluster, "cluster.update", "change clusters").await?;
     let details = checks::details(&metadata)?;
     let creds = connection.as_ref().map(checks::credentials).transpose()?;
+    if let Some(creds) = &creds {
+        checks::sufficient(creds).await?;
+    }
     let mut summary = r.state.clusters.update_details(id, details).await.map_err(checks::fleet_error)?;
     if let Some(creds) = &creds {
         summary = r.state.clusters.update_credentials(id, creds).await.map_err(checks::fleet_error)?;

@@ -65,8 +65,14 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
         <section class="donuts" aria-label="Capacity">
             {cpu}{mem}{pods}
         </section>
-        <NodeTable nodes=detail.nodes.clone()/>
-        <NamespaceTable namespaces=detail.namespaces.clone()/>
+        {match detail.may_not_list("nodes") {
+            Some(words) => view! { <p class="notice notice--warn" role="status" id="nodes-forbidden">{words}</p> }.into_any(),
+            None => view! { <NodeTable nodes=detail.nodes.clone()/> }.into_any(),
+        }}
+        {match detail.may_not_list("namespaces").or_else(|| detail.may_not_list("pods")) {
+            Some(words) => view! { <p class="notice notice--warn" role="status">{words}</p> }.into_any(),
+            None => view! { <NamespaceTable namespaces=detail.namespaces.clone()/> }.into_any(),
+        }}
     }
 }
 
@@ -125,6 +131,16 @@ fn usage_cell(used: Option<u64>, requested: u64, allocatable: u64, fmt: fn(u64) 
     format!("{} of {}", used_and_requested(used, requested, fmt), fmt(allocatable))
 }
 
+/// Why the node takes no new pods (not Ready, cordoned, a taint), or that it is avoided.
+fn node_badge(n: &NodeView) -> Option<AnyView> {
+    match (&n.refuses, n.avoid) {
+        (_, _) if !n.ready => Some(view! { " "<span class="badge badge--bad">"Not ready"</span> }.into_any()),
+        (Some(why), _) => Some(view! { " "<span class="badge badge--warn" title="Flotilla places no workloads here">{why.clone()}</span> }.into_any()),
+        (None, true) => Some(view! { " "<span class="badge" title="PreferNoSchedule: used only when nothing else fits">"avoided"</span> }.into_any()),
+        (None, false) => None,
+    }
+}
+
 #[component]
 fn NodeTable(nodes: Vec<NodeView>) -> impl IntoView {
     let sort = RwSignal::new(Sort { key: "name", desc: false });
@@ -149,7 +165,7 @@ fn NodeTable(nodes: Vec<NodeView>) -> impl IntoView {
             .map(|n| {
                 view! {
                     <tr>
-                        <td class="mono">{n.name.clone()}{(!n.ready).then(|| view! { " "<span class="badge badge--bad">"Not ready"</span> })}</td>
+                        <td class="mono">{n.name.clone()}{node_badge(&n)}</td>
                         <td>{n.instance_type.clone()}</td>
                         <td>{usage_cell(n.used.map(|u| u.cpu_m), n.requested.cpu_m, n.allocatable.cpu_m, format_cpu)}</td>
                         <td>{usage_cell(n.used.map(|u| u.mem_b), n.requested.mem_b, n.allocatable.mem_b, format_bytes)}</td>

@@ -137,6 +137,16 @@ impl ClusterDirectory {
         self.open(&row)
     }
 
+    /// The cluster read from the database now (not this process's cached list), with its
+    /// credentials opened and a fingerprint of them: a credential change or a disable made on
+    /// another replica is seen at the next call.
+    pub async fn connection(&self, id: i64) -> Result<(ClusterSummary, Option<(String, Credentials)>), FleetError> {
+        let row = self.row(id).await?;
+        let fingerprint = row.credentials.as_deref().map(crate::credentials::digest);
+        let creds = self.open(&row)?;
+        Ok((summary(row), fingerprint.zip(creds)))
+    }
+
     fn open(&self, row: &cluster::Model) -> Result<Option<Credentials>, FleetError> {
         let Some(sealed) = &row.credentials else { return Ok(None) };
         let bytes = self.key.open(sealed, &context(&row.name))?;

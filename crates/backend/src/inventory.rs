@@ -110,6 +110,7 @@ pub fn cluster_detail(summary: &ClusterSummary, state: Option<&ClusterState>, vi
             totals: Totals::default(),
             nodes: vec![],
             namespaces: vec![],
+            forbidden: vec![],
         });
     };
     let namespaces: Vec<NamespaceView> = state
@@ -129,6 +130,7 @@ pub fn cluster_detail(summary: &ClusterSummary, state: Option<&ClusterState>, vi
         totals: Totals::of(&state.derived.nodes),
         nodes: state.derived.nodes.clone(),
         namespaces,
+        forbidden: state.forbidden.iter().map(|k| (*k).to_owned()).collect(),
     })
 }
 

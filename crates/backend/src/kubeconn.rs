@@ -164,23 +164,69 @@ impl Credentials {
     }
 }
 
-/// What Flotilla must be allowed to do: (verb, group, resource, words for the report).
+/// What Flotilla must be allowed to do: (verb, API group, resource or `resource/subresource`).
+/// Watching the inventory, then deploying: server-side apply needs patch (and create for a
+/// new object); moves and removals delete; the workload page reads events and logs.
 pub const REQUIRED: &[(&str, &str, &str)] = &[
     ("list", "", "nodes"),
     ("watch", "", "nodes"),
     ("list", "", "pods"),
     ("watch", "", "pods"),
+    ("get", "", "pods/log"),
     ("list", "", "namespaces"),
     ("watch", "", "namespaces"),
+    ("create", "", "namespaces"),
+    ("patch", "", "namespaces"),
     ("list", "apps", "deployments"),
     ("watch", "apps", "deployments"),
+    ("get", "apps", "deployments"),
+    ("create", "apps", "deployments"),
+    ("patch", "apps", "deployments"),
+    ("delete", "apps", "deployments"),
+    ("get", "", "services"),
+    ("create", "", "services"),
+    ("patch", "", "services"),
+    ("delete", "", "services"),
     ("list", "", "resourcequotas"),
     ("watch", "", "resourcequotas"),
-    ("create", "", "namespaces"),
-    ("create", "apps", "deployments"),
-    ("create", "", "services"),
     ("create", "", "resourcequotas"),
+    ("patch", "", "resourcequotas"),
+    ("create", "", "limitranges"),
+    ("patch", "", "limitranges"),
+    ("list", "", "events"),
+    ("create", "scheduling.k8s.io", "priorityclasses"),
+    ("patch", "scheduling.k8s.io", "priorityclasses"),
 ];
+
+/// The ClusterRole that grants exactly [`REQUIRED`] (docs/fleet.md shows it; a test keeps
+/// the two equal), one rule per (group, resource).
+pub fn cluster_role_yaml() -> String {
+    let mut rules: Vec<(&str, &str, Vec<&str>)> = Vec::new();
+    for (verb, group, resource) in REQUIRED {
+        match rules.iter_mut().find(|(g, r, _)| g == group && r == resource) {
+            Some((_, _, verbs)) => verbs.push(verb),
+            None => rules.push((group, resource, vec![verb])),
+        }
+    }
+    let mut out = String::from("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: flotilla\nrules:\n");
+    for (group, resource, verbs) in rules {
+        out.push_str(&format!("  - apiGroups: [\"{group}\"]\n    resources: [\"{resource}\"]\n    verbs: [{}]\n", verbs.iter().map(|v| format!("\"{v}\"")).collect::<Vec<_>>().join(", ")));
+    }
+    out
+}
+
+/// Why Flotilla will not register these credentials, when the test could tell: the
+/// permissions they lack, and how to grant them. An unreachable cluster cannot be asked, so
+/// it is registered and its health says what is wrong once it answers.
+pub fn refusal(report: &ConnectionReport) -> Option<String> {
+    (!report.missing.is_empty()).then(|| {
+        format!(
+            "These credentials may not do what Flotilla needs on {}: {}. Bind them to the flotilla ClusterRole shown in Admin → Clusters help and docs/fleet.md (kubectl apply -f flotilla-clusterrole.yaml, then a ClusterRoleBinding), and register again.",
+            report.server,
+            report.missing.join(", ")
+        )
+    })
+}
 
 /// "Test connection": version, node count, metrics.k8s.io, and every missing permission named.
 pub async fn test_connection(creds: &Credentials, timeout: Duration) -> ConnectionReport {
@@ -206,12 +252,17 @@ pub async fn test_connection(creds: &Credentials, timeout: Duration) -> Connecti
     }
     let reviews: Api<SelfSubjectAccessReview> = Api::all(client.clone());
     for (verb, group, resource) in REQUIRED {
+        let (resource_name, subresource) = match resource.split_once('/') {
+            Some((r, sub)) => (r, Some(sub.to_owned())),
+            None => (*resource, None),
+        };
         let review = SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {
                 resource_attributes: Some(ResourceAttributes {
                     verb: Some((*verb).into()),
                     group: Some((*group).into()),
-                    resource: Some((*resource).into()),
+                    resource: Some(resource_name.into()),
+                    subresource,
                     ..Default::default()
                 }),
                 ..Default::default()
@@ -300,6 +351,19 @@ contexts:
 - name: c
   context: { cluster: ca, user: ub }
 "#;
+
+    #[test]
+    fn the_documented_cluster_role_is_the_one_flotilla_checks() {
+        let docs = include_str!("../../../docs/fleet.md");
+        let role = cluster_role_yaml();
+        assert!(docs.contains(&role), "docs/fleet.md must show exactly this ClusterRole:\n{role}");
+        for (verb, group, resource) in REQUIRED {
+            let rule = format!("  - apiGroups: [\"{group}\"]\n    resources: [\"{resource}\"]\n");
+            let at = role.find(&rule).unwrap_or_else(|| panic!("no rule for {resource}"));
+            let verbs = role[at + rule.len()..].lines().next().unwrap_or_default();
+            assert!(verbs.contains(&format!("\"{verb}\"")), "{verb} {resource}: {verbs}");
+        }
+    }
 
     #[test]
     fn contexts_are_listed_current_first() {

@@ -20,6 +20,8 @@ fn fleet() -> Vec<ClusterCapacity> {
                     mem_b: dice.next(32 * 1024) * MI,
                     pods: dice.next(110) as u32,
                     gpu: 0,
+                    refuses: None,
+                    avoid: false,
                 })
                 .collect();
             ClusterCapacity {

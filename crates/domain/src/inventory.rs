@@ -78,6 +78,12 @@ pub struct NodeView {
     pub allocatable: Usage,
     pub allocatable_pods: u32,
     pub gpu: u32,
+    /// Why new pods are refused (not Ready, cordoned, "tainted key=value:NoSchedule").
+    #[serde(default)]
+    pub refuses: Option<String>,
+    /// Tainted PreferNoSchedule: used only when nothing else fits.
+    #[serde(default)]
+    pub avoid: bool,
     pub requested: Usage,
     /// Pods bound to the node that have not finished.
     pub pods: u32,
@@ -275,6 +281,25 @@ pub struct ClusterDetail {
     pub totals: Totals,
     pub nodes: Vec<NodeView>,
     pub namespaces: Vec<NamespaceView>,
+    /// Kinds Flotilla may not list on this cluster ("nodes", "pods"…): what is shown of them
+    /// is unknown, not empty.
+    #[serde(default)]
+    pub forbidden: Vec<String>,
+}
+
+impl ClusterDetail {
+    /// "Flotilla may not list nodes on this cluster…" when `kind` is forbidden there.
+    pub fn may_not_list(&self, kind: &str) -> Option<String> {
+        self.forbidden.iter().any(|k| k == kind).then(|| may_not_list(kind, &self.cluster.name))
+    }
+}
+
+/// What a page or API answer says instead of an empty list when the cluster's credentials may
+/// not list `kind`.
+pub fn may_not_list(kind: &str, cluster: &str) -> String {
+    format!(
+        "Flotilla may not list {kind} on {cluster}: its credentials lack the permission. An administrator can see what is missing with Test connection (Admin → Clusters)."
+    )
 }
 
 /// One row of utilisation history (the heatmap): a row key (node or namespace) × time buckets.
@@ -341,6 +366,8 @@ mod tests {
             allocatable: Usage { cpu_m: 4000, mem_b: 16 << 30 },
             allocatable_pods: 58,
             gpu: 0,
+            refuses: None,
+            avoid: false,
             requested: Usage { cpu_m: cpu_req, mem_b: 4 << 30 },
             pods: 29,
             used: cpu_used.map(|c| Usage { cpu_m: c, mem_b: 2 << 30 }),

@@ -14,6 +14,21 @@ pub struct NodeFree {
     /// How many more pods the node accepts.
     pub pods: u32,
     pub gpu: u32,
+    /// Why the node takes no new pods, in words ("cordoned", "not Ready", "tainted
+    /// dedicated=gpu:NoSchedule"): Flotilla's workloads carry no tolerations, so a NoSchedule
+    /// or NoExecute taint refuses them as kube-scheduler would. Such a node adds no room.
+    #[serde(default)]
+    pub refuses: Option<String>,
+    /// A PreferNoSchedule taint: kube-scheduler still uses the node when it must, so its room
+    /// counts towards fitting, but not towards the headroom placement scores by.
+    #[serde(default)]
+    pub avoid: bool,
+}
+
+impl NodeFree {
+    fn accepts(&self) -> bool {
+        self.refuses.is_none()
+    }
 }
 
 /// A project's ResourceQuota room on one cluster; `None` = no limit on that resource.
@@ -154,10 +169,12 @@ fn assess(c: &ClusterCapacity, demand: &Demand) -> Candidate {
     let need = &demand.per_replica;
     let mut free = Resources::default();
     let mut on_nodes: u64 = 0;
-    for n in &c.nodes {
-        free.cpu_m = free.cpu_m.saturating_add(n.cpu_m);
-        free.mem_b = free.mem_b.saturating_add(n.mem_b);
-        free.gpu = free.gpu.saturating_add(n.gpu);
+    for n in c.nodes.iter().filter(|n| n.accepts()) {
+        if !n.avoid {
+            free.cpu_m = free.cpu_m.saturating_add(n.cpu_m);
+            free.mem_b = free.mem_b.saturating_add(n.mem_b);
+            free.gpu = free.gpu.saturating_add(n.gpu);
+        }
         on_nodes = on_nodes.saturating_add(node_fit(n, need));
     }
     let in_quota = c.quota_free.as_ref().map_or(u64::MAX, |q| quota_fit(q, need));
@@ -192,6 +209,11 @@ fn shortfall(c: &ClusterCapacity, demand: &Demand, on_nodes: u64, in_quota: u64)
     if c.nodes.is_empty() {
         return "the cluster has no nodes to run pods on".to_owned();
     }
+    let refused = refusals(&c.nodes);
+    if c.nodes.iter().all(|n| !n.accepts()) {
+        return format!("none of its nodes accepts new pods ({})", refused.unwrap_or_default());
+    }
+    let also = refused.map(|r| format!("; the other nodes accept no new pods ({r})")).unwrap_or_default();
     // The quota explains when it is at least as tight as the nodes (more nodes alone would not help).
     if let Some(q) = c.quota_free.as_ref().filter(|_| in_quota <= on_nodes) {
         let total = |n: u64| n.saturating_mul(replicas as u64);
@@ -215,7 +237,7 @@ fn shortfall(c: &ClusterCapacity, demand: &Demand, on_nodes: u64, in_quota: u64)
     // Largest free amount per resource, and the room each resource alone would leave.
     let (mut big_cpu, mut big_mem, mut big_gpu, mut any_pod_room) = (0, 0, 0, false);
     let (mut by_cpu, mut by_mem, mut by_gpu, mut by_pods) = (0u64, 0u64, 0u64, 0u64);
-    for n in &c.nodes {
+    for n in c.nodes.iter().filter(|n| n.accepts()) {
         big_cpu = big_cpu.max(n.cpu_m);
         big_mem = big_mem.max(n.mem_b);
         big_gpu = big_gpu.max(n.gpu);
@@ -226,7 +248,7 @@ fn shortfall(c: &ClusterCapacity, demand: &Demand, on_nodes: u64, in_quota: u64)
         by_pods = by_pods.saturating_add(n.pods as u64);
     }
     if on_nodes == 0 {
-        return if big_cpu < need.cpu_m {
+        let why = if big_cpu < need.cpu_m {
             format!("not enough CPU on any node (largest free: {}, needs {})", cpu(big_cpu), cpu(need.cpu_m))
         } else if big_mem < need.mem_b {
             format!("not enough memory on any node (largest free: {}, needs {})", memory_words(big_mem), memory_words(need.mem_b))
@@ -237,12 +259,26 @@ fn shortfall(c: &ClusterCapacity, demand: &Demand, on_nodes: u64, in_quota: u64)
         } else {
             format!("no single node has {} CPU and {} memory free at once", cpu(need.cpu_m), memory_words(need.mem_b))
         };
+        return format!("{why}{also}");
     }
     let first_out = [(by_cpu, "CPU"), (by_mem, "memory"), (by_gpu, "GPUs"), (by_pods, "room for pods")]
         .into_iter()
         .min_by_key(|(room, _)| *room)
         .map_or("room", |(_, what)| what);
-    format!("only {on_nodes} of {replicas} replicas fit on its nodes ({first_out} runs out first)")
+    format!("only {on_nodes} of {replicas} replicas fit on its nodes ({first_out} runs out first){also}")
+}
+
+/// The nodes that refuse new pods, counted by reason, most common first:
+/// "2 tainted node-role.kubernetes.io/control-plane:NoSchedule, 1 cordoned".
+fn refusals(nodes: &[NodeFree]) -> Option<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for why in nodes.iter().filter_map(|n| n.refuses.as_deref()) {
+        *counts.entry(why).or_default() += 1;
+    }
+    let mut counts: Vec<(&str, usize)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let parts: Vec<String> = counts.iter().map(|(why, n)| format!("{n} {why}")).collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Fill in what `n` replicas on this candidate would leave.

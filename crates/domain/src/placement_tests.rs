@@ -6,7 +6,7 @@ const MI: u64 = 1 << 20;
 const GI: u64 = 1 << 30;
 
 fn node(cpu_m: u64, mem_mi: u64, pods: u32) -> NodeFree {
-    NodeFree { name: format!("n-{cpu_m}-{mem_mi}"), cpu_m, mem_b: mem_mi * MI, pods, gpu: 0 }
+    NodeFree { name: format!("n-{cpu_m}-{mem_mi}"), cpu_m, mem_b: mem_mi * MI, pods, gpu: 0, refuses: None, avoid: false }
 }
 
 /// A reachable cluster whose nodes each have 4 cores and 8 GiB allocatable.
@@ -47,6 +47,45 @@ fn fit_is_counted_per_node() {
     gpu_node.gpu = 3;
     let with_gpu = Demand { per_replica: Resources { cpu_m: 100, mem_b: MI, gpu: 2 }, replicas: 1 };
     assert_eq!(place(&PlacementRule::Spread, &with_gpu, &[cluster(1, "g", vec![gpu_node])]).candidates[0].replicas_fitting, 1);
+}
+
+/// Cordoned, not-Ready and tainted nodes add no room, and the refusal names them, the taint
+/// with its key, value and effect (what kube-scheduler would answer after the deploy).
+#[test]
+fn nodes_that_refuse_new_pods_add_no_room_and_are_named() {
+    let refusing = |why: &str| NodeFree { refuses: Some(why.to_owned()), ..node(4000, 8192, 110) };
+    let taint = "tainted node-role.kubernetes.io/control-plane:NoSchedule";
+    let all_tainted = cluster(1, "a", vec![refusing(taint), refusing(taint), refusing("cordoned")]);
+    let p = place(&PlacementRule::LeastLoaded, &demand(250, 256, 1), &[all_tainted]);
+    assert!(!p.candidates[0].fits);
+    assert_eq!(p.candidates[0].replicas_fitting, 0);
+    assert_eq!(p.candidates[0].free_before, Resources::default(), "a refusing node's room is no room");
+    assert_eq!(p.candidates[0].reason.as_deref(), Some(format!("none of its nodes accepts new pods (2 {taint}, 1 cordoned)").as_str()));
+    assert!(p.error.as_deref().is_some_and(|e| e.contains(taint)), "{p:?}");
+
+    // Some room elsewhere, not enough: the shortfall and the refusing nodes are both named.
+    let mixed = cluster(1, "a", vec![node(600, 8192, 110), refusing("not Ready")]);
+    assert_eq!(
+        reason_of(mixed.clone(), demand(250, 256, 3)),
+        "only 2 of 3 replicas fit on its nodes (CPU runs out first); the other nodes accept no new pods (1 not Ready)"
+    );
+    assert_eq!(
+        reason_of(mixed, demand(1000, 256, 1)),
+        "not enough CPU on any node (largest free: 600m, needs 1); the other nodes accept no new pods (1 not Ready)"
+    );
+}
+
+/// PreferNoSchedule: the node's room makes a workload fit, but a cluster whose room is on
+/// avoided nodes scores below one with the same room on ordinary nodes.
+#[test]
+fn prefer_no_schedule_room_fits_but_scores_lower() {
+    let avoided = cluster(1, "a", vec![NodeFree { avoid: true, ..node(4000, 8192, 110) }]);
+    let plain = cluster(2, "b", vec![node(4000, 8192, 110)]);
+    let p = place(&PlacementRule::LeastLoaded, &demand(250, 256, 2), &[avoided.clone(), plain]);
+    assert!(p.candidates[0].fits, "{p:?}");
+    assert_eq!(p.assignments, vec![(2, 2)]);
+    let alone = place(&PlacementRule::LeastLoaded, &demand(250, 256, 2), &[avoided]);
+    assert_eq!(alone.assignments, vec![(1, 2)], "used when nothing else fits");
 }
 
 #[test]

@@ -14,7 +14,6 @@ use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, ResourceQuota};
 use kube::runtime::watcher::{self, Event};
-use kube::runtime::WatchStreamExt;
 use kube::{Api, Client};
 use parking_lot::{Mutex, RwLock};
 use std::collections::{BTreeMap, HashMap};
@@ -55,10 +54,18 @@ pub struct ClusterState {
     pub health: ClusterHealth,
     pub metrics_live: bool,
     pub synced: bool,
+    /// Kinds Flotilla may not list on this cluster ("nodes", "pods"…): their data is unknown,
+    /// never empty.
+    pub forbidden: Vec<&'static str>,
     pub derived: Arc<Derived>,
 }
 
 impl ClusterState {
+    /// "Flotilla may not list nodes and pods on this cluster", when a kind is forbidden.
+    pub fn forbidden_words(&self) -> Option<String> {
+        (!self.forbidden.is_empty()).then(|| forbidden_words(&self.forbidden))
+    }
+
     /// Whether what the store holds may be recorded as a measurement now: the cluster was
     /// listed completely and answers. An unreachable cluster's inventory is stale, so that
     /// time stays a gap in snapshots and in the cost ledger alike.
@@ -69,7 +76,18 @@ impl ClusterState {
 
 struct HealthTrack {
     health: ClusterHealth,
-    last_watch_error: Option<(Instant, String)>,
+    /// Each failing kind's latest watch error (cleared when the kind lists again).
+    watch_errors: BTreeMap<&'static str, (Instant, String)>,
+}
+
+/// "Flotilla may not list nodes, pods and resourcequotas on this cluster".
+fn forbidden_words(kinds: &[&str]) -> String {
+    let list = match kinds {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    };
+    format!("Flotilla may not list {list} on this cluster")
 }
 
 struct Live {
@@ -82,6 +100,15 @@ struct Live {
     derived: Mutex<(u64, Arc<Derived>)>,
     tasks: Mutex<Vec<AbortHandle>>,
     fleet_generation: Arc<AtomicU64>,
+}
+
+impl HealthTrack {
+    /// The kinds whose watch failed within `window`, each with its error: "pods: …; nodes: …".
+    fn recent_watch_errors(&self, window: Duration) -> Option<String> {
+        let recent: Vec<String> =
+            self.watch_errors.iter().filter(|(_, (at, _))| at.elapsed() < window).map(|(kind, (_, e))| format!("{kind}: {e}")).collect();
+        (!recent.is_empty()).then(|| recent.join("; "))
+    }
 }
 
 impl Live {
@@ -199,7 +226,7 @@ impl Collector {
                         detail: "connecting".into(),
                         version: None,
                     },
-                    last_watch_error: None,
+                    watch_errors: BTreeMap::new(),
                 }),
                 generation: AtomicU64::new(1),
                 derived: Mutex::new((0, Arc::new(Derived::default()))),
@@ -252,15 +279,16 @@ impl Collector {
 }
 
 fn state_of(live: &Live) -> ClusterState {
-    let (metrics_live, synced) = {
+    let (metrics_live, synced, forbidden) = {
         let s = live.store.read();
-        (s.metrics_live, s.is_synced())
+        (s.metrics_live, s.is_synced(), s.forbidden.keys().copied().collect())
     };
     ClusterState {
         summary: live.summary.read().clone(),
         health: live.health.lock().health.clone(),
         metrics_live,
         synced,
+        forbidden,
         derived: live.derived(),
     }
 }
@@ -288,17 +316,15 @@ async fn run_cluster(live: Arc<Live>, creds: Credentials, settings: CollectorSet
         match answer {
             Ok(Ok(info)) => {
                 failures = 0;
-                let recent_error = live
-                    .health
-                    .lock()
-                    .last_watch_error
-                    .as_ref()
-                    .filter(|(at, _)| at.elapsed() < settings.probe_interval * 3)
-                    .map(|(_, e)| e.clone());
+                let forbidden: Vec<&'static str> = live.store.read().forbidden.keys().copied().collect();
+                let recent_errors = live.health.lock().recent_watch_errors(settings.probe_interval * 3);
                 let (state, detail) = if elapsed > settings.slow_after {
                     (HealthState::Degraded, format!("answering slowly ({:.1} s per request)", elapsed.as_secs_f32()))
-                } else if let Some(e) = recent_error {
-                    (HealthState::Degraded, format!("watch errors: {e}"))
+                } else if !forbidden.is_empty() {
+                    let words = forbidden_words(&forbidden);
+                    (HealthState::Degraded, format!("{words}: its credentials lack the permission (Test connection names what is missing; docs/fleet.md has the ClusterRole)"))
+                } else if let Some(errors) = recent_errors {
+                    (HealthState::Degraded, format!("watch errors: {errors}"))
                 } else {
                     (HealthState::Connected, "connected".to_owned())
                 };
@@ -343,10 +369,16 @@ fn start_watchers(live: &Arc<Live>, client: &Client, settings: &CollectorSetting
 }
 
 /// One kind's watcher: the first list replaces the table, then each event updates it.
+///
+/// Errors back off exponentially (1 s doubling to 5 min for a forbidden kind, to 30 s for
+/// others) and are logged once per change, not once per retry. kube-runtime's own
+/// `default_backoff()` cannot be used: the watcher emits `Event::Init` before every list
+/// attempt, which resets it, so a forbidden list would be retried every second forever.
 async fn watch_kind<K: Collect>(live: Arc<Live>, client: Client) {
     let api: Api<K> = Api::all(client);
-    let mut stream = watcher::watcher(api, watcher::Config::default()).default_backoff().boxed();
+    let mut stream = watcher::watcher(api, watcher::Config::default()).boxed();
     let mut buffer: Option<HashMap<String, K::Rec>> = None;
+    let mut trouble = WatchTrouble::default();
     while let Some(event) = stream.next().await {
         match event {
             Ok(Event::Init) => buffer = Some(HashMap::new()),
@@ -355,9 +387,11 @@ async fn watch_kind<K: Collect>(live: Arc<Live>, client: Client) {
             }
             Ok(Event::InitDone) => {
                 let table = buffer.take().unwrap_or_default();
+                trouble.recovered(K::KIND, &live);
                 live.update(|s| {
                     *K::table(s) = table;
                     s.synced.insert(K::KIND);
+                    s.forbidden.remove(K::KIND);
                 });
             }
             Ok(Event::Apply(o)) => live.update(|s| {
@@ -370,10 +404,77 @@ async fn watch_kind<K: Collect>(live: Arc<Live>, client: Client) {
             // watcher relists by design; that is no fault of the cluster.
             Err(e) if expected_relist(&e) => tracing::debug!(kind = K::KIND, "watch expired, relisting: {e}"),
             Err(e) => {
-                tracing::debug!(kind = K::KIND, "watch error: {e}");
-                live.health.lock().last_watch_error = Some((Instant::now(), format!("{}: {}", K::KIND, short(&e.to_string()))));
+                let wait = trouble.failed(K::KIND, &live, &e);
+                tokio::time::sleep(wait).await;
             }
         }
+    }
+}
+
+/// A kind's run of watch failures: the backoff and what was last said about it.
+#[derive(Default)]
+struct WatchTrouble {
+    failures: u32,
+    said: Option<String>,
+}
+
+impl WatchTrouble {
+    /// Records the failure (forbidden kinds are marked so pages say so instead of showing
+    /// nothing), warns when the error differs from the last one, and returns the wait.
+    fn failed(&mut self, kind: &'static str, live: &Live, e: &watcher::Error) -> Duration {
+        let status = forbidden_status(e);
+        let forbidden = status.is_some();
+        let text = match &status {
+            Some(message) => format!("forbidden: {message}"),
+            None => crate::errors::chain(e),
+        };
+        if self.said.as_deref() != Some(text.as_str()) {
+            let cluster = live.summary.read().name.clone();
+            tracing::warn!(%cluster, kind, "watch failing: {text}");
+            self.said = Some(text.clone());
+        }
+        if let Some(message) = status {
+            let changed = live.store.read().forbidden.get(kind) != Some(&message);
+            if changed {
+                live.update(|s| {
+                    s.forbidden.insert(kind, message);
+                });
+            }
+        }
+        live.health.lock().watch_errors.insert(kind, (Instant::now(), text));
+        self.failures = self.failures.saturating_add(1);
+        retry_after(self.failures, forbidden)
+    }
+
+    fn recovered(&mut self, kind: &'static str, live: &Live) {
+        if self.said.take().is_some() {
+            let cluster = live.summary.read().name.clone();
+            tracing::info!(%cluster, kind, "watch listing again");
+        }
+        self.failures = 0;
+        live.health.lock().watch_errors.remove(kind);
+    }
+}
+
+/// The wait before a kind's next list after `failures` failures in a row: 1 s doubling, capped
+/// at 5 min when forbidden (only a person can fix that) and 30 s otherwise.
+fn retry_after(failures: u32, forbidden: bool) -> Duration {
+    let cap = if forbidden { Duration::from_secs(300) } else { Duration::from_secs(30) };
+    Duration::from_secs(1).saturating_mul(2u32.saturating_pow(failures.saturating_sub(1).min(16))).min(cap)
+}
+
+/// The apiserver's message when the watch or its list was refused with 403.
+fn forbidden_status(e: &watcher::Error) -> Option<String> {
+    match e {
+        watcher::Error::WatchError(status) if status.code == 403 => Some(status.message.clone()),
+        watcher::Error::InitialListFailed(kube::Error::Api(status))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
+        | watcher::Error::WatchFailed(kube::Error::Api(status))
+            if status.code == 403 =>
+        {
+            Some(status.message.clone())
+        }
+        _ => None,
     }
 }
 
@@ -385,10 +486,6 @@ fn expected_relist(e: &watcher::Error) -> bool {
         watcher::Error::WatchStartFailed(kube::Error::Api(status)) | watcher::Error::WatchFailed(kube::Error::Api(status)) => status.code == 410,
         _ => false,
     }
-}
-
-fn short(s: &str) -> String {
-    s.chars().take(160).collect()
 }
 
 /// Polls metrics.k8s.io; when the cluster does not serve it, usage is cleared (requests only).
@@ -456,5 +553,18 @@ mod tests {
         assert!(expected_relist(&watcher::Error::WatchStartFailed(kube::Error::Api(Box::new(status(410))))));
         assert!(!expected_relist(&watcher::Error::WatchError(Box::new(status(403)))), "a forbidden watch is a fault");
         assert!(!expected_relist(&watcher::Error::NoResourceVersion));
+    }
+
+    #[test]
+    fn a_failing_watch_backs_off_and_a_forbidden_one_further() {
+        let waits: Vec<u64> = (1..=10).map(|n| retry_after(n, true).as_secs()).collect();
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 64, 128, 256, 300]);
+        assert_eq!(retry_after(6, false), Duration::from_secs(30));
+        assert_eq!(retry_after(u32::MAX, true), Duration::from_secs(300));
+        let status = kube::core::Status { code: 403, message: "nodes is forbidden: User \"v\" cannot list resource \"nodes\"".into(), ..Default::default() };
+        let refused = watcher::Error::InitialListFailed(kube::Error::Api(Box::new(status.clone())));
+        assert_eq!(forbidden_status(&refused).as_deref(), Some(status.message.as_str()));
+        assert_eq!(forbidden_status(&watcher::Error::WatchError(Box::new(status.clone()))).as_deref(), Some(status.message.as_str()));
+        assert!(forbidden_status(&watcher::Error::NoResourceVersion).is_none());
     }
 }

@@ -14,6 +14,11 @@ pub struct NodeRec {
     pub allocatable: Usage,
     pub allocatable_pods: u32,
     pub gpu: u32,
+    /// Why the node takes no new pods of Flotilla's (which carry no tolerations): not Ready,
+    /// cordoned, or the first NoSchedule/NoExecute taint ("tainted key=value:NoSchedule").
+    pub refuses: Option<String>,
+    /// A PreferNoSchedule taint: used only when nothing else fits.
+    pub avoid: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,6 +77,8 @@ pub struct Store {
     pub metrics_live: bool,
     /// Kinds whose first full list has arrived.
     pub synced: BTreeSet<&'static str>,
+    /// Kinds the cluster's credentials may not list or watch (403), with the apiserver's words.
+    pub forbidden: BTreeMap<&'static str, String>,
 }
 
 /// How a watched kind is kept: its key, its compact record and its table in the store.
@@ -117,11 +124,25 @@ impl Collect for Node {
         let alloc = status.and_then(|s| s.allocatable.as_ref());
         let labels = self.metadata.labels.as_ref();
         let label = |k: &str| labels.and_then(|l| l.get(k)).cloned();
+        let ready = status.and_then(|s| s.conditions.as_ref()).is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"));
+        let spec = self.spec.as_ref();
+        let taints = spec.and_then(|s| s.taints.as_deref()).unwrap_or_default();
+        let words = |t: &k8s_openapi::api::core::v1::Taint| match t.value.as_deref().filter(|v| !v.is_empty()) {
+            Some(v) => format!("tainted {}={v}:{}", t.key, t.effect),
+            None => format!("tainted {}:{}", t.key, t.effect),
+        };
+        let refuses = if !ready {
+            Some("not Ready".to_owned())
+        } else if spec.and_then(|s| s.unschedulable).unwrap_or(false) {
+            Some("cordoned".to_owned())
+        } else {
+            taints.iter().find(|t| matches!(t.effect.as_str(), "NoSchedule" | "NoExecute")).map(words)
+        };
         NodeRec {
             instance_type: label("node.kubernetes.io/instance-type").or_else(|| label("beta.kubernetes.io/instance-type")).unwrap_or_default(),
-            ready: status
-                .and_then(|s| s.conditions.as_ref())
-                .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True")),
+            ready,
+            refuses,
+            avoid: taints.iter().any(|t| t.effect == "PreferNoSchedule"),
             allocatable: Usage { cpu_m: get(alloc, "cpu").map(cpu_millis).unwrap_or(0), mem_b: get(alloc, "memory").map(bytes).unwrap_or(0) },
             allocatable_pods: get(alloc, "pods").and_then(|p| p.parse().ok()).unwrap_or(0),
             gpu: get(alloc, "nvidia.com/gpu").and_then(|p| p.parse().ok()).unwrap_or(0),
@@ -288,6 +309,8 @@ impl Store {
                     allocatable: r.allocatable,
                     allocatable_pods: r.allocatable_pods,
                     gpu: r.gpu,
+                    refuses: r.refuses.clone(),
+                    avoid: r.avoid,
                     requested: Usage::default(),
                     pods: 0,
                     used: if self.metrics_live { self.node_usage.get(*n).copied() } else { None },
@@ -368,7 +391,7 @@ mod tests {
     #[test]
     fn derived_views_sum_active_pods_per_node_and_namespace() {
         let mut s = Store::default();
-        let n = NodeRec { instance_type: "m5".into(), ready: true, allocatable: Usage { cpu_m: 4000, mem_b: 16 << 30 }, allocatable_pods: 58, gpu: 0 };
+        let n = NodeRec { instance_type: "m5".into(), ready: true, allocatable: Usage { cpu_m: 4000, mem_b: 16 << 30 }, allocatable_pods: 58, gpu: 0, refuses: None, avoid: false };
         s.nodes.insert("n1".into(), n.clone());
         s.nodes.insert("n0".into(), n);
         s.namespaces.insert("team-a".into(), NamespaceRec { project_label: None });

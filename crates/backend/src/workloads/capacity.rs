@@ -63,6 +63,8 @@ fn capacity(s: &ClusterState, project: &str, quota: Quota) -> ClusterCapacity {
         (false, Some("disabled by an administrator".to_owned()))
     } else if !reachable {
         (false, Some(format!("{}: {}", s.health.state.label(), s.health.detail)))
+    } else if let Some(words) = s.forbidden_words() {
+        (false, Some(format!("{words}, so it cannot tell whether a workload fits (an administrator must give its credentials the permission)")))
     } else if !s.synced {
         (false, Some("its inventory is still loading".to_owned()))
     } else {
@@ -71,14 +73,20 @@ fn capacity(s: &ClusterState, project: &str, quota: Quota) -> ClusterCapacity {
     let mut nodes = Vec::with_capacity(d.nodes.len());
     let mut allocatable = Resources::default();
     let mut allocatable_pods = 0;
-    for n in d.nodes.iter().filter(|n| n.ready) {
+    for n in &d.nodes {
         nodes.push(NodeFree {
             name: n.name.clone(),
             cpu_m: n.allocatable.cpu_m.saturating_sub(n.requested.cpu_m),
             mem_b: n.allocatable.mem_b.saturating_sub(n.requested.mem_b),
             pods: n.allocatable_pods.saturating_sub(n.pods),
             gpu: n.gpu,
+            refuses: n.refuses.clone(),
+            avoid: n.avoid,
         });
+        // A node that refuses new pods is no capacity to place against.
+        if n.refuses.is_some() {
+            continue;
+        }
         allocatable.cpu_m += n.allocatable.cpu_m;
         allocatable.mem_b += n.allocatable.mem_b;
         allocatable.gpu += n.gpu;

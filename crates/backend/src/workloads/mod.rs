@@ -13,7 +13,6 @@ pub use manifests::Quota;
 pub use records::{DeploymentRecord, Desired, WorkloadRecord};
 pub use service::WorkloadService;
 
-use crate::cache::Topic;
 use crate::{ClusterDirectory, Database, FleetError};
 use ::kube::Client;
 use parking_lot::Mutex;
@@ -82,8 +81,8 @@ pub const DEFAULT_MAX_QUOTA: Quota = DEFAULT_QUOTA;
 pub struct Workloads {
     db: Database,
     clusters: ClusterDirectory,
-    /// One kube client per cluster, rebuilt when the directory changes.
-    clients: Arc<Mutex<HashMap<i64, (u64, Client)>>>,
+    /// One kube client per cluster with the fingerprint of the credentials it was built from.
+    clients: Arc<Mutex<HashMap<i64, (String, Client)>>>,
     /// Wakes the reconcile loop after a change, so deploys start at once.
     nudge: Arc<tokio::sync::Notify>,
 }
@@ -99,25 +98,24 @@ impl Workloads {
         Self { db, clusters, clients: Arc::default(), nudge: Arc::default() }
     }
 
-    /// A client for the cluster (credentials opened only here, never returned to callers).
+    /// A client for the cluster (credentials opened only here, never returned to callers),
+    /// pooled by (cluster, fingerprint of its stored credentials): the row is read on every
+    /// call, so a change or disable made on any replica takes effect at once.
     pub async fn client(&self, cluster_id: i64) -> Result<Client, WorkloadError> {
-        let epoch = self.db.epochs().get(Topic::Clusters);
-        if let Some((e, c)) = self.clients.lock().get(&cluster_id)
-            && *e == epoch
+        let (summary, creds) = self.clusters.connection(cluster_id).await?;
+        if !summary.enabled {
+            self.clients.lock().remove(&cluster_id);
+            return Err(WorkloadError::Cluster(format!("{} is disabled by an administrator", summary.name)));
+        }
+        let (fingerprint, creds) =
+            creds.ok_or_else(|| WorkloadError::Cluster(format!("{} has no credentials: an administrator must connect it", summary.name)))?;
+        if let Some((f, c)) = self.clients.lock().get(&cluster_id)
+            && *f == fingerprint
         {
             return Ok(c.clone());
         }
-        let summary = self.clusters.get(cluster_id).await?;
-        if !summary.enabled {
-            return Err(WorkloadError::Cluster(format!("{} is disabled by an administrator", summary.name)));
-        }
-        let creds = self
-            .clusters
-            .credentials(cluster_id)
-            .await?
-            .ok_or_else(|| WorkloadError::Cluster(format!("{} has no credentials: an administrator must connect it", summary.name)))?;
         let client = creds.client(kube::CALL_TIMEOUT).await.map_err(|e| WorkloadError::Cluster(e.to_string()))?;
-        self.clients.lock().insert(cluster_id, (epoch, client.clone()));
+        self.clients.lock().insert(cluster_id, (fingerprint, client.clone()));
         Ok(client)
     }
 

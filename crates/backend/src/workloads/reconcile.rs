@@ -1,31 +1,96 @@
 //! The reconcile loop: for every (workload, cluster) record, apply what is behind, read the
-//! state back in words, carry out moves and removals. Clusters are handled concurrently, so
-//! an unreachable one only marks its own records.
+//! state back in words, carry out moves and removals. Each cluster has its own lane: the loop
+//! starts a cluster's pass only when its previous one has finished, and never waits for it,
+//! so a blackholed cluster (calls that hang until their timeout) delays only its own records;
+//! a cluster whose pass failed to reach it is retried with backoff (2 s doubling to 1 min),
+//! like kube-runtime's `Controller` with an error policy.
 use super::records::{DeploymentRecord, Desired, WorkloadRecord};
 use super::manifests::Shape;
 use super::{WorkloadError, Workloads, kube};
 use flotilla_domain::rollout::{Phase, classify};
-use std::time::Duration;
+use parking_lot::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+type Items = Vec<(WorkloadRecord, DeploymentRecord)>;
+
+/// Which clusters have a pass running, and when a failing one may be tried again.
+#[derive(Default)]
+struct Lanes {
+    busy: Mutex<std::collections::HashSet<i64>>,
+    /// (consecutive failed passes, not before).
+    backoff: Mutex<HashMap<i64, (u32, Instant)>>,
+}
+
+impl Lanes {
+    /// Claims the cluster's lane when it is free and not backing off.
+    fn claim(&self, cluster_id: i64) -> bool {
+        if self.backoff.lock().get(&cluster_id).is_some_and(|(_, at)| Instant::now() < *at) {
+            return false;
+        }
+        self.busy.lock().insert(cluster_id)
+    }
+
+    fn release(&self, cluster_id: i64, reached: bool) {
+        let mut backoff = self.backoff.lock();
+        if reached {
+            backoff.remove(&cluster_id);
+        } else {
+            let failures = backoff.get(&cluster_id).map_or(0, |(n, _)| *n) + 1;
+            let wait = Duration::from_secs(2).saturating_mul(2u32.saturating_pow(failures - 1)).min(Duration::from_secs(60));
+            backoff.insert(cluster_id, (failures, Instant::now() + wait));
+        }
+        drop(backoff);
+        self.busy.lock().remove(&cluster_id);
+    }
+}
 
 impl Workloads {
-    /// One pass over every record; returns how many records it looked at.
-    pub async fn reconcile_once(&self) -> Result<usize, WorkloadError> {
-        let all = self.list(None).await?;
-        let mut by_cluster: std::collections::BTreeMap<i64, Vec<(&WorkloadRecord, &DeploymentRecord)>> = Default::default();
-        for w in &all {
+    /// Every record, grouped by the cluster it is on.
+    async fn by_cluster(&self) -> Result<BTreeMap<i64, Items>, WorkloadError> {
+        let mut out: BTreeMap<i64, Items> = BTreeMap::new();
+        for w in self.list(None).await? {
             for d in &w.deployments {
-                by_cluster.entry(d.cluster_id).or_default().push((w, d));
+                out.entry(d.cluster_id).or_default().push((w.clone(), d.clone()));
             }
         }
-        let n = by_cluster.values().map(Vec::len).sum();
-        let passes = by_cluster.into_iter().map(|(cluster_id, items)| async move {
-            for (w, d) in items {
-                if let Err(e) = self.reconcile_one(cluster_id, w, d).await {
-                    tracing::warn!(workload = %w.spec.name, cluster_id, "reconcile: {e}");
-                }
+        Ok(out)
+    }
+
+    /// One cluster's records, in order; false when the cluster could not be reached.
+    async fn reconcile_cluster(&self, cluster_id: i64, items: Items) -> bool {
+        let mut reached = true;
+        for (w, d) in &items {
+            if let Err(e) = self.reconcile_one(cluster_id, w, d).await {
+                reached &= !matches!(e, WorkloadError::Cluster(_));
+                tracing::warn!(workload = %w.spec.name, cluster_id, "reconcile: {e}");
             }
-        });
-        futures::future::join_all(passes).await;
+        }
+        reached
+    }
+
+    /// Starts a pass on every cluster whose lane is free, without waiting for any of them.
+    async fn dispatch(&self, lanes: &Arc<Lanes>) -> Result<(), WorkloadError> {
+        for (cluster_id, items) in self.by_cluster().await? {
+            if !lanes.claim(cluster_id) {
+                continue;
+            }
+            let (this, lanes) = (self.clone(), lanes.clone());
+            tokio::spawn(async move {
+                let reached = this.reconcile_cluster(cluster_id, items).await;
+                lanes.release(cluster_id, reached);
+            });
+        }
+        Ok(())
+    }
+
+    /// One pass over every record, all clusters at once, waiting for the slowest (tests and
+    /// tools that want a pass to be over); returns how many records it looked at.
+    pub async fn reconcile_once(&self) -> Result<usize, WorkloadError> {
+        let by_cluster = self.by_cluster().await?;
+        let n = by_cluster.values().map(Vec::len).sum();
+        futures::future::join_all(by_cluster.into_iter().map(|(cluster_id, items)| self.reconcile_cluster(cluster_id, items))).await;
         Ok(n)
     }
 
@@ -84,6 +149,7 @@ impl Workloads {
     /// `lease` applies (the others stand by and take over when its lease runs out).
     pub fn spawn_loop_leased(&self, every: Duration, lease: Option<crate::scheduler::Lease>) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
+        let lanes = Arc::new(Lanes::default());
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -97,7 +163,7 @@ impl Workloads {
                 {
                     continue;
                 }
-                if let Err(e) = this.reconcile_once().await {
+                if let Err(e) = this.dispatch(&lanes).await {
                     tracing::warn!("workload reconcile: {e}");
                 }
             }

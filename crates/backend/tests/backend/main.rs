@@ -8,6 +8,7 @@ mod fleet;
 mod identities;
 mod migrations;
 mod prices;
+mod real_k8s;
 mod scheduling;
 mod support;
 mod workloads;

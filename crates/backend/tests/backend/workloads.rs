@@ -29,11 +29,11 @@ fn form(name: &str, image: &str, replicas: u32, cpu: &str, placement: PlacementR
     }
 }
 
-fn spec(name: &str, image: &str, replicas: u32, cpu: &str) -> WorkloadSpec {
+pub(crate) fn spec(name: &str, image: &str, replicas: u32, cpu: &str) -> WorkloadSpec {
     validate(&form(name, image, replicas, cpu, PlacementRule::LeastLoaded)).unwrap()
 }
 
-async fn project(db: &flotilla_backend::Database) -> i64 {
+pub(crate) async fn project(db: &flotilla_backend::Database) -> i64 {
     let people = flotilla_backend::PeopleDirectory::new(db.clone());
     people.ensure_project(&flotilla_domain::Dns1123Label::parse("team-a").unwrap(), "Team A").await.unwrap()
 }
@@ -74,7 +74,7 @@ async fn records_keep_revisions_roll_back_and_guard_the_quota() {
 }
 
 /// Reconciles until `check` holds for the workload (or fails the test after `limit`).
-async fn until(wl: &Workloads, id: i64, limit: Duration, what: &str, check: impl Fn(&flotilla_backend::WorkloadRecord) -> bool) {
+pub(crate) async fn until(wl: &Workloads, id: i64, limit: Duration, what: &str, check: impl Fn(&flotilla_backend::WorkloadRecord) -> bool) {
     let start = Instant::now();
     loop {
         wl.reconcile_once().await.unwrap();
@@ -96,7 +96,7 @@ async fn gone(wl: &Workloads, id: i64, limit: Duration) {
     }
 }
 
-fn phase_is(p: Phase) -> impl Fn(&flotilla_backend::WorkloadRecord) -> bool {
+pub(crate) fn phase_is(p: Phase) -> impl Fn(&flotilla_backend::WorkloadRecord) -> bool {
     move |w| !w.deployments.is_empty() && w.deployments.iter().all(|d| d.phase == p)
 }
 
