@@ -51,6 +51,15 @@ ensure_chromium() {
   fi
 }
 
+# kubectl for the kubectl journey test (crates/sim/tests/kubectl.rs), which fails without it:
+# Debian's kubernetes-client when no kubectl is on PATH.
+ensure_kubectl() {
+  if ! command -v kubectl >/dev/null 2>&1; then
+    say "installing Debian's kubectl (kubernetes-client) for the kubectl journey test"
+    as_root apt-get install -y kubernetes-client || { as_root apt-get update && as_root apt-get install -y kubernetes-client; }
+  fi
+}
+
 ensure_postgres() {
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     say "starting PostgreSQL"

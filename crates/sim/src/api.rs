@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -13,11 +14,12 @@ use axum::routing::get;
 use base64::Engine;
 use serde_json::{Value, json};
 
+use crate::authz::{Attributes, Subject};
 use crate::cluster::Cluster;
 use crate::discovery;
 #[cfg(test)]
 use crate::resources::{DEPLOYMENT, POD};
-use crate::resources::{NODE_METRICS, POD_METRICS, RESOURCES, ResId, lookup};
+use crate::resources::{NAMESPACE, NODE_METRICS, POD_METRICS, RESOURCES, ResId, lookup};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::status::ApiError;
 use crate::store::{ObjRef, meta_str};
@@ -162,6 +164,8 @@ pub struct Req {
     pub t: Target,
     pub q: HashMap<String, String>,
     pub headers: HeaderMap,
+    /// Who is asking (for the authorization checks made deeper than the route's own).
+    pub who: Arc<Subject>,
 }
 
 impl Req {
@@ -197,6 +201,7 @@ impl Req {
 
 async fn handle(
     State(c): State<Arc<Cluster>>,
+    Extension(who): Extension<Arc<Subject>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -210,16 +215,45 @@ async fn handle(
         t,
         q: parse_query(uri.query()),
         headers,
+        who,
     };
-    let watching = r.q.get("watch").is_some_and(|w| w == "true" || w == "1");
-    let verb = crate::authz::verb(&method, r.t.name.is_some(), watching);
-    if let Err(e) = crate::authz::check(&c, verb, r.t.res, r.t.name.as_deref().unwrap_or("")) {
+    if let Err(e) = authorize(&c, &r.who, &method, &r) {
         return e.into_response();
     }
     match dispatch(&c, &method, &r, &body).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     }
+}
+
+/// Authorizes the request as kube-apiserver's RequestInfo describes it (metrics.k8s.io included).
+fn authorize(c: &Cluster, who: &Subject, method: &Method, r: &Req) -> Result<(), ApiError> {
+    let def = &RESOURCES[r.t.res];
+    let watching = r.q.get("watch").is_some_and(|w| w == "true" || w == "1");
+    let verb = crate::authz::verb(method, r.t.name.is_some(), watching);
+    let mut name = r.t.name.as_deref().unwrap_or("");
+    if matches!(verb, "list" | "watch")
+        && let Some(n) =
+            r.q.get("fieldSelector")
+                .and_then(|f| crate::authz::selector_name(f))
+    {
+        name = n;
+    }
+    // A namespace is "in" itself: kube reads /api/v1/namespaces/x as namespace x.
+    let namespace = match (&r.t.ns, r.t.res) {
+        (Some(ns), _) => ns.as_str(),
+        (None, NAMESPACE) => r.t.name.as_deref().unwrap_or(""),
+        (None, _) => "",
+    };
+    let a = Attributes {
+        verb,
+        group: def.group,
+        resource: def.plural,
+        sub: r.t.sub.as_deref().unwrap_or(""),
+        namespace,
+        name,
+    };
+    crate::authz::check(c, who, &a)
 }
 
 async fn dispatch(

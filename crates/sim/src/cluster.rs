@@ -1,8 +1,9 @@
 //! One simulated cluster: its store, options, token, clock, faults; the create/delete paths shared by
 //! the API and controllers (defaulting, validation, admission, cascading deletes); fleet bootstrap.
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
@@ -10,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::admission;
+use crate::authz::{Rule, Subject, qualified};
 use crate::defaults;
 use crate::faults::FaultState;
 use crate::fleet::{ClusterSpec, NodePoolSpec, UsageProfile, WorkloadSpec};
@@ -59,6 +61,18 @@ pub struct Cluster {
     service_seq: AtomicU32,
     node_seq: AtomicU32,
     denied: Mutex<Vec<(String, String)>>,
+    /// Bearer token -> who it authenticates as (the cluster's own token included).
+    tokens: Mutex<HashMap<String, Arc<Subject>>>,
+    /// A stopped kube-controller-manager: deployment, quota and taint-eviction controllers idle.
+    controllers_paused: AtomicBool,
+}
+
+/// A random bearer token naming its cluster (so a token pasted into the wrong place is recognisable).
+fn new_token(cluster: &str) -> String {
+    let hex: String = (0..32)
+        .map(|_| format!("{:x}", rand::random_range(0..16u8)))
+        .collect();
+    format!("flotilla-sim-{cluster}-{hex}")
 }
 
 const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -66,20 +80,21 @@ const PROTECTED_NAMESPACES: &[&str] = &["default", "kube-system", "kube-public",
 impl Cluster {
     pub fn new(index: usize, spec: ClusterSpec, opts: SimOptions) -> Arc<Self> {
         let notify = Arc::new(Notify::new());
-        let token: String = (0..32)
-            .map(|_| format!("{:x}", rand::random_range(0..16u8)))
-            .collect();
+        let token = new_token(&spec.name);
+        let tokens = HashMap::from([(token.clone(), Arc::new(Subject::admin()))]);
         let c = Arc::new(Cluster {
             index,
             store: Mutex::new(Store::new(opts.history_limit, notify.clone())),
             notify,
             clock: SimClock::new(opts.time_scale),
-            token: format!("flotilla-sim-{}-{token}", spec.name),
+            token,
             faults: FaultState::default(),
             burst: Mutex::new(None),
             service_seq: AtomicU32::new(1),
             node_seq: AtomicU32::new(0),
             denied: Mutex::new(Vec::new()),
+            tokens: Mutex::new(tokens),
+            controllers_paused: AtomicBool::new(false),
             spec,
             opts,
         });
@@ -95,8 +110,112 @@ impl Cluster {
         self.denied.lock().clear();
     }
 
-    pub fn is_denied(&self, verb: &str, resource: &str) -> bool {
-        self.denied.lock().iter().any(|(v, r)| (v == verb || v == "*") && r == resource)
+    /// Whether a test has denied `verb` on the resource (named "pods", "deployments.apps", or
+    /// "pods/log" for one subresource; denying a resource denies its subresources too).
+    pub fn is_denied(&self, verb: &str, group: &str, resource: &str, sub: &str) -> bool {
+        let whole = qualified(group, resource);
+        let part = format!("{whole}/{sub}");
+        self.denied.lock().iter().any(|(v, r)| {
+            (v == verb || v == "*") && (*r == whole || (!sub.is_empty() && *r == part))
+        })
+    }
+
+    /// Who `token` authenticates as, if anyone.
+    pub fn authenticate(&self, token: &str) -> Option<Arc<Subject>> {
+        self.tokens.lock().get(token).cloned()
+    }
+
+    /// A new bearer token for `user`, allowed what `rules` allow.
+    pub fn issue_token(&self, user: &str, rules: Vec<Rule>) -> String {
+        let token = new_token(&self.spec.name);
+        self.tokens
+            .lock()
+            .insert(token.clone(), Arc::new(Subject::limited(user, rules)));
+        token
+    }
+
+    pub fn controllers_paused(&self) -> bool {
+        self.controllers_paused.load(Ordering::Relaxed)
+    }
+
+    /// Stops (or restarts) the controller-manager half of the control loop.
+    pub fn pause_controllers(&self, paused: bool) {
+        self.controllers_paused.store(paused, Ordering::Relaxed);
+        // Resuming must not wait for the next store change.
+        self.notify.notify_one();
+    }
+
+    /// Edits a node through the store (watchers see MODIFIED); NotFound for an unknown node.
+    pub fn modify_node(&self, name: &str, f: impl FnOnce(&mut Value)) -> Result<(), ApiError> {
+        let mut st = self.store.lock();
+        st.get(NODE, "", name)
+            .ok_or_else(|| ApiError::not_found("", "nodes", name))?;
+        st.modify(NODE, "", name, f);
+        Ok(())
+    }
+
+    /// Sets the taint `key=value:effect`, replacing one with the same key and effect.
+    pub fn taint_node(
+        &self,
+        name: &str,
+        key: &str,
+        value: &str,
+        effect: &str,
+    ) -> Result<(), ApiError> {
+        if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
+            return Err(ApiError::bad_request(format!(
+                "invalid taint effect {effect:?}: must be NoSchedule, PreferNoSchedule or NoExecute"
+            )));
+        }
+        let mut taint = json!({"key": key, "effect": effect});
+        if !value.is_empty() {
+            taint["value"] = json!(value);
+        }
+        // The API only keeps timeAdded on NoExecute taints, where eviction timing starts.
+        if effect == "NoExecute" {
+            taint["timeAdded"] = json!(crate::store::now_rfc3339());
+        }
+        self.modify_node(name, |n| {
+            let mut taints = crate::scheduler::node_taints(n);
+            taints.retain(|t| !(t["key"] == key && t["effect"] == effect));
+            taints.push(taint);
+            n["spec"]["taints"] = Value::Array(taints);
+        })
+    }
+
+    /// Removes every taint with `key` (and `spec.taints` itself once empty, as kubectl leaves it).
+    pub fn untaint_node(&self, name: &str, key: &str) -> Result<(), ApiError> {
+        self.modify_node(name, |n| {
+            let mut taints = crate::scheduler::node_taints(n);
+            taints.retain(|t| t["key"] != key);
+            if let Some(spec) = n.get_mut("spec").and_then(Value::as_object_mut) {
+                if taints.is_empty() {
+                    spec.remove("taints");
+                } else {
+                    spec.insert("taints".into(), Value::Array(taints));
+                }
+            }
+        })
+    }
+
+    /// `spec.unschedulable: true`, or no such field (what `kubectl uncordon` leaves).
+    pub fn cordon_node(&self, name: &str, on: bool) -> Result<(), ApiError> {
+        self.modify_node(name, |n| {
+            if on {
+                n["spec"]["unschedulable"] = json!(true);
+            } else if let Some(spec) = n.get_mut("spec").and_then(Value::as_object_mut) {
+                spec.remove("unschedulable");
+            }
+        })
+    }
+
+    /// Node names in name order.
+    pub fn node_names(&self) -> Vec<String> {
+        self.store
+            .lock()
+            .iter(NODE, None, None)
+            .map(|n| n.idx.name.to_string())
+            .collect()
     }
 
     pub fn usage_ctx(&self) -> UsageCtx {

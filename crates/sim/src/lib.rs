@@ -27,6 +27,7 @@ pub mod patch;
 pub mod podinfo;
 pub mod quantity;
 pub mod resources;
+pub mod roles;
 pub mod scheduler;
 pub mod selectors;
 pub mod server;
@@ -43,6 +44,7 @@ use std::time::Duration;
 
 use tokio::sync::watch as tokio_watch;
 
+pub use authz::Rule;
 pub use cluster::SimOptions;
 pub use error::SimError;
 pub use faults::FaultMode;
@@ -91,10 +93,51 @@ impl ClusterHandle {
         self.cluster.burst_to(fraction, duration)
     }
 
-    /// Refuses `verb` on `resource` ("pods", "deployments.apps", "nodes.metrics.k8s.io") for the
-    /// cluster's token, in API calls and SelfSubjectAccessReviews alike.
+    /// Refuses `verb` on `resource` ("pods", "deployments.apps", "nodes.metrics.k8s.io", or one
+    /// subresource: "pods/log") for every token, in API calls and SelfSubjectAccessReviews alike.
     pub fn deny(&self, verb: &str, resource: &str) {
         self.cluster.deny(verb, resource);
+    }
+
+    /// A new bearer token for `user` (e.g. "system:serviceaccount:ops:viewer") allowed exactly what
+    /// `rules` allow (see [`roles`] for presets); `token` keeps its full access.
+    pub fn issue_token(&self, user: &str, rules: Vec<Rule>) -> String {
+        self.cluster.issue_token(user, rules)
+    }
+
+    /// Stops (true) or restarts the controller-manager part of the control loop, like a stopped
+    /// kube-controller-manager: Deployments are not reconciled (their `status.observedGeneration`
+    /// lags `metadata.generation`), quota status and NoExecute evictions wait. The scheduler and
+    /// the kubelets keep running.
+    pub fn pause_controllers(&self, paused: bool) {
+        self.cluster.pause_controllers(paused);
+    }
+
+    /// Adds (or replaces, for the same key and effect) the taint `key=value:effect` on `node`, like
+    /// `kubectl taint nodes node key=value:effect --overwrite`; watchers see the node MODIFIED.
+    pub fn taint(&self, node: &str, key: &str, value: &str, effect: &str) -> Result<(), SimError> {
+        self.cluster
+            .taint_node(node, key, value, effect)
+            .map_err(|e| SimError::Invalid(e.message))
+    }
+
+    /// Removes every taint with `key` from `node` (`kubectl taint nodes node key-`).
+    pub fn untaint(&self, node: &str, key: &str) -> Result<(), SimError> {
+        self.cluster
+            .untaint_node(node, key)
+            .map_err(|e| SimError::Invalid(e.message))
+    }
+
+    /// Cordons (`spec.unschedulable: true`) or uncordons `node`, like `kubectl cordon|uncordon`.
+    pub fn cordon(&self, node: &str, on: bool) -> Result<(), SimError> {
+        self.cluster
+            .cordon_node(node, on)
+            .map_err(|e| SimError::Invalid(e.message))
+    }
+
+    /// The cluster's node names, in name order.
+    pub fn node_names(&self) -> Vec<String> {
+        self.cluster.node_names()
     }
 
     /// Lifts every denial.

@@ -59,7 +59,8 @@ fn strip_directives(v: &Value) -> Value {
 }
 
 /// Strategic merge patch: like a merge patch, but lists of objects are merged element-wise by
-/// their merge key (`name` for containers, `type` for conditions, ...); `$patch: delete|replace`.
+/// their merge key (`name` for containers, `type` for conditions, ...); `$patch: delete|replace`
+/// and `$setElementOrder/<list>` directives; merged lists are ordered as kube-apiserver orders them.
 pub fn strategic_merge(target: &mut Value, patch: &Value) {
     let Value::Object(p) = patch else {
         *target = patch.clone();
@@ -81,6 +82,7 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
             t.remove(k);
             continue;
         }
+        let set_order = set_element_order(p, k);
         match (t.get_mut(k), pv) {
             (Some(Value::Array(ta)), Value::Array(pa)) => {
                 let all: Vec<&Value> = ta
@@ -88,7 +90,7 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
                     .chain(pa.iter().filter(|i| i.get("$patch").is_none()))
                     .collect();
                 match merge_key_of(&all) {
-                    Some(key) => merge_list(ta, pa, key),
+                    Some(key) => merge_list(ta, pa, key, set_order),
                     None => *ta = pa.iter().map(strip_directives).collect(),
                 }
             }
@@ -98,23 +100,93 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
             }
         }
     }
-}
-
-fn merge_list(target: &mut Vec<Value>, patch: &[Value], key: &str) {
-    for item in patch {
-        let kv = item.get(key);
-        let pos = target.iter().position(|t| t.get(key) == kv && kv.is_some());
-        if item.get("$patch").and_then(Value::as_str) == Some("delete") {
-            if let Some(i) = pos {
-                target.remove(i);
-            }
+    // An order directive without a patch list only reorders the live list.
+    for (k, order) in p {
+        let Some(list) = k.strip_prefix("$setElementOrder/") else {
+            continue;
+        };
+        if p.contains_key(list) {
             continue;
         }
-        match pos {
-            Some(i) => strategic_merge(&mut target[i], item),
-            None => target.push(strip_directives(item)),
+        if let (Some(Value::Array(ta)), Some(order)) = (t.get_mut(list), order.as_array()) {
+            let items: Vec<&Value> = ta.iter().chain(order.iter()).collect();
+            if let Some(key) = merge_key_of(&items) {
+                let live = ta.clone();
+                *ta = kube_order(std::mem::take(ta), order, &live, key);
+            }
         }
     }
+}
+
+/// The `$setElementOrder/<list>` directive next to `list` in a patch, if any.
+fn set_element_order<'a>(p: &'a Map<String, Value>, list: &str) -> Option<&'a [Value]> {
+    p.get(&format!("$setElementOrder/{list}"))
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+}
+
+/// apimachinery's `mergeSlice` for a list with a merge key: delete directives first, patch items
+/// merged into their live counterparts (new ones added), then kube's order (see [`kube_order`]).
+fn merge_list(target: &mut Vec<Value>, patch: &[Value], key: &str, set_order: Option<&[Value]>) {
+    let mut items: Vec<&Value> = Vec::new();
+    for item in patch {
+        match item.get("$patch").and_then(Value::as_str) {
+            Some("delete") => {
+                target.retain(|t| t.get(key).is_none() || t.get(key) != item.get(key))
+            }
+            Some("replace") => {
+                *target = patch
+                    .iter()
+                    .filter(|i| i.get("$patch").is_none())
+                    .map(strip_directives)
+                    .collect();
+                return;
+            }
+            _ => items.push(item),
+        }
+    }
+    let live = target.clone();
+    let mut merged = std::mem::take(target);
+    for item in &items {
+        let kv = item.get(key);
+        match merged.iter().position(|t| kv.is_some() && t.get(key) == kv) {
+            Some(i) => strategic_merge(&mut merged[i], item),
+            None => merged.push(strip_directives(item)),
+        }
+    }
+    let order: Vec<Value> = match set_order {
+        Some(o) => o.to_vec(),
+        None => items.into_iter().cloned().collect(),
+    };
+    *target = kube_order(merged, &order, &live, key);
+}
+
+/// apimachinery's `normalizeElementOrder`: items named in `order` (the patch, or its
+/// `$setElementOrder`) in that order, interleaved with the live-only items in their live order; a
+/// live-only item goes first only when both it and the next patch item are live and it came first
+/// there, so new items lead: `[a, b] + patch [c]` gives `[c, a, b]`.
+fn kube_order(merged: Vec<Value>, order: &[Value], live: &[Value], key: &str) -> Vec<Value> {
+    let pos = |list: &[Value], v: &Value| list.iter().position(|o| o.get(key) == v.get(key));
+    let (mut patched, live_only): (Vec<Value>, Vec<Value>) =
+        merged.into_iter().partition(|v| pos(order, v).is_some());
+    patched.sort_by_key(|v| pos(order, v));
+    let mut out = Vec::with_capacity(patched.len() + live_only.len());
+    let (mut p, mut l) = (
+        patched.into_iter().peekable(),
+        live_only.into_iter().peekable(),
+    );
+    loop {
+        let take_live = match (l.peek(), p.peek()) {
+            (Some(lv), Some(pv)) => {
+                matches!((pos(live, lv), pos(live, pv)), (Some(a), Some(b)) if a < b)
+            }
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        out.extend(if take_live { l.next() } else { p.next() });
+    }
+    out
 }
 
 fn unescape(tok: &str) -> String {
@@ -276,12 +348,64 @@ mod tests {
         ], "args": ["y"]}}),
         );
         let c = &t["spec"]["containers"];
-        assert_eq!(c.as_array().unwrap().len(), 3);
+        let names: Vec<&str> = c
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        // kube's order: patch items in patch order ("app" keeps its lead over "side", which came
+        // after it), the new "new" before the live-only "side".
+        assert_eq!(names, ["app", "new", "side"]);
         assert_eq!(c[0]["image"], "app:2");
-        assert_eq!(c[0]["env"].as_array().unwrap().len(), 2);
-        assert_eq!(c[1]["image"], "side:1");
-        assert_eq!(c[2]["name"], "new");
+        let env: Vec<&str> = c[0]["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(env, ["B", "A"], "a new env var goes first");
+        assert_eq!(c[2]["image"], "side:1");
         assert_eq!(t["spec"]["args"], json!(["y"]));
+    }
+
+    #[test]
+    fn strategic_list_order_matches_apimachinery() {
+        let list = |names: &[&str]| json!({"l": names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()});
+        let order = |v: &Value| -> Vec<String> {
+            v["l"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["name"].as_str().unwrap().to_string())
+                .collect()
+        };
+        for (live, patch, want) in [
+            (
+                &["a", "b", "c"][..],
+                &["c", "new"][..],
+                &["a", "b", "c", "new"][..],
+            ),
+            (&["a", "b", "c"], &["new", "a"], &["new", "a", "b", "c"]),
+            (&["a", "b"], &["b", "a"], &["b", "a"]),
+            (&["main"], &["side"], &["side", "main"]),
+        ] {
+            let mut t = list(live);
+            strategic_merge(&mut t, &list(patch));
+            assert_eq!(order(&t), want, "{live:?} + {patch:?}");
+        }
+        // $setElementOrder decides the order of the items it names.
+        let mut t = list(&["a", "b"]);
+        let mut p = list(&["c"]);
+        p["$setElementOrder/l"] = json!([{"name": "a"}, {"name": "c"}, {"name": "b"}]);
+        strategic_merge(&mut t, &p);
+        assert_eq!(order(&t), ["a", "c", "b"]);
+        let mut t = list(&["a", "b"]);
+        strategic_merge(
+            &mut t,
+            &json!({"$setElementOrder/l": [{"name": "b"}, {"name": "a"}]}),
+        );
+        assert_eq!(order(&t), ["b", "a"]);
     }
 
     #[test]

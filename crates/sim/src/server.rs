@@ -1,5 +1,6 @@
 //! HTTPS serving of one cluster: TLS accept loop on 127.0.0.1 (closing and re-binding the same port
-//! for the `unreachable` fault), bearer-token authentication and the slow/erroring fault layer.
+//! for the `unreachable` fault), bearer-token authentication (any token the cluster issued; the
+//! request then carries its `authz::Subject` as an extension) and the slow/erroring fault layer.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +21,7 @@ use crate::faults::FaultMode;
 use crate::status::ApiError;
 
 /// Token check and fault behaviour in front of every API route.
-pub async fn guard(State(c): State<Arc<Cluster>>, req: Request, next: Next) -> Response {
+pub async fn guard(State(c): State<Arc<Cluster>>, mut req: Request, next: Next) -> Response {
     match c.faults.get() {
         (FaultMode::Slow, ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
         (FaultMode::Erroring, _) => {
@@ -33,14 +34,17 @@ pub async fn guard(State(c): State<Arc<Cluster>>, req: Request, next: Next) -> R
     }
     let path = req.uri().path();
     if !matches!(path, "/healthz" | "/livez" | "/readyz") {
-        let want = format!("Bearer {}", c.token);
-        let ok = req
+        let subject = req
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|h| h.to_str().ok())
-            == Some(want.as_str());
-        if !ok {
-            return ApiError::unauthorized().into_response();
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .and_then(|t| c.authenticate(t.trim()));
+        match subject {
+            Some(s) => {
+                req.extensions_mut().insert(s);
+            }
+            None => return ApiError::unauthorized().into_response(),
         }
     }
     next.run(req).await

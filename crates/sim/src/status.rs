@@ -84,6 +84,29 @@ impl ApiError {
         .with_details(group, plural, name)
     }
 
+    /// kube's `NewForbidden` for an authorization refusal: no quoted name for collections and
+    /// creates, and `details` with kube's omitempty fields (name, group, kind = the plural).
+    pub fn forbidden_request(group: &str, plural: &str, name: &str, why: &str) -> Self {
+        let what = qualified(group, plural);
+        let message = if name.is_empty() {
+            format!("{what} is forbidden: {why}")
+        } else {
+            format!("{what} \"{name}\" is forbidden: {why}")
+        };
+        let mut details = json!({ "kind": plural });
+        for (k, v) in [("name", name), ("group", group)] {
+            if !v.is_empty() {
+                details[k] = json!(v);
+            }
+        }
+        ApiError {
+            code: 403,
+            reason: "Forbidden",
+            message,
+            details: Some(details),
+        }
+    }
+
     pub fn invalid(group: &str, kind: &str, name: &str, causes: &[Cause<'_>]) -> Self {
         let summary: Vec<String> = causes
             .iter()

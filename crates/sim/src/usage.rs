@@ -147,7 +147,7 @@ pub fn pod_metrics(st: &Store, ns: Option<&str>, ctx: &UsageCtx) -> Vec<Value> {
 pub fn node_metrics(st: &Store, ctx: &UsageCtx) -> Vec<Value> {
     let mut per_node: HashMap<&str, (f64, f64)> = HashMap::new();
     for p in st.iter(POD, None, None) {
-        if !(p.idx.phase() == "Running") {
+        if p.idx.phase() != "Running" {
             continue;
         }
         let e = per_node.entry(p.idx.node_name()).or_default();

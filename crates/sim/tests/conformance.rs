@@ -1,11 +1,16 @@
 //! Conformance suite: drives the simulator through kube-rs exactly as the product does (typed APIs,
 //! server-side apply, watchers/reflectors). Set FLOTILLA_TEST_KUBECONFIG (+ FLOTILLA_TEST_CONTEXT) to
-//! run it against a real cluster; simulator-only tests then skip.
+//! run it against a real cluster; simulator-only tests then skip, every test deletes the `conf-*`
+//! namespace it made, and FLOTILLA_TEST_NO_RUNTIME=1 skips the tests that need pods to start.
 
 #[path = "support/harness.rs"]
 mod harness;
 #[path = "conformance/quota.rs"]
 mod quota;
+#[path = "conformance/rbac.rs"]
+mod rbac;
+#[path = "conformance/scheduling.rs"]
+mod scheduling;
 #[path = "conformance/workloads.rs"]
 mod workloads;
 
@@ -275,10 +280,11 @@ async fn server_side_apply_and_patches() {
         .into_iter()
         .map(|c| c.name)
         .collect();
+    // kube-apiserver puts a container the patch adds before the live ones it does not name.
     assert_eq!(
         names,
-        ["main", "side"],
-        "strategic merge keeps containers by name"
+        ["side", "main"],
+        "strategic merge keeps containers by name, new ones first"
     );
     let jp: json_patch::Patch =
         serde_json::from_value(json!([{"op": "replace", "path": "/spec/replicas", "value": 3}]))

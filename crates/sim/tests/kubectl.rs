@@ -1,6 +1,9 @@
-//! kubectl journey (runs when `kubectl` is on PATH, otherwise prints a skip message): get nodes,
-//! apply -f (client-side and server-side), get pods -w, delete -f — against the simulator, or the
-//! cluster named by FLOTILLA_TEST_KUBECONFIG / FLOTILLA_TEST_CONTEXT.
+//! kubectl journey: get nodes, apply -f (client-side and server-side), get pods -w, cordon and
+//! taint a node (simulator only), delete -f — against the simulator, or the cluster named by
+//! FLOTILLA_TEST_KUBECONFIG / FLOTILLA_TEST_CONTEXT. Needs `kubectl` on PATH (Debian package
+//! `kubernetes-client`, or any kubectl): without it the test fails, unless FLOTILLA_SKIP_KUBECTL=1
+//! says to skip it. Waiting for Running pods needs a container runtime (FLOTILLA_TEST_NO_RUNTIME=1
+//! skips the journey on a real cluster without one).
 
 #[path = "support/harness.rs"]
 mod harness;
@@ -80,10 +83,19 @@ data:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_journey() {
     if !kubectl_on_path() {
-        eprintln!("skipped: kubectl is not on PATH");
-        return;
+        if std::env::var("FLOTILLA_SKIP_KUBECTL").is_ok_and(|v| v == "1") {
+            eprintln!("skipped: kubectl is not on PATH and FLOTILLA_SKIP_KUBECTL=1");
+            return;
+        }
+        panic!(
+            "kubectl is not on PATH: install it (Debian/Ubuntu: `apt-get install kubernetes-client`, \
+             or any kubectl binary on PATH), or set FLOTILLA_SKIP_KUBECTL=1 to skip this test"
+        );
     }
     let e = env("kubectl").await;
+    if skip_without_runtime(&e) {
+        return;
+    }
     let dir =
         std::env::temp_dir().join(format!("flotilla-kubectl-{}-{}", std::process::id(), e.ns));
     std::fs::create_dir_all(&dir).unwrap();
@@ -192,6 +204,11 @@ async fn kubectl_journey() {
     .await;
     assert_eq!(running.split_whitespace().count(), 2);
 
+    if e.is_sim() {
+        let node = nodes.lines().next().unwrap().trim_start_matches("node/");
+        cordon_and_taint(&k, node).await;
+    }
+
     let out = k.run(&["delete", "-n", &ns, "-f", &m]).await;
     assert!(out.contains("deployment.apps \"journey\" deleted"), "{out}");
     eventually(
@@ -208,4 +225,33 @@ async fn kubectl_journey() {
     )
     .await;
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// kubectl cordon/taint (strategic merge patches of the node spec) and their undoing, as kubectl
+/// reports them and as the node then reads.
+async fn cordon_and_taint(k: &Kubectl, node: &str) {
+    let spec = |path: &'static str| {
+        let node = node.to_string();
+        async move {
+            let jsonpath = format!("jsonpath={path}");
+            k.run(&["get", "node", &node, "-o", &jsonpath]).await
+        }
+    };
+    let out = k.run(&["cordon", node]).await;
+    assert!(out.contains(&format!("node/{node} cordoned")), "{out}");
+    assert_eq!(spec("{.spec.unschedulable}").await, "true");
+    let out = k
+        .run(&["taint", "nodes", node, "flotilla-test=yes:NoSchedule"])
+        .await;
+    assert!(out.contains(&format!("node/{node} tainted")), "{out}");
+    assert_eq!(
+        spec("{.spec.taints[*].key}={.spec.taints[*].value}:{.spec.taints[*].effect}").await,
+        "flotilla-test=yes:NoSchedule"
+    );
+    let out = k.run(&["taint", "nodes", node, "flotilla-test-"]).await;
+    assert!(out.contains(&format!("node/{node} untainted")), "{out}");
+    assert_eq!(spec("{.spec.taints}").await, "");
+    let out = k.run(&["uncordon", node]).await;
+    assert!(out.contains(&format!("node/{node} uncordoned")), "{out}");
+    assert_eq!(spec("{.spec.unschedulable}").await, "");
 }

@@ -61,7 +61,7 @@ async fn taints_and_cordon_take_room_away_and_are_named() {
     eventually(Duration::from_secs(5), "one node accepts pods again", || verdict(&collector, ids[0], 100, 1).fits).await;
     let free_on_one = collector.state(ids[0]).unwrap().derived.nodes.iter().find(|n| n.name == names[1]).map(|n| n.allocatable.cpu_m - n.requested.cpu_m).unwrap();
     assert_eq!(verdict(&collector, ids[0], 100, 1).free_before.cpu_m, free_on_one, "only the accepting node's room counts");
-    let too_big = verdict(&collector, ids[0], 64_000, 1);
+    let too_big = verdict(&collector, ids[0], 4_000, 1);
     assert_eq!(
         too_big.reason.as_deref().map(|r| r.split_once("; ").map(|(_, rest)| rest.to_owned()).unwrap_or_default()),
         Some("the other nodes accept no new pods (1 cordoned, 1 tainted dedicated=infra:NoSchedule)".to_owned()),
@@ -165,4 +165,80 @@ async fn a_blackholed_cluster_does_not_hold_up_deploys_elsewhere() {
     );
     deployer.abort();
     fleet.cluster("beta").unwrap().set_fault(FaultMode::Healthy, None);
+}
+
+/// With the controller-manager stopped, an image change leaves generation ahead of
+/// observedGeneration and the old pods running: the rollout reads Progressing, never
+/// Available, until the controller has rolled every replica to the new version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_is_not_available_before_the_controller_has_done_it() {
+    use crate::workloads::until;
+    let db = TestDb::sqlite().await;
+    db.db().migrate().await.unwrap();
+    let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(100), ..Default::default() }).await.unwrap();
+    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let ids = register_fleet(&dir, &fleet).await;
+    let p = project(db.db()).await;
+    let wl = Workloads::new(db.db().clone(), dir.clone());
+    let id = wl.create(p, 1, "bob@example.test", &spec("roll", "nginx:1.27", 3, "50m"), &[(ids[0], 3)]).await.unwrap();
+    until(&wl, id, Duration::from_secs(20), "3 replicas available", phase_is(Phase::Available)).await;
+
+    let alpha = fleet.cluster("alpha").unwrap();
+    alpha.pause_controllers(true);
+    wl.revise(id, |s| s.image = "nginx:1.28".into()).await.unwrap();
+    until(&wl, id, Duration::from_secs(10), "the new image applied", |w| w.deployments[0].applied_revision == w.revision).await;
+    for _ in 0..6 {
+        wl.reconcile_once().await.unwrap();
+        let d = wl.get(id).await.unwrap().deployments.remove(0);
+        assert_eq!(d.phase, Phase::Progressing, "generation 2 unobserved must not read as done: {d:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    alpha.pause_controllers(false);
+    until(&wl, id, Duration::from_secs(30), "rolled out", phase_is(Phase::Available)).await;
+    let kube = wl.client(ids[0]).await.unwrap();
+    let pods = kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(kube, "team-a").list(&ListParams::default().labels("flotilla.io/workload=roll")).await.unwrap();
+    let images: Vec<String> = pods
+        .items
+        .iter()
+        .filter(|p| p.metadata.deletion_timestamp.is_none())
+        .flat_map(|p| p.spec.iter().flat_map(|s| s.containers.iter().filter_map(|c| c.image.clone())))
+        .collect();
+    assert!(!images.is_empty() && images.iter().all(|i| i == "nginx:1.28"), "Available means every replica runs the new image: {images:?}");
+}
+
+/// The simulator's copy of the portal's permissions is the portal's, and Test connection with
+/// a token bound to Kubernetes' built-in `view` role names what Flotilla lacks, while one
+/// bound to the flotilla ClusterRole lacks nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_connection_judges_rbac_limited_tokens() {
+    assert_eq!(flotilla_sim::roles::PORTAL_REQUIRED, kubeconn::REQUIRED, "the simulator's flotilla role must follow kubeconn::REQUIRED");
+    let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions::default()).await.unwrap();
+    let alpha = fleet.cluster("alpha").unwrap();
+    let viewer = alpha.issue_token("system:serviceaccount:ops:viewer", flotilla_sim::roles::view());
+    let creds = Credentials::from_token(&alpha.url, &alpha.ca_pem, &viewer).unwrap();
+    let report = kubeconn::test_connection(&creds, Duration::from_secs(3)).await;
+    for lacking in ["list nodes", "watch nodes", "create namespaces", "patch deployments (apps)"] {
+        assert!(report.missing.iter().any(|m| m == lacking), "{lacking} missing from {:?}", report.missing);
+    }
+    assert!(!report.missing.iter().any(|m| m == "list pods"), "view may list pods: {:?}", report.missing);
+    assert!(kubeconn::refusal(&report).is_some());
+
+    let portal = alpha.issue_token("system:serviceaccount:flotilla:flotilla", flotilla_sim::roles::flotilla());
+    let creds = Credentials::from_token(&alpha.url, &alpha.ca_pem, &portal).unwrap();
+    let report = kubeconn::test_connection(&creds, Duration::from_secs(3)).await;
+    assert!(report.ok(), "{report:?}");
+    assert!(kubeconn::refusal(&report).is_none());
+
+    // A watcher on the view token: nodes forbidden in kube's words, the rest listed.
+    let db = TestDb::sqlite().await;
+    db.db().migrate().await.unwrap();
+    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let creds = Credentials::from_token(&alpha.url, &alpha.ca_pem, &viewer).unwrap();
+    let id = dir.register(crate::fleet::cluster("alpha"), Some(&creds)).await.unwrap().id;
+    let collector = Collector::new(fast());
+    collector.sync(&dir).await.unwrap();
+    eventually(Duration::from_secs(10), "only nodes forbidden", || collector.state(id).is_some_and(|s| s.forbidden == ["nodes"])).await;
+    let state = collector.state(id).unwrap();
+    assert!(state.derived.namespaces.iter().any(|n| n.pods > 0), "pods and namespaces are still listed");
+    collector.shutdown();
 }

@@ -171,6 +171,7 @@ pub(super) fn patch_obj(
         })?;
         return match live {
             None => {
+                authorize_create_by_apply(c, r, name)?;
                 let o = c.create_object(&mut st, r.t.res, applied)?;
                 Ok(obj_response(StatusCode::CREATED, &o))
             }
@@ -218,6 +219,26 @@ pub(super) fn patch_obj(
     crate::defaults::validate(r.t.res, &v)?;
     let o = st.update(r.t.res, v)?;
     Ok(obj_response(StatusCode::OK, &o))
+}
+
+/// Server-side apply that creates the object needs `create` as well as `patch`, like
+/// kube-apiserver's `withAuthorization` on the patch handler's create path. That check words its
+/// 403 with the authorizer's reason alone, which RBAC leaves empty: `deployments.apps "web" is
+/// forbidden: `.
+fn authorize_create_by_apply(c: &Cluster, r: &Req, name: &str) -> Result<(), ApiError> {
+    let def = &RESOURCES[r.t.res];
+    let a = crate::authz::Attributes {
+        verb: "create",
+        group: def.group,
+        resource: def.plural,
+        sub: "",
+        namespace: r.ns(),
+        name,
+    };
+    if crate::authz::allowed(c, &r.who, &a) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden_request(def.group, def.plural, name, ""))
 }
 
 fn scale_of(d: &ObjRef) -> Value {

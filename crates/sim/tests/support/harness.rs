@@ -1,6 +1,9 @@
 //! Shared test harness: starts an in-process simulator (or uses `FLOTILLA_TEST_KUBECONFIG`
 //! [+ `FLOTILLA_TEST_CONTEXT`] to run against a real cluster) and builds a kube-rs client from
-//! the generated kubeconfig (real TLS + bearer token).
+//! the generated kubeconfig (real TLS + bearer token). On a real cluster each [`Env`] deletes its
+//! `conf-*` namespace when dropped (a test that panics included), so the cluster is left as found.
+//! `FLOTILLA_TEST_NO_RUNTIME=1` says the real cluster's pods never start (no container runtime):
+//! tests that need Running pods then skip (see [`skip_without_runtime`]).
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -31,6 +34,38 @@ pub struct Env {
     pub ns: String,
 }
 
+impl Drop for Env {
+    /// Deletes the test namespace on a real cluster (and with it everything the test made in it;
+    /// a simulator goes away whole, and it serves on the test's runtime, which a destructor must
+    /// not wait on). Runs on its own thread and runtime, with a client built there from `config`:
+    /// a kube Client is tied to the runtime it was built on.
+    fn drop(&mut self) {
+        if self.is_sim() {
+            return;
+        }
+        let (config, ns) = (self.config.clone(), self.ns.clone());
+        let cleanup = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                let Ok(client) = Client::try_from(config) else {
+                    return;
+                };
+                let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client);
+                let params = kube::api::DeleteParams::default();
+                let delete = api.delete(&ns, &params);
+                // Already gone (the test deleted it) or unreachable: nothing more to do.
+                let _ = tokio::time::timeout(Duration::from_secs(30), delete).await;
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
 impl Env {
     pub fn is_sim(&self) -> bool {
         self.sim.is_some()
@@ -47,6 +82,19 @@ pub fn test_opts() -> SimOptions {
         bookmark_interval: Duration::from_secs(60),
         ..SimOptions::default()
     }
+}
+
+/// Whether a test that needs pods to start (a container runtime, images pulled) should skip: only
+/// against a real cluster whose pods never start, which `FLOTILLA_TEST_NO_RUNTIME=1` declares.
+pub fn skip_without_runtime(e: &Env) -> bool {
+    let no_runtime = std::env::var("FLOTILLA_TEST_NO_RUNTIME").is_ok_and(|v| v == "1");
+    if !e.is_sim() && no_runtime {
+        eprintln!(
+            "skipped: needs pods that start, and FLOTILLA_TEST_NO_RUNTIME=1 says they never do"
+        );
+        return true;
+    }
+    false
 }
 
 /// The real cluster's kubeconfig, if the environment asks for one.
