@@ -133,3 +133,55 @@ async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_t
     assert!(audit.contains("cluster.create") && audit.contains("cluster.delete"), "{audit}");
     portal.state.collector.shutdown();
 }
+
+fn token_body(name: &str, url: &str, ca: &str, token: &str) -> String {
+    serde_json::json!({
+        "metadata": { "name": name, "display_name": "", "provider": "other", "region": "", "environment": "production", "labels": "", "control_plane_price_per_hour": 0.0 },
+        "connection": { "Token": { "server": url, "ca_pem": ca, "token": token } }
+    })
+    .to_string()
+}
+
+/// Credentials bound to Kubernetes' `view` role are refused at registration with each missing
+/// permission named; when a permission is withdrawn after registration, the API says that
+/// Flotilla may not list nodes or pods there (503) instead of answering an empty list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_without_permissions_are_refused_and_withdrawn_ones_are_named() {
+    let portal = TestPortal::start().await;
+    let alice = portal.session("alice").await;
+    let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions::default()).await.unwrap();
+    let alpha = fleet.cluster("alpha").unwrap();
+    let viewer = alpha.issue_token("system:serviceaccount:ops:viewer", flotilla_sim::roles::view());
+    let refused = portal.send(Method::POST, "/api/v1/clusters", Some(&alice), "application/json", &token_body("alpha", &alpha.url, &alpha.ca_pem, &viewer)).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("list nodes") && refused.body.contains("create namespaces") && refused.body.contains("ClusterRole"), "{}", refused.body);
+    assert!(!refused.body.contains(&viewer), "the token is never echoed");
+    assert_eq!(portal.get("/api/v1/clusters", Some(&alice)).await.json().as_array().unwrap().len(), 0, "nothing was registered");
+
+    let ids = register(&portal, &fleet, &alice).await;
+    wait_for(&portal, &format!("/api/v1/clusters/{}", ids[0]), &alice, "alpha listed", |d| d["nodes"].as_array().is_some_and(|n| n.len() == 3)).await;
+    alpha.deny("list", "pods");
+    alpha.deny("watch", "pods");
+    alpha.deny("list", "nodes");
+    alpha.deny("watch", "nodes");
+    // Open watches live on (as on a real apiserver after an RBAC change); an outage makes the
+    // collector list again, and the lists are refused.
+    alpha.set_fault(flotilla_sim::FaultMode::Unreachable, None);
+    wait_for(&portal, &format!("/api/v1/clusters/{}", ids[0]), &alice, "alpha unreachable", |d| d["health"]["state"] == "unreachable").await;
+    alpha.set_fault(flotilla_sim::FaultMode::Healthy, None);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let nodes = portal.get(&format!("/api/v1/clusters/{}/nodes", ids[0]), Some(&alice)).await;
+        if nodes.status == 503 {
+            assert!(nodes.body.contains("Flotilla may not list nodes on alpha"), "{}", nodes.body);
+            break;
+        }
+        assert!(Instant::now() < deadline, "nodes never reported as forbidden: {} {}", nodes.status, nodes.body);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let pods = portal.get(&format!("/api/v1/clusters/{}/pods", ids[0]), Some(&alice)).await;
+    assert_eq!(pods.status, 503, "{}", pods.body);
+    assert!(pods.body.contains("Flotilla may not list pods on alpha"), "{}", pods.body);
+    let beta = portal.get(&format!("/api/v1/clusters/{}/nodes", ids[1]), Some(&alice)).await;
+    assert_eq!(beta.status, 200, "beta's credentials are untouched");
+}
