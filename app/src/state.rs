@@ -115,7 +115,7 @@ impl AppState {
         let clusters = ClusterDirectory::new(db.clone(), fleet.key.clone());
         let prices = Prices::new(db.clone());
         let ledger = Ledger::new(db.clone(), prices.clone(), clusters.clone());
-        let workloads = Workloads::new(db.clone(), clusters.clone());
+        let workloads = Workloads::new(db.clone(), clusters.clone()).with_collector(fleet.collector.clone());
         let people = PeopleDirectory::new(db.clone());
         let audit = AuditLog::new(db.clone());
         let projects = flotilla_backend::Projects::new(db.clone(), people.clone(), clusters.clone(), audit.clone());

@@ -185,7 +185,15 @@ pub fn classify(o: &Observed) -> (Phase, String) {
     if let Some((reason, image)) = o.waiting.iter().find(|(r, _)| r == "ErrImagePull" || r == "ImagePullBackOff" || r == "InvalidImageName") {
         return (Phase::Failed, format!("the image {image} cannot be pulled ({reason}): check its name and tag, and that the registry lets the cluster pull it"));
     }
-    if let Some((_, msg)) = o.warnings.iter().rev().find(|(r, m)| r == "FailedCreate" && m.contains("exceeded quota")) {
+    // The FailedCreate event, or the ReplicaFailure condition the controller copies from it.
+    let over_quota = o
+        .warnings
+        .iter()
+        .rev()
+        .find(|(r, m)| r == "FailedCreate" && m.contains("exceeded quota"))
+        .map(|(_, m)| m)
+        .or(o.failure_condition.as_ref().filter(|m| m.contains("exceeded quota")));
+    if let Some(msg) = over_quota {
         return (Phase::Failed, format!("over the project's quota on this cluster: {msg}. Lower the requests or replicas, or ask an owner to raise the quota"));
     }
     if let Some(msg) = o.unschedulable.first() {

@@ -253,6 +253,7 @@ fn authorize(c: &Cluster, who: &Subject, method: &Method, r: &Req) -> Result<(),
         namespace,
         name,
     };
+    c.count_call(verb, def.plural);
     crate::authz::check(c, who, &a)
 }
 

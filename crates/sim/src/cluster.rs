@@ -61,6 +61,8 @@ pub struct Cluster {
     service_seq: AtomicU32,
     node_seq: AtomicU32,
     denied: Mutex<Vec<(String, String)>>,
+    /// API requests served, by (verb, resource plural), for tests that count calls.
+    calls: Mutex<std::collections::HashMap<(String, String), u64>>,
     /// Bearer token -> who it authenticates as (the cluster's own token included).
     tokens: Mutex<HashMap<String, Arc<Subject>>>,
     /// A stopped kube-controller-manager: deployment, quota and taint-eviction controllers idle.
@@ -93,6 +95,7 @@ impl Cluster {
             service_seq: AtomicU32::new(1),
             node_seq: AtomicU32::new(0),
             denied: Mutex::new(Vec::new()),
+            calls: Mutex::default(),
             tokens: Mutex::new(tokens),
             controllers_paused: AtomicBool::new(false),
             spec,
@@ -100,6 +103,15 @@ impl Cluster {
         });
         c.bootstrap();
         c
+    }
+
+    pub fn count_call(&self, verb: &str, resource: &str) {
+        *self.calls.lock().entry((verb.to_owned(), resource.to_owned())).or_default() += 1;
+    }
+
+    /// How many `verb` requests on `resource` (plural) were served so far.
+    pub fn calls(&self, verb: &str, resource: &str) -> u64 {
+        self.calls.lock().get(&(verb.to_owned(), resource.to_owned())).copied().unwrap_or(0)
     }
 
     pub fn deny(&self, verb: &str, resource: &str) {

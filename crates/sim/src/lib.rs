@@ -135,6 +135,12 @@ impl ClusterHandle {
             .map_err(|e| SimError::Invalid(e.message))
     }
 
+    /// How many `verb` requests ("get", "list", "watch", "patch"…) on `resource` (plural:
+    /// "deployments", "pods", "events") the cluster has served.
+    pub fn calls(&self, verb: &str, resource: &str) -> u64 {
+        self.cluster.calls(verb, resource)
+    }
+
     /// The cluster's node names, in name order.
     pub fn node_names(&self) -> Vec<String> {
         self.cluster.node_names()

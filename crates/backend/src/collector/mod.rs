@@ -270,6 +270,28 @@ impl Collector {
         pods
     }
 
+    /// The rollout of workload `id`'s Deployment `namespace/name` at `revision`, read from the
+    /// store with its pods' signals (no call to the cluster). `None` when the store cannot tell:
+    /// the cluster is not listed completely, unreachable, or the Deployment there is not yet
+    /// that revision of that workload (the caller asks the cluster then).
+    pub fn rollout(&self, cluster_id: i64, namespace: &str, name: &str, id: i64, revision: u32) -> Option<flotilla_domain::rollout::Observed> {
+        let live = self.clusters.read().get(&cluster_id).cloned()?;
+        if live.health.lock().health.state == HealthState::Unreachable {
+            return None;
+        }
+        let store = live.store.read();
+        if !(store.synced.contains("deployments") && store.synced.contains("pods")) {
+            return None;
+        }
+        let d = store.deployments.get(&format!("{namespace}/{name}")).filter(|d| d.workload_id == Some(id) && d.revision == Some(revision))?;
+        let mut o = d.rollout.clone();
+        for p in store.pods.values().filter(|p| p.namespace == namespace && p.workload == name) {
+            o.waiting.extend(p.waiting.iter().cloned());
+            o.unschedulable.extend(p.unschedulable.iter().cloned());
+        }
+        Some(o)
+    }
+
     /// Stops every cluster's tasks.
     pub fn shutdown(&self) {
         for live in self.clusters.write().values() {

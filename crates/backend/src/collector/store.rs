@@ -1,6 +1,7 @@
 //! A cluster's inventory in compact form: what the watchers keep of each object (no
 //! managedFields, no specs the portal never shows), and the views derived from it.
 use flotilla_domain::inventory::{NamespaceView, NodeView, PodView, Usage};
+use flotilla_domain::rollout::Observed;
 use flotilla_domain::quantity::{Bytes, CpuMillis};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, ResourceQuota};
@@ -32,6 +33,9 @@ pub struct PodRec {
     /// GPUs requested (`nvidia.com/gpu`).
     pub gpus: u32,
     pub restarts: u32,
+    /// Containers' waiting reasons with their image, and the scheduler's refusal (see [`pod_signals`]).
+    pub waiting: Vec<(String, String)>,
+    pub unschedulable: Option<String>,
 }
 
 impl PodRec {
@@ -51,6 +55,60 @@ pub struct DeploymentRec {
     pub namespace: String,
     pub replicas: u32,
     pub ready: u32,
+    /// The Flotilla workload it belongs to (`flotilla.io/workload-id`) and the revision applied
+    /// (`flotilla.io/revision`), so the deployer can read a rollout here instead of asking.
+    pub workload_id: Option<i64>,
+    pub revision: Option<u32>,
+    /// What the rollout reading needs from the Deployment (its pods' part is filled in from
+    /// the pods when read).
+    pub rollout: Observed,
+}
+
+/// The Deployment's part of a rollout reading: generation and observedGeneration, replica
+/// counts, paused, and a failure condition (`ProgressDeadlineExceeded`, `ReplicaFailure`).
+pub fn rollout_of(d: &Deployment) -> Observed {
+    let status = d.status.clone().unwrap_or_default();
+    let count = |v: Option<i32>| v.unwrap_or(0).max(0) as u32;
+    let mut o = Observed {
+        exists: true,
+        paused: d.spec.paused.unwrap_or(false),
+        generation: d.metadata.generation.unwrap_or(0),
+        observed_generation: status.observed_generation.unwrap_or(0),
+        wanted: d.spec.replicas.unwrap_or(1).max(0) as u32,
+        replicas: count(status.replicas),
+        updated: count(status.updated_replicas),
+        ready: count(status.ready_replicas),
+        available: count(status.available_replicas),
+        ..Default::default()
+    };
+    for c in status.conditions.unwrap_or_default() {
+        let (kind, status) = (c.type_.as_deref(), c.status.as_deref());
+        let failed = (kind == Some("Progressing") && c.reason.as_deref() == Some("ProgressDeadlineExceeded"))
+            || (kind == Some("ReplicaFailure") && status == Some("True"));
+        if failed {
+            o.failure_condition = c.message.or(c.reason);
+        }
+    }
+    o
+}
+
+/// A pod's part of a rollout reading: its containers' waiting reasons (with the image) and the
+/// scheduler's refusal, if any.
+pub fn pod_signals(pod: &Pod) -> (Vec<(String, String)>, Option<String>) {
+    let Some(st) = pod.status.as_ref() else { return (vec![], None) };
+    let waiting = st
+        .container_statuses
+        .iter()
+        .flatten()
+        .filter_map(|cs| cs.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.clone()).map(|r| (r, cs.image.clone())))
+        .collect();
+    let unschedulable = st
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == "PodScheduled" && c.status == "False" && c.reason.as_deref() == Some("Unschedulable"))
+        .map(|c| c.message.clone().unwrap_or_else(|| "no node has room".into()));
+    (waiting, unschedulable)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -177,7 +235,10 @@ impl Collect for Pod {
             gpus += get(req, "nvidia.com/gpu").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
         }
         let status = self.status.as_ref();
+        let (waiting, unschedulable) = pod_signals(self);
         PodRec {
+            waiting,
+            unschedulable,
             namespace: self.metadata.namespace.clone().unwrap_or_default(),
             name: self.metadata.name.clone().unwrap_or_default(),
             node: self.spec.as_ref().and_then(|s| s.node_name.clone()),
@@ -213,7 +274,12 @@ impl Collect for Deployment {
     type Rec = DeploymentRec;
     const KIND: &'static str = "deployments";
     fn rec(&self) -> DeploymentRec {
+        let label = |k: &str| self.metadata.labels.as_ref().and_then(|l| l.get(k)).and_then(|v| v.parse().ok());
+        let annotation = |k: &str| self.metadata.annotations.as_ref().and_then(|a| a.get(k)).and_then(|v| v.parse().ok());
         DeploymentRec {
+            workload_id: label(crate::workloads::manifests::WORKLOAD_ID_LABEL),
+            revision: annotation(crate::workloads::manifests::REVISION_ANNOTATION),
+            rollout: rollout_of(self),
             namespace: self.metadata.namespace.clone().unwrap_or_default(),
             replicas: self.spec.replicas.unwrap_or(1).max(0) as u32,
             ready: self.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0).max(0) as u32,
@@ -375,6 +441,8 @@ mod tests {
             requested: Usage { cpu_m: cpu, mem_b: 1 << 30 },
             gpus: 0,
             restarts: 0,
+            waiting: vec![],
+            unschedulable: None,
         }
     }
 

@@ -214,39 +214,11 @@ pub async fn observe(client: &Client, id: i64, project: &str, name: &str) -> Res
     let Some(d) = found.filter(|d| owned_by(&d.metadata, id)) else {
         return Ok(Observed::default());
     };
-    let status = d.status.unwrap_or_default();
-    let mut o = Observed {
-        exists: true,
-        paused: d.spec.paused.unwrap_or(false),
-        generation: d.metadata.generation.unwrap_or(0),
-        observed_generation: status.observed_generation.unwrap_or(0),
-        wanted: d.spec.replicas.unwrap_or(1).max(0) as u32,
-        replicas: status.replicas.unwrap_or(0).max(0) as u32,
-        updated: status.updated_replicas.unwrap_or(0).max(0) as u32,
-        ready: status.ready_replicas.unwrap_or(0).max(0) as u32,
-        available: status.available_replicas.unwrap_or(0).max(0) as u32,
-        ..Default::default()
-    };
-    for c in status.conditions.unwrap_or_default() {
-        let (kind, status) = (c.type_.as_deref(), c.status.as_deref());
-        let failed = (kind == Some("Progressing") && c.reason.as_deref() == Some("ProgressDeadlineExceeded"))
-            || (kind == Some("ReplicaFailure") && status == Some("True"));
-        if failed {
-            o.failure_condition = c.message.or(c.reason);
-        }
-    }
+    let mut o = crate::collector::store::rollout_of(&d);
     for pod in pods(client, project, name).await? {
-        let Some(st) = pod.status else { continue };
-        for cs in st.container_statuses.unwrap_or_default() {
-            if let Some(reason) = cs.state.and_then(|s| s.waiting).and_then(|w| w.reason) {
-                o.waiting.push((reason, cs.image.clone()));
-            }
-        }
-        for c in st.conditions.unwrap_or_default() {
-            if c.type_ == "PodScheduled" && c.status == "False" && c.reason.as_deref() == Some("Unschedulable") {
-                o.unschedulable.push(c.message.unwrap_or_else(|| "no node has room".into()));
-            }
-        }
+        let (waiting, unschedulable) = crate::collector::store::pod_signals(&pod);
+        o.waiting.extend(waiting);
+        o.unschedulable.extend(unschedulable);
     }
     let api = Api::<Event>::namespaced(client.clone(), ns);
     if let Ok(list) = bounded("list events", api.list(&ListParams::default())).await {

@@ -85,6 +85,8 @@ pub struct Workloads {
     clients: Arc<Mutex<HashMap<i64, (String, Client)>>>,
     /// Wakes the reconcile loop after a change, so deploys start at once.
     nudge: Arc<tokio::sync::Notify>,
+    /// The live inventory, where rollouts are read without asking the cluster.
+    collector: Option<crate::Collector>,
 }
 
 impl std::fmt::Debug for Workloads {
@@ -95,7 +97,14 @@ impl std::fmt::Debug for Workloads {
 
 impl Workloads {
     pub fn new(db: Database, clusters: ClusterDirectory) -> Self {
-        Self { db, clusters, clients: Arc::default(), nudge: Arc::default() }
+        Self { db, clusters, clients: Arc::default(), nudge: Arc::default(), collector: None }
+    }
+
+    /// Reads rollouts from the collector's store (kept by its watches) instead of three GETs
+    /// per workload and pass; the cluster is asked only when the store cannot tell.
+    pub fn with_collector(mut self, collector: crate::Collector) -> Self {
+        self.collector = Some(collector);
+        self
     }
 
     /// A client for the cluster (credentials opened only here, never returned to callers),

@@ -5,8 +5,9 @@
 //! a cluster whose pass failed to reach it is retried with backoff (2 s doubling to 1 min),
 //! like kube-runtime's `Controller` with an error policy.
 use super::records::{DeploymentRecord, Desired, WorkloadRecord};
-use super::manifests::Shape;
+use super::manifests::{Shape, namespace_name};
 use super::{WorkloadError, Workloads, kube};
+use flotilla_domain::inventory::HealthState;
 use flotilla_domain::rollout::{Phase, classify};
 use parking_lot::Mutex;
 use std::collections::{BTreeMap, HashMap};
@@ -95,6 +96,12 @@ impl Workloads {
     }
 
     async fn reconcile_one(&self, cluster_id: i64, w: &WorkloadRecord, d: &DeploymentRecord) -> Result<(), WorkloadError> {
+        // The collector's probe says the cluster is unreachable: no call would get through.
+        let unreachable = self.collector.as_ref().and_then(|c| c.state(cluster_id)).filter(|s| s.health.state == HealthState::Unreachable);
+        if let Some(s) = unreachable {
+            let phase = if d.applied_revision == 0 { Phase::Pending } else { d.phase };
+            return self.save_status(d, None, phase, &format!("cannot reach the cluster: {}", s.health.detail), d.ready).await;
+        }
         let client = match self.client(cluster_id).await {
             Ok(c) => c,
             Err(e) => {
@@ -133,7 +140,15 @@ impl Workloads {
                     }
                     applied = Some(w.revision);
                 }
-                let observed = kube::observe(&client, w.id, project, name).await?;
+                // Just applied: the store may not have the change yet, so ask the cluster.
+                let stored = match applied {
+                    None => self.collector.as_ref().and_then(|c| c.rollout(cluster_id, &namespace_name(project), name, w.id, d.applied_revision)),
+                    Some(_) => None,
+                };
+                let observed = match stored {
+                    Some(o) => o,
+                    None => kube::observe(&client, w.id, project, name).await?,
+                };
                 let (phase, message) = classify(&observed);
                 self.save_status(d, applied, phase, &message, observed.ready).await
             }

@@ -58,7 +58,12 @@ async fn taints_and_cordon_take_room_away_and_are_named() {
     let untaint = json!({"spec": {"taints": null}});
     nodes.patch(&names[1], &PatchParams::default(), &Patch::Merge(&untaint)).await.unwrap();
     nodes.patch(&names[2], &PatchParams::default(), &Patch::Merge(&json!({"spec": {"taints": null, "unschedulable": true}}))).await.unwrap();
-    eventually(Duration::from_secs(5), "one node accepts pods again", || verdict(&collector, ids[0], 100, 1).fits).await;
+    eventually(Duration::from_secs(5), "one node accepts pods again, one is cordoned", || {
+        let nodes = collector.state(ids[0]).unwrap().derived.nodes.clone();
+        nodes.iter().any(|n| n.name == names[1] && n.refuses.is_none()) && nodes.iter().any(|n| n.name == names[2] && n.refuses.as_deref() == Some("cordoned"))
+    })
+    .await;
+    assert!(verdict(&collector, ids[0], 100, 1).fits);
     let free_on_one = collector.state(ids[0]).unwrap().derived.nodes.iter().find(|n| n.name == names[1]).map(|n| n.allocatable.cpu_m - n.requested.cpu_m).unwrap();
     assert_eq!(verdict(&collector, ids[0], 100, 1).free_before.cpu_m, free_on_one, "only the accepting node's room counts");
     let too_big = verdict(&collector, ids[0], 4_000, 1);
@@ -240,5 +245,49 @@ async fn test_connection_judges_rbac_limited_tokens() {
     eventually(Duration::from_secs(10), "only nodes forbidden", || collector.state(id).is_some_and(|s| s.forbidden == ["nodes"])).await;
     let state = collector.state(id).unwrap();
     assert!(state.derived.namespaces.iter().any(|n| n.pods > 0), "pods and namespaces are still listed");
+    collector.shutdown();
+}
+
+/// With the collector's store, a settled workload costs the cluster no calls: the deployer
+/// reads the rollout (Deployment status, pods' waiting reasons) from the watches instead of a
+/// GET of the Deployment, a list of pods and a list of events per workload and pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deployer_reads_rollouts_from_the_watches_not_by_polling() {
+    let db = TestDb::sqlite().await;
+    db.db().migrate().await.unwrap();
+    let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(100), ..Default::default() }).await.unwrap();
+    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let ids = register_fleet(&dir, &fleet).await;
+    let collector = Collector::new(fast());
+    collector.sync(&dir).await.unwrap();
+    let p = project(db.db()).await;
+    let wl = Workloads::new(db.db().clone(), dir.clone()).with_collector(collector.clone());
+    let id = wl.create(p, 1, "bob@example.test", &spec("quiet", "nginx:1.27", 2, "50m"), &[(ids[0], 2)]).await.unwrap();
+    crate::workloads::until(&wl, id, Duration::from_secs(20), "available", phase_is(Phase::Available)).await;
+    let alpha = fleet.cluster("alpha").unwrap();
+    // The deployer's polling was a GET of the Deployment, a list of pods and a list of events;
+    // the collector's watchers list pods too (and relist whenever a watch ends), so the
+    // Deployment GETs and event lists are what tell the deployer's calls apart.
+    let calls = || [alpha.calls("get", "deployments"), alpha.calls("list", "events")];
+    let before = calls();
+    for _ in 0..10 {
+        wl.reconcile_once().await.unwrap();
+    }
+    assert_eq!(calls(), before, "ten passes over a settled workload asked the cluster nothing");
+    assert_eq!(wl.get(id).await.unwrap().deployments[0].phase, Phase::Available);
+
+    // A change is still read correctly: a bad image fails from the pods' waiting reasons.
+    wl.revise(id, |s| s.image = "nginx:does-not-exist".into()).await.unwrap();
+    crate::workloads::until(&wl, id, Duration::from_secs(20), "the pull failure", phase_is(Phase::Failed)).await;
+    assert!(wl.get(id).await.unwrap().deployments[0].message.contains("cannot be pulled"));
+
+    // An unreachable cluster (as the collector's probe says) is not called at all.
+    alpha.set_fault(FaultMode::Unreachable, None);
+    eventually(Duration::from_secs(10), "alpha unreachable", || collector.state(ids[0]).is_some_and(|s| s.health.state == HealthState::Unreachable)).await;
+    let started = Instant::now();
+    wl.reconcile_once().await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(1), "a pass over an unreachable cluster waits for nothing");
+    assert!(wl.get(id).await.unwrap().deployments[0].message.starts_with("cannot reach the cluster"));
+    alpha.set_fault(FaultMode::Healthy, None);
     collector.shutdown();
 }
