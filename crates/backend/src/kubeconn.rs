@@ -173,6 +173,7 @@ pub const REQUIRED: &[(&str, &str, &str)] = &[
     ("list", "", "pods"),
     ("watch", "", "pods"),
     ("get", "", "pods/log"),
+    ("get", "", "namespaces"),
     ("list", "", "namespaces"),
     ("watch", "", "namespaces"),
     ("create", "", "namespaces"),
@@ -221,7 +222,7 @@ pub fn cluster_role_yaml() -> String {
 pub fn refusal(report: &ConnectionReport) -> Option<String> {
     (!report.missing.is_empty()).then(|| {
         format!(
-            "These credentials may not do what Flotilla needs on {}: {}. Bind them to the flotilla ClusterRole shown in Admin → Clusters help and docs/fleet.md (kubectl apply -f flotilla-clusterrole.yaml, then a ClusterRoleBinding), and register again.",
+            "These credentials may not do what Flotilla needs on {}: {}. Bind them to the flotilla ClusterRole in docs/fleet.md (kubectl apply it, then kubectl create clusterrolebinding flotilla --clusterrole=flotilla for the token's ServiceAccount or user), and register again.",
             report.server,
             report.missing.join(", ")
         )

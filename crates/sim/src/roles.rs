@@ -91,6 +91,7 @@ pub const PORTAL_REQUIRED: &[(&str, &str, &str)] = &[
     ("list", "", "pods"),
     ("watch", "", "pods"),
     ("get", "", "pods/log"),
+    ("get", "", "namespaces"),
     ("list", "", "namespaces"),
     ("watch", "", "namespaces"),
     ("create", "", "namespaces"),
