@@ -96,12 +96,12 @@ pub async fn cluster_pods(id: i64, node: Option<String>, namespace: Option<Strin
     let Some(state) = r.state.collector.state(id) else {
         return if vis.sees_everything() { Ok(vec![]) } else { Err(scope::not_found()) };
     };
-    if state.forbidden.contains(&"pods") && (vis.sees_everything() || !flotilla_backend::inventory::visible_namespaces(&state, &vis).is_empty()) {
-        return Err(AppError::ClusterForbids(flotilla_domain::inventory::may_not_list("pods", &state.summary.name)));
-    }
     let mut allowed: Vec<String> = flotilla_backend::inventory::visible_namespaces(&state, &vis).into_iter().collect();
     if !vis.sees_everything() && allowed.is_empty() {
         return Err(scope::not_found());
+    }
+    if state.forbidden.contains(&"pods") {
+        return Err(AppError::ClusterForbids(flotilla_domain::inventory::may_not_list("pods", &state.summary.name)));
     }
     if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
         allowed.retain(|n| *n == ns);
