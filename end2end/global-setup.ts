@@ -145,6 +145,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   await waitForLine(strictProvider, /OIDC provider configured/, 'the strict OpenID provider configuration');
   await setUpServedPortal(strictUrl, 'alice@demo.flotilla.test', adminPassword);
   process.env.FLOTILLA_STRICT_URL = strictUrl;
+  process.env.FLOTILLA_STRICT_ADMIN_PASSWORD = adminPassword;
   process.env.OIDC_STRICT_ISSUER = strictIssuer;
 
   return async () => {

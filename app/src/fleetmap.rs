@@ -130,7 +130,7 @@ fn tile(out: &mut String, t: &ClusterTile, f: &MapFilter) {
         "<article class=\"fleet-tile fleet-tile--{hc}{z}\" data-cluster=\"{id}\" aria-label=\"{name}\">\
          <header class=\"fleet-tile__head\"><button type=\"button\" class=\"fleet-tile__name\" data-zoom=\"{id}\" title=\"{zoom_title}\">{disp}</button>\
          <span class=\"badge badge--{hc}\" title=\"{detail}\">{state}{since}</span></header>\
-         <p class=\"fleet-tile__meta\">{provider} · {region} · {env} · {nodes} node{ns} · {pods} pod{ps}{requests_only}</p>",
+         <p class=\"fleet-tile__meta\">{provider} · {region} · {env} · {counts}{requests_only}</p>",
         hc = health_class(h.state),
         z = if zoomed { " fleet-tile--zoomed" } else { "" },
         id = c.id,
@@ -142,12 +142,13 @@ fn tile(out: &mut String, t: &ClusterTile, f: &MapFilter) {
         provider = c.provider.label(),
         region = esc(&region_label(&c.region)),
         env = esc(&c.environment),
-        nodes = t.nodes.len(),
-        ns = if t.nodes.len() == 1 { "" } else { "s" },
-        pods = t.pods,
-        ps = if t.pods == 1 { "" } else { "s" },
+        counts = t.counts(),
         requests_only = if t.metrics_live || t.nodes.is_empty() { "" } else { " · <span class=\"fleet-tile__requests\" title=\"This cluster serves no metrics.k8s.io; cells show requested resources\">requests only</span>" },
     );
+    if let Some(words) = t.may_not_list("nodes") {
+        let _ = write!(out, "<p class=\"notice notice--warn fleet-tile__empty\" data-forbidden=\"nodes\">{}</p></article>", esc(&words));
+        return;
+    }
     if t.nodes.is_empty() {
         let _ = write!(out, "<p class=\"muted fleet-tile__empty\">{}</p></article>", esc(&h.detail));
         return;
@@ -250,7 +251,22 @@ mod tests {
                 .collect(),
             namespaces: vec![("team-a".into(), Some("team-a".into())), ("kube-system".into(), None)],
             pods: 30,
+            forbidden: vec![],
         }
+    }
+
+    #[test]
+    fn a_cluster_whose_nodes_may_not_be_listed_says_so_instead_of_zero() {
+        let mut t = tile(1, "tokyo", "ap-northeast-1", 0);
+        t.forbidden = vec!["nodes".into()];
+        let html = render(&FleetMap { generation: 1, tiles: vec![t] }, &MapFilter::default());
+        assert!(html.contains("nodes unknown · 30 pods"), "{html}");
+        assert!(!html.contains("0 nodes"), "{html}");
+        assert!(html.contains("Flotilla may not list nodes on tokyo"), "{html}");
+        let mut t = tile(2, "osaka", "ap-northeast-3", 1);
+        t.pods = 1;
+        let html = render(&FleetMap { generation: 1, tiles: vec![t] }, &MapFilter::default());
+        assert!(html.contains("1 node · 1 pod"), "singular counts: {html}");
     }
 
     #[test]

@@ -199,6 +199,7 @@ mod tests {
             nodes: vec![],
             namespaces: vec![],
             pods: 0,
+            forbidden: vec![],
         }
     }
 

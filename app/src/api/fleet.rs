@@ -100,8 +100,8 @@ pub async fn cluster_pods(id: i64, node: Option<String>, namespace: Option<Strin
     if !vis.sees_everything() && allowed.is_empty() {
         return Err(scope::not_found());
     }
-    if state.forbidden.contains(&"pods") {
-        return Err(AppError::ClusterForbids(flotilla_domain::inventory::may_not_list("pods", &state.summary.name)));
+    if let Some(words) = state.may_not_list(&["pods"]) {
+        return Err(AppError::ClusterForbids(words));
     }
     if let Some(ns) = namespace.filter(|n| !n.is_empty()) {
         allowed.retain(|n| *n == ns);
@@ -142,6 +142,10 @@ pub async fn cluster_costs_now(id: i64) -> Result<Option<flotilla_domain::LiveCo
     let r = crate::guard::request()?;
     let (vis, state) = scope::seen_cluster(&r, id).await?;
     let Some(state) = state else { return Ok(None) };
+    // Costs split pods' requests over nodes' prices: without either they are unknown, not 0.
+    if let Some(words) = state.may_not_list(&["nodes", "pods"]) {
+        return Err(AppError::ClusterForbids(words));
+    }
     let live = r.state.ledger.live(&r.state.collector, id).await.map_err(AppError::internal("compute the cluster's costs"))?;
     Ok(live.map(|l| scope::for_caller(l, &state, &vis)))
 }

@@ -73,7 +73,7 @@ fn health_list(map: &FleetMap, cluster: Option<i64>) -> AnyView {
             {map.tiles.iter().filter(|t| cluster.is_none_or(|c| c == t.cluster.id)).map(|t| view! {
                 <li><span class=format!("badge badge--{}", health_class(t.health.state))>{format!("{:?}", t.health.state)}</span>" "
                     <a href=format!("/clusters/{}", t.cluster.id)>{t.cluster.display_name.clone()}</a>
-                    <span class="muted">{format!(" · {} nodes · {} pods", t.nodes.len(), t.pods)}</span></li>
+                    <span class="muted">{format!(" · {}", t.counts())}</span></li>
             }).collect_view()}
         </ul>
     }
@@ -82,12 +82,16 @@ fn health_list(map: &FleetMap, cluster: Option<i64>) -> AnyView {
 
 /// One bar per cluster (its nodes' average), or per node of one chosen cluster.
 fn utilisation_bars(map: &FleetMap, cluster: Option<i64>, metric: Metric) -> AnyView {
-    let rows: Vec<(String, String, f32)> = match cluster.and_then(|id| map.tiles.iter().find(|t| t.cluster.id == id)) {
-        Some(t) => t.nodes.iter().map(|n| (n.name.clone(), format!("/clusters/{}", t.cluster.id), n.value(metric))).collect(),
+    // A cluster whose nodes Flotilla may not list has no utilisation: it says so instead of 0 %.
+    let rows: Vec<(String, String, Result<f32, String>)> = match cluster.and_then(|id| map.tiles.iter().find(|t| t.cluster.id == id)) {
+        Some(t) => match t.may_not_list("nodes") {
+            Some(words) => vec![(t.cluster.display_name.clone(), format!("/clusters/{}", t.cluster.id), Err(words))],
+            None => t.nodes.iter().map(|n| (n.name.clone(), format!("/clusters/{}", t.cluster.id), Ok(n.value(metric)))).collect(),
+        },
         None => map
             .tiles
             .iter()
-            .map(|t| (t.cluster.display_name.clone(), format!("/clusters/{}", t.cluster.id), t.mean(metric)))
+            .map(|t| (t.cluster.display_name.clone(), format!("/clusters/{}", t.cluster.id), t.may_not_list("nodes").map_or(Ok(t.mean(metric)), Err)))
             .collect(),
     };
     if rows.is_empty() {
@@ -99,15 +103,23 @@ fn utilisation_bars(map: &FleetMap, cluster: Option<i64>, metric: Metric) -> Any
             <figcaption class="muted">{caption}</figcaption>
             <ul>
                 {rows.into_iter().map(|(name, href, v)| {
-                    let level = if v >= 0.85 { "bad" } else if v >= 0.6 { "warn" } else { "ok" };
                     let row = name.clone();
+                    let bar = match v {
+                        Ok(v) => {
+                            let level = if v >= 0.85 { "bad" } else if v >= 0.6 { "warn" } else { "ok" };
+                            view! {
+                                <span class="util-bars__track" role="img" aria-label=percent(v)>
+                                    <span class=format!("util-bars__fill util-bars__fill--{level}") style=format!("width:{:.1}%", v * 100.0)></span>
+                                </span>
+                                <span class="util-bars__value mono">{percent(v)}</span>
+                            }.into_any()
+                        }
+                        Err(words) => view! { <span class="util-bars__unknown muted" data-forbidden="nodes" title=words>"may not list nodes"</span> }.into_any(),
+                    };
                     view! {
                         <li data-row=row>
                             <a class="util-bars__name" href=href>{name}</a>
-                            <span class="util-bars__track" role="img" aria-label=percent(v)>
-                                <span class=format!("util-bars__fill util-bars__fill--{level}") style=format!("width:{:.1}%", v * 100.0)></span>
-                            </span>
-                            <span class="util-bars__value mono">{percent(v)}</span>
+                            {bar}
                         </li>
                     }
                 }).collect_view()}

@@ -138,13 +138,12 @@ impl ClusterDirectory {
     }
 
     /// The cluster read from the database now (not this process's cached list), with its
-    /// credentials opened and a fingerprint of them: a credential change or a disable made on
-    /// another replica is seen at the next call.
-    pub async fn connection(&self, id: i64) -> Result<(ClusterSummary, Option<(String, Credentials)>), FleetError> {
+    /// credentials opened: a credential change or a disable made on another replica is seen at
+    /// the next call.
+    pub async fn connection(&self, id: i64) -> Result<(ClusterSummary, Option<Credentials>), FleetError> {
         let row = self.row(id).await?;
-        let fingerprint = row.credentials.as_deref().map(crate::credentials::digest);
         let creds = self.open(&row)?;
-        Ok((summary(row), fingerprint.zip(creds)))
+        Ok((summary(row), creds))
     }
 
     fn open(&self, row: &cluster::Model) -> Result<Option<Credentials>, FleetError> {

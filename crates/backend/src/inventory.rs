@@ -70,6 +70,7 @@ pub fn fleet_map(generation: u64, clusters: &[ClusterSummary], states: &[Cluster
                     nodes: vec![],
                     namespaces: vec![],
                     pods: 0,
+                    forbidden: vec![],
                 });
             }
             continue;
@@ -95,7 +96,15 @@ pub fn fleet_map(generation: u64, clusters: &[ClusterSummary], states: &[Cluster
             .zip(&d.node_namespaces)
             .map(|(n, nss)| NodeCell::from_node(n, nss.iter().filter_map(|i| remap.get(i).copied()).collect()))
             .collect();
-        tiles.push(ClusterTile { cluster: state.summary.clone(), health: state.health.clone(), metrics_live: state.metrics_live, nodes, namespaces, pods });
+        tiles.push(ClusterTile {
+            cluster: state.summary.clone(),
+            health: state.health.clone(),
+            metrics_live: state.metrics_live,
+            nodes,
+            namespaces,
+            pods,
+            forbidden: state.forbidden.iter().map(|k| (*k).to_owned()).collect(),
+        });
     }
     FleetMap { generation, tiles }
 }

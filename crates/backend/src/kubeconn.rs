@@ -151,7 +151,13 @@ impl Credentials {
         Self::from_kubeconfig(&yaml, "flotilla")
     }
 
-    /// A kube-rs client; `timeout` bounds connecting (watches keep their own long read timeout).
+    /// Identifies these credentials (a SHA-256 of the kubeconfig) without revealing them: a
+    /// pooled client is reused while its cluster's credentials keep this fingerprint.
+    pub fn fingerprint(&self) -> String {
+        crate::credentials::digest(&self.kubeconfig)
+    }
+
+    /// A kube-rs client (build it through [`crate::ClusterConnections`]); `timeout` bounds connecting (watches keep their own long read timeout).
     pub async fn client(&self, timeout: Duration) -> Result<Client, ConnectError> {
         let kc = parse(&self.kubeconfig)?;
         let context = kc.current_context.clone();
@@ -164,40 +170,9 @@ impl Credentials {
     }
 }
 
-/// What Flotilla must be allowed to do: (verb, API group, resource or `resource/subresource`).
-/// Watching the inventory, then deploying: server-side apply needs patch (and create for a
-/// new object); moves and removals delete; the workload page reads events and logs.
-pub const REQUIRED: &[(&str, &str, &str)] = &[
-    ("list", "", "nodes"),
-    ("watch", "", "nodes"),
-    ("list", "", "pods"),
-    ("watch", "", "pods"),
-    ("get", "", "pods/log"),
-    ("get", "", "namespaces"),
-    ("list", "", "namespaces"),
-    ("watch", "", "namespaces"),
-    ("create", "", "namespaces"),
-    ("patch", "", "namespaces"),
-    ("list", "apps", "deployments"),
-    ("watch", "apps", "deployments"),
-    ("get", "apps", "deployments"),
-    ("create", "apps", "deployments"),
-    ("patch", "apps", "deployments"),
-    ("delete", "apps", "deployments"),
-    ("get", "", "services"),
-    ("create", "", "services"),
-    ("patch", "", "services"),
-    ("delete", "", "services"),
-    ("list", "", "resourcequotas"),
-    ("watch", "", "resourcequotas"),
-    ("create", "", "resourcequotas"),
-    ("patch", "", "resourcequotas"),
-    ("create", "", "limitranges"),
-    ("patch", "", "limitranges"),
-    ("list", "", "events"),
-    ("create", "scheduling.k8s.io", "priorityclasses"),
-    ("patch", "scheduling.k8s.io", "priorityclasses"),
-];
+/// What Flotilla must be allowed to do on a cluster (one list, shared with the simulator's
+/// `flotilla` role): see [`flotilla_domain::fleet::REQUIRED_PERMISSIONS`].
+pub use flotilla_domain::fleet::REQUIRED_PERMISSIONS as REQUIRED;
 
 /// The ClusterRole that grants exactly [`REQUIRED`] (docs/fleet.md shows it; a test keeps
 /// the two equal), one rule per (group, resource).

@@ -165,3 +165,40 @@ mod tests {
         assert!(!r.ok());
     }
 }
+
+/// What Flotilla must be allowed to do on a cluster, as RBAC grants it: (verb, API group,
+/// resource or `resource/subresource`). Registration refuses credentials lacking any; the
+/// simulator's `flotilla` role grants exactly these.
+/// Watching the inventory, then deploying: server-side apply needs patch (and create for a
+/// new object); moves and removals delete; the workload page reads events and logs.
+pub const REQUIRED_PERMISSIONS: &[(&str, &str, &str)] = &[
+    ("list", "", "nodes"),
+    ("watch", "", "nodes"),
+    ("list", "", "pods"),
+    ("watch", "", "pods"),
+    ("get", "", "pods/log"),
+    ("get", "", "namespaces"),
+    ("list", "", "namespaces"),
+    ("watch", "", "namespaces"),
+    ("create", "", "namespaces"),
+    ("patch", "", "namespaces"),
+    ("list", "apps", "deployments"),
+    ("watch", "apps", "deployments"),
+    ("get", "apps", "deployments"),
+    ("create", "apps", "deployments"),
+    ("patch", "apps", "deployments"),
+    ("delete", "apps", "deployments"),
+    ("get", "", "services"),
+    ("create", "", "services"),
+    ("patch", "", "services"),
+    ("delete", "", "services"),
+    ("list", "", "resourcequotas"),
+    ("watch", "", "resourcequotas"),
+    ("create", "", "resourcequotas"),
+    ("patch", "", "resourcequotas"),
+    ("create", "", "limitranges"),
+    ("patch", "", "limitranges"),
+    ("list", "", "events"),
+    ("create", "scheduling.k8s.io", "priorityclasses"),
+    ("patch", "scheduling.k8s.io", "priorityclasses"),
+];

@@ -256,9 +256,27 @@ pub struct ClusterTile {
     /// Namespaces visible to the caller, with the project each belongs to.
     pub namespaces: Vec<(String, Option<String>)>,
     pub pods: u32,
+    /// Kinds Flotilla may not list on this cluster: its node and pod counts are unknown, not 0.
+    #[serde(default)]
+    pub forbidden: Vec<String>,
 }
 
 impl ClusterTile {
+    /// "Flotilla may not list nodes on …" when `kind` is forbidden there.
+    pub fn may_not_list(&self, kind: &str) -> Option<String> {
+        self.forbidden.iter().any(|k| k == kind).then(|| may_not_list(kind, &self.cluster.name))
+    }
+
+    /// "12 nodes · 40 pods", with "nodes unknown" / "pods unknown" for forbidden kinds.
+    pub fn counts(&self) -> String {
+        let count = |kind: &str, n: usize| match n {
+            _ if self.forbidden.iter().any(|k| k == kind) => format!("{kind} unknown"),
+            1 => format!("1 {}", kind.trim_end_matches('s')),
+            n => format!("{n} {kind}"),
+        };
+        format!("{} · {}", count("nodes", self.nodes.len()), count("pods", self.pods as usize))
+    }
+
     /// The nodes' average of `metric` (0..=1; 0 without nodes).
     pub fn mean(&self, metric: Metric) -> f32 {
         if self.nodes.is_empty() { 0.0 } else { self.nodes.iter().map(|n| n.value(metric)).sum::<f32>() / self.nodes.len() as f32 }

@@ -83,39 +83,8 @@ pub fn view() -> Vec<Rule> {
     ]
 }
 
-/// `flotilla_backend::kubeconn::REQUIRED`, copied by hand (the simulator cannot depend on the
-/// backend): (verb, API group, resource or `resource/subresource`).
-pub const PORTAL_REQUIRED: &[(&str, &str, &str)] = &[
-    ("list", "", "nodes"),
-    ("watch", "", "nodes"),
-    ("list", "", "pods"),
-    ("watch", "", "pods"),
-    ("get", "", "pods/log"),
-    ("get", "", "namespaces"),
-    ("list", "", "namespaces"),
-    ("watch", "", "namespaces"),
-    ("create", "", "namespaces"),
-    ("patch", "", "namespaces"),
-    ("list", "apps", "deployments"),
-    ("watch", "apps", "deployments"),
-    ("get", "apps", "deployments"),
-    ("create", "apps", "deployments"),
-    ("patch", "apps", "deployments"),
-    ("delete", "apps", "deployments"),
-    ("get", "", "services"),
-    ("create", "", "services"),
-    ("patch", "", "services"),
-    ("delete", "", "services"),
-    ("list", "", "resourcequotas"),
-    ("watch", "", "resourcequotas"),
-    ("create", "", "resourcequotas"),
-    ("patch", "", "resourcequotas"),
-    ("create", "", "limitranges"),
-    ("patch", "", "limitranges"),
-    ("list", "", "events"),
-    ("create", "scheduling.k8s.io", "priorityclasses"),
-    ("patch", "scheduling.k8s.io", "priorityclasses"),
-];
+/// What the portal needs (the one list registration checks against).
+pub use flotilla_domain::fleet::REQUIRED_PERMISSIONS as PORTAL_REQUIRED;
 
 /// The ClusterRole the portal needs: everything [`PORTAL_REQUIRED`] lists, plus reading events
 /// (core and events.k8s.io), pod logs and metrics.k8s.io.

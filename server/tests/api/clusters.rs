@@ -185,4 +185,15 @@ async fn credentials_without_permissions_are_refused_and_withdrawn_ones_are_name
     }
     let beta = portal.get(&format!("/api/v1/clusters/{}/nodes", ids[1]), Some(&alice)).await;
     assert_eq!(beta.status, 200, "beta's credentials are untouched");
+
+    // Everywhere else the data would be: the fleet map's tile says the counts are unknown (the
+    // map and the dashboard widgets draw from it), and the cost now is refused in words.
+    let map = portal.get("/api/v1/fleet", Some(&alice)).await.json();
+    let tile = |name: &str| map.as_array().unwrap().iter().find(|t| t["cluster"]["name"] == name).cloned().unwrap();
+    assert_eq!(tile("alpha")["forbidden"], serde_json::json!(["nodes", "pods"]), "{map}");
+    assert_eq!(tile("beta")["forbidden"], serde_json::json!([]));
+    let cost = portal.server_fn("cluster_costs_now", &alice, &format!("id={}", ids[0])).await;
+    assert!(cost.body.starts_with(r#"{"ClusterForbids":"Flotilla may not list nodes on alpha"#), "{}", cost.body);
+    let beta_cost = portal.server_fn("cluster_costs_now", &alice, &format!("id={}", ids[1])).await;
+    assert_eq!(beta_cost.status, 200, "{}", beta_cost.body);
 }

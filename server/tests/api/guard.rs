@@ -246,3 +246,64 @@ async fn every_write_route_refuses_a_developer_of_another_project_and_changes_no
     assert!(walked >= 25, "the walk covered the write routes ({walked})");
     assert_eq!(snapshot(&portal).await, before, "carol's attempts changed nothing");
 }
+
+/// Server functions that change only the caller's own things (their dashboard, notifications
+/// and tokens).
+const OWN_FNS: &[&str] = &["save_dashboard", "reset_dashboard", "read_notifications", "create_token", "revoke_token"];
+
+fn is_write(name: &str) -> bool {
+    const VERBS: &[&str] = &[
+        "save_", "set_", "remove_", "delete_", "create_", "change_", "register_", "update_", "act_", "link_", "unlink_", "add_", "publish_", "import_",
+        "recompute_", "simulate_", "test_", "revoke_", "read_", "reset_",
+    ];
+    VERBS.iter().any(|v| name.starts_with(v))
+}
+
+/// The table's call with every project id replaced by team-a's and every workload id by `w`.
+fn aimed_at_team_a(name: &str, args: &str, team_a: i64, w: i64) -> String {
+    let mut args = args.replace("project_id=2", &format!("project_id={team_a}")).replace("project_id=3", &format!("project_id={team_a}"));
+    args = args.replace("\"project_id\":2", &format!("\"project_id\":{team_a}"));
+    if name.contains("workload") || name.contains("schedule") {
+        args = args.replace("workload_id=1", &format!("workload_id={w}")).replace("\"workload_id\":1", &format!("\"workload_id\":{w}"));
+        if !args.contains("workload_id") {
+            args = args.replacen("id=1", &format!("id={w}"), 1).replacen("\"id\":1", &format!("\"id\":{w}"), 1);
+        }
+    }
+    args
+}
+
+/// carol (owner of team-b) calls every server function on team-a's objects: each write that is
+/// not her own is refused by kind (not found, or not permitted), no answer names team-a or its
+/// workload, and the tenant tables are unchanged afterwards.
+#[tokio::test]
+async fn every_server_function_refuses_a_developer_of_another_project_and_changes_nothing() {
+    use flotilla_domain::workload::{WorkloadForm, validate};
+    let portal = TestPortal::start().await;
+    let carol = portal.session("carol").await;
+    let team_a = portal.project_id("team-a").await;
+    let bob = portal.user_id("bob").await;
+    let spec = validate(&WorkloadForm { project: "team-a".into(), name: "secret-ledger".into(), image: "nginx:1.27".into(), replicas: "2".into(), cpu_request: "100m".into(), memory_request: "64Mi".into(), ..Default::default() }).unwrap();
+    let w = portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
+    let before = snapshot(&portal).await;
+    let mut refused = 0;
+    for (name, args) in SERVER_FN_CALLS {
+        let args = aimed_at_team_a(name, args, team_a, w);
+        let answer = portal.server_fn(name, &carol, &args).await;
+        // The login page's options are public (in the demo they describe the demo accounts).
+        assert!(PUBLIC.contains(name) || !answer.body.contains("team-a") && !answer.body.contains("secret-ledger"), "{name}({args}) shows carol team-a's objects: {}", answer.body);
+        if is_write(name) && !OWN_FNS.contains(name) {
+            assert!(!(200..300).contains(&answer.status), "{name}({args}) let carol write: {}", answer.body);
+            let kind = answer.body.split('"').nth(1).unwrap_or_default();
+            assert!(matches!(kind, "NotFound" | "Forbidden"), "{name}({args}) refused carol as {kind}, not as not found / not permitted: {}", answer.body);
+            refused += 1;
+        }
+    }
+    assert!(refused >= 30, "the walk covered the writes ({refused})");
+    let carol_id = portal.user_id("carol").await;
+    for ((table, was), (_, mut is)) in before.iter().zip(snapshot(&portal).await) {
+        if table == "api_tokens" {
+            is.retain(|t| t["user_id"] != carol_id); // create_token made one of her own
+        }
+        assert_eq!(*was, is, "carol's attempts changed {table}");
+    }
+}

@@ -135,5 +135,39 @@ async fn on_a_fresh_portal_an_administrator_sets_up_a_project_and_its_member_dep
     let quotas: kube::Api<k8s_openapi::api::core::v1::ResourceQuota> = kube::Api::namespaced(client, "payments");
     let hard = quotas.get("flotilla-quota").await.unwrap().spec.unwrap().hard.unwrap();
     assert_eq!((hard["requests.cpu"].0.as_str(), hard["limits.cpu"].0.as_str(), hard["requests.nvidia.com/gpu"].0.as_str()), ("4000m", "16000m", "0"));
+
+    // Deleting payments removes its workloads but leaves its namespace on the cluster. A new
+    // project of the same name does not inherit that namespace (nor what is left in it) until an
+    // administrator hands it over.
+    let removed = portal.send(Method::DELETE, &format!("/api/v1/projects/{p}?workloads=remove"), Some(&root), "", "").await;
+    assert_eq!(removed.status, 202, "{}", removed.body);
+    // Once its workloads are gone from the clusters, deleting it again deletes it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        portal.state.workloads.reconcile_once().await.unwrap();
+        let again = portal.send(Method::DELETE, &format!("/api/v1/projects/{p}"), Some(&root), "", "").await;
+        if again.status == 204 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "payments was never deleted: {} {}", again.status, again.body);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let body = serde_json::json!({ "name": "payments", "owner_email": "dana@example.com", "clusters": [cluster] });
+    let again = portal.send(Method::POST, "/api/v1/projects", Some(&root), "application/json", &body.to_string()).await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    let p2 = again.json()["id"].as_i64().unwrap();
+    assert_ne!(p2, p);
+    let form = serde_json::json!({ "name": "web", "image": "nginx:1.27", "replicas": "1", "cpu_request": "100m", "memory_request": "64Mi" });
+    let registered = portal.send(Method::POST, &format!("/api/v1/projects/{p2}/workloads"), Some(&dana), "application/json", &form.to_string()).await;
+    assert_eq!(registered.status, 201, "{}", registered.body);
+    let w2 = registered.json()["Created"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/projects/{p2}/workloads/{w2}");
+    let detail = crate::workloads::converge(&portal, &path, &dana, "the refusal", |d| d["summary"]["rollouts"][0]["phase"] == "failed").await;
+    let message = detail["summary"]["rollouts"][0]["message"].as_str().unwrap();
+    assert!(message.contains(&format!("was made for an earlier project named payments (id {p})")) && message.contains(&format!("flotilla.io/project-id={p2}")), "{message}");
+    let namespaces: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(portal.state.workloads.client(cluster).await.unwrap());
+    let hand_over = serde_json::json!({ "metadata": { "labels": { "flotilla.io/project-id": p2.to_string() } } });
+    namespaces.patch("payments", &kube::api::PatchParams::default(), &kube::api::Patch::Merge(&hand_over)).await.unwrap();
+    crate::workloads::converge(&portal, &path, &dana, "Available after the hand-over", |d| d["summary"]["rollouts"][0]["phase"] == "available").await;
     fleet.shutdown().await;
 }

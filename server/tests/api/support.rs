@@ -115,6 +115,16 @@ impl TestPortal {
         Answer { status, guard, location, body: String::from_utf8_lossy(&bytes).into_owned(), headers }
     }
 
+    /// Calls the server function `name` as the browser does (JSON arguments when they start
+    /// with `{`, else a form). Its path is the name followed by a numeric hash.
+    pub async fn server_fn(&self, name: &str, cookie: &str, args: &str) -> Answer {
+        let (path, method) = leptos::server_fn::axum::server_fn_paths()
+            .find(|(p, _)| p.trim_start_matches("/api/").trim_end_matches(|c: char| c.is_ascii_digit()) == name)
+            .unwrap_or_else(|| panic!("no server function {name}"));
+        let content_type = if args.starts_with('{') { "application/json" } else { "application/x-www-form-urlencoded" };
+        self.send(method, path, Some(cookie), content_type, args).await
+    }
+
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
         self.send(Method::GET, path, cookie, "", "").await
     }

@@ -248,22 +248,15 @@ async fn carol_tries_every_write_on_team_a_objects_and_nothing_changes() {
     }
     // Server functions the REST API does not carry: the workload's logs, and a dashboard
     // widget that points at team-a (her layout may name it; its data stays hidden).
-    let log = server_fn(&portal, "workload_log", &carol, &format!("id={w}&cluster_id=1&pod=api-1")).await;
+    let log = portal.server_fn("workload_log", &carol, &format!("id={w}&cluster_id=1&pod=api-1")).await;
     // (Server functions answer errors in their own encoding: the error's kind names the refusal.)
     assert!(log.body.starts_with(r#"{"NotFound":"#), "{}", log.body);
     let widget = r#"{"dashboard":{"widgets":[{"id":1,"kind":"cost_over_time","x":0,"y":0,"w":6,"h":4,"settings":{"project":"team-a","days":7}}]}}"#;
-    server_fn(&portal, "save_dashboard", &carol, widget).await;
-    let costs = server_fn(&portal, "load_costs", &carol, r#"{"query":{"project":"team-a","from":"","to":"","step":"Day","group_by":"Cluster"}}"#).await;
+    portal.server_fn("save_dashboard", &carol, widget).await;
+    let costs = portal.server_fn("load_costs", &carol, r#"{"query":{"project":"team-a","from":"","to":"","step":"Day","group_by":"Cluster"}}"#).await;
     assert!(costs.body.starts_with(r#"{"NotFound":"#) && !costs.body.contains("USD"), "the widget's data: {}", costs.body);
     assert_eq!(read_all().await, before, "team-a's objects are as they were");
     // And every attempt is in the audit log as denied, under carol's name.
     let denied = portal.get("/api/v1/audit?outcome=denied&actor=carol&limit=100", Some(&alice)).await.json();
     assert!(denied.as_array().unwrap().len() >= 10, "{denied}");
-}
-
-/// Calls a server function by name as `cookie` (JSON arguments when they start with `{`).
-async fn server_fn(portal: &TestPortal, name: &str, cookie: &str, args: &str) -> crate::support::Answer {
-    let (path, method) = leptos::server_fn::axum::server_fn_paths().find(|(p, _)| p.trim_start_matches("/api/").starts_with(name)).unwrap_or_else(|| panic!("no server function {name}"));
-    let content_type = if args.starts_with('{') { "application/json" } else { "application/x-www-form-urlencoded" };
-    portal.send(method, path, Some(cookie), content_type, args).await
 }

@@ -66,6 +66,12 @@ impl ClusterState {
         (!self.forbidden.is_empty()).then(|| forbidden_words(&self.forbidden))
     }
 
+    /// "Flotilla may not list pods on <cluster>…" for the first of `kinds` its credentials may
+    /// not list: what needs them is unknown there, never empty or zero.
+    pub fn may_not_list(&self, kinds: &[&str]) -> Option<String> {
+        kinds.iter().find(|k| self.forbidden.contains(k)).map(|k| flotilla_domain::inventory::may_not_list(k, &self.summary.name))
+    }
+
     /// Whether what the store holds may be recorded as a measurement now: the cluster was
     /// listed completely and answers. An unreachable cluster's inventory is stale, so that
     /// time stays a gap in snapshots and in the cost ledger alike.
@@ -166,6 +172,8 @@ pub struct Collector {
     clusters: Arc<RwLock<BTreeMap<i64, Arc<Live>>>>,
     generation: Arc<AtomicU64>,
     settings: CollectorSettings,
+    /// Where every watch, probe and poll gets its client (shared with the deployer).
+    connections: crate::ClusterConnections,
 }
 
 impl std::fmt::Debug for Collector {
@@ -176,7 +184,12 @@ impl std::fmt::Debug for Collector {
 
 impl Collector {
     pub fn new(settings: CollectorSettings) -> Self {
-        Self { clusters: Default::default(), generation: Arc::new(AtomicU64::new(1)), settings }
+        Self { clusters: Default::default(), generation: Arc::new(AtomicU64::new(1)), connections: crate::ClusterConnections::new(settings.timeout), settings }
+    }
+
+    /// The client pool the collector uses; give it to the deployer ([`crate::Workloads::with_collector`]).
+    pub fn connections(&self) -> crate::ClusterConnections {
+        self.connections.clone()
     }
 
     /// Changes whenever any cluster's inventory or health changes.
@@ -191,6 +204,7 @@ impl Collector {
         let wanted = directory.connections().await?;
         let mut clusters = self.clusters.write();
         let keep: Vec<i64> = wanted.iter().map(|(s, _)| s.id).collect();
+        self.connections.retain(|id| keep.contains(&id));
         clusters.retain(|id, live| {
             let stay = keep.contains(id);
             if !stay {
@@ -201,7 +215,7 @@ impl Collector {
         });
         for (summary, creds) in wanted {
             let fingerprint = match &creds {
-                Ok(c) => crate::credentials::digest(&c.kubeconfig),
+                Ok(c) => c.fingerprint(),
                 Err(e) => format!("error:{e}"),
             };
             if let Some(live) = clusters.get(&summary.id) {
@@ -235,7 +249,7 @@ impl Collector {
             });
             match creds {
                 Ok(creds) => {
-                    let handle = tokio::spawn(run_cluster(live.clone(), creds, self.settings.clone()));
+                    let handle = tokio::spawn(run_cluster(live.clone(), self.connections.clone(), creds, self.settings.clone()));
                     live.tasks.lock().push(handle.abort_handle());
                 }
                 Err(e) => live.set_health(HealthState::Unreachable, format!("credentials cannot be used: {e}"), false, None),
@@ -318,9 +332,10 @@ fn state_of(live: &Live) -> ClusterState {
 /// A cluster's supervisor: builds the client, starts the watchers and the metrics poller, and
 /// probes health; when the cluster comes back after being unreachable, the watchers restart
 /// so the store resyncs at once (a fresh list) instead of waiting out their backoff.
-async fn run_cluster(live: Arc<Live>, creds: Credentials, settings: CollectorSettings) {
+async fn run_cluster(live: Arc<Live>, connections: crate::ClusterConnections, creds: Credentials, settings: CollectorSettings) {
+    let id = live.summary.read().id;
     let client = loop {
-        match creds.client(settings.timeout).await {
+        match connections.client(id, &creds).await {
             Ok(c) => break c,
             Err(e) => {
                 live.set_health(HealthState::Unreachable, e.to_string(), false, None);

@@ -44,33 +44,49 @@ where
 
 /// Creates or updates the project's namespace, ResourceQuota and LimitRange, and the cluster's
 /// Flotilla PriorityClasses (which every Deployment names).
-pub async fn ensure_namespace(client: &Client, project: &str, quota: Quota) -> Result<(), KubeError> {
+pub async fn ensure_namespace(client: &Client, project: &str, project_id: i64, quota: Quota) -> Result<(), KubeError> {
     for p in Priority::ALL {
         apply(Api::<PriorityClass>::all(client.clone()), p.class().0, &manifests::priority_class(p)).await?;
     }
     let ns = manifests::namespace_name(project);
     let namespaces = Api::<Namespace>::all(client.clone());
     if let Some(found) = bounded(&format!("read namespace {ns}"), namespaces.get_opt(ns)).await? {
-        if !namespace_of_project(&found.metadata, project) {
-            return Err(KubeError(format!(
-                "the namespace \"{ns}\" already exists on this cluster and does not belong to project {project}; \
-                 Flotilla leaves it untouched. An administrator can hand it over by labelling it {}={project}, or close this cluster to the project",
-                manifests::PROJECT_LABEL
-            )));
+        if let Some(refusal) = namespace_refusal(&found.metadata, project, project_id) {
+            return Err(KubeError(refusal));
         }
     }
-    apply(namespaces, ns, &manifests::namespace(project)).await?;
+    apply(namespaces, ns, &manifests::namespace(project, project_id)).await?;
     apply(Api::<ResourceQuota>::namespaced(client.clone(), ns), manifests::QUOTA_NAME, &manifests::resource_quota(project, quota)).await?;
     apply(Api::<LimitRange>::namespaced(client.clone(), ns), manifests::LIMITS_NAME, &manifests::limit_range(project)).await
 }
 
-/// Whether a namespace found on a cluster is `project`'s: it carries the project label with the
-/// project's name, or Flotilla's field manager created it. A namespace of the same name that
-/// someone else made is never taken over.
-pub fn namespace_of_project(meta: &ObjectMeta, project: &str) -> bool {
-    match meta.labels.as_ref().and_then(|l| l.get(manifests::PROJECT_LABEL)) {
+/// Why a namespace found on a cluster is not project `project_id`'s, in words; `None` when it
+/// is: it carries the project label with the project's name (and, when it has one, the project
+/// id label with this project's id), or Flotilla's field manager created it. A namespace of the
+/// same name that someone else made, or that was made for an earlier, deleted project of the
+/// same name, is never taken over.
+pub fn namespace_refusal(meta: &ObjectMeta, project: &str, project_id: i64) -> Option<String> {
+    let ns = meta.name.as_deref().unwrap_or(project);
+    let label = |key: &str| meta.labels.as_ref().and_then(|l| l.get(key));
+    let ours = match label(manifests::PROJECT_LABEL) {
         Some(v) => v == project,
         None => applied_by_flotilla(meta),
+    };
+    if !ours {
+        return Some(format!(
+            "the namespace \"{ns}\" already exists on this cluster and does not belong to project {project}; \
+             Flotilla leaves it untouched. An administrator can hand it over by labelling it {}={project}, or close this cluster to the project",
+            manifests::PROJECT_LABEL
+        ));
+    }
+    match label(manifests::PROJECT_ID_LABEL) {
+        Some(id) if *id != project_id.to_string() => Some(format!(
+            "the namespace \"{ns}\" on this cluster was made for an earlier project named {project} (id {id}), which was deleted; \
+             Flotilla does not hand it, and what is left in it, to the new project without being told. An administrator can delete \
+             the namespace, or hand it over by labelling it {}={project_id}",
+            manifests::PROJECT_ID_LABEL
+        )),
+        _ => None,
     }
 }
 
@@ -258,9 +274,16 @@ mod tests {
     #[test]
     fn a_namespace_is_a_projects_only_when_labelled_for_it_or_created_by_flotilla() {
         let labelled = |p: &str| ObjectMeta { labels: Some([(manifests::PROJECT_LABEL.to_owned(), p.to_owned())].into()), ..Default::default() };
-        assert!(namespace_of_project(&labelled("payments"), "payments"));
-        assert!(!namespace_of_project(&labelled("team-a"), "payments"), "another project's namespace");
-        assert!(!namespace_of_project(&meta(None, None), "payments"), "someone else's namespace of the same name");
-        assert!(namespace_of_project(&meta(None, Some((FIELD_MANAGER, "Apply"))), "payments"), "created by Flotilla");
+        let ours = |m: &ObjectMeta| namespace_refusal(m, "payments", 12).is_none();
+        assert!(ours(&labelled("payments")));
+        assert!(!ours(&labelled("team-a")), "another project's namespace");
+        assert!(!ours(&meta(None, None)), "someone else's namespace of the same name");
+        assert!(ours(&meta(None, Some((FIELD_MANAGER, "Apply")))), "created by Flotilla");
+        let mut made_for = labelled("payments");
+        made_for.labels.as_mut().unwrap().insert(manifests::PROJECT_ID_LABEL.to_owned(), "12".into());
+        assert!(ours(&made_for), "made for this project");
+        made_for.labels.as_mut().unwrap().insert(manifests::PROJECT_ID_LABEL.to_owned(), "7".into());
+        let refusal = namespace_refusal(&made_for, "payments", 12).expect("an earlier project's namespace");
+        assert!(refusal.contains("made for an earlier project named payments (id 7)") && refusal.contains("flotilla.io/project-id=12"), "{refusal}");
     }
 }

@@ -14,6 +14,9 @@ pub const WORKLOAD_LABEL: &str = "flotilla.io/workload";
 /// The id of the Flotilla workload that created an object: the deployer changes and deletes
 /// only objects that carry its own id, never another's object of the same name.
 pub const WORKLOAD_ID_LABEL: &str = "flotilla.io/workload-id";
+/// The id of the project a namespace was made for: a later project of the same name (after the
+/// first was deleted) never takes over the namespace and what was left in it without being told.
+pub const PROJECT_ID_LABEL: &str = "flotilla.io/project-id";
 pub const REVISION_ANNOTATION: &str = "flotilla.io/revision";
 pub const QUOTA_NAME: &str = "flotilla-quota";
 pub const LIMITS_NAME: &str = "flotilla-limits";
@@ -33,11 +36,11 @@ pub fn namespace_name(project: &str) -> &str {
     project
 }
 
-pub fn namespace(project: &str) -> Value {
+pub fn namespace(project: &str, project_id: i64) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "Namespace",
-        "metadata": { "name": namespace_name(project), "labels": { MANAGED_BY: FIELD_MANAGER, PROJECT_LABEL: project } }
+        "metadata": { "name": namespace_name(project), "labels": { MANAGED_BY: FIELD_MANAGER, PROJECT_LABEL: project, PROJECT_ID_LABEL: project_id.to_string() } }
     })
 }
 
@@ -272,6 +275,8 @@ mod tests {
         assert_eq!((hard["requests.memory"].as_str(), hard["limits.memory"].as_str()), (Some("17179869184"), Some("68719476736")));
         assert_eq!((hard["requests.nvidia.com/gpu"].as_str(), hard["pods"].as_str()), (Some("2"), Some("40")));
         assert_eq!((hard["requests.ephemeral-storage"].as_str(), hard["count/deployments.apps"].as_str(), hard["count/services"].as_str()), (Some("17179869184"), Some("40"), Some("40")));
-        assert_eq!(namespace("team-a")["metadata"]["labels"][PROJECT_LABEL], "team-a");
+        let ns = namespace("team-a", 4);
+        assert_eq!(ns["metadata"]["labels"][PROJECT_LABEL], "team-a");
+        assert_eq!(ns["metadata"]["labels"][PROJECT_ID_LABEL], "4");
     }
 }

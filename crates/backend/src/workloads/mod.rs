@@ -15,8 +15,6 @@ pub use service::WorkloadService;
 
 use crate::{ClusterDirectory, Database, FleetError};
 use ::kube::Client;
-use parking_lot::Mutex;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -81,8 +79,9 @@ pub const DEFAULT_MAX_QUOTA: Quota = DEFAULT_QUOTA;
 pub struct Workloads {
     db: Database,
     clusters: ClusterDirectory,
-    /// One kube client per cluster with the fingerprint of the credentials it was built from.
-    clients: Arc<Mutex<HashMap<i64, (String, Client)>>>,
+    /// Where kube clients come from: the collector's pool once [`Self::with_collector`] is
+    /// called, so watches and deploys share one connection per cluster.
+    connections: crate::ClusterConnections,
     /// Wakes the reconcile loop after a change, so deploys start at once.
     nudge: Arc<tokio::sync::Notify>,
     /// The live inventory, where rollouts are read without asking the cluster.
@@ -97,35 +96,34 @@ impl std::fmt::Debug for Workloads {
 
 impl Workloads {
     pub fn new(db: Database, clusters: ClusterDirectory) -> Self {
-        Self { db, clusters, clients: Arc::default(), nudge: Arc::default(), collector: None }
+        Self { db, clusters, connections: crate::ClusterConnections::new(kube::CALL_TIMEOUT), nudge: Arc::default(), collector: None }
     }
 
     /// Reads rollouts from the collector's store (kept by its watches) instead of three GETs
     /// per workload and pass; the cluster is asked only when the store cannot tell.
+    /// Takes its clients from the collector's pool too.
     pub fn with_collector(mut self, collector: crate::Collector) -> Self {
+        self.connections = collector.connections();
         self.collector = Some(collector);
         self
     }
 
-    /// A client for the cluster (credentials opened only here, never returned to callers),
-    /// pooled by (cluster, fingerprint of its stored credentials): the row is read on every
-    /// call, so a change or disable made on any replica takes effect at once.
+    /// A client for the cluster (credentials opened only here, never returned to callers), from
+    /// the shared pool: the row is read on every call, so a credential change or a disable made
+    /// on any replica takes effect at once.
     pub async fn client(&self, cluster_id: i64) -> Result<Client, WorkloadError> {
         let (summary, creds) = self.clusters.connection(cluster_id).await?;
         if !summary.enabled {
-            self.clients.lock().remove(&cluster_id);
+            self.connections.forget(cluster_id);
             return Err(WorkloadError::Cluster(format!("{} is disabled by an administrator", summary.name)));
         }
-        let (fingerprint, creds) =
-            creds.ok_or_else(|| WorkloadError::Cluster(format!("{} has no credentials: an administrator must connect it", summary.name)))?;
-        if let Some((f, c)) = self.clients.lock().get(&cluster_id)
-            && *f == fingerprint
-        {
-            return Ok(c.clone());
-        }
-        let client = creds.client(kube::CALL_TIMEOUT).await.map_err(|e| WorkloadError::Cluster(e.to_string()))?;
-        self.clients.lock().insert(cluster_id, (fingerprint, client.clone()));
-        Ok(client)
+        let creds = creds.ok_or_else(|| WorkloadError::Cluster(format!("{} has no credentials: an administrator must connect it", summary.name)))?;
+        self.connections.client(cluster_id, &creds).await.map_err(|e| WorkloadError::Cluster(e.to_string()))
+    }
+
+    /// The pool this deployer takes its clients from.
+    pub fn connections(&self) -> &crate::ClusterConnections {
+        &self.connections
     }
 
     /// Starts a reconcile pass now instead of at the next tick.

@@ -131,7 +131,7 @@ impl Workloads {
                     let quota = self.quota(w.project_id).await?.quota;
                     let shape = Shape { replicas: d.replicas, revision: w.revision, paused: w.paused, priority: self.priority_of(w.id).await? };
                     let result = async {
-                        kube::ensure_namespace(&client, project, quota).await?;
+                        kube::ensure_namespace(&client, project, w.project_id, quota).await?;
                         kube::apply_workload(&client, w.id, &w.spec, &shape).await
                     }
                     .await;

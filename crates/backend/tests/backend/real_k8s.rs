@@ -211,12 +211,11 @@ async fn a_rollout_is_not_available_before_the_controller_has_done_it() {
     assert!(!images.is_empty() && images.iter().all(|i| i == "nginx:1.28"), "Available means every replica runs the new image: {images:?}");
 }
 
-/// The simulator's copy of the portal's permissions is the portal's, and Test connection with
+/// Test connection with
 /// a token bound to Kubernetes' built-in `view` role names what Flotilla lacks, while one
 /// bound to the flotilla ClusterRole lacks nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn test_connection_judges_rbac_limited_tokens() {
-    assert_eq!(flotilla_sim::roles::PORTAL_REQUIRED, kubeconn::REQUIRED, "the simulator's flotilla role must follow kubeconn::REQUIRED");
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions::default()).await.unwrap();
     let alpha = fleet.cluster("alpha").unwrap();
     let viewer = alpha.issue_token("system:serviceaccount:ops:viewer", flotilla_sim::roles::view());
@@ -289,5 +288,47 @@ async fn the_deployer_reads_rollouts_from_the_watches_not_by_polling() {
     assert!(started.elapsed() < Duration::from_secs(1), "a pass over an unreachable cluster waits for nothing");
     assert!(wl.get(id).await.unwrap().deployments[0].message.starts_with("cannot reach the cluster"));
     alpha.set_fault(FaultMode::Healthy, None);
+    collector.shutdown();
+}
+
+/// One pool of clients: the deployer takes its clients from the collector's pool, and both
+/// follow changes another replica makes in the database (new credentials, a disable).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_pool_of_clients_serves_watches_and_deploys_and_follows_other_replicas() {
+    use k8s_openapi::api::core::v1::Namespace;
+    let db = TestDb::sqlite().await;
+    db.db().migrate().await.unwrap();
+    let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions::default()).await.unwrap();
+    let key = SecretKey::generate();
+    let dir = ClusterDirectory::new(db.db().clone(), key.clone());
+    let ids = register_fleet(&dir, &fleet).await;
+    let (alpha, beta) = (ids[0], ids[1]);
+    let collector = Collector::new(fast());
+    collector.sync(&dir).await.unwrap();
+    let wl = Workloads::new(db.db().clone(), dir.clone()).with_collector(collector.clone());
+    assert!(wl.connections().same_pool(&collector.connections()), "the deployer uses the collector's pool");
+    eventually(Duration::from_secs(10), "a client per watched cluster", || collector.connections().pooled() == ids.len()).await;
+    let namespaces = |c: kube::Client| async move {
+        Api::<Namespace>::all(c).list(&ListParams::default()).await.unwrap().items.into_iter().filter_map(|n| n.metadata.name).collect::<Vec<_>>()
+    };
+    let beta_client = wl.client(beta).await.unwrap();
+    Api::<Namespace>::all(beta_client).create(&Default::default(), &serde_json::from_value(json!({"metadata": {"name": "only-on-beta"}})).unwrap()).await.unwrap();
+    assert!(!namespaces(wl.client(alpha).await.unwrap()).await.contains(&"only-on-beta".to_owned()));
+    assert_eq!(collector.connections().pooled(), ids.len(), "the deployer's calls reuse the watches' clients");
+
+    // Another replica (its own directory over the same database) gives alpha beta's credentials:
+    // the next call here talks to what the new credentials reach.
+    let other_replica = ClusterDirectory::new(db.db().clone(), key.clone());
+    let beta_creds = other_replica.credentials(beta).await.unwrap().unwrap();
+    other_replica.update_credentials(alpha, &beta_creds).await.unwrap();
+    assert!(namespaces(wl.client(alpha).await.unwrap()).await.contains(&"only-on-beta".to_owned()), "the pooled client was replaced");
+
+    // …and disables alpha: this replica's deployer refuses at once, its collector drops the client.
+    other_replica.set_enabled(alpha, false).await.unwrap();
+    let refused = wl.client(alpha).await.err().expect("a disabled cluster gives no client").to_string();
+    assert!(refused.contains("disabled by an administrator"), "{refused}");
+    collector.sync(&dir).await.unwrap();
+    assert_eq!(collector.connections().pooled(), ids.len() - 1);
+    assert!(collector.state(alpha).is_none(), "a disabled cluster is not watched");
     collector.shutdown();
 }
