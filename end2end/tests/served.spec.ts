@@ -32,6 +32,12 @@ async function registerCluster(page: Page, context: string): Promise<void> {
 }
 
 async function signInWith(browserPage: Page, login: string, password: string, path: string): Promise<void> {
+  // Run alone, this spec can start before the portal has read the provider's discovery
+  // document (it tries again after a minute): wait until the login page offers SSO.
+  await expect(async () => {
+    await browserPage.goto(strictUrl('/login'));
+    await expect(browserPage.getByRole('link', { name: 'Sign in with single sign-on' })).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 90_000 });
   await signInWithSso(browserPage, login, password, path, strictUrl);
   await expect(browserPage).toHaveURL(strictUrl(path));
 }
@@ -41,7 +47,7 @@ test.afterAll(async () => {
 });
 
 test('on flotilla serve without a seed: a project on two clusters, an SSO member deploys, the owner adds a member', async ({ browser }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   // People sign in once before they can be made owners or added by hand.
   for (const [login, password] of [['carol', 'carol-pw'], ['bob', 'bob-pw']]) {
     const p = await browser.newPage();

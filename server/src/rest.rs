@@ -312,12 +312,14 @@ struct AuditParams {
     outcome: String,
     #[serde(default)]
     limit: u64,
+    /// The next page: entries older than this id (the last `id` of the previous page).
+    before: Option<i64>,
     /// `csv` for a spreadsheet-ready download.
     format: Option<String>,
 }
 
 async fn audit(State(s): State<AppState>, Query(p): Query<AuditParams>, req: Request) -> Response {
-    let query = AuditQuery { actor: p.actor, action: p.action, outcome: p.outcome, limit: p.limit };
+    let query = AuditQuery { actor: p.actor, action: p.action, outcome: p.outcome, limit: p.limit, before: p.before };
     let lines = call(s, parts(req), || directory::audit_log(query)).await;
     match (lines, p.format.as_deref()) {
         (Ok(lines), Some("csv")) => (

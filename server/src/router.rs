@@ -1,6 +1,6 @@
 //! The axum router: Leptos pages and server functions, `/auth`, the REST API, health,
 //! metrics and static files — all behind the authentication layer.
-use crate::{auth, health, metrics, rest, sign_in};
+use crate::{assets, auth, health, metrics, rest, sign_in};
 use app::{App, shell, state::AppState};
 use axum::{Router, middleware, routing::get};
 use leptos::prelude::provide_context;
@@ -8,6 +8,9 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 
 pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
     let routes = generate_route_list(App);
+    let o = &state.leptos_options;
+    let bundle = assets::Assets::load(&std::path::Path::new(o.site_root.as_ref()).join(o.site_pkg_dir.as_ref()));
+    let bundle_route = Router::new().route("/pkg/{file}", get(assets::serve)).with_state(bundle);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     let fallback_state = state.clone();
@@ -18,7 +21,8 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
             shell,
         ))
         .route("/healthz", get(health::healthz))
-        .with_state(state.clone());
+        .with_state(state.clone())
+        .merge(bundle_route);
     let metrics_route = Router::new().route("/metrics", get(metrics::render)).with_state(http_metrics.clone());
     pages
         .merge(rest::router(state.clone()))
@@ -27,4 +31,6 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
         .layer(middleware::from_fn_with_state(state, auth::security_headers))
         .merge(metrics_route)
         .layer(middleware::from_fn_with_state(http_metrics, metrics::track))
+        // Pages and API answers compressed on the fly (the bundle is compressed once, above).
+        .layer(tower_http::compression::CompressionLayer::new())
 }

@@ -56,12 +56,13 @@ pub async fn schedule_timeline(days: u32) -> Result<Vec<ScheduleView>, AppError>
     r.state.scheduler.views(chrono::Utc::now(), i64::from(days.clamp(1, 14)), only.as_deref()).await.map_err(scope::error("load the schedules"))
 }
 
-/// The newest automatic actions (deploys, withdrawals, evictions) with their reasons.
+/// The newest automatic actions (deploys, withdrawals, evictions) with their reasons, a page
+/// of at most `limit` (1..=500) older than event `before` when given.
 #[server]
-pub async fn schedule_history(limit: u32) -> Result<Vec<ScheduleEvent>, AppError> {
+pub async fn schedule_history(limit: u32, #[server(default)] before: Option<i64>) -> Result<Vec<ScheduleEvent>, AppError> {
     let r = crate::guard::request()?;
     let only = scope::readable(&r).await?;
-    r.state.scheduler.history(limit.clamp(1, 500) as usize, only.as_deref()).await.map_err(scope::error("load the scheduler's history"))
+    r.state.scheduler.history(limit.clamp(1, 500) as usize, before, only.as_deref()).await.map_err(scope::error("load the scheduler's history"))
 }
 
 /// Every cluster's thresholds for low-priority work and rebalancing, with its latest CPU

@@ -25,6 +25,7 @@ pub fn AdminPage() -> impl IntoView {
 
 #[component]
 fn AdminSections() -> impl IntoView {
+    provide_context(crate::pages::admin_clusters::ClustersChanged(RwSignal::new(0)));
     view! {
         <div class="admin-grid">
             <UsersSection/>
@@ -178,7 +179,9 @@ fn AuditTrail() -> impl IntoView {
     let actor = RwSignal::new(String::new());
     let action = RwSignal::new(String::new());
     let outcome = RwSignal::new(String::new());
-    let query = move || AuditQuery { actor: actor.get(), action: action.get(), outcome: outcome.get(), limit: 200 };
+    // Pages of 200, newest first: `before` is the last id of the page above (None: the newest).
+    let before = RwSignal::new(None::<i64>);
+    let query = move || AuditQuery { actor: actor.get(), action: action.get(), outcome: outcome.get(), limit: AUDIT_PAGE, before: before.get() };
     let lines = Resource::new(query, audit_log);
     let csv = move || {
         let q = query();
@@ -205,15 +208,27 @@ fn AuditTrail() -> impl IntoView {
                 </label>
                 <a class="button" href=csv download="flotilla-audit.csv" rel="external">"Export CSV"</a>
             </div>
-            <Loaded resource=lines loading="Loading the audit log…" render=audit_table/>
+            <Loaded resource=lines loading="Loading the audit log…" render=move |lines| audit_table(lines, before)/>
         </section>
     }
 }
 
-fn audit_table(lines: Vec<AuditLine>) -> AnyView {
+const AUDIT_PAGE: u64 = 200;
+
+fn audit_table(lines: Vec<AuditLine>, before: RwSignal<Option<i64>>) -> AnyView {
+    let newest = move || before.get().is_some().then(|| view! {
+        <button type="button" class="button button--quiet" on:click=move |_| before.set(None)>"Back to the newest"</button>
+    });
     if lines.is_empty() {
-        return none_yet("No entries match.");
+        return view! { {none_yet("No entries match.")} {newest} }.into_any();
     }
+    let older = (lines.len() as u64 == AUDIT_PAGE).then(|| lines.last().map(|l| l.id)).flatten();
+    let nav = view! {
+        <nav class="pager" aria-label="Audit log pages">
+            {newest}
+            {older.map(|id| view! { <button type="button" class="button" on:click=move |_| before.set(Some(id))>"Older entries"</button> })}
+        </nav>
+    };
     view! {
         <div class="table-wrap"><table class="data-table">
             <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th>
@@ -227,6 +242,7 @@ fn audit_table(lines: Vec<AuditLine>) -> AnyView {
                 }
             }).collect_view()}</tbody>
         </table></div>
+        {nav}
     }
     .into_any()
 }

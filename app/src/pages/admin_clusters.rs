@@ -128,6 +128,11 @@ fn suggested_name(context: &str) -> String {
     s.trim_matches('-').chars().take(63).collect()
 }
 
+/// Counts the changes this page makes to the cluster list, so other sections that list clusters
+/// (a new project's cluster choice) reload with them instead of showing the list as it was.
+#[derive(Clone, Copy)]
+pub struct ClustersChanged(pub RwSignal<u64>);
+
 #[component]
 pub fn ClusterAdmin() -> impl IntoView {
     let form = Form::new();
@@ -136,10 +141,11 @@ pub fn ClusterAdmin() -> impl IntoView {
     let enable = ServerAction::<SetClusterEnabled>::new();
     let remove = ServerAction::<RemoveCluster>::new();
     let test = ServerAction::<TestClusterConnection>::new();
-    let clusters = Resource::new(
-        move || (register.version().get(), update.version().get(), enable.version().get(), remove.version().get()),
-        |_| list_clusters(),
-    );
+    let changes = move || register.version().get() + update.version().get() + enable.version().get() + remove.version().get();
+    let clusters = Resource::new(changes, |_| list_clusters());
+    if let Some(ClustersChanged(shared)) = use_context::<ClustersChanged>() {
+        Effect::new(move |_| shared.set(changes() as u64));
+    }
     // A successful save clears the form; a failed one keeps everything typed.
     Effect::new(move |_| {
         if matches!(register.value().get(), Some(Ok(_))) || matches!(update.value().get(), Some(Ok(_))) {

@@ -12,7 +12,9 @@ use leptos::prelude::*;
 pub fn ProjectAdmin() -> impl IntoView {
     let create = ServerAction::<CreateProject>::new();
     let projects = Resource::new(move || create.version().get(), |_| list_projects());
-    let clusters = Resource::new(|| (), |_| list_clusters());
+    // Reloads when a cluster is registered, changed or removed further down the page.
+    let changed = use_context::<crate::pages::admin_clusters::ClustersChanged>().map(|c| c.0);
+    let clusters = Resource::new(move || changed.map(|c| c.get()), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let display = RwSignal::new(String::new());
     let owner = RwSignal::new(String::new());

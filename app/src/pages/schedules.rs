@@ -48,7 +48,7 @@ fn day_axis(from_ms: i64) -> String {
 #[component]
 pub fn SchedulesPage() -> impl IntoView {
     let timeline = Resource::new(|| (), |_| schedule_timeline(DAYS as u32));
-    let history = Resource::new(|| (), |_| schedule_history(50));
+    let history = Resource::new(|| (), |_| schedule_history(50, None));
     view! {
         <PageHeader title="Schedules" subtitle="When scheduled work runs over the next 7 days and where, what low-priority work is waiting for, and every automatic action with its reason."/>
         <Loaded resource=timeline loading="Loading schedules…" render=timeline_view/>

@@ -83,6 +83,7 @@ pub struct AuditLog {
 
 fn line(r: audit_log::Model) -> AuditLine {
     AuditLine {
+        id: r.id,
         at: stamp(r.at),
         actor: r.actor,
         action: r.action,
@@ -139,7 +140,8 @@ impl AuditLog {
     }
 
     /// Entries matching the filters (actor and action by substring, outcome exactly), newest
-    /// first, at most `limit` (1..=5000; 0 means 200).
+    /// first, at most `limit` (1..=5000; 0 means 200), older than `before` when given (the
+    /// next page starts below the previous page's last id).
     pub async fn search(&self, q: &AuditQuery) -> Result<Vec<AuditLine>, AuditError> {
         let mut find = audit_log::Entity::find();
         if !q.actor.trim().is_empty() {
@@ -150,6 +152,9 @@ impl AuditLog {
         }
         if !q.outcome.trim().is_empty() {
             find = find.filter(audit_log::Column::Outcome.eq(q.outcome.trim()));
+        }
+        if let Some(before) = q.before {
+            find = find.filter(audit_log::Column::Id.lt(before));
         }
         let limit = if q.limit == 0 { 200 } else { q.limit.min(5000) };
         let rows = find.order_by_desc(audit_log::Column::Id).limit(limit).all(self.db.conn()).await?;

@@ -82,6 +82,9 @@ pub struct CreatedApiToken {
 /// One audit line as the Admin page and the CSV export show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditLine {
+    /// Its place in the log (newer entries have larger ids): the cursor for the next page.
+    #[serde(default)]
+    pub id: i64,
     pub at: String,
     pub actor: String,
     pub action: String,
@@ -99,6 +102,9 @@ pub struct AuditQuery {
     pub action: String,
     pub outcome: String,
     pub limit: u64,
+    /// Only entries older than this id (the last id of the previous page): pages of `limit`.
+    #[serde(default)]
+    pub before: Option<i64>,
 }
 
 /// Writes audit lines as CSV (RFC 4180 quoting), header first.

@@ -409,6 +409,9 @@ pub struct ScheduleView {
 /// One automatic action of the scheduler.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScheduleEvent {
+    /// Its place in the history (newer events have larger ids): the cursor for the next page.
+    #[serde(default)]
+    pub id: i64,
     pub at_ms: i64,
     pub workload: String,
     pub cluster: String,

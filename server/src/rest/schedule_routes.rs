@@ -65,10 +65,12 @@ async fn queue(State(s): State<AppState>, req: Request) -> Response {
 #[derive(Deserialize, Default)]
 struct Limit {
     limit: Option<u32>,
+    /// The next page: events older than this id (the last `id` of the previous page).
+    before: Option<i64>,
 }
 
 async fn history(State(s): State<AppState>, Query(l): Query<Limit>, req: Request) -> Response {
-    reply(call(s, parts(req), || schedules::schedule_history(l.limit.unwrap_or(50))).await)
+    reply(call(s, parts(req), || schedules::schedule_history(l.limit.unwrap_or(50), l.before)).await)
 }
 
 async fn thresholds(State(s): State<AppState>, req: Request) -> Response {

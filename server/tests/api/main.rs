@@ -1,6 +1,7 @@
 //! In-process API tests: the real router on a fresh SQLite database with the demo people,
 //! spoken to with HTTP requests (no socket needed).
 mod attacks;
+mod bundle;
 mod clusters;
 mod guard;
 mod prices;

@@ -21,6 +21,8 @@ pub struct Answer {
     pub location: Option<String>,
     pub body: String,
     pub headers: axum::http::HeaderMap,
+    /// The body as sent (compressed when the answer says so).
+    pub bytes: axum::body::Bytes,
 }
 
 impl Answer {
@@ -31,23 +33,28 @@ impl Answer {
 
 impl TestPortal {
     pub async fn start() -> Self {
-        Self::start_with(true).await
+        Self::start_with(true, "target/site").await
+    }
+
+    /// The demo portal serving the site (pages' bundle) from `site_root`.
+    pub async fn start_serving(site_root: &str) -> Self {
+        Self::start_with(true, site_root).await
     }
 
     /// A portal as `flotilla serve` starts it on a fresh database: no demo people, projects or
     /// clusters.
     pub async fn start_empty() -> Self {
-        Self::start_with(false).await
+        Self::start_with(false, "target/site").await
     }
 
-    async fn start_with(demo_seed: bool) -> Self {
+    async fn start_with(demo_seed: bool, site_root: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = Database::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
         db.migrate().await.unwrap();
         if demo_seed {
             demo::seed(&db).await.unwrap();
         }
-        let options = LeptosOptions::builder().output_name("flotilla").site_root("target/site").build();
+        let options = LeptosOptions::builder().output_name("flotilla").site_root(site_root).build();
         let sign_in = SignIn::local_only();
         let fleet = app::state::Fleet { key: flotilla_backend::SecretKey::generate(), collector: flotilla_backend::Collector::new(Default::default()) };
         let state = AppState::new(options, db, demo_seed, sign_in, SessionPolicy::default(), fleet, Default::default());
@@ -112,7 +119,7 @@ impl TestPortal {
         let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
         let headers = res.headers().clone();
         let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
-        Answer { status, guard, location, body: String::from_utf8_lossy(&bytes).into_owned(), headers }
+        Answer { status, guard, location, body: String::from_utf8_lossy(&bytes).into_owned(), headers, bytes }
     }
 
     /// Calls the server function `name` as the browser does (JSON arguments when they start

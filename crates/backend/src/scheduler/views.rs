@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use flotilla_domain::schedule::{self, ClusterThresholds, Priority, Schedule, ScheduleEvent, ScheduleView, Thresholds, WhenClosed};
 use flotilla_domain::workload::PlacementRule;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 use std::collections::HashMap;
 
 impl Scheduler {
@@ -54,14 +54,21 @@ impl Scheduler {
         Ok(out)
     }
 
-    /// The newest automatic actions, newest first, optionally only of these workloads.
-    pub async fn history(&self, limit: usize, only: Option<&[i64]>) -> Result<Vec<ScheduleEvent>, SchedulerError> {
-        let rows = schedule_event::Entity::find().order_by_desc(schedule_event::Column::At).order_by_desc(schedule_event::Column::Id).all(self.db.conn()).await?;
+    /// The newest automatic actions, newest first, at most `limit`, older than `before` (an
+    /// event id: the last of the previous page) when given, optionally only of these
+    /// workloads. Filtered and bounded by the database, so a long history costs one page.
+    pub async fn history(&self, limit: usize, before: Option<i64>, only: Option<&[i64]>) -> Result<Vec<ScheduleEvent>, SchedulerError> {
+        let mut find = schedule_event::Entity::find();
+        if let Some(ids) = only {
+            find = find.filter(schedule_event::Column::WorkloadId.is_in(ids.iter().copied()));
+        }
+        if let Some(before) = before {
+            find = find.filter(schedule_event::Column::Id.lt(before));
+        }
+        let rows = find.order_by_desc(schedule_event::Column::Id).limit(limit as u64).all(self.db.conn()).await?;
         Ok(rows
             .into_iter()
-            .filter(|e| only.is_none_or(|ids| e.workload_id.is_some_and(|id| ids.contains(&id))))
-            .take(limit)
-            .map(|e| ScheduleEvent { at_ms: e.at.timestamp_millis(), workload: e.workload, cluster: e.cluster, action: e.action, reason: e.reason })
+            .map(|e| ScheduleEvent { id: e.id, at_ms: e.at.timestamp_millis(), workload: e.workload, cluster: e.cluster, action: e.action, reason: e.reason })
             .collect())
     }
 

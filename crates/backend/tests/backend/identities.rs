@@ -215,3 +215,30 @@ async fn refresh_tokens_are_sealed_and_demo_sessions_only_count_in_the_demo() {
     })
     .await;
 }
+
+/// The audit log is read in pages, newest first: each page starts below the last id of the one
+/// above, so every entry is seen once however long the log is.
+#[tokio::test]
+async fn the_audit_log_is_read_in_pages() {
+    on_both_databases(|db, kind| async move {
+        let audit = AuditLog::new(db.clone());
+        for i in 1..=5 {
+            audit.record("root@corp.test", "project.create", &format!("p{i}"), "").await.unwrap();
+        }
+        let page = |before: Option<i64>| {
+            let audit = audit.clone();
+            async move { audit.search(&AuditQuery { action: "project.create".into(), limit: 2, before, ..Default::default() }).await.unwrap() }
+        };
+        let mut seen = vec![];
+        let mut before = None;
+        loop {
+            let lines = page(before).await;
+            assert!(lines.len() <= 2, "{kind}: a page holds at most the limit");
+            let Some(last) = lines.last() else { break };
+            before = Some(last.id);
+            seen.extend(lines.into_iter().map(|l| l.target));
+        }
+        assert_eq!(seen, ["p5", "p4", "p3", "p2", "p1"], "{kind}: newest first, each entry once");
+    })
+    .await;
+}

@@ -1,0 +1,72 @@
+//! The browser bundle and pages travel compressed: the wasm and JavaScript are compressed once
+//! (brotli, gzip) and served by what the browser accepts, with a strong ETag so a warm reload is
+//! a 304 without a body; HTML and API answers are compressed on the fly.
+use crate::support::TestPortal;
+use axum::body::Body;
+use axum::http::{Request, header};
+use std::time::{Duration, Instant};
+
+fn get(path: &str, headers: &[(header::HeaderName, &str)]) -> Request<Body> {
+    let mut req = Request::builder().uri(path);
+    for (k, v) in headers {
+        req = req.header(k, *v);
+    }
+    req.body(Body::empty()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bundle_is_sent_compressed_once_and_revalidated_not_resent() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    // Something shaped like a bundle: 300 kB that compresses well.
+    let wasm: Vec<u8> = (0..12_000u32).flat_map(|i| format!("(func $f{i} (result i32) i32.const {})\n", i % 97).into_bytes()).collect();
+    std::fs::write(site.path().join("pkg/flotilla.wasm"), &wasm).unwrap();
+    std::fs::write(site.path().join("pkg/flotilla.js"), "export default function init() {}\n".repeat(50)).unwrap();
+    let portal = TestPortal::start_serving(site.path().to_str().unwrap()).await;
+
+    // The compressed copies are made in the background; brotli arrives within seconds.
+    let started = Instant::now();
+    let br = loop {
+        let a = portal.raw(get("/pkg/flotilla.wasm", &[(header::ACCEPT_ENCODING, "gzip, deflate, br, zstd")])).await;
+        assert_eq!(a.status, 200);
+        if a.headers.get(header::CONTENT_ENCODING).is_some_and(|v| v == "br") {
+            break a;
+        }
+        assert_eq!(a.bytes.len(), wasm.len(), "until then the file is sent as it is");
+        assert!(started.elapsed() < Duration::from_secs(30), "the bundle was never compressed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(br.headers[header::CONTENT_TYPE], "application/wasm");
+    assert_eq!(br.headers[header::VARY], "accept-encoding");
+    assert_eq!(br.headers[header::CACHE_CONTROL], "no-cache");
+    assert!(br.bytes.len() * 10 < wasm.len(), "brotli: {} of {} bytes", br.bytes.len(), wasm.len());
+    let mut back = Vec::new();
+    brotli::BrotliDecompress(&mut &br.bytes[..], &mut back).unwrap();
+    assert_eq!(back, wasm, "it decodes to the file");
+
+    let gz = portal.raw(get("/pkg/flotilla.wasm", &[(header::ACCEPT_ENCODING, "gzip")])).await;
+    assert_eq!(gz.headers[header::CONTENT_ENCODING], "gzip");
+    assert!(gz.bytes.len() * 5 < wasm.len());
+    let plain = portal.raw(get("/pkg/flotilla.wasm", &[])).await;
+    assert!(plain.headers.get(header::CONTENT_ENCODING).is_none());
+    assert_eq!(plain.bytes.len(), wasm.len());
+
+    // A browser holding this copy revalidates and gets no body.
+    let etag = br.headers[header::ETAG].to_str().unwrap().to_owned();
+    assert!(etag.starts_with('"') && etag.len() > 20, "a strong ETag from the content: {etag}");
+    assert_eq!(gz.headers[header::ETAG], etag.as_str(), "one ETag whatever the encoding");
+    let again = portal.raw(get("/pkg/flotilla.wasm", &[(header::ACCEPT_ENCODING, "br"), (header::IF_NONE_MATCH, &etag)])).await;
+    assert_eq!(again.status, 304);
+    assert!(again.bytes.is_empty());
+    let stale = portal.raw(get("/pkg/flotilla.wasm", &[(header::IF_NONE_MATCH, "\"an-older-build\"")])).await;
+    assert_eq!(stale.status, 200, "another build's copy is replaced");
+    assert_eq!(portal.raw(get("/pkg/missing.wasm", &[])).await.status, 404);
+
+    // Pages and API answers are compressed on the fly.
+    let page = portal.raw(get("/login", &[(header::ACCEPT, "text/html"), (header::ACCEPT_ENCODING, "gzip")])).await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.headers[header::CONTENT_ENCODING], "gzip");
+    let mut html = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&page.bytes[..]), &mut html).unwrap();
+    assert!(html.contains("/pkg/flotilla"), "the page loads the bundle: {html}");
+}
