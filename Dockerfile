@@ -13,6 +13,7 @@ COPY . .
 RUN cargo install wasm-bindgen-cli --version "$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')" \
  && cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 RUN PATH="/src/end2end/node_modules/.bin:$PATH" cargo leptos build --release \
+ && node end2end/precompress.mjs target/site/pkg \
  && mkdir -p /out && cp target/release/flotilla /out/flotilla && cp -r target/site /out/site
 
 FROM debian:bookworm-slim AS runtime

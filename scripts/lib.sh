@@ -112,6 +112,8 @@ ensure_build_tools() {
 build_release() {
   say "building Flotilla (release)"
   (cd "$ROOT" && cargo leptos build --release)
+  # The bundle compressed once, at the strongest settings, for the server to send as it is.
+  node "$ROOT/end2end/precompress.mjs" "$ROOT/target/site/pkg" >&2
 }
 
 flotilla_bin() { echo "$TARGET_DIR/release/flotilla"; }

@@ -2,16 +2,9 @@
 // nodes on the map, zooms in and lists a node's pods; a pod created in the simulator appears
 // without a reload; a developer sees only their project's namespaces; the cluster page draws.
 import { test, expect, Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { parse } from 'yaml';
-import { portalUrl, signInAsDemo, hydrated } from './portal';
-
-function kubeconfigText(): string {
-  const dir = process.env.FLOTILLA_E2E_DATA;
-  if (!dir) throw new Error('FLOTILLA_E2E_DATA is not set by global-setup.ts');
-  return readFileSync(`${dir}/data/demo-fleet.kubeconfig`, 'utf8');
-}
+import { portalUrl, signInAsDemo, hydrated, kubeconfigText, pasteKubeconfig } from './portal';
 
 /// Creates a pod straight in a simulated cluster (as kubectl would), pinned to `node`.
 async function createPod(context: string, namespace: string, name: string, node: string): Promise<void> {
@@ -44,14 +37,7 @@ async function openTile(page: Page, name: string) {
 test('an administrator registers a cluster from a kubeconfig and drills down to pods', async ({ page }) => {
   await signInAsDemo(page, 'alice', '/admin');
   const form = page.locator('form.cluster-form');
-  await hydrated(
-    page,
-    async () => {
-      await form.getByLabel('…or paste it').fill(kubeconfigText());
-      await form.getByLabel('…or paste it').blur();
-    },
-    async () => expect(form.getByLabel('Context').locator('option')).toHaveCount(4, { timeout: 3_000 }),
-  );
+  await pasteKubeconfig(page, form);
   await form.getByLabel('Context').selectOption('onprem-dev');
   await form.getByLabel('Name (DNS label)').fill('onprem-dev-2');
   await form.getByLabel('Display name').fill('On-prem dev (second)');

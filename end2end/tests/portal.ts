@@ -1,5 +1,6 @@
 // Where the portal started by global-setup.ts listens, and how tests sign in.
-import { expect, Page } from '@playwright/test';
+import { expect, Locator, Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 
 export function portalUrl(path = '/'): string {
   const base = process.env.FLOTILLA_URL;
@@ -67,4 +68,25 @@ export async function rewriteCallback(page: Page, change: (callback: URL) => URL
     }
     await route.fulfill({ status: 303, headers: { location: change(location).toString() } });
   });
+}
+
+/// The kubeconfig of the demo's simulated fleet (four contexts), as an administrator would
+/// export it.
+export function kubeconfigText(): string {
+  const dir = process.env.FLOTILLA_E2E_DATA;
+  if (!dir) throw new Error('FLOTILLA_E2E_DATA is not set by global-setup.ts');
+  return readFileSync(`${dir}/data/demo-fleet.kubeconfig`, 'utf8');
+}
+
+/// Pastes the demo fleet's kubeconfig into Admin's cluster form once the page is hydrated, and
+/// waits for its four contexts to be offered.
+export async function pasteKubeconfig(page: Page, form: Locator): Promise<void> {
+  await hydrated(
+    page,
+    async () => {
+      await form.getByLabel('…or paste it').fill(kubeconfigText());
+      await form.getByLabel('…or paste it').blur();
+    },
+    async () => expect(form.getByLabel('Context').locator('option')).toHaveCount(4, { timeout: 3_000 }),
+  );
 }

@@ -5,25 +5,11 @@
 // it; dave, put in that group at the provider, registers a container that becomes Available;
 // carol adds bob by hand.
 import { test, expect, Page } from '@playwright/test';
-import { readFileSync } from 'node:fs';
-import { atProvider, hydrated, signInWithSso, strictUrl } from './portal';
-
-function kubeconfigText(): string {
-  const dir = process.env.FLOTILLA_E2E_DATA;
-  if (!dir) throw new Error('FLOTILLA_E2E_DATA is not set by global-setup.ts');
-  return readFileSync(`${dir}/data/demo-fleet.kubeconfig`, 'utf8');
-}
+import { atProvider, hydrated, pasteKubeconfig, signInWithSso, strictUrl } from './portal';
 
 async function registerCluster(page: Page, context: string): Promise<void> {
   const form = page.locator('form.cluster-form');
-  await hydrated(
-    page,
-    async () => {
-      await form.getByLabel('…or paste it').fill(kubeconfigText());
-      await form.getByLabel('…or paste it').blur();
-    },
-    async () => expect(form.getByLabel('Context').locator('option')).toHaveCount(4, { timeout: 3_000 }),
-  );
+  await pasteKubeconfig(page, form);
   await form.getByLabel('Context').selectOption(context);
   await form.getByLabel('Name (DNS label)').fill(context);
   await form.getByLabel('Control-plane price per hour').fill('0.1');
@@ -98,6 +84,7 @@ test('on flotilla serve without a seed: a project on two clusters, an SSO member
   await row.getByRole('button', { name: 'Save' }).click();
   await page.goto(strictUrl(projectPath));
   await expect(page.locator('.facts')).toContainText('4 CPU, 8Gi memory, 20 pods');
+  await expect(page.getByTestId('project-spend')).toContainText('USD so far in');
   await page.close();
 
   // dave is put in shop-devs at the provider and registers a container: the preview offers

@@ -67,6 +67,7 @@ fn project_view(d: ProjectDetail, a: Actions) -> AnyView {
                 <dt>"Namespace on each cluster"</dt><dd class="mono">{p.name.clone()}</dd>
                 <dt>"Clusters opened to it"</dt><dd>{cluster_names}</dd>
                 <dt>"Quota on each cluster"</dt><dd>{format!("{} CPU, {} memory, {} pods, {} GPUs (ceiling {} CPU, {} memory, {} pods, {} GPUs)", q.cpu, q.memory, q.pods, q.gpus, q.max_cpu, q.max_memory, q.max_pods, q.max_gpus)}</dd>
+                <dt>"Spend this month"</dt><dd data-testid="project-spend"><ProjectSpend project=p.name.clone()/></dd>
                 <dt>"Highest priority"</dt><dd>{p.max_priority.as_str()}</dd>
                 <dt>"Workloads"</dt><dd>{d.workloads}</dd>
             </dl>
@@ -159,4 +160,24 @@ fn member_table(d: &ProjectDetail, a: Actions) -> AnyView {
         </table></div>
     }
     .into_any()
+}
+
+/// What the project has cost this month so far and its month-end forecast (against its budget
+/// when it has one), with a link to its cost report.
+#[component]
+fn ProjectSpend(project: String) -> impl IntoView {
+    let status = Resource::new(|| (), |_| crate::api::costs::load_budget_status());
+    let render = move |lines: Vec<flotilla_domain::BudgetLine>| match lines.into_iter().find(|l| l.project == project) {
+        None => view! { <span class="muted">"—"</span> }.into_any(),
+        Some(l) => {
+            let m = &l.month;
+            let budget = m.budget.map(|b| format!(" of a {b:.2} {} budget", l.currency)).unwrap_or_default();
+            view! {
+                {format!("{:.2} {cur} so far in {} · forecast {:.2} {cur}{budget} · ", m.to_date, m.month, m.forecast, cur = l.currency)}
+                <a href=format!("/costs?project={}", l.project)>"Costs"</a>
+            }
+            .into_any()
+        }
+    };
+    view! { <Loaded resource=status loading="Adding up the month…" render/> }
 }

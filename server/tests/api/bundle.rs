@@ -21,8 +21,21 @@ async fn the_bundle_is_sent_compressed_once_and_revalidated_not_resent() {
     // Something shaped like a bundle: 300 kB that compresses well.
     let wasm: Vec<u8> = (0..12_000u32).flat_map(|i| format!("(func $f{i} (result i32) i32.const {})\n", i % 97).into_bytes()).collect();
     std::fs::write(site.path().join("pkg/flotilla.wasm"), &wasm).unwrap();
-    std::fs::write(site.path().join("pkg/flotilla.js"), "export default function init() {}\n".repeat(50)).unwrap();
+    let js = "export default function init() {}\n".repeat(50);
+    std::fs::write(site.path().join("pkg/flotilla.js"), &js).unwrap();
+    // The build's copies (end2end/precompress.mjs): a brotli copy of this file is sent as it is;
+    // a gzip copy of another build's file is not.
+    let mut js_br = Vec::new();
+    brotli::BrotliCompress(&mut js.as_bytes(), &mut js_br, &brotli::enc::BrotliEncoderParams { quality: 11, ..Default::default() }).unwrap();
+    std::fs::write(site.path().join("pkg/flotilla.js.br"), &js_br).unwrap();
+    let mut stale = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut stale, b"an older build").unwrap();
+    std::fs::write(site.path().join("pkg/flotilla.js.gz"), stale.finish().unwrap()).unwrap();
     let portal = TestPortal::start_serving(site.path().to_str().unwrap()).await;
+    let built = portal.raw(get("/pkg/flotilla.js", &[(header::ACCEPT_ENCODING, "br")])).await;
+    assert_eq!(built.headers[header::CONTENT_ENCODING], "br", "the build's copy is there from the start");
+    assert_eq!(built.bytes[..], js_br[..]);
+    assert_eq!(portal.raw(get("/pkg/flotilla.js.br", &[])).await.status, 404, "the copies are not files of their own");
 
     // The compressed copies are made in the background; brotli arrives within seconds.
     let started = Instant::now();
@@ -61,6 +74,18 @@ async fn the_bundle_is_sent_compressed_once_and_revalidated_not_resent() {
     let stale = portal.raw(get("/pkg/flotilla.wasm", &[(header::IF_NONE_MATCH, "\"an-older-build\"")])).await;
     assert_eq!(stale.status, 200, "another build's copy is replaced");
     assert_eq!(portal.raw(get("/pkg/missing.wasm", &[])).await.status, 404);
+    let started = Instant::now();
+    let js_gz = loop {
+        let a = portal.raw(get("/pkg/flotilla.js", &[(header::ACCEPT_ENCODING, "gzip")])).await;
+        if a.headers.get(header::CONTENT_ENCODING).is_some_and(|v| v == "gzip") {
+            break a;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "flotilla.js was never gzipped");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let mut back = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&js_gz.bytes[..]), &mut back).unwrap();
+    assert_eq!(back, js, "a stale copy from another build is never sent");
 
     // Pages and API answers are compressed on the fly.
     let page = portal.raw(get("/login", &[(header::ACCEPT, "text/html"), (header::ACCEPT_ENCODING, "gzip")])).await;
