@@ -140,6 +140,7 @@ mod tests {
     #[test]
     fn csv_quotes_commas_quotes_and_defuses_formulas() {
         let line = AuditLine {
+            id: 1,
             at: "2026-11-23 10:00:00 UTC".into(),
             actor: "bob@example.test".into(),
             action: "project.update".into(),

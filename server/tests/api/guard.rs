@@ -307,3 +307,32 @@ async fn every_server_function_refuses_a_developer_of_another_project_and_change
         assert_eq!(*was, is, "carol's attempts changed {table}");
     }
 }
+
+/// carol (team-b) reads every REST route with team-a's ids in the path: what names a team-a
+/// object answers 403/404, and no answer (lists included) shows team-a or its workload.
+#[tokio::test]
+async fn every_read_route_shows_a_developer_of_another_project_nothing_of_it() {
+    use flotilla_domain::workload::{WorkloadForm, validate};
+    let portal = TestPortal::start().await;
+    let carol = portal.session("carol").await;
+    let team_a = portal.project_id("team-a").await;
+    let bob = portal.user_id("bob").await;
+    let spec = validate(&WorkloadForm { project: "team-a".into(), name: "ledger-secret".into(), image: "nginx:1.27".into(), replicas: "1".into(), cpu_request: "100m".into(), memory_request: "64Mi".into(), ..Default::default() }).unwrap();
+    let w = portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
+    let mut walked = 0;
+    for (method, template, _) in flotilla_server::rest::routes() {
+        if method != axum::http::Method::GET {
+            continue;
+        }
+        let names_team_a = template.contains("{p}") || template.starts_with("/api/v1/projects/{id}");
+        let path = template.replace("{p}", &team_a.to_string()).replace("{w}", &w.to_string()).replace("{user}", &bob.to_string());
+        let path = if template.starts_with("/api/v1/projects/{id}") { path.replace("{id}", &team_a.to_string()) } else { path.replace("{id}", "1") };
+        let answer = portal.get(&path, Some(&carol)).await;
+        walked += 1;
+        assert!(!answer.body.contains("team-a") && !answer.body.contains("ledger-secret"), "GET {path} shows carol team-a's objects: {}", answer.body);
+        if names_team_a {
+            assert!(matches!(answer.status, 403 | 404), "GET {path} answered carol {}: {}", answer.status, answer.body);
+        }
+    }
+    assert!(walked >= 20, "the walk covered the read routes ({walked})");
+}
