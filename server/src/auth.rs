@@ -85,8 +85,10 @@ struct Resolved {
 /// Resolves a bearer token or session cookie to the caller. Failures of the database
 /// count as "not signed in" (and are logged), never as signed in. Callers are kept in
 /// memory briefly (`AppState::callers`): sign-out, revocation and role changes drop them.
-/// An SSO session due for re-confirmation is re-confirmed here (see `SsoRecheck`).
-async fn caller(state: &AppState, headers: &HeaderMap, ip: &str) -> Resolved {
+/// An SSO session due for re-confirmation is re-confirmed here (see `SsoRecheck`). Page
+/// navigations skip the memory: they are where a due session is sent to the provider, and a
+/// copy cached by an API call a moment before the session fell due would let one through.
+async fn caller(state: &AppState, headers: &HeaderMap, ip: &str, navigation: bool) -> Resolved {
     let nobody = Resolved { caller: None, silent_due: false };
     let token = bearer(headers);
     let cookie = match token {
@@ -101,7 +103,7 @@ async fn caller(state: &AppState, headers: &HeaderMap, ip: &str) -> Resolved {
         (None, Some(c)) => format!("session:{}", digest(c)),
         (None, None) => return nobody,
     };
-    if let Some(found) = state.callers.get(&key) {
+    if !navigation && let Some(found) = state.callers.get(&key) {
         return Resolved { caller: Some(found), silent_due: false };
     }
     let epoch = state.callers.epoch();
@@ -199,7 +201,7 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         state.audit.write_or_log(AuditEvent::new("anonymous", "request.cross-site", path.clone()).outcome(Outcome::Denied).from_ip(ip)).await;
         return (StatusCode::FORBIDDEN, "Cross-site request refused. Use the portal's own pages or an API token.").into_response();
     }
-    let Resolved { caller, silent_due } = caller(&state, req.headers(), &ip).await;
+    let Resolved { caller, silent_due } = caller(&state, req.headers(), &ip, wants_html(&req)).await;
     if wants_html(&req) && !open_path(&path) {
         let next_path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
         if caller.is_none() {
