@@ -81,13 +81,38 @@ ensure_chart_tools() {
   fi
 }
 
+# Stops a process this script started, by pid: TERM, then KILL after 10 s; waits for it.
+stop_pid() {
+  local pid="$1"
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+# Pids of the processes tests start (portals, simulators, OpenID providers) now running.
+test_processes() { pgrep -f -- "$TARGET_DIR/(release|debug)/|flotilla (serve|demo)|flotilla-sim|oidc/provider\.mjs" | sort || true; }
+
+# Fails, naming them, when processes started since `test_processes` gave $1 are still running
+# (and stops them, so the next run starts clean).
+no_processes_left_since() {
+  local left
+  left="$(comm -13 <(echo "$1") <(test_processes) | grep -v "^$$\$" || true)"
+  [ -z "$left" ] && return 0
+  echo "processes started by the tests are still running:" >&2
+  for pid in $left; do ps -o pid=,args= -p "$pid" >&2 || true; kill "$pid" 2>/dev/null || true; done
+  return 1
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
 # The release binary and the site, copied to a plain directory, serve pages and the wasm from
 # there (what an operator without containers does, and what the image does).
 check_bundle() {
   local dir port pid ok=1
   dir="$(mktemp -d)"
   cp "$(flotilla_bin)" "$dir/flotilla" && cp -r "$ROOT/target/site" "$dir/site"
-  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  port="$(free_port)"
   (cd "$dir" && FLOTILLA_ADDR="127.0.0.1:$port" FLOTILLA_SITE_ROOT=site FLOTILLA_DATA_DIR=data \
     FLOTILLA_DATABASE_URL="sqlite://$dir/flotilla.db" exec ./flotilla serve >"$dir/log" 2>&1) &
   pid=$!
@@ -96,7 +121,7 @@ check_bundle() {
     curl -fsS "http://127.0.0.1:$port/login" | grep -q '/pkg/flotilla' || ok=1
     [ "$(curl -fsS -o /dev/null -w '%{content_type}' "http://127.0.0.1:$port/pkg/flotilla.wasm")" = application/wasm ] || ok=1
   fi
-  kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+  stop_pid "$pid"
   if [ $ok != 0 ]; then cat "$dir/log" >&2; rm -rf "$dir"; echo "the release bundle does not serve from a plain directory" >&2; return 1; fi
   rm -rf "$dir"
 }

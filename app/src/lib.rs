@@ -16,7 +16,7 @@ pub mod state;
 
 use components::top_bar::TopBar;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
@@ -41,9 +41,30 @@ fn content_security_policy(nonce: Option<&leptos::nonce::Nonce>) {
     }
 }
 
+/// Where a page loads the browser bundle from. The server names each file by its content
+/// (`/pkg/flotilla.<hash>.wasm`, cached for a year as immutable) and provides this to every
+/// page; without it (a test rendering the app alone) the plain names are used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BundleNames {
+    pub js: String,
+    pub wasm: String,
+    pub css: String,
+}
+
+impl Default for BundleNames {
+    fn default() -> Self {
+        Self { js: "/pkg/flotilla.js".into(), wasm: "/pkg/flotilla.wasm".into(), css: "/pkg/flotilla.css".into() }
+    }
+}
+
+/// Loads the JavaScript glue, then the wasm it is given, then hydrates the page.
+const HYDRATE: &str = "import(JS).then(m=>m.default({module_or_path:WASM}).then(()=>m.hydrate()));";
+
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
+    let bundle = use_context::<BundleNames>().unwrap_or_default();
+    let hydrate = HYDRATE.replace("JS", &format!("{:?}", bundle.js)).replace("WASM", &format!("{:?}", bundle.wasm));
     #[cfg(feature = "ssr")]
     content_security_policy(nonce.as_ref());
     view! {
@@ -54,9 +75,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <script nonce=nonce inner_html=THEME_BOOT></script>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <script nonce=nonce.clone() inner_html=THEME_BOOT></script>
+                <AutoReload options/>
+                <link rel="stylesheet" id="flotilla" href=bundle.css/>
+                <link rel="modulepreload" href=bundle.js.clone()/>
+                <link rel="preload" href=bundle.wasm r#as="fetch" r#type="application/wasm" crossorigin=""/>
+                <script type="module" nonce=nonce inner_html=hydrate></script>
                 <MetaTags/>
             </head>
             <body>
@@ -70,7 +94,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="flotilla" href="/pkg/flotilla.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Flotilla".to_string() } else { format!("{page} · Flotilla") }/>
         <Router>
             <TopBar/>

@@ -1,7 +1,7 @@
 // Dashboards: bob arranges his own (add, move, remove), reloads and finds it kept, then resets;
 // alice publishes a layout as the default for project owners, and carol (an owner) sees it.
 import { test, expect } from '@playwright/test';
-import { hydrated, signInAsDemo } from './portal';
+import { hydrated, portalUrl, signInAsDemo } from './portal';
 
 const kinds = async (page: any) => page.getByTestId('dashboard').locator('section.widget').evaluateAll((els: Element[]) => els.map((e) => e.getAttribute('data-widget')));
 
@@ -108,4 +108,21 @@ test('widget settings choose the project, metric and time range, and are kept', 
   await hydrated(page, () => kept.getByRole('button', { name: 'Settings' }).click(),
     () => expect(kept.getByLabel('Time range')).toHaveValue('30', { timeout: 1000 }));
   await expect(kept.getByLabel('Project')).toHaveValue('team-b');
+});
+
+test('without JavaScript the dashboard still shows its widgets and their data', async ({ browser }) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const res = await context.request.post(portalUrl('/auth/demo'), { form: { login: 'alice', next: '/' }, headers: { origin: new URL(portalUrl()).origin }, maxRedirects: 0 });
+  expect(res.status()).toBe(303);
+  const page = await context.newPage();
+  await page.goto(portalUrl('/'));
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
+  await expect(page.getByText('Loading your dashboard…')).toHaveCount(0);
+  const widgets = page.getByTestId('dashboard').locator('section.widget');
+  expect(await widgets.count()).toBeGreaterThan(0);
+  await expect(page.locator('section.widget[data-widget="Topology"] article.fleet-tile').first()).toBeVisible();
+  await expect(page.locator('section.widget[data-widget="Topology"]')).toContainText('tokyo-prod');
+  await expect(page.getByTestId('world-map').locator('.world-marker').first()).toBeVisible();
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
+  await context.close();
 });

@@ -1,6 +1,8 @@
 //! The browser bundle (`<site>/pkg`: wasm, JavaScript, CSS) served from memory, compressed once
 //! with brotli and gzip instead of on every request, with a strong ETag from the content, so a
 //! browser's warm reload revalidates (304, no body) instead of downloading the bundle again.
+//! Pages name each file by its content (`flotilla.<hash>.wasm`): those names never change
+//! meaning, so they are served `immutable` for a year and a reload does not even ask.
 //! The build compresses at the strongest settings (`end2end/precompress.mjs` writes `X.br` and
 //! `X.gz` beside each file; brotli 11 takes ~12 s of CPU on the 5 MB wasm), and those are sent
 //! as they are. A file without them is sent uncompressed at once and compressed at faster
@@ -15,9 +17,11 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Arc;
 
-/// Revalidate every time: names are not content-hashed, so a cached copy is reused only after
-/// the server confirms its ETag (a 304 of a few hundred bytes).
-const CACHE_CONTROL: &str = "no-cache";
+/// A plain name (`flotilla.wasm`) may mean another build tomorrow: a cached copy is reused only
+/// after the server confirms its ETag (a 304 of a few hundred bytes).
+const REVALIDATE: &str = "no-cache";
+/// A content-hashed name means these bytes forever.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 #[derive(Clone)]
 struct Asset {
@@ -32,12 +36,14 @@ struct Asset {
 #[derive(Clone, Default)]
 pub struct Assets {
     files: Arc<RwLock<HashMap<String, Asset>>>,
+    /// `flotilla.<hash>.wasm` → `flotilla.wasm`, fixed at load.
+    hashed: Arc<HashMap<String, String>>,
 }
 
 impl Assets {
     /// Reads every file of `dir` (not recursive) now, and compresses them on a blocking task.
     pub fn load(dir: &std::path::Path) -> Self {
-        let assets = Self::default();
+        let mut assets = Self::default();
         let Ok(entries) = std::fs::read_dir(dir) else {
             tracing::warn!(dir = %dir.display(), "no browser bundle found: pages will not hydrate (run cargo leptos build)");
             return assets;
@@ -57,9 +63,22 @@ impl Assets {
             let etag = format!("\"{}\"", hex(&Sha256::digest(&raw)[..16]));
             assets.files.write().insert(name.clone(), Asset { content_type: content_type(&name), etag, raw: raw.into(), gzip, br });
         }
+        let hashed = assets.files.read().iter().map(|(name, a)| (hashed_name(name, &a.etag), name.clone())).collect();
+        assets.hashed = Arc::new(hashed);
         let background = assets.clone();
         std::thread::spawn(move || background.compress_all());
         assets
+    }
+
+    /// The content-hashed paths pages load the bundle by (plain names for files not found).
+    pub fn names(&self, output_name: &str, pkg_dir: &str) -> app::BundleNames {
+        let files = self.files.read();
+        let path = |ext: &str| {
+            let name = format!("{output_name}.{ext}");
+            let file = files.get(&name).map_or(name.clone(), |a| hashed_name(&name, &a.etag));
+            format!("/{pkg_dir}/{file}")
+        };
+        app::BundleNames { js: path("js"), wasm: path("wasm"), css: path("css") }
     }
 
     /// Compresses every file that is worth it (text and wasm) and has no copies from the build,
@@ -84,6 +103,15 @@ impl Assets {
 
     fn get(&self, name: &str) -> Option<Asset> {
         self.files.read().get(name).cloned()
+    }
+}
+
+/// `flotilla.wasm` → `flotilla.0123456789abcdef.wasm`: the first 16 hex digits of its ETag.
+fn hashed_name(name: &str, etag: &str) -> String {
+    let hash = &etag.trim_matches('"')[..16];
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}.{hash}.{ext}"),
+        None => format!("{name}.{hash}"),
     }
 }
 
@@ -149,10 +177,14 @@ fn accepts(headers: &HeaderMap, coding: &str) -> bool {
 
 /// `GET /pkg/{file}`: the file, compressed as the browser accepts, or 304 when its copy is current.
 pub async fn serve(State(assets): State<Assets>, Path(file): Path<String>, headers: HeaderMap) -> Response {
-    let Some(a) = assets.get(&file) else { return (StatusCode::NOT_FOUND, "No such file in the browser bundle.").into_response() };
+    let (name, policy) = match assets.hashed.get(&file) {
+        Some(plain) => (plain.as_str(), IMMUTABLE),
+        None => (file.as_str(), REVALIDATE),
+    };
+    let Some(a) = assets.get(name) else { return (StatusCode::NOT_FOUND, "No such file in the browser bundle.").into_response() };
     let vary = (header::VARY, HeaderValue::from_static("accept-encoding"));
     let etag = (header::ETAG, HeaderValue::from_str(&a.etag).expect("hex etag"));
-    let cache = (header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    let cache = (header::CACHE_CONTROL, HeaderValue::from_static(policy));
     let current = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == a.etag || t.trim() == "*"));
     if current {
         return (StatusCode::NOT_MODIFIED, [vary, etag, cache]).into_response();

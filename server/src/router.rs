@@ -10,14 +10,22 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
     let routes = generate_route_list(App);
     let o = &state.leptos_options;
     let bundle = assets::Assets::load(&std::path::Path::new(o.site_root.as_ref()).join(o.site_pkg_dir.as_ref()));
+    let names = bundle.names(o.output_name.as_ref(), o.site_pkg_dir.as_ref());
     let bundle_route = Router::new().route("/pkg/{file}", get(assets::serve)).with_state(bundle);
     let context_state = state.clone();
+    let fallback_names = names.clone();
     let shell_options = state.leptos_options.clone();
     let fallback_state = state.clone();
     let pages = Router::new()
-        .leptos_routes_with_context(&state, routes, move || provide_context(context_state.clone()), move || shell(shell_options.clone()))
+        .leptos_routes_with_context(&state, routes, move || {
+            provide_context(context_state.clone());
+            provide_context(names.clone());
+        }, move || shell(shell_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || provide_context(fallback_state.clone()),
+            move || {
+                provide_context(fallback_state.clone());
+                provide_context(fallback_names.clone());
+            },
             shell,
         ))
         .route("/healthz", get(health::healthz))

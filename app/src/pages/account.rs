@@ -15,11 +15,11 @@ pub fn AccountPage() -> impl IntoView {
         <PageHeader title="API tokens" subtitle="Tokens let scripts call the REST API as you, with your own permissions."/>
         <section class="card" aria-labelledby="new-token-h">
             <h2 id="new-token-h">"New token"</h2>
-            <ActionForm action=create attr:class="inline-form">
+            <div class="inline-form"><ActionForm action=create>
                 <label>"Name"<input type="text" name="name" placeholder="CI pipeline" required maxlength="80"/></label>
                 <label>"Valid for (days)"<input type="number" name="days" value="30" min="1" max="365" required/></label>
                 <button type="submit" class="button button--primary">"Create token"</button>
-            </ActionForm>
+            </ActionForm></div>
             {move || action_error(create.value().get())}
             {move || fresh().map(|t| view! {
                 <div class="notice" role="status">

@@ -128,12 +128,12 @@ pub fn GroupMappings() -> impl IntoView {
         <section aria-labelledby="groups-h">
             <h2 id="groups-h">"Group mappings"</h2>
             <p class="muted">"Groups from the identity provider grant roles at every sign-in: portal-wide, or in one project."</p>
-            <ActionForm action=add attr:class="inline-form">
+            <div class="inline-form"><ActionForm action=add>
                 <label>"Group"<input type="text" name="group" placeholder="team-a-devs" required/></label>
                 <label>"Role"<input type="text" name="role" placeholder="developer" required/></label>
                 <label>"Project (empty = portal-wide)"<input type="text" name="project" placeholder="team-a"/></label>
                 <button type="submit" class="button">"Add mapping"</button>
-            </ActionForm>
+            </ActionForm></div>
             {move || action_error(add.value().get())}
             <Loaded resource=mappings loading="Loading group mappings…" render=table/>
         </section>

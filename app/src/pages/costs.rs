@@ -111,7 +111,7 @@ fn controls(c: Controls, scope: CostScope) -> AnyView {
     .into_any()
 }
 
-/// Today's date (UTC) in the browser; on the server, whatever the clock says.
+/// Today's date (UTC), as `YYYY-MM-DD`, from the browser's clock or the server's.
 pub(crate) fn js_today() -> String {
     #[cfg(target_arch = "wasm32")]
     {
@@ -120,7 +120,9 @@ pub(crate) fn js_today() -> String {
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        String::new()
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+        format!("{y:04}-{m:02}-{d:02}")
     }
 }
 

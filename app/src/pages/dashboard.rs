@@ -8,29 +8,51 @@ use crate::api::fleet::list_clusters;
 use crate::components::error_view::action_error;
 use crate::components::page_header::PageHeader;
 use crate::pages::dashboard_widgets::{Choices, settings_form, widget_body};
-use flotilla_domain::dashboard::{Dashboard, Widget, WidgetKind, WidgetSettings};
+use flotilla_domain::dashboard::{Dashboard, DashboardView, Widget, WidgetKind, WidgetSettings};
 use leptos::prelude::*;
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let loaded = LocalResource::new(load_dashboard);
-    let layout = RwSignal::new(None::<Dashboard>);
-    let source = RwSignal::new(String::new());
-    let save = ServerAction::<SaveDashboard>::new();
+    // Loaded with the page on the server (same server functions, same guard); the browser
+    // hydrates what was sent. The clusters and projects are what widget settings offer, and the
+    // heatmap's default cluster.
+    let loaded = Resource::new(|| (), |_| load_dashboard());
+    let clusters = Resource::new(|| (), |_| list_clusters());
+    let scope = Resource::new(|| (), |_| load_cost_scope());
     let reset = ServerAction::<ResetDashboard>::new();
-    let publish = ServerAction::<PublishDashboard>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(v)) = loaded.get() {
-            layout.set(Some(v.dashboard));
-            source.set(v.source);
-        }
-    });
     // After a reset, load what the person now sees (their role's default or the built-in one).
     Effect::new(move |_| {
         if let Some(Ok(())) = reset.value().get() {
             loaded.refetch();
         }
     });
+    view! {
+        <PageHeader title="Dashboard" subtitle="Your own arrangement of what matters to you; saved as you change it."/>
+        {move || action_error(reset.value().get())}
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading your dashboard…"</p> }>
+            {move || Suspend::new(async move {
+                let view = match loaded.await {
+                    Ok(v) => v,
+                    Err(e) => return view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
+                };
+                let clusters = clusters.await.map(|l| l.into_iter().map(|c| (c.id, c.display_name)).collect()).unwrap_or_default();
+                let projects = scope.await.map(|s| s.projects.into_iter().map(|p| (p.name, p.display_name)).collect()).unwrap_or_default();
+                let choices = Choices { clusters: Signal::stored(clusters), projects: Signal::stored(projects) };
+                view! { <DashboardBody view choices reset/> }.into_any()
+            })}
+        </Transition>
+    }
+    .into_any()
+}
+
+/// The tools and the grid of one loaded dashboard.
+#[component]
+fn DashboardBody(view: DashboardView, choices: Choices, reset: ServerAction<ResetDashboard>) -> impl IntoView {
+    let layout = RwSignal::new(Some(view.dashboard));
+    let source = RwSignal::new(view.source);
+    let roles = view.publish_roles;
+    let save = ServerAction::<SaveDashboard>::new();
+    let publish = ServerAction::<PublishDashboard>::new();
     // Every change is saved at once, one save at a time: a change made while a save is on its
     // way waits and goes next (only the newest), so saves never overtake each other.
     let next = StoredValue::new(None::<Dashboard>);
@@ -65,23 +87,9 @@ pub fn DashboardPage() -> impl IntoView {
         _ => "",
     };
     let kind = RwSignal::new(WidgetKind::ClusterHealth);
-    // What widget settings offer: the clusters and projects this person may see.
-    let clusters = LocalResource::new(list_clusters);
-    let scope = LocalResource::new(load_cost_scope);
-    let choices = Choices {
-        clusters: Signal::derive(move || clusters.get().and_then(Result::ok).map(|l| l.into_iter().map(|c| (c.id, c.display_name)).collect()).unwrap_or_default()),
-        projects: Signal::derive(move || scope.get().and_then(Result::ok).map(|s| s.projects.into_iter().map(|p| (p.name, p.display_name)).collect()).unwrap_or_default()),
-    };
     let role = RwSignal::new(String::new());
-    let roles = move || loaded.get().and_then(Result::ok).map(|v| v.publish_roles).unwrap_or_default();
     view! {
-        <PageHeader title="Dashboard" subtitle="Your own arrangement of what matters to you; saved as you change it."/>
-        {move || match loaded.get() {
-            None => Some(view! { <p class="loading" role="status">"Loading your dashboard…"</p> }.into_any()),
-            Some(Err(e)) => Some(view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any()),
-            Some(Ok(_)) => None,
-        }}
-        <div class="dash-tools" hidden=move || layout.with(Option::is_none)>
+        <div class="dash-tools">
             <label>"Widget"
                 <select name="widget-kind" on:change=move |ev| {
                     let v = event_target_value(&ev);
@@ -94,12 +102,12 @@ pub fn DashboardPage() -> impl IntoView {
             <button type="button" class="button button--quiet" on:click=move |_| { reset.dispatch(ResetDashboard {}); }>"Reset to default"</button>
             <span class="muted" data-testid="dash-source">{move || format!("Showing {}", source.get())}</span>
             <span class="muted" role="status" data-testid="dash-saved">{save_state}</span>
-            {move || (!roles().is_empty()).then(|| view! {
+            {(!roles.is_empty()).then(|| view! {
                 <span class="dash-publish">
                     <label>"Role"
                         <select name="publish-role" on:change=move |ev| role.set(event_target_value(&ev))>
                             <option value="">"Choose a role"</option>
-                            {roles().into_iter().map(|(k, n)| view! { <option value=k>{n}</option> }).collect_view()}
+                            {roles.into_iter().map(|(k, n)| view! { <option value=k>{n}</option> }).collect_view()}
                         </select>
                     </label>
                     <button type="button" class="button button--quiet" disabled=move || role.with(String::is_empty) on:click=move |_| {
@@ -111,7 +119,6 @@ pub fn DashboardPage() -> impl IntoView {
         </div>
         {move || action_error(save.value().get())}
         {move || action_error(publish.value().get())}
-        {move || action_error(reset.value().get())}
         {move || layout.with(|d| d.as_ref().is_some_and(|d| d.widgets.is_empty())).then(|| view! {
             <p class="muted" data-testid="dash-empty">"No widgets. Choose one above and press Add widget."</p>
         })}
@@ -122,7 +129,6 @@ pub fn DashboardPage() -> impl IntoView {
             </For>
         </div>
     }
-    .into_any()
 }
 
 #[component]

@@ -1,6 +1,6 @@
 //! What each dashboard widget shows. Every widget loads through the same server functions as the
-//! page it comes from (so it shows only what the person may see there), in the browser, and
-//! reloads when its settings change.
+//! page it comes from (so it shows only what the person may see there), is rendered with the
+//! page on the server (the browser hydrates it), and reloads when its settings change.
 use crate::api::costs::{load_budget_status, load_costs};
 use crate::api::directory::audit_log;
 use crate::api::fleet::{cluster_heatmap, load_fleet_map};
@@ -34,12 +34,19 @@ pub fn widget_body(kind: WidgetKind, settings: Memo<WidgetSettings>, choices: Ch
     }
 }
 
-/// A loading line, the error in words, or `render(value)`.
-fn shown<T: Clone + 'static>(data: LocalResource<Result<T, AppError>>, loading: &'static str, render: impl Fn(T) -> AnyView + 'static) -> impl Fn() -> AnyView {
-    move || match data.get() {
-        None => view! { <p class="loading" role="status">{loading}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
-        Some(Ok(v)) => render(v),
+/// A loading line, the error in words, or `render(value)`; rendered on the server with the page.
+/// A widget's refusal stays inside the widget (it does not set the page's status).
+fn shown<T>(data: Resource<Result<T, AppError>>, loading: &'static str, render: impl Fn(T) -> AnyView + Send + Sync + 'static) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+{
+    view! {
+        <Transition fallback=move || view! { <p class="loading" role="status">{loading}</p> }>
+            {move || data.get().map(|loaded| match loaded {
+                Err(e) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
+                Ok(v) => render(v),
+            })}
+        </Transition>
     }
 }
 
@@ -47,7 +54,7 @@ fn shown<T: Clone + 'static>(data: LocalResource<Result<T, AppError>>, loading: 
 /// topology, a health list or utilisation bars.
 #[component]
 fn FleetWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoView {
-    let data = LocalResource::new(|| load_fleet_map(None));
+    let data = Resource::new(|| (), |_| load_fleet_map(None));
     shown(data, "Loading the fleet…", move |map| {
         let Some(map) = map.filter(|m| !m.tiles.is_empty()) else { return view! { <p class="muted">"No clusters yet."</p> }.into_any() };
         if kind == WidgetKind::Topology {
@@ -137,8 +144,7 @@ fn HeatmapWidget(settings: Memo<WidgetSettings>, choices: Choices) -> impl IntoV
         let cluster = s.cluster.or_else(|| choices.clusters.with(|c| c.first().map(|c| c.0)));
         (cluster, s.metric(), s.days_for(WidgetKind::PodHeatmap))
     });
-    let data = LocalResource::new(move || {
-        let (cluster, metric, days) = target.get();
+    let data = Resource::new(move || target.get(), |(cluster, metric, days)| {
         async move {
             match cluster {
                 Some(id) => cluster_heatmap(id, "namespace".into(), metric, days * 24).await.map(Some),
@@ -167,12 +173,11 @@ fn days_label(days: u32) -> String {
 /// may see, over the chosen days.
 #[component]
 fn CostWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoView {
-    let data = LocalResource::new(move || {
-        let s = settings.get();
+    let data = Resource::new(move || settings.get(), move |s| {
         let days = s.days_for(kind);
         let today = js_today();
         let group_by = if kind == WidgetKind::TopWorkloads { GroupBy::Workload } else { GroupBy::Cluster };
-        load_costs(CostQuery { project: s.project.clone(), from: days_before(&today, i64::from(days) - 1), to: today, step: Step::Day, group_by })
+        load_costs(CostQuery { project: s.project, from: days_before(&today, i64::from(days) - 1), to: today, step: Step::Day, group_by })
     });
     let subject = move || {
         let s = settings.get();
@@ -199,7 +204,7 @@ fn CostWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoView
 /// This month against the budget, per project (or the chosen one).
 #[component]
 fn BudgetWidget(settings: Memo<WidgetSettings>) -> impl IntoView {
-    let data = LocalResource::new(load_budget_status);
+    let data = Resource::new(|| (), |_| load_budget_status());
     shown(data, "Loading budgets…", move |lines| {
         let only = settings.get().project;
         let lines: Vec<_> = lines.into_iter().filter(|l| only.as_ref().is_none_or(|p| *p == l.project)).collect();
@@ -238,7 +243,7 @@ fn BudgetWidget(settings: Memo<WidgetSettings>) -> impl IntoView {
 
 #[component]
 fn QueueWidget() -> impl IntoView {
-    let data = LocalResource::new(|| schedule_timeline(1));
+    let data = Resource::new(|| (), |_| schedule_timeline(1));
     shown(data, "Loading the queue…", |list| {
         let low: Vec<_> = list.into_iter().filter(|v| v.priority == flotilla_domain::schedule::Priority::Low || v.state == "queued").collect();
         if low.is_empty() {
@@ -250,7 +255,7 @@ fn QueueWidget() -> impl IntoView {
 
 #[component]
 fn AuditWidget() -> impl IntoView {
-    let data = LocalResource::new(|| audit_log(AuditQuery { limit: 8, ..Default::default() }));
+    let data = Resource::new(|| (), |_| audit_log(AuditQuery { limit: 8, ..Default::default() }));
     shown(data, "Loading the audit log…", |lines| {
         view! {
             <ul class="audit-list">{lines.into_iter().map(|l| view! { <li><span class="mono">{l.at}</span>{format!(" {} {} {} ({})", l.actor, l.action, l.target, l.outcome)}</li> }).collect_view()}</ul>

@@ -95,3 +95,38 @@ async fn the_bundle_is_sent_compressed_once_and_revalidated_not_resent() {
     std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&page.bytes[..]), &mut html).unwrap();
     assert!(html.contains("/pkg/flotilla"), "the page loads the bundle: {html}");
 }
+
+/// Pages load the bundle by content-hashed names, served `immutable` for a year: a reload does
+/// not even revalidate. A new build's page names new files; the old names stop existing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_name_the_bundle_by_its_content_and_those_names_are_cached_for_good() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    std::fs::write(site.path().join("pkg/flotilla.wasm"), b"\0asm one build").unwrap();
+    std::fs::write(site.path().join("pkg/flotilla.js"), "export default function init() {}\n").unwrap();
+    std::fs::write(site.path().join("pkg/flotilla.css"), "body { color: black }\n").unwrap();
+    let portal = TestPortal::start_serving(site.path().to_str().unwrap()).await;
+    let page = portal.raw(get("/login", &[(header::ACCEPT, "text/html")])).await;
+    let html = String::from_utf8(page.bytes.to_vec()).unwrap();
+    let named = |ext: &str| {
+        html.match_indices("/pkg/flotilla.").map(|(i, _)| html[i..].split(['"', '\'', '\\']).next().unwrap().to_owned()).find(|p| p.ends_with(&format!(".{ext}")) && p.len() == "/pkg/flotilla.".len() + 16 + 1 + ext.len())
+            .unwrap_or_else(|| panic!("the page loads flotilla.<hash>.{ext}: {html}"))
+    };
+    let (wasm, js, css) = (named("wasm"), named("js"), named("css"));
+    assert!(html.contains(&format!("import(\"{js}\")")) && html.contains(&format!("module_or_path:\"{wasm}\"")), "the hydration script loads the hashed files: {html}");
+    for (path, body) in [(&wasm, &b"\0asm one build"[..]), (&js, &b"export default function init() {}\n"[..]), (&css, &b"body { color: black }\n"[..])] {
+        let a = portal.raw(get(path, &[])).await;
+        assert_eq!(a.status, 200, "{path}");
+        assert_eq!(a.headers[header::CACHE_CONTROL], "public, max-age=31536000, immutable", "{path}");
+        assert_eq!(a.bytes[..], body[..], "{path}");
+    }
+    let plain = portal.raw(get("/pkg/flotilla.wasm", &[])).await;
+    assert_eq!(plain.headers[header::CACHE_CONTROL], "no-cache", "a plain name is revalidated");
+    // Another build: other bytes, another name; the old name is gone, not served stale.
+    std::fs::write(site.path().join("pkg/flotilla.wasm"), b"\0asm the next build").unwrap();
+    let next = TestPortal::start_serving(site.path().to_str().unwrap()).await;
+    let html2 = String::from_utf8(next.raw(get("/login", &[(header::ACCEPT, "text/html")])).await.bytes.to_vec()).unwrap();
+    assert!(!html2.contains(&wasm), "the next build's page names another wasm");
+    assert!(html2.contains(&js), "an unchanged file keeps its name");
+    assert_eq!(next.raw(get(&wasm, &[])).await.status, 404, "the old build's name no longer exists");
+}

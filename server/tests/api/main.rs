@@ -3,6 +3,7 @@
 mod attacks;
 mod bundle;
 mod clusters;
+mod dashboard;
 mod guard;
 mod prices;
 mod projects;

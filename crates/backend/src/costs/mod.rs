@@ -221,17 +221,24 @@ impl Ledger {
     /// Sets a cluster's cost weights (`None`: back to the defaults). They apply to hours priced
     /// from now on; recompute a period to apply them to it.
     pub async fn set_weights(&self, cluster_id: i64, weights: Option<CostWeights>) -> Result<(), LedgerError> {
-        cost_weight::Entity::delete_many().filter(cost_weight::Column::ClusterId.eq(cluster_id)).exec(self.db.conn()).await?;
-        let Some(w) = weights else { return Ok(()) };
-        let ok = |x: f64| x.is_finite() && (0.0..=1000.0).contains(&x);
-        if !(ok(w.cpu) && ok(w.memory) && ok(w.pods)) || w.cpu + w.memory + w.pods <= 0.0 {
-            return Err(LedgerError::Invalid("The CPU, memory and pod weights are numbers of 0 or more, and at least one is above 0.".into()));
+        // Checked before anything is written: a refused save keeps the weights that were there.
+        if let Some(w) = &weights {
+            let ok = |x: f64| x.is_finite() && (0.0..=1000.0).contains(&x);
+            if !(ok(w.cpu) && ok(w.memory) && ok(w.pods)) || w.cpu + w.memory + w.pods <= 0.0 {
+                return Err(LedgerError::Invalid("The CPU, memory and pod weights are numbers of 0 or more, and at least one is above 0.".into()));
+            }
+            if !(w.gpu.is_finite() && (0.0..=1.0).contains(&w.gpu)) {
+                return Err(LedgerError::Invalid("The GPU weight is the fraction of a GPU node's price that pays for its GPUs: a number from 0 to 1.".into()));
+            }
         }
-        if !(w.gpu.is_finite() && (0.0..=1.0).contains(&w.gpu)) {
-            return Err(LedgerError::Invalid("The GPU weight is the fraction of a GPU node's price that pays for its GPUs: a number from 0 to 1.".into()));
+        // Replaced in one transaction: readers see the old weights or the new, never none.
+        let txn = self.db.conn().begin().await?;
+        cost_weight::Entity::delete_many().filter(cost_weight::Column::ClusterId.eq(cluster_id)).exec(&txn).await?;
+        if let Some(w) = weights {
+            let row = cost_weight::ActiveModel { cluster_id: Set(cluster_id), cpu: Set(w.cpu), memory: Set(w.memory), pods: Set(w.pods), gpu: Set(w.gpu), ..Default::default() };
+            cost_weight::Entity::insert(row).exec(&txn).await?;
         }
-        let row = cost_weight::ActiveModel { cluster_id: Set(cluster_id), cpu: Set(w.cpu), memory: Set(w.memory), pods: Set(w.pods), gpu: Set(w.gpu), ..Default::default() };
-        cost_weight::Entity::insert(row).exec(self.db.conn()).await?;
+        txn.commit().await?;
         Ok(())
     }
 

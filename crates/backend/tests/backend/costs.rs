@@ -166,6 +166,11 @@ async fn the_ledger_prices_simulated_hours_of_the_demo_fleet() {
         let cpu_only = CostWeights { cpu: 1.0, memory: 0.0, pods: 0.0, gpu: 0.5 };
         ledger.set_weights(tokyo_id, Some(cpu_only)).await.unwrap();
         assert_eq!(ledger.weights(tokyo_id).await.unwrap(), cpu_only);
+        // A refused save keeps the administrator's weights (it once deleted them first).
+        for refused in [bad, CostWeights { gpu: 1.5, ..cpu_only }, CostWeights { cpu: f64::NAN, ..cpu_only }] {
+            assert!(matches!(ledger.set_weights(tokyo_id, Some(refused)).await, Err(flotilla_backend::LedgerError::Invalid(_))), "{kind}: {refused:?}");
+            assert_eq!(ledger.weights(tokyo_id).await.unwrap(), cpu_only, "{kind}: {refused:?} left the saved weights as they were");
+        }
         let before: BTreeMap<String, i64> = lines_of(&db, tokyo_id).await.into_iter().fold(BTreeMap::new(), |mut m, l| {
             *m.entry(l.workload).or_default() += l.cost_micros;
             m

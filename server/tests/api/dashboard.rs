@@ -1,0 +1,39 @@
+//! The dashboard is rendered on the server with every widget's content, through the same
+//! server functions and guard as in the browser: a page that reads without JavaScript.
+use crate::support::TestPortal;
+use serde_json::json;
+
+async fn save(portal: &TestPortal, cookie: &str, kinds: &[&str]) {
+    let widgets: Vec<_> = kinds.iter().enumerate().map(|(i, k)| json!({"id": i + 1, "kind": k, "x": 0, "y": i * 2, "w": 6, "h": 2})).collect();
+    let saved = portal.server_fn("save_dashboard", cookie, &json!({"dashboard": {"widgets": widgets}}).to_string()).await;
+    assert_eq!(saved.status, 200, "{}", saved.body);
+}
+
+async fn page(portal: &TestPortal, cookie: &str) -> (u16, String) {
+    let req = axum::http::Request::builder().uri("/").header("accept", "text/html").header("cookie", cookie).body(axum::body::Body::empty()).unwrap();
+    let res = portal.raw(req).await;
+    (res.status, String::from_utf8(res.bytes.to_vec()).unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_arrives_with_its_widgets_content_and_a_refused_widget_says_so_inside() {
+    let portal = TestPortal::start().await;
+    let (alice, bob) = (portal.session("alice").await, portal.session("bob").await);
+    save(&portal, &alice, &["budget_status", "cluster_health"]).await;
+    save(&portal, &bob, &["audit_events", "budget_status"]).await;
+
+    let (status, html) = page(&portal, &alice).await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("Loading your dashboard") && !html.contains("Loading budgets"), "nothing is left to load in the browser: {html}");
+    assert!(html.contains(r#"data-widget="BudgetStatus""#) && html.contains(r#"data-widget="ClusterHealth""#), "{html}");
+    assert!(html.contains(r#"data-project="team-a""#) && html.contains("no budget set"), "the budget widget lists alice's projects: {html}");
+    assert!(html.contains("No clusters yet."), "the health widget says what it has: {html}");
+
+    // bob may not read the audit log: that widget says so, the rest of his page is there, and
+    // the page is not a refusal.
+    let (status, html) = page(&portal, &bob).await;
+    assert_eq!(status, 200, "one refused widget does not make the page a refusal");
+    assert!(html.contains(r#"data-widget="AuditEvents""#) && html.contains("notice--error"), "{html}");
+    assert!(html.contains(r#"data-project="team-a""#), "bob's budget widget shows his project: {html}");
+    assert!(!html.contains(r#"data-project="team-b""#), "and not another project: {html}");
+}
