@@ -125,7 +125,7 @@ async function costWidgets(page) {
   await page.waitForTimeout(2000);
   await page.evaluate(() => window.scrollTo(0, 0));
 }
-// [file, who (null = signed out), path, viewport, colour scheme, full page, action]
+// [file, who (null = signed out), path, viewport, colour scheme, full page, action, page options]
 const shots = [
   ['screenshot.png', 'alice', '/', { width: 1280, height: 800 }, 'light', false, waitForDashboard],
   ['shot-fleet.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'light', true],
@@ -151,9 +151,12 @@ const shots = [
   ['shot-world-map.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'light', true, openWorldMap],
   ['shot-dashboard.png', 'bob', '/', { width: 1440, height: 1000 }, 'light', false, arrangeDashboard],
   ['shot-dashboard-widgets.png', 'carol', '/', { width: 1440, height: 1100 }, 'light', false, costWidgets],
+  // The dashboard as the server sends it: what a browser without JavaScript (or before the
+  // bundle arrives) shows.
+  ['shot-dashboard-nojs.png', 'carol', '/', { width: 1440, height: 1100 }, 'light', false, null, { javaScriptEnabled: false }],
 ];
-for (const [file, who, path, viewport, colorScheme, fullPage, action] of shots.filter(([f]) => f.includes(only))) {
-  const page = await browser.newPage({ viewport, colorScheme });
+for (const [file, who, path, viewport, colorScheme, fullPage, action, options] of shots.filter(([f]) => f.includes(only))) {
+  const page = await browser.newPage({ viewport, colorScheme, ...options });
   if (who) {
     await page.goto(new URL('/login', base).toString());
     await page.getByRole('button', { name: `Continue as ${who}` }).click();

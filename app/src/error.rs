@@ -13,8 +13,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Validation(String),
-    #[error("Cluster {cluster} cannot be reached: {detail}")]
-    ClusterUnavailable { cluster: String, detail: String },
+    /// The cluster could not be asked (down, unreachable, too slow): try again later.
+    #[error("The cluster could not be reached ({0}). Try again in a moment.")]
+    ClusterUnavailable(String),
     /// The cluster's credentials may not read what was asked for ("Flotilla may not list nodes
     /// on tokyo-prod: …"): unknown, which is not the same as empty.
     #[error("{0}")]
@@ -33,7 +34,7 @@ impl AppError {
             Self::Forbidden(_) => S::FORBIDDEN,
             Self::NotFound(_) => S::NOT_FOUND,
             Self::Validation(_) => S::UNPROCESSABLE_ENTITY,
-            Self::ClusterUnavailable { .. } | Self::ClusterForbids(_) => S::SERVICE_UNAVAILABLE,
+            Self::ClusterUnavailable(_) | Self::ClusterForbids(_) => S::SERVICE_UNAVAILABLE,
             Self::Internal(_) => S::INTERNAL_SERVER_ERROR,
             Self::Transport(_) => S::BAD_GATEWAY,
         }
@@ -67,6 +68,8 @@ impl From<flotilla_backend::WorkloadError> for AppError {
             E::ProjectNotFound => Self::NotFound("This project".into()),
             E::Invalid(m) => Self::Validation(m),
             E::Cluster(m) => Self::Validation(capitalised(&m)),
+            E::Kube(k) if k.is_unreachable() => Self::ClusterUnavailable(k.to_string()),
+            E::Kube(k) => Self::Validation(capitalised(&k.to_string())),
             other => Self::internal("carry out the workload request")(other),
         }
     }
@@ -106,5 +109,28 @@ mod tests {
         let e = AppError::Internal("load the cluster list".into());
         assert!(e.to_string().starts_with("Flotilla could not load the cluster list"));
         assert_eq!(e.status_code(), http::StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    /// A cluster that cannot be asked is 503 (try again), one that answers no is 422; the
+    /// kube-rs error stays reachable as the source for the log.
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn an_unreachable_cluster_is_unavailable_and_a_refusing_one_is_not() {
+        use flotilla_backend::WorkloadError;
+        use flotilla_backend::workloads::cluster_calls::KubeError;
+        use std::error::Error as _;
+        let down = KubeError::Unreachable {
+            what: "read pods of web".into(),
+            source: kube::Error::Service(Box::new(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused"))),
+        };
+        assert!(down.source().is_some(), "the kube-rs error is kept");
+        let e = AppError::from(WorkloadError::Kube(down));
+        assert_eq!(e.status_code(), http::StatusCode::SERVICE_UNAVAILABLE, "{e}");
+        assert!(e.to_string().starts_with("The cluster could not be reached (read pods of web: "), "{e}");
+        let slow = AppError::from(WorkloadError::Kube(KubeError::TimedOut { what: "read events".into() }));
+        assert_eq!(slow.status_code(), http::StatusCode::SERVICE_UNAVAILABLE);
+        let taken = AppError::from(WorkloadError::Kube(KubeError::Declined("a Service named \"web\" already exists".into())));
+        assert_eq!(taken.status_code(), http::StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(taken.to_string(), "A Service named \"web\" already exists");
     }
 }

@@ -105,3 +105,17 @@ test('an administrator sets a cluster\'s thresholds; bob does not see them', asy
   await expect(bobPage.getByTestId('thresholds')).toHaveCount(0);
   expect((await bobPage.request.get(portalUrl('/api/v1/schedules/thresholds'))).status()).toBe(403);
 });
+
+test('a developer on Schedules is not asked for the thresholds, and nothing answers with a server error', async ({ page }) => {
+  const answers: string[] = [];
+  page.on('response', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/')) answers.push(`${new URL(r.url()).pathname} ${r.status()}`);
+  });
+  await signInAsDemo(page, 'bob', '/schedules');
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
+  await page.waitForLoadState('networkidle');
+  expect(answers.some((a) => a.includes('whoami')), `the page asked who bob is: ${answers}`).toBe(true);
+  expect(answers.filter((a) => a.includes('load_cluster_thresholds')), 'bob is not asked for what he may not see').toEqual([]);
+  expect(answers.filter((a) => / 5\d\d$/.test(a)), 'no server errors').toEqual([]);
+  await expect(page.getByTestId('thresholds')).toHaveCount(0);
+});

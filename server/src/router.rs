@@ -30,6 +30,7 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
         ))
         .route("/healthz", get(health::healthz))
         .with_state(state.clone())
+        .layer(middleware::from_fn(server_fn_status))
         .merge(bundle_route);
     let metrics_route = Router::new().route("/metrics", get(metrics::render)).with_state(http_metrics.clone());
     pages
@@ -41,4 +42,24 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
         .layer(middleware::from_fn_with_state(http_metrics, metrics::track))
         // Pages and API answers compressed on the fly (the bundle is compressed once, above).
         .layer(tower_http::compression::CompressionLayer::new())
+}
+
+/// A server function that fails answers with its error's own status (403 for a refusal, 404,
+/// 422, 503 for an unreachable cluster) instead of the framework's 500 for every error: the
+/// browser decodes any 4xx/5xx body as the error, and logs and monitors see refusals as such.
+async fn server_fn_status(req: axum::extract::Request, next: middleware::Next) -> axum::response::Response {
+    let path = req.uri().path();
+    let server_fn = path.starts_with("/api/") && !path.starts_with("/api/v1/");
+    let res = next.run(req).await;
+    if !server_fn || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(e) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = e.status_code();
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }

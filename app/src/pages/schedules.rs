@@ -144,15 +144,21 @@ fn ThresholdsSection() -> impl IntoView {
             saved.update(|n| *n += 1);
         }
     });
-    // Client-only: the inputs are the administrator's until saved.
+    // Client-only: the inputs are the administrator's until saved. Only administrators are
+    // asked for them: the page does not request what the person may not see.
     let list = LocalResource::new(move || {
         saved.get();
-        load_cluster_thresholds()
+        async move {
+            match crate::api::portal::whoami().await? {
+                Some(me) if me.is_admin => load_cluster_thresholds().await.map(Some),
+                _ => Ok(None),
+            }
+        }
     });
     let demo = LocalResource::new(portal_info);
     let is_demo = move || demo.get().and_then(Result::ok).is_some_and(|p| p.demo);
     move || {
-        let Some(Ok(rows)) = list.get() else { return None };
+        let Some(Ok(Some(rows))) = list.get() else { return None };
         Some(view! {
             <section aria-labelledby="thresholds-h" data-testid="thresholds">
                 <h2 id="thresholds-h">"Cluster thresholds"</h2>

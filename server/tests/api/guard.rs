@@ -295,6 +295,8 @@ async fn every_server_function_refuses_a_developer_of_another_project_and_change
             assert!(!(200..300).contains(&answer.status), "{name}({args}) let carol write: {}", answer.body);
             let kind = answer.body.split('"').nth(1).unwrap_or_default();
             assert!(matches!(kind, "NotFound" | "Forbidden"), "{name}({args}) refused carol as {kind}, not as not found / not permitted: {}", answer.body);
+            // The status says what the body says (not the framework's 500 for every error).
+            assert_eq!(answer.status, if kind == "NotFound" { 404 } else { 403 }, "{name}({args}) answered {kind} with {}", answer.status);
             refused += 1;
         }
     }

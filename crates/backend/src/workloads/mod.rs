@@ -3,7 +3,7 @@
 //! apply and reads the state back. Because the records are the truth and apply is idempotent,
 //! a restart mid-deploy simply converges, without duplicates.
 pub mod capacity;
-pub mod kube;
+pub mod cluster_calls;
 pub mod manifests;
 mod reconcile;
 mod records;
@@ -14,7 +14,7 @@ pub use records::{DeploymentRecord, Desired, WorkloadRecord};
 pub use service::WorkloadService;
 
 use crate::{ClusterDirectory, Database, FleetError};
-use ::kube::Client;
+use kube::Client;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
@@ -31,8 +31,12 @@ pub enum WorkloadError {
     ProjectNotFound,
     #[error("{0}")]
     Invalid(String),
+    /// The cluster may not be used now (disabled, no credentials, no client can be built).
     #[error("{0}")]
     Cluster(String),
+    /// A call to the cluster failed.
+    #[error(transparent)]
+    Kube(#[from] cluster_calls::KubeError),
     #[error("cannot read or write workloads: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("a stored workload is unreadable: {0}")]
@@ -51,12 +55,6 @@ impl From<crate::ProjectError> for WorkloadError {
             P::Db(e) => Self::Db(e),
             P::People(e) => Self::Invalid(e.to_string()),
         }
-    }
-}
-
-impl From<kube::KubeError> for WorkloadError {
-    fn from(e: kube::KubeError) -> Self {
-        Self::Cluster(e.0)
     }
 }
 
@@ -96,7 +94,7 @@ impl std::fmt::Debug for Workloads {
 
 impl Workloads {
     pub fn new(db: Database, clusters: ClusterDirectory) -> Self {
-        Self { db, clusters, connections: crate::ClusterConnections::new(kube::CALL_TIMEOUT), nudge: Arc::default(), collector: None }
+        Self { db, clusters, connections: crate::ClusterConnections::new(cluster_calls::CALL_TIMEOUT), nudge: Arc::default(), collector: None }
     }
 
     /// Reads rollouts from the collector's store (kept by its watches) instead of three GETs
@@ -133,11 +131,11 @@ impl Workloads {
 
     /// Recent events about the workload on one cluster.
     pub async fn events(&self, cluster_id: i64, project: &str, name: &str, cluster: &str) -> Result<Vec<flotilla_domain::EventLine>, WorkloadError> {
-        Ok(kube::events(&self.client(cluster_id).await?, project, name, cluster).await?)
+        Ok(cluster_calls::events(&self.client(cluster_id).await?, project, name, cluster).await?)
     }
 
     /// The last `lines` lines of a pod's log.
     pub async fn log(&self, cluster_id: i64, project: &str, pod: &str, lines: i64) -> Result<String, WorkloadError> {
-        Ok(kube::logs(&self.client(cluster_id).await?, project, pod, lines).await?)
+        Ok(cluster_calls::logs(&self.client(cluster_id).await?, project, pod, lines).await?)
     }
 }

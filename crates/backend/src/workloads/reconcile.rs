@@ -6,7 +6,7 @@
 //! like kube-runtime's `Controller` with an error policy.
 use super::records::{DeploymentRecord, Desired, WorkloadRecord};
 use super::manifests::{Shape, namespace_name};
-use super::{WorkloadError, Workloads, kube};
+use super::{WorkloadError, Workloads, cluster_calls};
 use flotilla_domain::inventory::HealthState;
 use flotilla_domain::rollout::{Phase, classify};
 use parking_lot::Mutex;
@@ -64,7 +64,7 @@ impl Workloads {
         let mut reached = true;
         for (w, d) in &items {
             if let Err(e) = self.reconcile_one(cluster_id, w, d).await {
-                reached &= !matches!(e, WorkloadError::Cluster(_));
+                reached &= !matches!(e, WorkloadError::Cluster(_) | WorkloadError::Kube(_));
                 tracing::warn!(workload = %w.spec.name, cluster_id, "reconcile: {e}");
             }
         }
@@ -113,13 +113,13 @@ impl Workloads {
         let name = w.spec.name.as_str();
         match d.desired {
             Desired::Absent => {
-                kube::remove_workload(&client, w.id, project, name).await?;
+                cluster_calls::remove_workload(&client, w.id, project, name).await?;
                 self.forget(w.id, d.id).await
             }
             Desired::Retire => {
                 let present: Vec<&DeploymentRecord> = w.deployments.iter().filter(|x| x.desired == Desired::Present).collect();
                 if present.iter().all(|x| x.phase == Phase::Available) {
-                    kube::remove_workload(&client, w.id, project, name).await?;
+                    cluster_calls::remove_workload(&client, w.id, project, name).await?;
                     self.forget(w.id, d.id).await
                 } else {
                     self.save_status(d, None, Phase::Progressing, "moving: kept running until the new cluster is available", d.ready).await
@@ -131,8 +131,8 @@ impl Workloads {
                     let quota = self.quota(w.project_id).await?.quota;
                     let shape = Shape { replicas: d.replicas, revision: w.revision, paused: w.paused, priority: self.priority_of(w.id).await? };
                     let result = async {
-                        kube::ensure_namespace(&client, project, w.project_id, quota).await?;
-                        kube::apply_workload(&client, w.id, &w.spec, &shape).await
+                        cluster_calls::ensure_namespace(&client, project, w.project_id, quota).await?;
+                        cluster_calls::apply_workload(&client, w.id, &w.spec, &shape).await
                     }
                     .await;
                     if let Err(e) = result {
@@ -147,7 +147,7 @@ impl Workloads {
                 };
                 let observed = match stored {
                     Some(o) => o,
-                    None => kube::observe(&client, w.id, project, name).await?,
+                    None => cluster_calls::observe(&client, w.id, project, name).await?,
                 };
                 let (phase, message) = classify(&observed);
                 self.save_status(d, applied, phase, &message, observed.ready).await

@@ -165,7 +165,7 @@ async fn a_blackholed_cluster_does_not_hold_up_deploys_elsewhere() {
     let second = wl.create(p, 1, "bob@example.test", &spec("second", "nginx:1.27", 1, "50m"), &[(alpha, 1)]).await.unwrap();
     let blackholed = available(second).await;
     assert!(
-        blackholed < healthy + Duration::from_secs(3) && blackholed < flotilla_backend::workloads::kube::CALL_TIMEOUT,
+        blackholed < healthy + Duration::from_secs(3) && blackholed < flotilla_backend::workloads::cluster_calls::CALL_TIMEOUT,
         "with beta blackholed alpha's deploy took {blackholed:?} (healthy: {healthy:?})"
     );
     deployer.abort();

@@ -19,17 +19,51 @@ use std::time::Duration;
 /// How long one call to a cluster may take.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A failed call, in words.
+/// A failed call to a cluster: what Flotilla was doing and why, with kube-rs's error kept as
+/// the source.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct KubeError(pub String);
+pub enum KubeError {
+    /// The API server answered and said no (its message, worded by Kubernetes).
+    #[error("{what}: {message}")]
+    Refused {
+        what: String,
+        message: String,
+        #[source]
+        source: kube::Error,
+    },
+    /// The call did not get an answer from the API server (connection, TLS, a broken reply).
+    #[error("{what}: {source}")]
+    Unreachable {
+        what: String,
+        #[source]
+        source: kube::Error,
+    },
+    #[error("{what}: the cluster did not answer within {} s", CALL_TIMEOUT.as_secs())]
+    TimedOut { what: String },
+    /// Flotilla declines: an object of that name belongs to someone else.
+    #[error("{0}")]
+    Declined(String),
+}
+
+impl KubeError {
+    /// The cluster could not be asked (as opposed to answering no).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable { .. } | Self::TimedOut { .. })
+    }
+
+    fn of(what: &str, source: kube::Error) -> Self {
+        match &source {
+            kube::Error::Api(s) => Self::Refused { what: what.to_owned(), message: s.message.clone(), source },
+            _ => Self::Unreachable { what: what.to_owned(), source },
+        }
+    }
+}
 
 async fn bounded<T>(what: &str, fut: impl Future<Output = Result<T, kube::Error>>) -> Result<T, KubeError> {
     match tokio::time::timeout(CALL_TIMEOUT, fut).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(kube::Error::Api(s))) => Err(KubeError(format!("{what}: {}", s.message))),
-        Ok(Err(e)) => Err(KubeError(format!("{what}: {e}"))),
-        Err(_) => Err(KubeError(format!("{what}: the cluster did not answer within {} s", CALL_TIMEOUT.as_secs()))),
+        Ok(Err(e)) => Err(KubeError::of(what, e)),
+        Err(_) => Err(KubeError::TimedOut { what: what.to_owned() }),
     }
 }
 
@@ -52,7 +86,7 @@ pub async fn ensure_namespace(client: &Client, project: &str, project_id: i64, q
     let namespaces = Api::<Namespace>::all(client.clone());
     if let Some(found) = bounded(&format!("read namespace {ns}"), namespaces.get_opt(ns)).await? {
         if let Some(refusal) = namespace_refusal(&found.metadata, project, project_id) {
-            return Err(KubeError(refusal));
+            return Err(KubeError::Declined(refusal));
         }
     }
     apply(namespaces, ns, &manifests::namespace(project, project_id)).await?;
@@ -114,7 +148,7 @@ where
     match bounded(&format!("read {kind} {name}"), api.get_opt(name)).await? {
         None => Ok(false),
         Some(o) if owned_by(o.meta(), id) => Ok(true),
-        Some(_) => Err(KubeError(format!(
+        Some(_) => Err(KubeError::Declined(format!(
             "a {kind} named \"{name}\" already exists in namespace {ns} and was not created by this workload; \
              Flotilla leaves it untouched. Register the workload under another name, or remove that {kind} first"
         ))),
@@ -165,10 +199,10 @@ where
         Ok(Ok(_)) => Ok(()),
         Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(()),
         Ok(Err(kube::Error::Api(s))) if s.code == 409 => {
-            Err(KubeError(format!("delete {name}: it was replaced meanwhile by another object of the same name, which Flotilla leaves alone")))
+            Err(KubeError::Declined(format!("delete {name}: it was replaced meanwhile by another object of the same name, which Flotilla leaves alone")))
         }
-        Ok(Err(e)) => Err(KubeError(format!("delete {name}: {e}"))),
-        Err(_) => Err(KubeError(format!("delete {name}: the cluster did not answer in time"))),
+        Ok(Err(e)) => Err(KubeError::of(&format!("delete {name}"), e)),
+        Err(_) => Err(KubeError::TimedOut { what: format!("delete {name}") }),
     }
 }
 
