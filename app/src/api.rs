@@ -1,9 +1,9 @@
 //! Server functions, grouped by area. Each is a short adapter: the guard, one backend call, a DTO.
 pub mod access;
+pub mod clusters;
 pub mod costs;
 pub mod dashboards;
 pub mod directory;
-pub mod clusters;
 pub mod fleet;
 pub mod people;
 pub mod portal;

@@ -72,10 +72,7 @@ pub fn heatmap(map: &Heatmap, title: &str) -> (String, HeatGeometry) {
                     Some(f) => hex(heat_colour(*f)),
                     None => RGBColor(0xee, 0xf0, 0xf3),
                 };
-                let _ = root.draw(&Rectangle::new(
-                    [(x as i32, y as i32), ((x + cell_w).ceil() as i32 - 1, (y + cell_h) as i32 - 1)],
-                    colour.filled(),
-                ));
+                let _ = root.draw(&Rectangle::new([(x as i32, y as i32), ((x + cell_w).ceil() as i32 - 1, (y + cell_h) as i32 - 1)], colour.filled()));
             }
         }
         // Time axis: about six labels.
@@ -154,7 +151,11 @@ pub fn cost_bars(labels: &[String], series: &[(Vec<f64>, &str)], budget: Option<
                 let _ = root.draw(&PathElement::new(vec![(x as i32, y), ((x + 8.0).min(left + plot_w) as i32, y)], RGBColor(0xc2, 0x25, 0x2c).stroke_width(2)));
                 x += 14.0;
             }
-            let _ = root.draw(&Text::new(format!("budget {b:.0}"), ((left + plot_w - 4.0) as i32, y - 4), ("sans-serif", 11).into_font().color(&RGBColor(0xc2, 0x25, 0x2c)).pos(Pos::new(HPos::Right, VPos::Bottom))));
+            let _ = root.draw(&Text::new(
+                format!("budget {b:.0}"),
+                ((left + plot_w - 4.0) as i32, y - 4),
+                ("sans-serif", 11).into_font().color(&RGBColor(0xc2, 0x25, 0x2c)).pos(Pos::new(HPos::Right, VPos::Bottom)),
+            ));
         }
         // About eight labels along the time axis.
         let step = n.div_ceil(8).max(1);

@@ -119,10 +119,7 @@ mod tests {
         use flotilla_backend::WorkloadError;
         use flotilla_backend::workloads::cluster_calls::KubeError;
         use std::error::Error as _;
-        let down = KubeError::Unreachable {
-            what: "read pods of web".into(),
-            source: kube::Error::Service(Box::new(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused"))),
-        };
+        let down = KubeError::Unreachable { what: "read pods of web".into(), source: kube::Error::Service(Box::new(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused"))) };
         assert!(down.source().is_some(), "the kube-rs error is kept");
         let e = AppError::from(WorkloadError::Kube(down));
         assert_eq!(e.status_code(), http::StatusCode::SERVICE_UNAVAILABLE, "{e}");

@@ -1,7 +1,7 @@
 //! Drawing the fleet map: cluster tiles (grouped by region or provider) holding one SVG cell per
 //! node, coloured by utilisation. Pure string building, the same on the server (first paint) and
 //! in the browser (every live update), so 1,000 nodes redraw in a few milliseconds.
-use flotilla_domain::inventory::{ClusterTile, FleetMap, HealthState, Metric, NodeCell, heat_colour, percent, HEAT_SCALE};
+use flotilla_domain::inventory::{ClusterTile, FleetMap, HEAT_SCALE, HealthState, Metric, NodeCell, heat_colour, percent};
 use std::fmt::Write;
 
 /// What the person chose above the map.
@@ -55,10 +55,7 @@ fn tile_matches(t: &ClusterTile, f: &MapFilter) -> bool {
 }
 
 fn search_hits_tile(t: &ClusterTile, q: &str) -> bool {
-    t.cluster.name.contains(q)
-        || t.cluster.display_name.to_lowercase().contains(q)
-        || t.nodes.iter().any(|n| n.name.contains(q))
-        || t.namespaces.iter().any(|(n, _)| n.contains(q))
+    t.cluster.name.contains(q) || t.cluster.display_name.to_lowercase().contains(q) || t.nodes.iter().any(|n| n.name.contains(q)) || t.namespaces.iter().any(|(n, _)| n.contains(q))
 }
 
 /// Whether a node cell is highlighted under the filters (others are dimmed).
@@ -91,11 +88,7 @@ pub fn health_class(s: HealthState) -> &'static str {
 pub fn render(map: &FleetMap, f: &MapFilter) -> String {
     let mut tiles: Vec<&ClusterTile> = map.tiles.iter().filter(|t| tile_matches(t, f)).collect();
     if tiles.is_empty() {
-        return if map.tiles.is_empty() {
-            String::new()
-        } else {
-            "<p class=\"muted fleet-map__none\">No cluster matches these filters.</p>".into()
-        };
+        return if map.tiles.is_empty() { String::new() } else { "<p class=\"muted fleet-map__none\">No cluster matches these filters.</p>".into() };
     }
     let group = |t: &ClusterTile| if f.group_by_provider { t.cluster.provider.label().to_owned() } else { region_label(&t.cluster.region) };
     tiles.sort_by(|a, b| (group(a), &a.cluster.name).cmp(&(group(b), &b.cluster.name)));
@@ -143,7 +136,11 @@ fn tile(out: &mut String, t: &ClusterTile, f: &MapFilter) {
         region = esc(&region_label(&c.region)),
         env = esc(&c.environment),
         counts = t.counts(),
-        requests_only = if t.metrics_live || t.nodes.is_empty() { "" } else { " · <span class=\"fleet-tile__requests\" title=\"This cluster serves no metrics.k8s.io; cells show requested resources\">requests only</span>" },
+        requests_only = if t.metrics_live || t.nodes.is_empty() {
+            ""
+        } else {
+            " · <span class=\"fleet-tile__requests\" title=\"This cluster serves no metrics.k8s.io; cells show requested resources\">requests only</span>"
+        },
     );
     if let Some(words) = t.may_not_list("nodes") {
         let _ = write!(out, "<p class=\"notice notice--warn fleet-tile__empty\" data-forbidden=\"nodes\">{}</p></article>", esc(&words));
@@ -246,9 +243,7 @@ mod tests {
             },
             health: ClusterHealth { state: HealthState::Connected, since_ms: 0, last_seen_ms: None, detail: "connected".into(), version: None },
             metrics_live: true,
-            nodes: (0..nodes)
-                .map(|i| NodeCell { name: format!("{name}-n{i}"), ready: i != 0, cpu: 0.95, memory: 0.1, pods: 0.5, pod_count: 3, namespaces: vec![(i % 2) as u16] })
-                .collect(),
+            nodes: (0..nodes).map(|i| NodeCell { name: format!("{name}-n{i}"), ready: i != 0, cpu: 0.95, memory: 0.1, pods: 0.5, pod_count: 3, namespaces: vec![(i % 2) as u16] }).collect(),
             namespaces: vec![("team-a".into(), Some("team-a".into())), ("kube-system".into(), None)],
             pods: 30,
             forbidden: vec![],

@@ -15,9 +15,7 @@ pub struct Request {
 /// The current request, as the authentication layer left it.
 pub fn request() -> Result<Request, AppError> {
     let state = AppState::from_context()?;
-    let access = use_context::<http::request::Parts>()
-        .and_then(|p| p.extensions.get::<RequestAccess>().cloned())
-        .unwrap_or_default();
+    let access = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<RequestAccess>().cloned()).unwrap_or_default();
     Ok(Request { state, access })
 }
 
@@ -30,7 +28,6 @@ pub fn refused(verb: Verb, what: &str) -> impl FnOnce(Refusal) -> AppError + '_ 
         Refusal::Forbidden { hidden: false } => AppError::Forbidden(format!("{} {what}", verb.label())),
     }
 }
-
 
 impl Request {
     pub fn signed_in(&self) -> Result<&Caller, AppError> {

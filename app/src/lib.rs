@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod charts;
-pub mod worldmap;
 pub mod components;
 pub mod error;
 pub mod fleetmap;
@@ -13,6 +12,7 @@ pub mod links;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod worldmap;
 
 use components::top_bar::TopBar;
 use leptos::prelude::*;
@@ -21,7 +21,10 @@ use leptos_router::{
     ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
-use pages::{account::AccountPage, admin::AdminPage, cluster::ClusterPage, login::LoginPage, costs::CostsPage, fleet::FleetPage, not_found::NotFound, register::RegisterPage, workload::WorkloadPage, workloads::WorkloadsPage};
+use pages::{
+    account::AccountPage, admin::AdminPage, cluster::ClusterPage, costs::CostsPage, fleet::FleetPage, login::LoginPage, not_found::NotFound, register::RegisterPage, workload::WorkloadPage,
+    workloads::WorkloadsPage,
+};
 
 /// Applies a stored theme choice before first paint, so dark-mode users see no flash.
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('flotilla-theme');if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";

@@ -1,8 +1,8 @@
 //! The server-side state every page and server function reaches through context.
 use axum::extract::FromRef;
 use flotilla_backend::{
-    AccessControl, Accounts, ApiTokens, AuditLog, Cache, Caller, ClusterDirectory, Collector, Database, OidcClient, PeopleDirectory,
-    AllowedNetworks, Budgets, Ledger, Prices, SecretKey, SessionPolicy, Sessions, Snapshots, Topic, Workloads,
+    AccessControl, Accounts, AllowedNetworks, ApiTokens, AuditLog, Budgets, Cache, Caller, ClusterDirectory, Collector, Database, Ledger, OidcClient, PeopleDirectory, Prices, SecretKey,
+    SessionPolicy, Sessions, Snapshots, Topic, Workloads,
 };
 use leptos::prelude::*;
 

@@ -105,11 +105,7 @@ pub fn render(map: &FleetMap, view: View, costs: &CostLabels) -> String {
     let (on, _) = placed(map);
     let (x, y, w, h) = view.view_box();
     let mut s = String::with_capacity(4096);
-    let _ = write!(
-        s,
-        r#"<svg class="world-svg" viewBox="{x:.2} {y:.2} {w:.2} {h:.2}" preserveAspectRatio="xMidYMid meet" role="group" aria-label="World map: {} clusters">"#,
-        on.len()
-    );
+    let _ = write!(s, r#"<svg class="world-svg" viewBox="{x:.2} {y:.2} {w:.2} {h:.2}" preserveAspectRatio="xMidYMid meet" role="group" aria-label="World map: {} clusters">"#, on.len());
     let _ = write!(s, r#"<image href="/world-110m.svg" x="0" y="0" width="{MAP_W}" height="{MAP_H}" preserveAspectRatio="none"/>"#);
     let points: Vec<(f64, f64)> = on.iter().map(|(_, p)| *p).collect();
     let scale = 1.0 / view.zoom;

@@ -32,14 +32,7 @@ pub fn session_cookie(secure: bool, value: Option<&str>, max_age_secs: i64) -> H
 }
 
 pub fn read_cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).filter_map(|pair| pair.trim().split_once('=')).find(|(k, _)| *k == name).map(|(_, v)| v)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -65,13 +58,7 @@ pub fn client_ip(peer: Option<std::net::IpAddr>, headers: &HeaderMap, trusted: &
     if !trusted.contains(peer) {
         return peer.to_string();
     }
-    let hops: Vec<std::net::IpAddr> = headers
-        .get_all("x-forwarded-for")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|h| h.trim().parse().ok())
-        .collect();
+    let hops: Vec<std::net::IpAddr> = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).filter_map(|h| h.trim().parse().ok()).collect();
     hops.into_iter().rev().find(|ip| !trusted.contains(*ip)).unwrap_or(peer).to_string()
 }
 
@@ -171,17 +158,11 @@ fn cross_site(req: &Request) -> bool {
 
 /// Paths anyone may open without signing in.
 fn open_path(path: &str) -> bool {
-    path == "/login"
-        || path.starts_with("/auth/")
-        || path.starts_with("/pkg/")
-        || path == "/healthz"
-        || path == "/metrics"
-        || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+    path == "/login" || path.starts_with("/auth/") || path.starts_with("/pkg/") || path == "/healthz" || path == "/metrics" || path.rsplit('/').next().is_some_and(|last| last.contains('.'))
 }
 
 fn wants_html(req: &Request) -> bool {
-    req.method() == Method::GET
-        && req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
+    req.method() == Method::GET && req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"))
 }
 
 /// Static files: served to anyone, without a session lookup.
@@ -227,7 +208,8 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
 
 /// The policy of answers that are not pages (pages set theirs, with a nonce for their inline
 /// scripts): no scripts but the portal's own.
-const DEFAULT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+const DEFAULT_CSP: &str =
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
 /// Headers every answer carries: no framing (clickjacking), no MIME sniffing, no referrer
 /// leaking paths to other sites, a Content-Security-Policy, and HSTS when the portal is
@@ -273,10 +255,7 @@ pub fn safe_return_path(next: Option<&str>) -> String {
 fn percent_decoded(raw: &str) -> String {
     let mut text = raw.to_owned();
     for _ in 0..3 {
-        let next = url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default();
+        let next = url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
         if next == text {
             break;
         }

@@ -164,9 +164,7 @@ impl Settings {
     }
 
     fn figment(file: &Path) -> Figment {
-        let mut f = Figment::from(Serialized::defaults(Settings::default()))
-            .merge(Toml::file(file))
-            .merge(Env::prefixed("FLOTILLA_").ignore(&["config"]));
+        let mut f = Figment::from(Serialized::defaults(Settings::default())).merge(Toml::file(file)).merge(Env::prefixed("FLOTILLA_").ignore(&["config"]));
         if let Ok(url) = std::env::var("DATABASE_URL") {
             f = f.merge(Serialized::default("database_url", url));
         }

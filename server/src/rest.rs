@@ -322,14 +322,10 @@ async fn audit(State(s): State<AppState>, Query(p): Query<AuditParams>, req: Req
     let query = AuditQuery { actor: p.actor, action: p.action, outcome: p.outcome, limit: p.limit, before: p.before };
     let lines = call(s, parts(req), || directory::audit_log(query)).await;
     match (lines, p.format.as_deref()) {
-        (Ok(lines), Some("csv")) => (
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (header::CONTENT_DISPOSITION, "attachment; filename=\"flotilla-audit.csv\""),
-            ],
-            flotilla_domain::identity::audit_csv(&lines),
-        )
-            .into_response(),
+        (Ok(lines), Some("csv")) => {
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"flotilla-audit.csv\"")], flotilla_domain::identity::audit_csv(&lines))
+                .into_response()
+        }
         (result, _) => reply(result),
     }
 }
@@ -368,11 +364,9 @@ struct PriceParams {
 async fn prices(State(s): State<AppState>, Query(p): Query<PriceParams>, req: Request) -> Response {
     let list = call(s, parts(req), costs::list_prices).await;
     match (list, p.format.as_deref()) {
-        (Ok(list), Some("csv")) => (
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"flotilla-prices.csv\"")],
-            flotilla_domain::prices_csv(&list),
-        )
-            .into_response(),
+        (Ok(list), Some("csv")) => {
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"flotilla-prices.csv\"")], flotilla_domain::prices_csv(&list)).into_response()
+        }
         (result, _) => reply(result),
     }
 }

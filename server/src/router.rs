@@ -17,10 +17,15 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
     let shell_options = state.leptos_options.clone();
     let fallback_state = state.clone();
     let pages = Router::new()
-        .leptos_routes_with_context(&state, routes, move || {
-            provide_context(context_state.clone());
-            provide_context(names.clone());
-        }, move || shell(shell_options.clone()))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                provide_context(context_state.clone());
+                provide_context(names.clone());
+            },
+            move || shell(shell_options.clone()),
+        )
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
             move || {
                 provide_context(fallback_state.clone());

@@ -1,10 +1,7 @@
 //! Starting the portal: database, state, listener, and a graceful stop on SIGTERM.
 use crate::{config::Settings, demo_fleet, metrics::HttpMetrics, router::router};
 use app::state::{AppState, Fleet, SignIn};
-use flotilla_backend::{
-    Accounts, AuditLog, Budgets, ClusterDirectory, Ledger, Collector, CollectorSettings, Database, DbError, OidcClient, OidcSettings, SecretKey, SessionPolicy,
-    Snapshots, demo,
-};
+use flotilla_backend::{Accounts, AuditLog, Budgets, ClusterDirectory, Collector, CollectorSettings, Database, DbError, Ledger, OidcClient, OidcSettings, SecretKey, SessionPolicy, Snapshots, demo};
 use leptos::config::LeptosOptions;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -74,17 +71,9 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
     collector.sync(&directory).await?;
     let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartError::Bind { addr: settings.addr, source })?;
     let addr = listener.local_addr().map_err(StartError::Serve)?;
-    let leptos_options = LeptosOptions::builder()
-        .output_name("flotilla")
-        .site_root(settings.site_root.as_str())
-        .site_pkg_dir("pkg")
-        .site_addr(addr)
-        .build();
+    let leptos_options = LeptosOptions::builder().output_name("flotilla").site_root(settings.site_root.as_str()).site_pkg_dir("pkg").site_addr(addr).build();
     let sign_in = sign_in_config(&settings, addr)?;
-    let policy = SessionPolicy {
-        idle: chrono::Duration::minutes(settings.session_idle_minutes.into()),
-        absolute: chrono::Duration::hours(settings.session_absolute_hours.into()),
-    };
+    let policy = SessionPolicy { idle: chrono::Duration::minutes(settings.session_idle_minutes.into()), absolute: chrono::Duration::hours(settings.session_absolute_hours.into()) };
     let mut state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector: collector.clone() }, settings.allow_private_webhooks.clone());
     if let Some(fleet) = &_fleet {
         demo::open_demo_clusters(&db, &state.clusters).await?;
@@ -116,10 +105,7 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         announce_demo(addr);
     }
     let grace = Duration::from_secs(settings.shutdown_grace_secs);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal(grace))
-        .await
-        .map_err(StartError::Serve)?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal(grace)).await.map_err(StartError::Serve)?;
     tracing::info!("Flotilla stopped");
     Ok(())
 }
@@ -128,11 +114,7 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
 pub const WORKLOAD_RECONCILE_EVERY: Duration = Duration::from_secs(2);
 
 pub fn collector_settings(settings: &Settings) -> CollectorSettings {
-    CollectorSettings {
-        probe_interval: Duration::from_secs(settings.probe_interval_secs.max(1)),
-        metrics_interval: Duration::from_secs(settings.metrics_interval_secs.max(1)),
-        ..Default::default()
-    }
+    CollectorSettings { probe_interval: Duration::from_secs(settings.probe_interval_secs.max(1)), metrics_interval: Duration::from_secs(settings.metrics_interval_secs.max(1)), ..Default::default() }
 }
 
 /// Background work on the fleet: re-reading the cluster directory (changes made through another
@@ -221,10 +203,7 @@ pub async fn rotate_key(settings: &Settings, new: &SecretKey) -> Result<usize, S
     let ledger = flotilla_backend::Ledger::new(db.clone(), flotilla_backend::Prices::new(db.clone()), directory);
     let hooks = flotilla_backend::Budgets::new(db.clone(), old.clone(), ledger, settings.allow_private_webhooks.clone()).rotate_key(new).await.map_err(|e| StartError::Budget(e.to_string()))?;
     tracing::info!(webhooks = hooks, "budget webhooks re-sealed");
-    if let Err(e) = AuditLog::new(db)
-        .record("cli", "secret-key.rotated", "portal", &format!("{n} clusters re-sealed; key {} → {}", old.fingerprint(), new.fingerprint()))
-        .await
-    {
+    if let Err(e) = AuditLog::new(db).record("cli", "secret-key.rotated", "portal", &format!("{n} clusters re-sealed; key {} → {}", old.fingerprint(), new.fingerprint())).await {
         tracing::warn!("could not audit the key rotation: {e}");
     }
     Ok(n)

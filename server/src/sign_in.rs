@@ -1,8 +1,8 @@
 //! The `/auth/*` routes: single sign-on (OpenID Connect code flow with PKCE, state, nonce),
 //! local e-mail + password accounts (rate-limited), demo accounts (demo mode only), sign-out.
 use crate::auth::{cookie_name, read_cookie, safe_return_path, session_cookie, source_ip};
-use app::links::query_value;
 use app::error::capitalised;
+use app::links::query_value;
 use app::state::AppState;
 use axum::extract::{Form, Query, Request, State};
 use axum::http::{StatusCode, header};
@@ -167,20 +167,12 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
     let flow = match state.sessions.take_login(&flow_state).await {
         Ok(Some(_)) if !started_here => {
             state.audit.write_or_log(refuse("state not started in this browser".into())).await;
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "Sign-in link not valid",
-                "This sign-in was not started in this browser. Please sign in again.",
-            );
+            return problem(StatusCode::BAD_REQUEST, "Sign-in link not valid", "This sign-in was not started in this browser. Please sign in again.");
         }
         Ok(Some(flow)) => flow,
         Ok(None) => {
             state.audit.write_or_log(refuse("unknown, expired or already used state".into())).await;
-            return problem(
-                StatusCode::BAD_REQUEST,
-                "Sign-in link not valid",
-                "This sign-in link is not valid: it was changed, has expired or was already used. Please sign in again.",
-            );
+            return problem(StatusCode::BAD_REQUEST, "Sign-in link not valid", "This sign-in link is not valid: it was changed, has expired or was already used. Please sign in again.");
         }
         Err(e) => {
             tracing::error!("cannot read a sign-in in progress: {e}");

@@ -104,12 +104,7 @@ async fn holder(db: &Database, name: &str) -> Option<String> {
 }
 
 async fn deployed_events(db: &Database, workload: i64) -> u64 {
-    schedule_event::Entity::find()
-        .filter(schedule_event::Column::WorkloadId.eq(workload))
-        .filter(schedule_event::Column::Action.eq("deployed"))
-        .count(db.conn())
-        .await
-        .unwrap()
+    schedule_event::Entity::find().filter(schedule_event::Column::WorkloadId.eq(workload)).filter(schedule_event::Column::Action.eq("deployed")).count(db.conn()).await.unwrap()
 }
 
 async fn exec(db: &Database, sql: &str) {
@@ -158,7 +153,10 @@ async fn two_replicas_share_sessions_and_hand_over_the_scheduler() {
     let id = workloads.insert(project, bob, "bob@example.test", &spec, &[]).await.unwrap();
     let opens = Utc::now() + ChronoDuration::seconds(25);
     let window = Schedule::Once { start_ms: opens.timestamp_millis(), end_ms: (opens + ChronoDuration::hours(1)).timestamp_millis() };
-    Scheduler::new(db.clone(), workloads.clone(), flotilla_backend::workloads::capacity::Capacities::on(&db, Collector::new(Default::default()), dir.clone(), workloads.clone()), "setup").set(id, &ScheduleSpec { schedule: window, ..Default::default() }).await.unwrap();
+    Scheduler::new(db.clone(), workloads.clone(), flotilla_backend::workloads::capacity::Capacities::on(&db, Collector::new(Default::default()), dir.clone(), workloads.clone()), "setup")
+        .set(id, &ScheduleSpec { schedule: window, ..Default::default() })
+        .await
+        .unwrap();
 
     let env = Env { db_url, key: key.to_text(), dir: tempfile::tempdir().unwrap() };
     let mut a = env.start("replica-a");

@@ -36,10 +36,7 @@ impl Portal {
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(idx) = line.find("listening on http://") {
-                    let url: String = line[idx + "listening on ".len()..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || ":/.".contains(*c))
-                        .collect();
+                    let url: String = line[idx + "listening on ".len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || ":/.".contains(*c)).collect();
                     let _ = tx.send((url, line.clone()));
                 }
             }
@@ -69,19 +66,9 @@ impl Portal {
 
     /// POSTs a sign-in form the way the login page does; returns (status, Location, cookie).
     async fn sign_in(&self, route: &str, form: &[(&str, &str)]) -> (u16, String, String) {
-        let res = Self::client()
-            .post(format!("{}{route}", self.url))
-            .header("origin", &self.url)
-            .form(form)
-            .send()
-            .await
-            .unwrap();
+        let res = Self::client().post(format!("{}{route}", self.url)).header("origin", &self.url).form(form).send().await.unwrap();
         let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-        let cookie = res
-            .headers()
-            .get("set-cookie")
-            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-            .unwrap_or_default();
+        let cookie = res.headers().get("set-cookie").map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned()).unwrap_or_default();
         (res.status().as_u16(), location, cookie)
     }
 
@@ -228,8 +215,7 @@ async fn local_accounts_sign_in_with_a_password_and_guessing_is_rate_limited() {
     assert!(String::from_utf8_lossy(&weak.stderr).contains("at least 12 characters"));
     assert!(portal.create_admin("root@example.test", "a long enough password").status.success());
 
-    let (status, location, cookie) =
-        portal.sign_in("/auth/local", &[("email", "root@example.test"), ("password", "a long enough password"), ("next", "/admin")]).await;
+    let (status, location, cookie) = portal.sign_in("/auth/local", &[("email", "root@example.test"), ("password", "a long enough password"), ("next", "/admin")]).await;
     assert_eq!((status, location.as_str()), (303, "/admin"));
     assert!(cookie.starts_with("flotilla_session="), "{cookie}");
     let (status, html) = portal.get_as("/admin", &cookie).await;

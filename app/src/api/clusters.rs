@@ -95,17 +95,11 @@ pub async fn register_cluster(metadata: ClusterMetadata, connection: Connection)
     use flotilla_domain::{Dns1123Label, Kind, Verb};
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Create, Kind::Cluster, "cluster.create", "register clusters").await?;
-    let name = Dns1123Label::parse(metadata.name.trim())
-        .map_err(|e| AppError::Validation(format!("Cluster name: {e}")))?;
+    let name = Dns1123Label::parse(metadata.name.trim()).map_err(|e| AppError::Validation(format!("Cluster name: {e}")))?;
     let details = checks::details(&metadata)?;
     let creds = checks::credentials(&connection)?;
     checks::sufficient(&creds).await?;
-    let summary = r
-        .state
-        .clusters
-        .register(flotilla_backend::NewCluster { name, details }, Some(&creds))
-        .await
-        .map_err(checks::fleet_error)?;
+    let summary = r.state.clusters.register(flotilla_backend::NewCluster { name, details }, Some(&creds)).await.map_err(checks::fleet_error)?;
     r.record("cluster.create", &summary.name, &format!("registered ({})", summary.api_server)).await;
     resync(&r).await;
     Ok(summary)

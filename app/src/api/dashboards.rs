@@ -52,11 +52,7 @@ pub async fn load_dashboard() -> Result<DashboardView, AppError> {
     };
     let caller = r.signed_in()?;
     let portal = flotilla_domain::Target { kind: Kind::Role, project: None, owner: None };
-    let publish_roles = if flotilla_domain::allows(&caller.subject, Verb::Update, &portal).is_allowed() {
-        roles.into_iter().map(|d| (d.key, d.name)).collect()
-    } else {
-        Vec::new()
-    };
+    let publish_roles = if flotilla_domain::allows(&caller.subject, Verb::Update, &portal).is_allowed() { roles.into_iter().map(|d| (d.key, d.name)).collect() } else { Vec::new() };
     Ok(DashboardView { dashboard, source, publish_roles })
 }
 

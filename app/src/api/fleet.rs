@@ -10,8 +10,7 @@ mod scope {
     use crate::guard::Request;
     use flotilla_backend::inventory::Visibility;
 
-    pub const NO_PROJECTS: &str =
-        "see clusters yet: you are in no project. Ask an administrator to add you to one (or to map your SSO group)";
+    pub const NO_PROJECTS: &str = "see clusters yet: you are in no project. Ask an administrator to add you to one (or to map your SSO group)";
 
     /// The caller's view of the fleet: signed in, in some project (or an administrator).
     pub async fn visibility(r: &Request) -> Result<Visibility, AppError> {
@@ -119,12 +118,7 @@ pub async fn cluster_heatmap(id: i64, by: String, metric: Metric, hours: u32) ->
     let hours = hours.clamp(1, 24 * 7);
     // One column per minute for the last hour, per hour otherwise.
     let buckets = if hours == 1 { 60 } else { hours as usize };
-    let mut map = r
-        .state
-        .snapshots
-        .heatmap(id, scope, metric, chrono::Duration::hours(hours.into()), buckets)
-        .await
-        .map_err(AppError::internal("load the utilisation history"))?;
+    let mut map = r.state.snapshots.heatmap(id, scope, metric, chrono::Duration::hours(hours.into()), buckets).await.map_err(AppError::internal("load the utilisation history"))?;
     if scope == HeatScope::Namespace
         && let Some(state) = &state
     {

@@ -35,11 +35,7 @@ pub async fn sign_in_options() -> Result<LoginChoices, AppError> {
         Some(client) => Some(client.ready().await.map_err(|e| format!("Single sign-on is unavailable: {e}. Try again in a minute."))),
         None => None,
     };
-    let demo_accounts = if r.state.demo {
-        flotilla_backend::demo::DEMO_ACCOUNTS.iter().map(|a| (a.login.to_owned(), a.summary.to_owned())).collect()
-    } else {
-        Vec::new()
-    };
+    let demo_accounts = if r.state.demo { flotilla_backend::demo::DEMO_ACCOUNTS.iter().map(|a| (a.login.to_owned(), a.summary.to_owned())).collect() } else { Vec::new() };
     Ok(LoginChoices { sso, local: r.state.sign_in.local, demo_accounts })
 }
 

@@ -39,14 +39,7 @@ pub(crate) mod scope {
             rollouts: w
                 .deployments
                 .iter()
-                .map(|d| ClusterRollout {
-                    cluster_id: d.cluster_id,
-                    cluster: name_of(d.cluster_id),
-                    replicas: d.replicas,
-                    ready: d.ready,
-                    phase: d.phase,
-                    message: d.message.clone(),
-                })
+                .map(|d| ClusterRollout { cluster_id: d.cluster_id, cluster: name_of(d.cluster_id), replicas: d.replicas, ready: d.ready, phase: d.phase, message: d.message.clone() })
                 .collect(),
         }
     }

@@ -9,7 +9,13 @@ use leptos::prelude::*;
 use std::collections::BTreeMap;
 
 fn money(v: f64, currency: &str) -> String {
-    if v.abs() >= 100.0 { format!("{v:.0} {currency}") } else if v.abs() >= 1.0 { format!("{v:.2} {currency}") } else { format!("{v:.3} {currency}") }
+    if v.abs() >= 100.0 {
+        format!("{v:.0} {currency}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2} {currency}")
+    } else {
+        format!("{v:.3} {currency}")
+    }
 }
 
 /// A cluster's cost now, per namespace.

@@ -6,11 +6,7 @@ use leptos::prelude::*;
 pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
-        let status = errors
-            .get_untracked()
-            .iter()
-            .find_map(|(_, e)| e.downcast_ref::<AppError>().map(AppError::status_code))
-            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let status = errors.get_untracked().iter().find_map(|(_, e)| e.downcast_ref::<AppError>().map(AppError::status_code)).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
             response.set_status(status);
         }

@@ -2,8 +2,8 @@
 use crate::api::directory::{admin_gate, audit_log, list_users};
 use crate::api::people::{LinkIdentity, SetUserActive, UnlinkIdentity, list_identities};
 use crate::components::error_view::action_error;
-use crate::error::AppError;
 use crate::components::{loaded::Loaded, page_header::PageHeader};
+use crate::error::AppError;
 use crate::links::query_value;
 use crate::pages::admin_access::{GroupMappings, RoleMatrix};
 use crate::pages::admin_clusters::ClusterAdmin;
@@ -89,11 +89,7 @@ fn user_table(users: Vec<UserSummary>, identities: Vec<IdentitySummary>, actions
         .map(|u| {
             let mine: Vec<IdentitySummary> = identities.iter().filter(|i| i.user_id == Some(u.id)).cloned().collect();
             let id = u.id;
-            let (label, next, verb) = if u.deactivated {
-                (format!("Reactivate {}", u.email), true, "Reactivate")
-            } else {
-                (format!("Deactivate {}", u.email), false, "Deactivate")
-            };
+            let (label, next, verb) = if u.deactivated { (format!("Reactivate {}", u.email), true, "Reactivate") } else { (format!("Deactivate {}", u.email), false, "Deactivate") };
             let email = u.email.clone();
             view! {
                 <tr data-user=email>
@@ -185,12 +181,7 @@ fn AuditTrail() -> impl IntoView {
     let lines = Resource::new(query, audit_log);
     let csv = move || {
         let q = query();
-        format!(
-            "/api/v1/audit?format=csv&limit=5000&actor={}&action={}&outcome={}",
-            query_value(&q.actor),
-            query_value(&q.action),
-            query_value(&q.outcome)
-        )
+        format!("/api/v1/audit?format=csv&limit=5000&actor={}&action={}&outcome={}", query_value(&q.actor), query_value(&q.action), query_value(&q.outcome))
     };
     view! {
         <section aria-labelledby="audit-h">
@@ -216,9 +207,13 @@ fn AuditTrail() -> impl IntoView {
 const AUDIT_PAGE: u64 = 200;
 
 fn audit_table(lines: Vec<AuditLine>, before: RwSignal<Option<i64>>) -> AnyView {
-    let newest = move || before.get().is_some().then(|| view! {
-        <button type="button" class="button button--quiet" on:click=move |_| before.set(None)>"Back to the newest"</button>
-    });
+    let newest = move || {
+        before.get().is_some().then(|| {
+            view! {
+                <button type="button" class="button button--quiet" on:click=move |_| before.set(None)>"Back to the newest"</button>
+            }
+        })
+    };
     if lines.is_empty() {
         return view! { {none_yet("No entries match.")} {newest} }.into_any();
     }

@@ -1,8 +1,6 @@
 //! Admin → Clusters: register a cluster from a kubeconfig (pasted or uploaded, one context) or
 //! from URL + CA + token, test the connection first, edit, disable and remove clusters.
-use crate::api::clusters::{
-    RegisterCluster, RemoveCluster, SetClusterEnabled, TestClusterConnection, UpdateCluster, kubeconfig_contexts,
-};
+use crate::api::clusters::{RegisterCluster, RemoveCluster, SetClusterEnabled, TestClusterConnection, UpdateCluster, kubeconfig_contexts};
 use crate::api::fleet::list_clusters;
 use crate::components::{error_view::action_error, loaded::Loaded};
 use flotilla_domain::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text};

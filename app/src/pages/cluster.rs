@@ -4,7 +4,7 @@ use crate::api::fleet::{cluster_heatmap, load_cluster};
 use crate::charts;
 use crate::components::loaded::Loaded;
 use crate::fleetmap::utc_time;
-use flotilla_domain::inventory::{ClusterDetail, Heatmap, Metric, NamespaceView, NodeView, fraction, format_bytes, format_cpu, percent};
+use flotilla_domain::inventory::{ClusterDetail, Heatmap, Metric, NamespaceView, NodeView, format_bytes, format_cpu, fraction, percent};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -37,11 +37,8 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
     let since = (h.since_ms > 0).then(|| format!(" since {}", utc_time(h.since_ms))).unwrap_or_default();
     let seen = h.last_seen_ms.map(|t| format!("Last answered at {}.", utc_time(t))).unwrap_or_else(|| "Has not answered yet.".into());
     let t = detail.totals;
-    let source = if detail.metrics_live {
-        "Usage comes from metrics.k8s.io."
-    } else {
-        "Requests only: this cluster serves no metrics.k8s.io, so usage is unknown and charts show what pods requested."
-    };
+    let source =
+        if detail.metrics_live { "Usage comes from metrics.k8s.io." } else { "Requests only: this cluster serves no metrics.k8s.io, so usage is unknown and charts show what pods requested." };
     let cpu = donut_for("CPU", t.used.map(|u| u.cpu_m), ("Requested", t.requested.cpu_m), t.allocatable.cpu_m, format_cpu);
     let mem = donut_for("Memory", t.used.map(|u| u.mem_b), ("Requested", t.requested.mem_b), t.allocatable.mem_b, format_bytes);
     let pods = donut_for("Pods", None, ("Running", t.pods.into()), t.allocatable_pods.into(), |v| format!("{v} pods"));
@@ -109,7 +106,17 @@ struct Sort {
 
 fn sort_button(label: &'static str, key: &'static str, sort: RwSignal<Sort>) -> impl IntoView {
     let arrow = move || sort.with(|s| if s.key == key { if s.desc { " ▼" } else { " ▲" } } else { "" });
-    let aria = move || sort.with(|s| if s.key != key { "none" } else if s.desc { "descending" } else { "ascending" });
+    let aria = move || {
+        sort.with(|s| {
+            if s.key != key {
+                "none"
+            } else if s.desc {
+                "descending"
+            } else {
+                "ascending"
+            }
+        })
+    };
     view! {
         <th scope="col" aria-sort=aria>
             <button type="button" class="th-sort" on:click=move |_| sort.update(|s| { if s.key == key { s.desc = !s.desc } else { *s = Sort { key, desc: true } } })>

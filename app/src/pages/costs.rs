@@ -71,7 +71,8 @@ pub fn CostsPage() -> impl IntoView {
 }
 
 fn controls(c: Controls, scope: CostScope) -> AnyView {
-    let presets: [(&str, &str, i64, Step); 4] = [("last-day", "Last 24 hours", 0, Step::Hour), ("last-7", "Last 7 days", 6, Step::Day), ("last-30", "Last 30 days", 29, Step::Day), ("last-365", "Last 12 months", 364, Step::Month)];
+    let presets: [(&str, &str, i64, Step); 4] =
+        [("last-day", "Last 24 hours", 0, Step::Hour), ("last-7", "Last 7 days", 6, Step::Day), ("last-30", "Last 30 days", 29, Step::Day), ("last-365", "Last 12 months", 364, Step::Month)];
     let everything = if scope.fleet_wide { "Everything (all projects, idle capacity)" } else { "All my projects" };
     view! {
         <form class="cost-controls" aria-label="Cost report" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>

@@ -23,9 +23,7 @@ pub struct Choices {
 /// The widget's body for its kind and (reactive) settings.
 pub fn widget_body(kind: WidgetKind, settings: Memo<WidgetSettings>, choices: Choices) -> AnyView {
     match kind {
-        WidgetKind::WorldMap | WidgetKind::Topology | WidgetKind::ClusterHealth | WidgetKind::ClusterUtilisation => {
-            view! { <FleetWidget kind settings/> }.into_any()
-        }
+        WidgetKind::WorldMap | WidgetKind::Topology | WidgetKind::ClusterHealth | WidgetKind::ClusterUtilisation => view! { <FleetWidget kind settings/> }.into_any(),
         WidgetKind::PodHeatmap => view! { <HeatmapWidget settings choices/> }.into_any(),
         WidgetKind::CostOverTime | WidgetKind::TopWorkloads => view! { <CostWidget kind settings/> }.into_any(),
         WidgetKind::BudgetStatus => view! { <BudgetWidget settings/> }.into_any(),
@@ -95,11 +93,7 @@ fn utilisation_bars(map: &FleetMap, cluster: Option<i64>, metric: Metric) -> Any
             Some(words) => vec![(t.cluster.display_name.clone(), format!("/clusters/{}", t.cluster.id), Err(words))],
             None => t.nodes.iter().map(|n| (n.name.clone(), format!("/clusters/{}", t.cluster.id), Ok(n.value(metric)))).collect(),
         },
-        None => map
-            .tiles
-            .iter()
-            .map(|t| (t.cluster.display_name.clone(), format!("/clusters/{}", t.cluster.id), t.may_not_list("nodes").map_or(Ok(t.mean(metric)), Err)))
-            .collect(),
+        None => map.tiles.iter().map(|t| (t.cluster.display_name.clone(), format!("/clusters/{}", t.cluster.id), t.may_not_list("nodes").map_or(Ok(t.mean(metric)), Err))).collect(),
     };
     if rows.is_empty() {
         return view! { <p class="muted">"This cluster reports no nodes yet."</p> }.into_any();
@@ -144,14 +138,15 @@ fn HeatmapWidget(settings: Memo<WidgetSettings>, choices: Choices) -> impl IntoV
         let cluster = s.cluster.or_else(|| choices.clusters.with(|c| c.first().map(|c| c.0)));
         (cluster, s.metric(), s.days_for(WidgetKind::PodHeatmap))
     });
-    let data = Resource::new(move || target.get(), |(cluster, metric, days)| {
-        async move {
+    let data = Resource::new(
+        move || target.get(),
+        |(cluster, metric, days)| async move {
             match cluster {
                 Some(id) => cluster_heatmap(id, "namespace".into(), metric, days * 24).await.map(Some),
                 None => Ok(None),
             }
-        }
-    });
+        },
+    );
     let name = move || {
         let id = target.get().0;
         choices.clusters.with(|c| c.iter().find(|c| Some(c.0) == id).map(|c| c.1.clone())).unwrap_or_default()
@@ -173,12 +168,15 @@ fn days_label(days: u32) -> String {
 /// may see, over the chosen days.
 #[component]
 fn CostWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoView {
-    let data = Resource::new(move || settings.get(), move |s| {
-        let days = s.days_for(kind);
-        let today = js_today();
-        let group_by = if kind == WidgetKind::TopWorkloads { GroupBy::Workload } else { GroupBy::Cluster };
-        load_costs(CostQuery { project: s.project, from: days_before(&today, i64::from(days) - 1), to: today, step: Step::Day, group_by })
-    });
+    let data = Resource::new(
+        move || settings.get(),
+        move |s| {
+            let days = s.days_for(kind);
+            let today = js_today();
+            let group_by = if kind == WidgetKind::TopWorkloads { GroupBy::Workload } else { GroupBy::Cluster };
+            load_costs(CostQuery { project: s.project, from: days_before(&today, i64::from(days) - 1), to: today, step: Step::Day, group_by })
+        },
+    );
     let subject = move || {
         let s = settings.get();
         format!("{} · last {}", s.project.as_deref().unwrap_or("all your projects"), days_label(s.days_for(kind)))

@@ -152,9 +152,7 @@ fn activate(target: Option<web_sys::EventTarget>, filter: RwSignal<MapFilter>) {
             f.focus = if f.focus == Some(id) { None } else { Some(id) };
             f.selected = None;
         });
-    } else if let (Some(node), Some(cluster)) =
-        (attr_of("[data-node]", "data-node"), attr_of("[data-cluster]", "data-cluster").and_then(|v| v.parse::<i64>().ok()))
-    {
+    } else if let (Some(node), Some(cluster)) = (attr_of("[data-node]", "data-node"), attr_of("[data-cluster]", "data-cluster").and_then(|v| v.parse::<i64>().ok())) {
         filter.update(|f| f.selected = Some((cluster, node)));
     }
 }
@@ -261,9 +259,7 @@ pub(crate) fn WorldMapView(map: RwSignal<FleetMap>) -> impl IntoView {
     // Cost per hour for the hover, loaded in the browser and refreshed every minute.
     let costs = LocalResource::new(fleet_costs_now);
     crate::components::poll::every(60_000, move || costs.refetch());
-    let cost_labels = Memo::new(move |_| {
-        costs.get().and_then(Result::ok).map(|list| list.iter().map(|c| (c.cluster_id, c.label())).collect::<worldmap::CostLabels>()).unwrap_or_default()
-    });
+    let cost_labels = Memo::new(move |_| costs.get().and_then(Result::ok).map(|list| list.iter().map(|c| (c.cluster_id, c.label())).collect::<worldmap::CostLabels>()).unwrap_or_default());
     let svg = move || cost_labels.with(|costs| map.with(|m| worldmap::render(m, view.get(), costs)));
     let zoom_by = move |f: f64| view.update(|v| *v = v.zoomed(f, None));
     let on_wheel = move |ev: leptos::ev::WheelEvent| {
@@ -349,9 +345,7 @@ pub(crate) fn WorldMapView(map: RwSignal<FleetMap>) -> impl IntoView {
     };
     let details = move || {
         let names = hovered.get();
-        map.with(|m| {
-            cost_labels.with(|costs| names.split_whitespace().filter_map(|n| m.tiles.iter().find(|t| t.cluster.name == n)).map(|t| worldmap::describe(t, costs)).collect::<Vec<_>>())
-        })
+        map.with(|m| cost_labels.with(|costs| names.split_whitespace().filter_map(|n| m.tiles.iter().find(|t| t.cluster.name == n)).map(|t| worldmap::describe(t, costs)).collect::<Vec<_>>()))
     };
     let unplaced = move || map.with(|m| worldmap::placed(m).1.iter().map(|t| (t.cluster.id, t.cluster.display_name.clone())).collect::<Vec<_>>());
     view! {

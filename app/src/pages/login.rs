@@ -1,7 +1,7 @@
 //! The login page: single sign-on, a local account form, and (demo mode only) demo accounts.
 use crate::api::portal::{LoginChoices, sign_in_options};
-use crate::links::query_value;
 use crate::components::{loaded::Loaded, page_header::PageHeader};
+use crate::links::query_value;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 

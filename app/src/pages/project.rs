@@ -23,13 +23,7 @@ struct Actions {
 pub fn ProjectPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.with(|p| p.get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
-    let a = Actions {
-        member: ServerAction::new(),
-        remove: ServerAction::new(),
-        clusters: ServerAction::new(),
-        change: ServerAction::new(),
-        delete: ServerAction::new(),
-    };
+    let a = Actions { member: ServerAction::new(), remove: ServerAction::new(), clusters: ServerAction::new(), change: ServerAction::new(), delete: ServerAction::new() };
     let versions = move || (a.member.version().get(), a.remove.version().get(), a.clusters.version().get(), a.change.version().get(), a.delete.version().get());
     let detail = Resource::new(move || (id(), versions()), |(id, _)| load_project(id));
     let render = move |d: ProjectDetail| project_view(d, a);

@@ -108,11 +108,8 @@ pub fn RegisterPage() -> impl IntoView {
     let errors_for = move |field: &str| -> Vec<String> {
         let matches = |e: &FieldError| e.field == field || e.field.starts_with(&format!("{field}."));
         let show = submitted.get() || touched.with(|t| t.iter().any(|x| *x == field));
-        let mut out: Vec<String> = if show {
-            checked.with(|c| c.as_ref().err().map(|errs| errs.iter().filter(|e| matches(e)).map(|e| e.message.clone()).collect()).unwrap_or_default())
-        } else {
-            vec![]
-        };
+        let mut out: Vec<String> =
+            if show { checked.with(|c| c.as_ref().err().map(|errs| errs.iter().filter(|e| matches(e)).map(|e| e.message.clone()).collect()).unwrap_or_default()) } else { vec![] };
         if out.is_empty() {
             out = server_errors().into_iter().filter(|e| matches(e)).map(|e| e.message).collect();
         }
@@ -136,7 +133,13 @@ pub fn RegisterPage() -> impl IntoView {
             register.dispatch(RegisterWorkload { form: f.form(), schedule: Some(sched.spec()) });
         }
     };
-    let touch = move |field: &'static str| touched.update(|t| if !t.contains(&field) { t.push(field) });
+    let touch = move |field: &'static str| {
+        touched.update(|t| {
+            if !t.contains(&field) {
+                t.push(field)
+            }
+        })
+    };
     let text = move |label: &'static str, field: &'static str, sig: RwSignal<String>, placeholder: &'static str| {
         view! {
             <label class="field">{label}

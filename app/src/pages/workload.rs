@@ -53,7 +53,11 @@ pub fn WorkloadPage() -> impl IntoView {
         }),
         clusters: LocalResource::new(list_clusters),
     };
-    poll::every(2000, move || if ui.follow.get_untracked() && ui.log_of.with_untracked(Option::is_some) { ui.log.refetch() });
+    poll::every(2000, move || {
+        if ui.follow.get_untracked() && ui.log_of.with_untracked(Option::is_some) {
+            ui.log.refetch()
+        }
+    });
     // The action fields start from the workload as first loaded, then follow each action's answer
     // (never the 2-second refresh, which would overwrite what is being typed).
     let seeded = RwSignal::new(false);

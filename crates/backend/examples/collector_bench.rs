@@ -4,9 +4,9 @@
 //! Run by `scripts/bench-fleet`; numbers go in BENCHMARKS.md.
 use flotilla_backend::{ClusterDetails, ClusterDirectory, Collector, CollectorSettings, Credentials, Database, NewCluster, SecretKey};
 use flotilla_domain::{Dns1123Label, Provider};
+use flotilla_sim::measure::{percentile, rss_mb};
 use k8s_openapi::api::core::v1::Pod;
 use std::time::{Duration, Instant};
-use flotilla_sim::measure::{percentile, rss_mb};
 
 #[tokio::main]
 async fn main() {

@@ -5,9 +5,7 @@ use crate::cache::Topic;
 use crate::entity::{group_mapping, project, project_member, role, user, user_role};
 use chrono::Utc;
 use flotilla_domain::{BuiltinRole, GroupMapping, Me, Permission, Role, RoleDef, Subject};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait};
 use std::collections::HashMap;
 
 #[derive(Debug, thiserror::Error)]
@@ -89,15 +87,7 @@ impl AccessControl {
                 row.update(self.db.conn()).await?;
             }
             None => {
-                role::ActiveModel {
-                    key: Set(key),
-                    name: Set(name.to_owned()),
-                    permissions: Set(json),
-                    created_at: Set(Utc::now()),
-                    ..Default::default()
-                }
-                .insert(self.db.conn())
-                .await?;
+                role::ActiveModel { key: Set(key), name: Set(name.to_owned()), permissions: Set(json), created_at: Set(Utc::now()), ..Default::default() }.insert(self.db.conn()).await?;
             }
         }
         self.db.changed(Topic::Access);
@@ -124,15 +114,7 @@ impl AccessControl {
     pub async fn group_mappings(&self) -> Result<Vec<GroupMapping>, AccessError> {
         let projects = self.project_names().await?;
         let rows = group_mapping::Entity::find().order_by_asc(group_mapping::Column::GroupName).all(self.db.conn()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|m| GroupMapping {
-                id: m.id,
-                group: m.group_name,
-                role: m.role,
-                project: m.project_id.and_then(|p| projects.get(&p).cloned()),
-            })
-            .collect())
+        Ok(rows.into_iter().map(|m| GroupMapping { id: m.id, group: m.group_name, role: m.role, project: m.project_id.and_then(|p| projects.get(&p).cloned()) }).collect())
     }
 
     /// Adds a mapping: group → role, portal-wide (`project` None) or in the named project.
@@ -145,25 +127,12 @@ impl AccessControl {
             return Err(AccessError::UnknownRole(role_key.to_owned()));
         }
         let project_id = match project_name.filter(|p| !p.is_empty()) {
-            Some(name) => Some(
-                project::Entity::find()
-                    .filter(project::Column::Name.eq(name))
-                    .one(self.db.conn())
-                    .await?
-                    .ok_or_else(|| AccessError::UnknownProject(name.to_owned()))?
-                    .id,
-            ),
+            Some(name) => Some(project::Entity::find().filter(project::Column::Name.eq(name)).one(self.db.conn()).await?.ok_or_else(|| AccessError::UnknownProject(name.to_owned()))?.id),
             None => None,
         };
-        let row = group_mapping::ActiveModel {
-            group_name: Set(group.to_owned()),
-            role: Set(role_key.to_owned()),
-            project_id: Set(project_id),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(self.db.conn())
-        .await?;
+        let row = group_mapping::ActiveModel { group_name: Set(group.to_owned()), role: Set(role_key.to_owned()), project_id: Set(project_id), created_at: Set(Utc::now()), ..Default::default() }
+            .insert(self.db.conn())
+            .await?;
         self.db.changed(Topic::Access);
         Ok(row.id)
     }
@@ -180,55 +149,27 @@ impl AccessControl {
         let mappings = if groups.is_empty() {
             Vec::new()
         } else {
-            group_mapping::Entity::find()
-                .filter(group_mapping::Column::GroupName.is_in(groups.iter().cloned()))
-                .order_by_asc(group_mapping::Column::Id)
-                .all(self.db.conn())
-                .await?
+            group_mapping::Entity::find().filter(group_mapping::Column::GroupName.is_in(groups.iter().cloned())).order_by_asc(group_mapping::Column::Id).all(self.db.conn()).await?
         };
         let now = chrono::Utc::now();
         let txn = self.db.conn().begin().await?;
-        project_member::Entity::delete_many()
-            .filter(project_member::Column::UserId.eq(user_id))
-            .filter(project_member::Column::FromGroups.eq(true))
-            .exec(&txn)
-            .await?;
-        user_role::Entity::delete_many()
-            .filter(user_role::Column::UserId.eq(user_id))
-            .filter(user_role::Column::FromGroups.eq(true))
-            .exec(&txn)
-            .await?;
-        let manual: Vec<i64> = project_member::Entity::find()
-            .filter(project_member::Column::UserId.eq(user_id))
-            .all(&txn)
-            .await?
-            .into_iter()
-            .map(|m| m.project_id)
-            .collect();
-        let manual_roles: Vec<String> =
-            user_role::Entity::find().filter(user_role::Column::UserId.eq(user_id)).all(&txn).await?.into_iter().map(|r| r.role).collect();
+        project_member::Entity::delete_many().filter(project_member::Column::UserId.eq(user_id)).filter(project_member::Column::FromGroups.eq(true)).exec(&txn).await?;
+        user_role::Entity::delete_many().filter(user_role::Column::UserId.eq(user_id)).filter(user_role::Column::FromGroups.eq(true)).exec(&txn).await?;
+        let manual: Vec<i64> = project_member::Entity::find().filter(project_member::Column::UserId.eq(user_id)).all(&txn).await?.into_iter().map(|m| m.project_id).collect();
+        let manual_roles: Vec<String> = user_role::Entity::find().filter(user_role::Column::UserId.eq(user_id)).all(&txn).await?.into_iter().map(|r| r.role).collect();
         let mut granted_projects = Vec::new();
         let mut granted_roles = Vec::new();
         for m in mappings {
             match m.project_id {
                 Some(p) if !manual.contains(&p) && !granted_projects.contains(&p) => {
                     granted_projects.push(p);
-                    project_member::ActiveModel {
-                        project_id: Set(p),
-                        user_id: Set(user_id),
-                        role: Set(m.role),
-                        from_groups: Set(true),
-                        confirmed_at: Set(Some(now)),
-                        ..Default::default()
-                    }
-                    .insert(&txn)
-                    .await?;
+                    project_member::ActiveModel { project_id: Set(p), user_id: Set(user_id), role: Set(m.role), from_groups: Set(true), confirmed_at: Set(Some(now)), ..Default::default() }
+                        .insert(&txn)
+                        .await?;
                 }
                 None if !manual_roles.contains(&m.role) && !granted_roles.contains(&m.role) => {
                     granted_roles.push(m.role.clone());
-                    user_role::ActiveModel { user_id: Set(user_id), role: Set(m.role), from_groups: Set(true), confirmed_at: Set(Some(now)), ..Default::default() }
-                        .insert(&txn)
-                        .await?;
+                    user_role::ActiveModel { user_id: Set(user_id), role: Set(m.role), from_groups: Set(true), confirmed_at: Set(Some(now)), ..Default::default() }.insert(&txn).await?;
                 }
                 _ => {}
             }
@@ -243,15 +184,9 @@ impl AccessControl {
         if !self.role_map().await?.contains_key(role_key) {
             return Err(AccessError::UnknownRole(role_key.to_owned()));
         }
-        let exists = user_role::Entity::find()
-            .filter(user_role::Column::UserId.eq(user_id))
-            .filter(user_role::Column::Role.eq(role_key))
-            .one(self.db.conn())
-            .await?;
+        let exists = user_role::Entity::find().filter(user_role::Column::UserId.eq(user_id)).filter(user_role::Column::Role.eq(role_key)).one(self.db.conn()).await?;
         if exists.is_none() {
-            user_role::ActiveModel { user_id: Set(user_id), role: Set(role_key.to_owned()), from_groups: Set(false), ..Default::default() }
-                .insert(self.db.conn())
-                .await?;
+            user_role::ActiveModel { user_id: Set(user_id), role: Set(role_key.to_owned()), from_groups: Set(false), ..Default::default() }.insert(self.db.conn()).await?;
             self.db.changed(Topic::Access);
         }
         Ok(())
@@ -295,11 +230,7 @@ impl AccessControl {
             }
         }
         let mut memberships = Vec::new();
-        let rows = project_member::Entity::find()
-            .filter(project_member::Column::UserId.eq(user_id))
-            .order_by_asc(project_member::Column::ProjectId)
-            .all(self.db.conn())
-            .await?;
+        let rows = project_member::Entity::find().filter(project_member::Column::UserId.eq(user_id)).order_by_asc(project_member::Column::ProjectId).all(self.db.conn()).await?;
         for m in rows {
             if lapsed(m.from_groups, m.confirmed_at) {
                 continue;
@@ -310,12 +241,7 @@ impl AccessControl {
             }
         }
         let subject = Subject { user_id, global_roles, memberships };
-        let is_admin = flotilla_domain::allows(
-            &subject,
-            flotilla_domain::Verb::Read,
-            &flotilla_domain::Target { kind: flotilla_domain::Kind::AuditLog, project: None, owner: None },
-        )
-        .is_allowed();
+        let is_admin = flotilla_domain::allows(&subject, flotilla_domain::Verb::Read, &flotilla_domain::Target { kind: flotilla_domain::Kind::AuditLog, project: None, owner: None }).is_allowed();
         let me = Me { user_id, email: user.email, display_name: user.display_name, roles: labels, is_admin };
         Ok((subject, me))
     }

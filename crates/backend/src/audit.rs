@@ -44,15 +44,7 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn new(actor: impl Into<String>, action: impl Into<String>, target: impl Into<String>) -> Self {
-        Self {
-            actor: actor.into(),
-            action: action.into(),
-            target: target.into(),
-            cluster: String::new(),
-            outcome: Outcome::Ok,
-            source_ip: String::new(),
-            detail: String::new(),
-        }
+        Self { actor: actor.into(), action: action.into(), target: target.into(), cluster: String::new(), outcome: Outcome::Ok, source_ip: String::new(), detail: String::new() }
     }
 
     pub fn detail(mut self, detail: impl Into<String>) -> Self {
@@ -82,17 +74,7 @@ pub struct AuditLog {
 }
 
 fn line(r: audit_log::Model) -> AuditLine {
-    AuditLine {
-        id: r.id,
-        at: stamp(r.at),
-        actor: r.actor,
-        action: r.action,
-        target: r.target,
-        cluster: r.cluster,
-        outcome: r.outcome,
-        source_ip: r.source_ip,
-        detail: r.detail,
-    }
+    AuditLine { id: r.id, at: stamp(r.at), actor: r.actor, action: r.action, target: r.target, cluster: r.cluster, outcome: r.outcome, source_ip: r.source_ip, detail: r.detail }
 }
 
 fn stamp(at: DateTime<Utc>) -> String {

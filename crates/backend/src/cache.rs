@@ -141,9 +141,7 @@ mod tests {
         let db = db().await;
         let cache: Cache<u8, u32> = Cache::with_ttl(&db, Topic::Access, Duration::from_millis(200));
         let loads = std::sync::atomic::AtomicU32::new(0);
-        let load = || async {
-            Ok::<_, ()>(loads.fetch_add(1, Ordering::SeqCst) + 1)
-        };
+        let load = || async { Ok::<_, ()>(loads.fetch_add(1, Ordering::SeqCst) + 1) };
         assert_eq!(cache.get_or_load(1, load).await, Ok(1));
         assert_eq!(cache.get_or_load(1, load).await, Ok(1), "served from memory");
         db.changed(Topic::Clusters);

@@ -32,7 +32,13 @@ impl Database {
     /// Connects to `url`. For SQLite the file and its directory are created when missing.
     pub async fn connect(url: &str) -> Result<Self, DbError> {
         let url = prepare_url(url)?;
-        let max_connections = if url.contains(":memory:") { 1 } else if url.starts_with("sqlite") { 4 } else { 10 };
+        let max_connections = if url.contains(":memory:") {
+            1
+        } else if url.starts_with("sqlite") {
+            4
+        } else {
+            10
+        };
         let mut opts = ConnectOptions::new(url);
         opts.sqlx_logging(false).max_connections(max_connections);
         let conn = sea_orm::Database::connect(opts).await.map_err(DbError::Connect)?;

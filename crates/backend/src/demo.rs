@@ -14,22 +14,8 @@ pub struct DemoAccount {
 }
 
 pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
-    DemoAccount {
-        login: "alice",
-        email: "alice@demo.flotilla.test",
-        display_name: "Alice Admin",
-        is_admin: true,
-        memberships: &[],
-        summary: "platform administrator",
-    },
-    DemoAccount {
-        login: "bob",
-        email: "bob@demo.flotilla.test",
-        display_name: "Bob Builder",
-        is_admin: false,
-        memberships: &[("team-a", "developer")],
-        summary: "developer in team-a",
-    },
+    DemoAccount { login: "alice", email: "alice@demo.flotilla.test", display_name: "Alice Admin", is_admin: true, memberships: &[], summary: "platform administrator" },
+    DemoAccount { login: "bob", email: "bob@demo.flotilla.test", display_name: "Bob Builder", is_admin: false, memberships: &[("team-a", "developer")], summary: "developer in team-a" },
     DemoAccount {
         login: "carol",
         email: "carol@demo.flotilla.test",
@@ -40,8 +26,7 @@ pub const DEMO_ACCOUNTS: &[DemoAccount] = &[
     },
 ];
 
-pub const DEMO_PROJECTS: &[(&str, &str)] =
-    &[("team-a", "Team A — storefront"), ("team-b", "Team B — data platform"), ("team-c", "Team C — ML research")];
+pub const DEMO_PROJECTS: &[(&str, &str)] = &[("team-a", "Team A — storefront"), ("team-b", "Team B — data platform"), ("team-c", "Team C — ML research")];
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -89,11 +74,8 @@ pub async fn seed(db: &Database) -> Result<(), DemoError> {
 
 /// Which demo clusters each demo project may use: team-a runs storefront services on the
 /// general-purpose clusters; the data platform and ML research teams also use gpu-ml.
-pub const DEMO_OPENED: &[(&str, &[&str])] = &[
-    ("team-a", &["tokyo-prod", "osaka-prod", "onprem-dev"]),
-    ("team-b", &["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"]),
-    ("team-c", &["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"]),
-];
+pub const DEMO_OPENED: &[(&str, &[&str])] =
+    &[("team-a", &["tokyo-prod", "osaka-prod", "onprem-dev"]), ("team-b", &["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"]), ("team-c", &["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"])];
 
 /// Opens the demo's clusters to the demo projects (idempotent; run once the fleet is registered).
 pub async fn open_demo_clusters(db: &Database, clusters: &crate::ClusterDirectory) -> Result<(), DemoError> {
@@ -126,7 +108,16 @@ pub async fn seed_scheduled_work(db: &Database, workloads: &crate::Workloads, sc
     let night = |days: u8, start: &str, end: &str| Schedule::Recurring { days, start: start.into(), end: end.into(), tz: "Asia/Tokyo".into() };
     let work = [
         ("team-a", "bob", "log-aggregator", "fluent/fluent-bit:3.0", "2", "500m", "512Mi", ScheduleSpec { schedule: night(EVERY_DAY, "01:00", "05:00"), movable: true, ..Default::default() }),
-        ("team-b", "carol", "model-retraining", "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime", "1", "2", "4Gi", ScheduleSpec { schedule: night(WEEKDAYS, "00:00", "06:00"), when_closed: WhenClosed::ScaleToZero, ..Default::default() }),
+        (
+            "team-b",
+            "carol",
+            "model-retraining",
+            "pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime",
+            "1",
+            "2",
+            "4Gi",
+            ScheduleSpec { schedule: night(WEEKDAYS, "00:00", "06:00"), when_closed: WhenClosed::ScaleToZero, ..Default::default() },
+        ),
         ("team-b", "carol", "batch-thumbnails", "imagemagick/worker:7", "3", "250m", "256Mi", ScheduleSpec { priority: Priority::Low, ..Default::default() }),
     ];
     for (project, login, name, image, replicas, cpu, mem, schedule) in work {

@@ -1,10 +1,10 @@
 //! The cluster directory: which clusters are registered, how they are described, and their
 //! credentials (sealed with the portal's secret key; opened only to connect).
+use crate::Database;
+use crate::cache::{Cache, Topic};
 use crate::entity::cluster;
 use crate::kubeconn::Credentials;
 use crate::secrets::{SecretError, SecretKey};
-use crate::Database;
-use crate::cache::{Cache, Topic};
 use chrono::Utc;
 use flotilla_domain::{ClusterSummary, Dns1123Label, Provider};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, QueryOrder, Set, SqlErr, TransactionTrait};

@@ -81,10 +81,11 @@ impl RequestAccess {
         // Inside another project: answer as if it did not exist. Portal-wide objects
         // (users, roles, the audit log) are no secret: say "not allowed".
         let hidden = target.project.is_some() && !allows(&caller.subject, Verb::Read, &target).is_allowed();
-        let event = AuditEvent::new(caller.email(), action, target_name)
-            .outcome(Outcome::Denied)
-            .from_ip(self.source_ip.clone())
-            .detail(format!("{} {} refused ({decision:?})", verb.label(), target.kind.label()));
+        let event = AuditEvent::new(caller.email(), action, target_name).outcome(Outcome::Denied).from_ip(self.source_ip.clone()).detail(format!(
+            "{} {} refused ({decision:?})",
+            verb.label(),
+            target.kind.label()
+        ));
         audit.write_or_log(event).await;
         Err(Refusal::Forbidden { hidden })
     }

@@ -17,9 +17,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error(
-        "an account with the e-mail {email} already exists in Flotilla, and your sign-in was not linked to it ({why}). An administrator must link your sign-in to that account (Admin → Users)"
-    )]
+    #[error("an account with the e-mail {email} already exists in Flotilla, and your sign-in was not linked to it ({why}). An administrator must link your sign-in to that account (Admin → Users)")]
     LinkRefused { email: String, why: &'static str },
     #[error("your Flotilla account is deactivated; ask an administrator if you need it again")]
     Deactivated,
@@ -56,18 +54,12 @@ impl Identities {
     /// their e-mail; an existing one only by the linking rules. `ip` goes to the audit log.
     pub async fn sign_in(&self, who: &SsoIdentity, ip: &str) -> Result<SignedIn, IdentityError> {
         let now = Utc::now();
-        let known = user_identity::Entity::find()
-            .filter(user_identity::Column::Issuer.eq(&who.issuer))
-            .filter(user_identity::Column::Subject.eq(&who.subject))
-            .one(self.db.conn())
-            .await?;
+        let known = user_identity::Entity::find().filter(user_identity::Column::Issuer.eq(&who.issuer)).filter(user_identity::Column::Subject.eq(&who.subject)).one(self.db.conn()).await?;
         if let Some(row) = &known {
             if let Some(user_id) = row.user_id {
                 let account = user::Entity::find_by_id(user_id).one(self.db.conn()).await?.ok_or(IdentityError::UnknownUser)?;
                 if account.deactivated_at.is_some() {
-                    self.audit
-                        .write_or_log(AuditEvent::new(who.email.clone(), "auth.sign-in", "sso").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated"))
-                        .await;
+                    self.audit.write_or_log(AuditEvent::new(who.email.clone(), "auth.sign-in", "sso").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated")).await;
                     return Err(IdentityError::Deactivated);
                 }
                 self.seen(row.clone(), who, Some(user_id)).await?;
@@ -103,12 +95,7 @@ impl Identities {
             self.db.changed(Topic::Access);
             return Ok(SignedIn { user_id: account.id, identity_id: identity });
         };
-        let other_here = user_identity::Entity::find()
-            .filter(user_identity::Column::UserId.eq(holder.id))
-            .filter(user_identity::Column::Issuer.eq(&who.issuer))
-            .one(self.db.conn())
-            .await?
-            .is_some();
+        let other_here = user_identity::Entity::find().filter(user_identity::Column::UserId.eq(holder.id)).filter(user_identity::Column::Issuer.eq(&who.issuer)).one(self.db.conn()).await?.is_some();
         let refusal = if holder.deactivated_at.is_some() {
             Some("the account is deactivated")
         } else if self.link_by_email == LinkByEmail::Never {
@@ -126,13 +113,14 @@ impl Identities {
                 Some(row) => drop(self.seen(row, who, None).await?),
                 None => drop(self.insert_in(self.db.conn(), who, None).await?),
             }
-            self.audit.write_or_log(
-                AuditEvent::new(who.email.clone(), "auth.sign-in", "sso")
-                    .outcome(Outcome::Denied)
-                    .from_ip(ip)
-                    .detail(format!("not linked to the existing account {}: {why} (identity {} at {})", holder.email, who.subject, who.issuer)),
-            )
-            .await;
+            self.audit
+                .write_or_log(
+                    AuditEvent::new(who.email.clone(), "auth.sign-in", "sso")
+                        .outcome(Outcome::Denied)
+                        .from_ip(ip)
+                        .detail(format!("not linked to the existing account {}: {why} (identity {} at {})", holder.email, who.subject, who.issuer)),
+                )
+                .await;
             return Err(IdentityError::LinkRefused { email: holder.email, why });
         }
         let identity = match known {
@@ -143,12 +131,13 @@ impl Identities {
         account.last_sign_in_at = Set(Some(now));
         account.update(self.db.conn()).await?;
         self.db.changed(Topic::Access);
-        self.audit.write_or_log(
-            AuditEvent::new(who.email.clone(), "identity.link", holder.email.clone())
-                .from_ip(ip)
-                .detail(format!("linked by the provider's verified e-mail (identity {} at {})", who.subject, who.issuer)),
-        )
-        .await;
+        self.audit
+            .write_or_log(
+                AuditEvent::new(who.email.clone(), "identity.link", holder.email.clone())
+                    .from_ip(ip)
+                    .detail(format!("linked by the provider's verified e-mail (identity {} at {})", who.subject, who.issuer)),
+            )
+            .await;
         Ok(SignedIn { user_id: holder.id, identity_id: identity })
     }
 

@@ -19,10 +19,7 @@ impl Visibility {
         let portal = Target { kind: Kind::Namespace, project: None, owner: None };
         Self {
             all: allows(subject, Verb::Read, &portal).is_allowed(),
-            projects: projects
-                .iter()
-                .map(|p| (p.name.clone(), allows(subject, Verb::Read, &Target { kind: Kind::Namespace, project: Some(p.id), owner: None }).is_allowed()))
-                .collect(),
+            projects: projects.iter().map(|p| (p.name.clone(), allows(subject, Verb::Read, &Target { kind: Kind::Namespace, project: Some(p.id), owner: None }).is_allowed())).collect(),
         }
     }
 
@@ -63,15 +60,7 @@ pub fn fleet_map(generation: u64, clusters: &[ClusterSummary], states: &[Cluster
     for summary in clusters {
         let Some(state) = by_id.get(&summary.id) else {
             if vis.sees_everything() {
-                tiles.push(ClusterTile {
-                    cluster: summary.clone(),
-                    health: unwatched_health(summary),
-                    metrics_live: false,
-                    nodes: vec![],
-                    namespaces: vec![],
-                    pods: 0,
-                    forbidden: vec![],
-                });
+                tiles.push(ClusterTile { cluster: summary.clone(), health: unwatched_health(summary), metrics_live: false, nodes: vec![], namespaces: vec![], pods: 0, forbidden: vec![] });
             }
             continue;
         };
@@ -90,12 +79,7 @@ pub fn fleet_map(generation: u64, clusters: &[ClusterSummary], states: &[Cluster
         if !vis.sees_everything() && namespaces.is_empty() {
             continue;
         }
-        let nodes = d
-            .nodes
-            .iter()
-            .zip(&d.node_namespaces)
-            .map(|(n, nss)| NodeCell::from_node(n, nss.iter().filter_map(|i| remap.get(i).copied()).collect()))
-            .collect();
+        let nodes = d.nodes.iter().zip(&d.node_namespaces).map(|(n, nss)| NodeCell::from_node(n, nss.iter().filter_map(|i| remap.get(i).copied()).collect())).collect();
         tiles.push(ClusterTile {
             cluster: state.summary.clone(),
             health: state.health.clone(),
@@ -122,13 +106,7 @@ pub fn cluster_detail(summary: &ClusterSummary, state: Option<&ClusterState>, vi
             forbidden: vec![],
         });
     };
-    let namespaces: Vec<NamespaceView> = state
-        .derived
-        .namespaces
-        .iter()
-        .filter(|ns| vis.namespace(ns))
-        .map(|ns| NamespaceView { project: vis.project_of(ns), ..ns.clone() })
-        .collect();
+    let namespaces: Vec<NamespaceView> = state.derived.namespaces.iter().filter(|ns| vis.namespace(ns)).map(|ns| NamespaceView { project: vis.project_of(ns), ..ns.clone() }).collect();
     if !may_see(Some(state), vis) {
         return None;
     }
@@ -149,11 +127,7 @@ pub fn visible_clusters(clusters: Vec<ClusterSummary>, states: &[ClusterState], 
         return clusters;
     }
     let by_id: HashMap<i64, &ClusterState> = states.iter().map(|s| (s.summary.id, s)).collect();
-    clusters
-        .into_iter()
-        .filter(|c| by_id.get(&c.id).is_some_and(|s| s.derived.namespaces.iter().any(|ns| vis.namespace(ns))))
-        .map(|c| for_caller(c, vis))
-        .collect()
+    clusters.into_iter().filter(|c| by_id.get(&c.id).is_some_and(|s| s.derived.namespaces.iter().any(|ns| vis.namespace(ns)))).map(|c| for_caller(c, vis)).collect()
 }
 
 /// A cluster as the caller may see it: the API server's address is for administrators (those

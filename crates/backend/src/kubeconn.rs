@@ -73,17 +73,10 @@ impl Credentials {
         let kc = parse(yaml)?;
         let ctx = kc.contexts.iter().find(|c| c.name == context).ok_or_else(|| ConnectError::NoContext(context.to_owned()))?;
         let inner = ctx.context.as_ref().ok_or_else(|| ConnectError::Incomplete(format!("context '{context}' is empty")))?;
-        let cluster = kc
-            .clusters
-            .iter()
-            .find(|c| c.name == inner.cluster)
-            .ok_or_else(|| ConnectError::Incomplete(format!("context '{context}' names cluster '{}', which is not in the file", inner.cluster)))?;
+        let cluster =
+            kc.clusters.iter().find(|c| c.name == inner.cluster).ok_or_else(|| ConnectError::Incomplete(format!("context '{context}' names cluster '{}', which is not in the file", inner.cluster)))?;
         let user_name = inner.user.clone().unwrap_or_default();
-        let user = kc
-            .auth_infos
-            .iter()
-            .find(|u| u.name == user_name)
-            .ok_or_else(|| ConnectError::Incomplete(format!("context '{context}' names user '{user_name}', which is not in the file")))?;
+        let user = kc.auth_infos.iter().find(|u| u.name == user_name).ok_or_else(|| ConnectError::Incomplete(format!("context '{context}' names user '{user_name}', which is not in the file")))?;
         let c = cluster.cluster.as_ref().ok_or_else(|| ConnectError::Incomplete(format!("cluster '{}' is empty", cluster.name)))?;
         let server = c.server.clone().ok_or_else(|| ConnectError::Incomplete(format!("cluster '{}' has no server address", cluster.name)))?;
         if c.certificate_authority.is_some() {
@@ -162,9 +155,7 @@ impl Credentials {
         let kc = parse(&self.kubeconfig)?;
         let context = kc.current_context.clone();
         let err = |reason: String| ConnectError::Client { server: self.server.clone(), reason };
-        let mut config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions { context, ..Default::default() })
-            .await
-            .map_err(|e| err(first_line(&e.to_string())))?;
+        let mut config = Config::from_custom_kubeconfig(kc, &KubeConfigOptions { context, ..Default::default() }).await.map_err(|e| err(first_line(&e.to_string())))?;
         config.connect_timeout = Some(timeout);
         Client::try_from(config).map_err(|e| err(first_line(&e.to_string())))
     }
@@ -206,8 +197,7 @@ pub fn refusal(report: &ConnectionReport) -> Option<String> {
 
 /// "Test connection": version, node count, metrics.k8s.io, and every missing permission named.
 pub async fn test_connection(creds: &Credentials, timeout: Duration) -> ConnectionReport {
-    let mut report =
-        ConnectionReport { server: creds.server.clone(), server_version: None, nodes: None, metrics: false, missing: vec![], error: None };
+    let mut report = ConnectionReport { server: creds.server.clone(), server_version: None, nodes: None, metrics: false, missing: vec![], error: None };
     let client = match creds.client(timeout).await {
         Ok(c) => c,
         Err(e) => {
@@ -234,13 +224,7 @@ pub async fn test_connection(creds: &Credentials, timeout: Duration) -> Connecti
         };
         let review = SelfSubjectAccessReview {
             spec: SelfSubjectAccessReviewSpec {
-                resource_attributes: Some(ResourceAttributes {
-                    verb: Some((*verb).into()),
-                    group: Some((*group).into()),
-                    resource: Some(resource_name.into()),
-                    subresource,
-                    ..Default::default()
-                }),
+                resource_attributes: Some(ResourceAttributes { verb: Some((*verb).into()), group: Some((*group).into()), resource: Some(resource_name.into()), subresource, ..Default::default() }),
                 ..Default::default()
             },
             ..Default::default()

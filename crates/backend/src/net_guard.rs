@@ -259,11 +259,8 @@ struct Pinned {
 
 impl reqwest::dns::Resolve for Pinned {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let answer: Result<reqwest::dns::Addrs, Box<dyn std::error::Error + Send + Sync>> = if name.as_str().eq_ignore_ascii_case(&self.name) {
-            Ok(Box::new(self.addrs.clone().into_iter()))
-        } else {
-            Err("only the checked webhook host is resolved".into())
-        };
+        let answer: Result<reqwest::dns::Addrs, Box<dyn std::error::Error + Send + Sync>> =
+            if name.as_str().eq_ignore_ascii_case(&self.name) { Ok(Box::new(self.addrs.clone().into_iter())) } else { Err("only the checked webhook host is resolved".into()) };
         Box::pin(std::future::ready(answer))
     }
 }

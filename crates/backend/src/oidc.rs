@@ -4,13 +4,12 @@
 use crate::sessions::LoginFlow;
 use base64::Engine;
 use openidconnect::core::{
-    CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey,
-    CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode, CoreResponseType,
-    CoreSubjectIdentifierType,
+    CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm, CoreResponseMode,
+    CoreResponseType, CoreSubjectIdentifierType,
 };
 use openidconnect::{
-    AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet,
-    EndpointNotSet, EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, ProviderMetadata, RedirectUrl, Scope,
+    AdditionalProviderMetadata, AuthenticationFlow, AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl, Nonce, PkceCodeChallenge,
+    PkceCodeVerifier, ProviderMetadata, RedirectUrl, Scope,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -181,12 +180,7 @@ impl OidcClient {
             .timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| OidcError::Config(format!("HTTP client: {e}")))?;
-        Ok(Self {
-            settings: Arc::new(settings),
-            http,
-            discovered: Arc::default(),
-            last_attempt: Arc::default(),
-        })
+        Ok(Self { settings: Arc::new(settings), http, discovered: Arc::default(), last_attempt: Arc::default() })
     }
 
     pub fn issuer(&self) -> &str {
@@ -232,12 +226,8 @@ impl OidcClient {
             }
         };
         let end_session = metadata.additional_metadata().end_session_endpoint.clone();
-        let client = CoreClient::from_provider_metadata(
-            metadata,
-            ClientId::new(self.settings.client_id.clone()),
-            Some(ClientSecret::new(self.settings.client_secret.clone())),
-        )
-        .set_redirect_uri(RedirectUrl::new(self.settings.redirect_url.clone()).map_err(|e| OidcError::Config(e.to_string()))?);
+        let client = CoreClient::from_provider_metadata(metadata, ClientId::new(self.settings.client_id.clone()), Some(ClientSecret::new(self.settings.client_secret.clone())))
+            .set_redirect_uri(RedirectUrl::new(self.settings.redirect_url.clone()).map_err(|e| OidcError::Config(e.to_string()))?);
         let d = Arc::new(Discovered { client, end_session });
         *self.discovered.write().await = Some(d.clone());
         Ok(d)
@@ -253,10 +243,7 @@ impl OidcClient {
     pub async fn begin(&self, return_to: &str, silent: bool) -> Result<LoginStart, OidcError> {
         let d = self.discover().await?;
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-        let mut request = d
-            .client
-            .authorize_url(AuthenticationFlow::<CoreResponseType>::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
-            .set_pkce_challenge(challenge);
+        let mut request = d.client.authorize_url(AuthenticationFlow::<CoreResponseType>::AuthorizationCode, CsrfToken::new_random, Nonce::new_random).set_pkce_challenge(challenge);
         for scope in &self.settings.scopes {
             request = request.add_scope(Scope::new(scope.clone()));
         }
@@ -267,12 +254,7 @@ impl OidcClient {
         Ok(LoginStart {
             url: url.to_string(),
             state: state.secret().clone(),
-            flow: LoginFlow {
-                nonce: nonce.secret().clone(),
-                pkce_verifier: verifier.secret().clone(),
-                return_to: return_to.to_owned(),
-                silent,
-            },
+            flow: LoginFlow { nonce: nonce.secret().clone(), pkce_verifier: verifier.secret().clone(), return_to: return_to.to_owned(), silent },
         })
     }
 
@@ -360,13 +342,7 @@ impl OidcClient {
 
     /// Claims the ID token did not carry, from the userinfo endpoint (strict providers put
     /// e-mail, name and groups only there). The answer must be about the same subject.
-    async fn fill_from_userinfo(
-        &self,
-        d: &Discovered,
-        read: ReadClaims,
-        access_token: &openidconnect::AccessToken,
-        subject: &openidconnect::SubjectIdentifier,
-    ) -> Result<ReadClaims, OidcError> {
+    async fn fill_from_userinfo(&self, d: &Discovered, read: ReadClaims, access_token: &openidconnect::AccessToken, subject: &openidconnect::SubjectIdentifier) -> Result<ReadClaims, OidcError> {
         let complete = read.email.is_some() && read.name.is_some() && read.groups != GroupsClaim::Absent;
         if complete || d.client.user_info_url().is_none() {
             return Ok(read);
@@ -417,13 +393,7 @@ impl ReadClaims {
 /// `groups_path` is dotted (`realm_access.roles`); groups may be an array or one string;
 /// with `last_segment`, `/org/team-a-devs` counts as `team-a-devs`. A `_claim_names` entry for
 /// the groups claim (or `hasgroups`) is Entra ID's overage: reported, never read as no groups.
-pub fn read_claims(
-    claims: &serde_json::Map<String, serde_json::Value>,
-    email_claim: &str,
-    name_claim: &str,
-    groups_path: &str,
-    last_segment: bool,
-) -> ReadClaims {
+pub fn read_claims(claims: &serde_json::Map<String, serde_json::Value>, email_claim: &str, name_claim: &str, groups_path: &str, last_segment: bool) -> ReadClaims {
     use serde_json::Value;
     let text = |name: &str| claims.get(name).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
     let email_verified = match claims.get("email_verified") {
@@ -440,8 +410,7 @@ pub fn read_claims(
         let g = if last_segment { g.trim_end_matches('/').rsplit('/').next().unwrap_or(g) } else { g };
         Some(g.to_owned()).filter(|g| !g.is_empty())
     };
-    let overage = claims.get("_claim_names").and_then(Value::as_object).is_some_and(|names| names.contains_key(first))
-        || claims.get("hasgroups").and_then(Value::as_bool) == Some(true);
+    let overage = claims.get("_claim_names").and_then(Value::as_object).is_some_and(|names| names.contains_key(first)) || claims.get("hasgroups").and_then(Value::as_bool) == Some(true);
     let groups = match node {
         Some(Value::Array(items)) => GroupsClaim::Present(items.iter().filter_map(Value::as_str).filter_map(clean).collect()),
         Some(Value::String(one)) => GroupsClaim::Present(clean(one).into_iter().collect()),
@@ -453,12 +422,9 @@ pub fn read_claims(
 
 fn payload(jwt: &str) -> Result<serde_json::Map<String, serde_json::Value>, OidcError> {
     let part = jwt.split('.').nth(1).ok_or_else(|| OidcError::Invalid("malformed ID token".into()))?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(part.trim_end_matches('='))
-        .map_err(|e| OidcError::Invalid(e.to_string()))?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part.trim_end_matches('=')).map_err(|e| OidcError::Invalid(e.to_string()))?;
     serde_json::from_slice(&bytes).map_err(|e| OidcError::Invalid(e.to_string()))
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -475,10 +441,7 @@ mod tests {
         assert_eq!(read(json!({"groups": ["a", "b"]}), "groups", false).groups, list(&["a", "b"]));
         assert_eq!(read(json!({"groups": "a"}), "groups", false).groups, list(&["a"]), "a single string");
         assert_eq!(read(json!({"realm_access": {"roles": ["team-a-devs"]}}), "realm_access.roles", false).groups, list(&["team-a-devs"]));
-        assert_eq!(
-            read(json!({"resource_access": {"flotilla": {"roles": ["owner"]}}}), "resource_access.flotilla.roles", false).groups,
-            list(&["owner"])
-        );
+        assert_eq!(read(json!({"resource_access": {"flotilla": {"roles": ["owner"]}}}), "resource_access.flotilla.roles", false).groups, list(&["owner"]));
         assert_eq!(read(json!({"groups": ["/org/team-a-devs", "/x/"]}), "groups", true).groups, list(&["team-a-devs", "x"]), "Keycloak paths");
         assert_eq!(read(json!({"groups": ["/org/team-a-devs"]}), "groups", false).groups, list(&["/org/team-a-devs"]), "exact by default");
         assert_eq!(read(json!({}), "groups", false).groups, GroupsClaim::Absent);

@@ -1,7 +1,7 @@
 //! The people directory: users, projects and who belongs where.
-use crate::entity::{project, project_member, user};
 use crate::Database;
 use crate::cache::{Cache, Topic};
+use crate::entity::{project, project_member, user};
 use chrono::Utc;
 use flotilla_domain::{Dns1123Label, MemberSummary, ProjectSummary, UserSummary};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
@@ -33,10 +33,7 @@ impl PeopleDirectory {
 
     pub async fn users(&self) -> Result<Vec<UserSummary>, PeopleError> {
         let rows = user::Entity::find().order_by_asc(user::Column::Email).all(self.db.conn()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|u| UserSummary { id: u.id, email: u.email, display_name: u.display_name, is_admin: u.is_admin, deactivated: u.deactivated_at.is_some() })
-            .collect())
+        Ok(rows.into_iter().map(|u| UserSummary { id: u.id, email: u.email, display_name: u.display_name, is_admin: u.is_admin, deactivated: u.deactivated_at.is_some() }).collect())
     }
 
     pub async fn projects(&self) -> Result<Vec<ProjectSummary>, PeopleError> {
@@ -60,11 +57,8 @@ impl PeopleDirectory {
     /// project, or for all) instead of one query per project.
     async fn summaries(&self, select: sea_orm::Select<project::Entity>, only: Option<i64>) -> Result<Vec<ProjectSummary>, PeopleError> {
         let rows = select.order_by_asc(project::Column::Name).all(self.db.conn()).await?;
-        let mut counts = project_member::Entity::find()
-            .select_only()
-            .column(project_member::Column::ProjectId)
-            .column_as(project_member::Column::Id.count(), "members")
-            .group_by(project_member::Column::ProjectId);
+        let mut counts =
+            project_member::Entity::find().select_only().column(project_member::Column::ProjectId).column_as(project_member::Column::Id.count(), "members").group_by(project_member::Column::ProjectId);
         if let Some(id) = only {
             counts = counts.filter(project_member::Column::ProjectId.eq(id));
         }
@@ -102,32 +96,21 @@ impl PeopleDirectory {
     }
 
     pub async fn members(&self, project_id: i64) -> Result<Vec<MemberSummary>, PeopleError> {
-        let rows = project_member::Entity::find()
-            .filter(project_member::Column::ProjectId.eq(project_id))
-            .find_also_related(user::Entity)
-            .all(self.db.conn())
-            .await?;
-        let mut out: Vec<MemberSummary> = rows
-            .into_iter()
-            .filter_map(|(m, u)| {
-                u.map(|u| MemberSummary {
-                    user_id: u.id,
-                    email: u.email,
-                    display_name: u.display_name,
-                    role: m.role,
-                    from_groups: m.from_groups,
-                })
-            })
-            .collect();
+        let rows = project_member::Entity::find().filter(project_member::Column::ProjectId.eq(project_id)).find_also_related(user::Entity).all(self.db.conn()).await?;
+        let mut out: Vec<MemberSummary> =
+            rows.into_iter().filter_map(|(m, u)| u.map(|u| MemberSummary { user_id: u.id, email: u.email, display_name: u.display_name, role: m.role, from_groups: m.from_groups })).collect();
         out.sort_by(|a, b| a.email.cmp(&b.email));
         Ok(out)
     }
 
     pub async fn user(&self, id: i64) -> Result<Option<UserSummary>, PeopleError> {
-        Ok(user::Entity::find_by_id(id)
-            .one(self.db.conn())
-            .await?
-            .map(|u| UserSummary { id: u.id, email: u.email, display_name: u.display_name, is_admin: u.is_admin, deactivated: u.deactivated_at.is_some() }))
+        Ok(user::Entity::find_by_id(id).one(self.db.conn()).await?.map(|u| UserSummary {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            is_admin: u.is_admin,
+            deactivated: u.deactivated_at.is_some(),
+        }))
     }
 
     pub async fn note_sign_in(&self, id: i64) -> Result<(), PeopleError> {
@@ -144,15 +127,9 @@ impl PeopleDirectory {
         if let Some(u) = user::Entity::find().filter(user::Column::Email.eq(email)).one(self.db.conn()).await? {
             return Ok(u.id);
         }
-        let row = user::ActiveModel {
-            email: Set(email.to_owned()),
-            display_name: Set(display_name.to_owned()),
-            is_admin: Set(is_admin),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(self.db.conn())
-        .await?;
+        let row = user::ActiveModel { email: Set(email.to_owned()), display_name: Set(display_name.to_owned()), is_admin: Set(is_admin), created_at: Set(Utc::now()), ..Default::default() }
+            .insert(self.db.conn())
+            .await?;
         self.db.changed(Topic::Access);
         Ok(row.id)
     }
@@ -178,11 +155,7 @@ impl PeopleDirectory {
 
     /// Gives `user_id` the `role` in `project_id`, replacing any role they held there.
     pub async fn set_member(&self, project_id: i64, user_id: i64, role: &str) -> Result<(), PeopleError> {
-        let existing = project_member::Entity::find()
-            .filter(project_member::Column::ProjectId.eq(project_id))
-            .filter(project_member::Column::UserId.eq(user_id))
-            .one(self.db.conn())
-            .await?;
+        let existing = project_member::Entity::find().filter(project_member::Column::ProjectId.eq(project_id)).filter(project_member::Column::UserId.eq(user_id)).one(self.db.conn()).await?;
         match existing {
             Some(m) if m.role == role => {}
             Some(m) => {
@@ -191,14 +164,7 @@ impl PeopleDirectory {
                 m.update(self.db.conn()).await?;
             }
             None => {
-                project_member::ActiveModel {
-                    project_id: Set(project_id),
-                    user_id: Set(user_id),
-                    role: Set(role.to_owned()),
-                    ..Default::default()
-                }
-                .insert(self.db.conn())
-                .await?;
+                project_member::ActiveModel { project_id: Set(project_id), user_id: Set(user_id), role: Set(role.to_owned()), ..Default::default() }.insert(self.db.conn()).await?;
             }
         }
         self.db.changed(Topic::Access);

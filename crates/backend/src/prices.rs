@@ -46,10 +46,7 @@ impl Prices {
     /// Adds the default table's lines that are missing; prices already there (edited or not) stay.
     pub async fn seed_defaults(&self) -> Result<usize, PriceError> {
         let have = self.list().await?;
-        let missing: Vec<PriceEntry> = flotilla_domain::default_prices()
-            .into_iter()
-            .filter(|d| !have.iter().any(|h| h.provider == d.provider && h.instance_type == d.instance_type))
-            .collect();
+        let missing: Vec<PriceEntry> = flotilla_domain::default_prices().into_iter().filter(|d| !have.iter().any(|h| h.provider == d.provider && h.instance_type == d.instance_type)).collect();
         let n = missing.len();
         if n > 0 {
             self.import(&missing).await?;
@@ -59,11 +56,7 @@ impl Prices {
 
     /// The catalogue by provider and instance type.
     pub async fn list(&self) -> Result<Vec<PriceEntry>, PriceError> {
-        let rows = price::Entity::find()
-            .order_by_asc(price::Column::Provider)
-            .order_by_asc(price::Column::InstanceType)
-            .all(self.db.conn())
-            .await?;
+        let rows = price::Entity::find().order_by_asc(price::Column::Provider).order_by_asc(price::Column::InstanceType).all(self.db.conn()).await?;
         Ok(rows.into_iter().map(entry).collect())
     }
 
@@ -96,42 +89,23 @@ impl Prices {
     }
 
     pub async fn remove(&self, provider: Provider, instance_type: &str) -> Result<(), PriceError> {
-        price::Entity::delete_many()
-            .filter(price::Column::Provider.eq(provider.as_str()))
-            .filter(price::Column::InstanceType.eq(instance_type))
-            .exec(self.db.conn())
-            .await?;
+        price::Entity::delete_many().filter(price::Column::Provider.eq(provider.as_str())).filter(price::Column::InstanceType.eq(instance_type)).exec(self.db.conn()).await?;
         Ok(())
     }
 
     /// The hourly price of an instance type, or `None` when the catalogue does not know it.
     pub async fn price_of(&self, provider: Provider, instance_type: &str) -> Result<Option<f64>, PriceError> {
-        Ok(price::Entity::find()
-            .filter(price::Column::Provider.eq(provider.as_str()))
-            .filter(price::Column::InstanceType.eq(instance_type))
-            .one(self.db.conn())
-            .await?
-            .map(|r| r.price_per_hour))
+        Ok(price::Entity::find().filter(price::Column::Provider.eq(provider.as_str())).filter(price::Column::InstanceType.eq(instance_type)).one(self.db.conn()).await?.map(|r| r.price_per_hour))
     }
 
     /// Sets (or with `None`, clears) the price of one node, e.g. an on-prem machine.
     pub async fn set_node_price(&self, cluster_id: i64, node: &str, per_hour: Option<f64>) -> Result<(), PriceError> {
-        node_price::Entity::delete_many()
-            .filter(node_price::Column::ClusterId.eq(cluster_id))
-            .filter(node_price::Column::NodeName.eq(node))
-            .exec(self.db.conn())
-            .await?;
+        node_price::Entity::delete_many().filter(node_price::Column::ClusterId.eq(cluster_id)).filter(node_price::Column::NodeName.eq(node)).exec(self.db.conn()).await?;
         if let Some(p) = per_hour {
             if !(p.is_finite() && (0.0..=10_000.0).contains(&p)) {
                 return Err(PriceError::Invalid("The price per hour is a number from 0 to 10000.".into()));
             }
-            let row = node_price::ActiveModel {
-                cluster_id: Set(cluster_id),
-                node_name: Set(node.to_owned()),
-                price_per_hour: Set(p),
-                updated_at: Set(Utc::now()),
-                ..Default::default()
-            };
+            let row = node_price::ActiveModel { cluster_id: Set(cluster_id), node_name: Set(node.to_owned()), price_per_hour: Set(p), updated_at: Set(Utc::now()), ..Default::default() };
             node_price::Entity::insert(row).exec(self.db.conn()).await?;
         }
         Ok(())
@@ -139,11 +113,7 @@ impl Prices {
 
     /// Per-node prices of a cluster: (node name, price per hour).
     pub async fn node_prices(&self, cluster_id: i64) -> Result<Vec<(String, f64)>, PriceError> {
-        let rows = node_price::Entity::find()
-            .filter(node_price::Column::ClusterId.eq(cluster_id))
-            .order_by_asc(node_price::Column::NodeName)
-            .all(self.db.conn())
-            .await?;
+        let rows = node_price::Entity::find().filter(node_price::Column::ClusterId.eq(cluster_id)).order_by_asc(node_price::Column::NodeName).all(self.db.conn()).await?;
         Ok(rows.into_iter().map(|r| (r.node_name, r.price_per_hour)).collect())
     }
 }

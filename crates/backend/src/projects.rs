@@ -1,8 +1,8 @@
 //! Projects, the tenancy boundary: administrators create, archive and delete them, open
 //! clusters to them and grant the highest priority they may use; owners add and remove
 //! members. Each use-case takes the caller and runs guard → validation → records → audit.
-use crate::entity::{project, project_cluster, project_member, user, workload, workload_deployment};
 use crate::cache::Topic;
+use crate::entity::{project, project_cluster, project_member, user, workload, workload_deployment};
 use crate::{AuditLog, ClusterDirectory, Database, PeopleDirectory, PeopleError, Refusal, RequestAccess};
 use chrono::Utc;
 use flotilla_domain::schedule::Priority;
@@ -65,7 +65,8 @@ impl Projects {
     /// Creates a project (administrators): its name is its namespace on every cluster opened to it.
     pub async fn create(&self, access: &RequestAccess, new: &NewProject) -> Result<ProjectSummary, ProjectError> {
         self.guard(access, Verb::Create, None, "project.create", "projects").await?;
-        let name = Dns1123Label::parse(new.name.trim()).map_err(|e| ProjectError::Invalid(format!("The project name {e}; use lower-case letters, digits and '-' (it becomes the namespace on each cluster).")))?;
+        let name = Dns1123Label::parse(new.name.trim())
+            .map_err(|e| ProjectError::Invalid(format!("The project name {e}; use lower-case letters, digits and '-' (it becomes the namespace on each cluster).")))?;
         if RESERVED.contains(&name.as_str()) || name.as_str().starts_with("kube-") {
             return Err(ProjectError::Invalid(format!("{name} is a namespace Kubernetes keeps for itself; choose another project name.")));
         }
@@ -76,12 +77,13 @@ impl Projects {
         if display.chars().count() > 80 {
             return Err(ProjectError::Invalid("A project's display name has at most 80 characters.".into()));
         }
-        let owner = match new.owner_email.trim() {
-            "" => None,
-            email => Some(user::Entity::find().filter(user::Column::Email.eq(email)).one(self.db.conn()).await?.ok_or_else(|| {
-                ProjectError::Invalid(format!("No user has the e-mail {email}; they must sign in once (or be created with `flotilla admin create`) before they can own a project."))
-            })?),
-        };
+        let owner =
+            match new.owner_email.trim() {
+                "" => None,
+                email => Some(user::Entity::find().filter(user::Column::Email.eq(email)).one(self.db.conn()).await?.ok_or_else(|| {
+                    ProjectError::Invalid(format!("No user has the e-mail {email}; they must sign in once (or be created with `flotilla admin create`) before they can own a project."))
+                })?),
+            };
         let known = self.clusters.list().await.map_err(|e| ProjectError::Invalid(e.to_string()))?;
         for c in &new.clusters {
             if !known.iter().any(|k| k.id == *c) {
@@ -177,11 +179,7 @@ impl Projects {
                 .await?;
             self.change(access, id, &ProjectChange { archived: Some(true), ..Default::default() }).await?;
             access.record(&self.audit, "project.delete", &current.name, &format!("removing its workloads first: {}", names.join(", "))).await;
-            return Ok(Some(format!(
-                "{} is archived and its {} workload(s) are being removed from every cluster; delete the project again once they are gone.",
-                current.name,
-                names.len()
-            )));
+            return Ok(Some(format!("{} is archived and its {} workload(s) are being removed from every cluster; delete the project again once they are gone.", current.name, names.len())));
         }
         self.people.delete_project(id).await?;
         access.record(&self.audit, "project.delete", &current.name, "").await;
@@ -225,11 +223,7 @@ impl Projects {
             if let Some(d) = running.first() {
                 let cluster = known.iter().find(|k| k.id == d.cluster_id).map_or("that cluster", |k| k.name.as_str());
                 let names: Vec<&str> = workloads.iter().filter(|w| running.iter().any(|r| r.workload_id == w.id && r.cluster_id == d.cluster_id)).map(|w| w.name.as_str()).collect();
-                return Err(ProjectError::Invalid(format!(
-                    "{} still runs {} on {cluster}: move or delete them before closing the cluster to the project.",
-                    current.name,
-                    names.join(", ")
-                )));
+                return Err(ProjectError::Invalid(format!("{} still runs {} on {cluster}: move or delete them before closing the cluster to the project.", current.name, names.join(", "))));
             }
         }
         let txn = self.db.conn().begin().await?;
@@ -258,9 +252,11 @@ impl Projects {
             return Err(ProjectError::Invalid(format!("There is no role \"{role}\"; choose owner, developer, viewer or a custom role.")));
         }
         let email = email.trim();
-        let u = user::Entity::find().filter(user::Column::Email.eq(email)).one(self.db.conn()).await?.ok_or_else(|| {
-            ProjectError::Invalid(format!("No user has the e-mail {email}; they must sign in once before they can be added."))
-        })?;
+        let u = user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(self.db.conn())
+            .await?
+            .ok_or_else(|| ProjectError::Invalid(format!("No user has the e-mail {email}; they must sign in once before they can be added.")))?;
         self.people.set_member(id, u.id, role).await?;
         access.record(&self.audit, "project.members", &current.name, &format!("{email} is now {role}")).await;
         Ok(())
@@ -278,11 +274,7 @@ impl Projects {
         if m.role == owner && members.iter().filter(|o| o.role == owner).count() == 1 {
             return Err(ProjectError::Invalid(format!("{} is the last owner of {}; make someone else an owner first.", m.email, current.name)));
         }
-        project_member::Entity::delete_many()
-            .filter(project_member::Column::ProjectId.eq(id))
-            .filter(project_member::Column::UserId.eq(user_id))
-            .exec(self.db.conn())
-            .await?;
+        project_member::Entity::delete_many().filter(project_member::Column::ProjectId.eq(id)).filter(project_member::Column::UserId.eq(user_id)).exec(self.db.conn()).await?;
         self.db.changed(Topic::Access);
         let note = if m.from_groups { " (granted by a group mapping: it returns at their next sign-in unless the mapping changes)" } else { "" };
         access.record(&self.audit, "project.members", &current.name, &format!("{} removed{note}", m.email)).await;

@@ -85,9 +85,7 @@ impl SecretKey {
         let cipher = XChaCha20Poly1305::new((&self.key).into());
         let mut nonce = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed = cipher
-            .encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad: context.as_bytes() })
-            .expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
+        let sealed = cipher.encrypt(&XNonce::from(nonce), Payload { msg: plaintext, aad: context.as_bytes() }).expect("XChaCha20-Poly1305 encryption cannot fail for in-memory buffers");
         let mut body = nonce.to_vec();
         body.extend_from_slice(&sealed);
         format!("{PREFIX}.{}.{}", self.fingerprint(), STANDARD.encode(body))
@@ -108,9 +106,7 @@ impl SecretKey {
         }
         let (nonce, ciphertext) = body.split_at(24);
         let nonce: [u8; 24] = nonce.try_into().map_err(|_| SecretError::Damaged)?;
-        XChaCha20Poly1305::new((&self.key).into())
-            .decrypt(&XNonce::from(nonce), Payload { msg: ciphertext, aad: context.as_bytes() })
-            .map_err(|_| SecretError::Damaged)
+        XChaCha20Poly1305::new((&self.key).into()).decrypt(&XNonce::from(nonce), Payload { msg: ciphertext, aad: context.as_bytes() }).map_err(|_| SecretError::Damaged)
     }
 }
 

@@ -176,10 +176,7 @@ impl Sessions {
     /// Remembers a sign-in in progress under its `state`.
     pub async fn begin_login(&self, state: &str, flow: LoginFlow) -> Result<(), SessionError> {
         let now = Utc::now();
-        login_flow::Entity::delete_many()
-            .filter(login_flow::Column::CreatedAt.lt(now - Duration::minutes(LOGIN_FLOW_TTL)))
-            .exec(self.db.conn())
-            .await?;
+        login_flow::Entity::delete_many().filter(login_flow::Column::CreatedAt.lt(now - Duration::minutes(LOGIN_FLOW_TTL))).exec(self.db.conn()).await?;
         login_flow::ActiveModel {
             state: Set(digest(state)),
             nonce: Set(flow.nonce),

@@ -86,21 +86,13 @@ impl ApiTokens {
 
     /// The user's tokens, newest first.
     pub async fn list(&self, user_id: i64) -> Result<Vec<ApiTokenInfo>, TokenError> {
-        let rows = api_token::Entity::find()
-            .filter(api_token::Column::UserId.eq(user_id))
-            .order_by_desc(api_token::Column::Id)
-            .all(self.db.conn())
-            .await?;
+        let rows = api_token::Entity::find().filter(api_token::Column::UserId.eq(user_id)).order_by_desc(api_token::Column::Id).all(self.db.conn()).await?;
         Ok(rows.into_iter().map(info).collect())
     }
 
     /// Revokes one of the user's own tokens; another user's token id is "not found".
     pub async fn revoke(&self, user_id: i64, token_id: i64) -> Result<(), TokenError> {
-        let row = api_token::Entity::find_by_id(token_id)
-            .filter(api_token::Column::UserId.eq(user_id))
-            .one(self.db.conn())
-            .await?
-            .ok_or(TokenError::NotFound)?;
+        let row = api_token::Entity::find_by_id(token_id).filter(api_token::Column::UserId.eq(user_id)).one(self.db.conn()).await?.ok_or(TokenError::NotFound)?;
         if row.revoked_at.is_none() {
             let mut row: api_token::ActiveModel = row.into();
             row.revoked_at = Set(Some(Utc::now()));

@@ -14,15 +14,7 @@ fn fleet() -> Vec<ClusterCapacity> {
     (0..20)
         .map(|c| {
             let nodes: Vec<NodeFree> = (0..100)
-                .map(|n| NodeFree {
-                    name: format!("c{c}-node-{n:03}"),
-                    cpu_m: dice.next(8000),
-                    mem_b: dice.next(32 * 1024) * MI,
-                    pods: dice.next(110) as u32,
-                    gpu: 0,
-                    refuses: None,
-                    avoid: false,
-                })
+                .map(|n| NodeFree { name: format!("c{c}-node-{n:03}"), cpu_m: dice.next(8000), mem_b: dice.next(32 * 1024) * MI, pods: dice.next(110) as u32, gpu: 0, refuses: None, avoid: false })
                 .collect();
             ClusterCapacity {
                 id: c + 1,
@@ -43,11 +35,7 @@ fn placement(c: &mut Criterion) {
     let clusters = fleet();
     let demand = Demand { per_replica: Resources { cpu_m: 250, mem_b: 256 * MI, gpu: 0 }, replicas: 3 };
     let mut group = c.benchmark_group("place 3 × 250m/256Mi on 20 clusters × 100 nodes");
-    for (label, rule) in [
-        ("least_loaded", PlacementRule::LeastLoaded),
-        ("spread", PlacementRule::Spread),
-        ("clusters_3", PlacementRule::Clusters(vec![2, 5, 11])),
-    ] {
+    for (label, rule) in [("least_loaded", PlacementRule::LeastLoaded), ("spread", PlacementRule::Spread), ("clusters_3", PlacementRule::Clusters(vec![2, 5, 11]))] {
         eprintln!("{label}: {}", place(&rule, &demand, &clusters).summary);
         group.bench_function(label, |b| b.iter(|| place(black_box(&rule), black_box(&demand), black_box(&clusters))));
     }

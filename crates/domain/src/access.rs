@@ -195,13 +195,7 @@ impl BuiltinRole {
 
     pub fn role(self) -> Role {
         match self {
-            Self::Administrator => Role {
-                name: "Administrator".into(),
-                permissions: Kind::ALL
-                    .iter()
-                    .flat_map(|&kind| Verb::ALL.map(|verb| Permission { kind, verb, scope: Scope::All }))
-                    .collect(),
-            },
+            Self::Administrator => Role { name: "Administrator".into(), permissions: Kind::ALL.iter().flat_map(|&kind| Verb::ALL.map(|verb| Permission { kind, verb, scope: Scope::All })).collect() },
             Self::ProjectOwner => from_table("Project owner", PROJECT_OWNER),
             Self::Developer => from_table("Developer", DEVELOPER),
             Self::Viewer => from_table("Viewer", VIEWER),
@@ -261,11 +255,7 @@ fn reaches(scope: Scope, held_in: Option<i64>, subject: &Subject, target: &Targe
 /// The one access decision. Deny unless some role grants `verb` on the target's kind with a
 /// scope that reaches the target.
 pub fn allows(subject: &Subject, verb: Verb, target: &Target) -> Decision {
-    let held = subject
-        .global_roles
-        .iter()
-        .map(|r| (None, r))
-        .chain(subject.memberships.iter().map(|(p, r)| (Some(*p), r)));
+    let held = subject.global_roles.iter().map(|r| (None, r)).chain(subject.memberships.iter().map(|(p, r)| (Some(*p), r)));
     let mut granted_somewhere = false;
     for (held_in, role) in held {
         if let Some(scope) = role.scope_for(target.kind, verb) {
@@ -288,8 +278,5 @@ mod tests;
 pub fn may_read_clusters(subject: &Subject) -> bool {
     let portal = Target { kind: Kind::Cluster, project: None, owner: None };
     allows(subject, Verb::Read, &portal).is_allowed()
-        || subject
-            .memberships
-            .iter()
-            .any(|(p, _)| allows(subject, Verb::Read, &Target { kind: Kind::Cluster, project: Some(*p), owner: None }).is_allowed())
+        || subject.memberships.iter().any(|(p, _)| allows(subject, Verb::Read, &Target { kind: Kind::Cluster, project: Some(*p), owner: None }).is_allowed())
 }

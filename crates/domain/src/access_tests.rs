@@ -16,8 +16,7 @@ enum Situation {
     PortalWide,
 }
 
-const SITUATIONS: [Situation; 4] =
-    [Situation::MineInMyProject, Situation::OthersInMyProject, Situation::InAnotherProject, Situation::PortalWide];
+const SITUATIONS: [Situation; 4] = [Situation::MineInMyProject, Situation::OthersInMyProject, Situation::InAnotherProject, Situation::PortalWide];
 
 fn target(kind: Kind, s: Situation) -> Target {
     match s {
@@ -129,10 +128,7 @@ fn denials_say_whether_the_permission_is_missing_or_out_of_reach() {
 
 #[test]
 fn a_portal_wide_role_with_project_scope_reaches_every_project_the_subject_belongs_to() {
-    let auditor = Role {
-        name: "Auditor".into(),
-        permissions: vec![Permission { kind: Kind::CostReport, verb: Verb::Read, scope: Scope::Project }],
-    };
+    let auditor = Role { name: "Auditor".into(), permissions: vec![Permission { kind: Kind::CostReport, verb: Verb::Read, scope: Scope::Project }] };
     let subject = Subject { user_id: ME, global_roles: vec![auditor], memberships: vec![(MY_PROJECT, BuiltinRole::Viewer.role())] };
     let report = |project| Target { kind: Kind::CostReport, project: Some(project), owner: None };
     assert!(allows(&subject, Verb::Read, &report(MY_PROJECT)).is_allowed());
@@ -165,8 +161,7 @@ fn any_permission() -> impl Strategy<Value = Permission> {
     (any_kind(), any_verb(), any_scope()).prop_map(|(kind, verb, scope)| Permission { kind, verb, scope })
 }
 fn any_target() -> impl Strategy<Value = Target> {
-    (any_kind(), proptest::option::of(1i64..4), proptest::option::of(1i64..10))
-        .prop_map(|(kind, project, owner)| Target { kind, project, owner })
+    (any_kind(), proptest::option::of(1i64..4), proptest::option::of(1i64..10)).prop_map(|(kind, project, owner)| Target { kind, project, owner })
 }
 
 proptest! {

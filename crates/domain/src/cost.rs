@@ -245,12 +245,7 @@ pub fn pod_shares(nodes: &[NodeInput], pods: &[PodInput]) -> Vec<[f64; 4]> {
             let (Some(node), Some(d)) = (nodes.get(n), demand.get(n)) else {
                 return [0.0; 4];
             };
-            [
-                share(pod.cpu_m, node.cpu_m, d.cpu_m),
-                share(pod.mem_b, node.mem_b, d.mem_b),
-                share(1, u64::from(node.pods), d.pods),
-                share(u64::from(pod.gpus), u64::from(node.gpus), d.gpus),
-            ]
+            [share(pod.cpu_m, node.cpu_m, d.cpu_m), share(pod.mem_b, node.mem_b, d.mem_b), share(1, u64::from(node.pods), d.pods), share(u64::from(pod.gpus), u64::from(node.gpus), d.gpus)]
         })
         .collect()
 }
@@ -380,11 +375,7 @@ fn settle(mut charged: Vec<f64>, mut idle: f64, control_plane_micros: i64, nodes
     charged.push(idle.max(0.0));
     charged.push(control_plane);
     // The exact parts add up to the total; rounding only ever moves float error.
-    debug_assert!(
-        (charged.iter().sum::<f64>() - total_micros as f64).abs() <= 1.0 + 1e-9 * total_micros as f64,
-        "parts {} ≠ total {total_micros}",
-        charged.iter().sum::<f64>()
-    );
+    debug_assert!((charged.iter().sum::<f64>() - total_micros as f64).abs() <= 1.0 + 1e-9 * total_micros as f64, "parts {} ≠ total {total_micros}", charged.iter().sum::<f64>());
     let micros = apportion(&charged, total_micros);
     let to_money = |m: i64| m as f64 / MICROS;
     Allocation {

@@ -319,7 +319,8 @@ mod tests {
 
     #[test]
     fn a_cluster_cost_now_is_the_whole_cluster_or_only_the_callers_namespaces() {
-        let mut live = LiveCosts { currency: "USD".into(), per_hour: Some(1.84), idle: Some(1.2), lines: vec![("team-a".into(), "web".into(), 0.1), ("team-a".into(), "api".into(), 0.02)], unpriced: vec![] };
+        let mut live =
+            LiveCosts { currency: "USD".into(), per_hour: Some(1.84), idle: Some(1.2), lines: vec![("team-a".into(), "web".into(), 0.1), ("team-a".into(), "api".into(), 0.02)], unpriced: vec![] };
         assert_eq!(ClusterCostNow::of(4, &live).label(), "1.84 USD/h");
         live.per_hour = None;
         let mine = ClusterCostNow::of(4, &live);

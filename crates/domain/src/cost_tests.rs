@@ -17,11 +17,7 @@ fn pod(node: u32, namespace: u32, cpu_m: u64, mem_gi: u64, gpus: u32) -> PodInpu
 /// docs/cost-model.md: nodes a (0.40/h), b (GPU, 2.00/h), c (price unknown); namespaces
 /// web, ml and an empty one; control plane 0.10/h.
 fn example_nodes() -> Vec<NodeInput> {
-    vec![
-        node("a", Some(0.40), 4000, 16, 100, 0),
-        node("b", Some(2.00), 8000, 32, 50, 2),
-        node("c", None, 4000, 16, 100, 0),
-    ]
+    vec![node("a", Some(0.40), 4000, 16, 100, 0), node("b", Some(2.00), 8000, 32, 50, 2), node("c", None, 4000, 16, 100, 0)]
 }
 
 fn example_pods() -> Vec<PodInput> {
@@ -157,10 +153,7 @@ fn over_committed_usage_is_capped_at_the_whole_pool() {
 #[test]
 fn weights_are_normalised_and_unusable_weights_fall_back_to_the_defaults() {
     let default = example(AllocationOptions::default());
-    for weights in [
-        CostWeights { cpu: 6.0, memory: 3.5, pods: 0.5, gpu: 0.5 },
-        CostWeights { cpu: 0.0, memory: -1.0, pods: f64::NAN, gpu: 0.5 },
-    ] {
+    for weights in [CostWeights { cpu: 6.0, memory: 3.5, pods: 0.5, gpu: 0.5 }, CostWeights { cpu: 0.0, memory: -1.0, pods: f64::NAN, gpu: 0.5 }] {
         let (nodes, pods) = (example_nodes(), example_pods());
         let input = ClusterInput { nodes: &nodes, pods: &pods, namespaces: 3, control_plane_per_hour: 0.10, weights };
         assert_eq!(allocate(&input, AllocationOptions::default()), default, "{weights:?}");
@@ -208,8 +201,7 @@ fn cluster() -> impl Strategy<Value = (Vec<NodeInput>, Vec<PodInput>, usize, f64
         .prop_map(|(price, cpu_m, mem_b, pods, gpus)| NodeInput { name: format!("n-{cpu_m}"), price_per_hour: price, cpu_m, mem_b, pods, gpus });
     (prop::collection::vec(node, 0..12), 2..8_usize).prop_flat_map(|(nodes, namespaces)| {
         let n = nodes.len().max(1) as u32;
-        let pod = (0..n, 0..(namespaces as u32 - 1), 0..20_000_u64, 0..80 * GI, 0..3_u32)
-            .prop_map(|(node, namespace, cpu_m, mem_b, gpus)| PodInput { node, namespace, cpu_m, mem_b, gpus });
+        let pod = (0..n, 0..(namespaces as u32 - 1), 0..20_000_u64, 0..80 * GI, 0..3_u32).prop_map(|(node, namespace, cpu_m, mem_b, gpus)| PodInput { node, namespace, cpu_m, mem_b, gpus });
         let weights = (0.0..1.0_f64, 0.0..1.0_f64, 0.0..1.0_f64, 0.0..1.0_f64).prop_map(|(cpu, memory, pods, gpu)| CostWeights { cpu, memory, pods, gpu });
         let options = (any::<bool>(), any::<bool>()).prop_map(|(spread_idle, control_plane_separate)| AllocationOptions { spread_idle, control_plane_separate });
         (Just(nodes), prop::collection::vec(pod, 0..300), Just(namespaces), 0.0..5.0_f64, weights, options)
@@ -307,12 +299,8 @@ proptest! {
 /// The period input of one sample lasting one hour.
 fn one_hour(nodes: &[NodeInput], pods: &[PodInput], namespaces: usize) -> (Vec<NodeHours>, Vec<GroupUsage>) {
     let hours = nodes.iter().map(|n| NodeHours { name: n.name.clone(), price_per_hour: n.price_per_hour, has_gpus: n.gpus > 0, hours: 1.0 }).collect();
-    let usage = pods
-        .iter()
-        .zip(pod_shares(nodes, pods))
-        .filter(|(p, _)| (p.namespace as usize) < namespaces)
-        .map(|(p, share)| GroupUsage { node: p.node, group: p.namespace, share_hours: share })
-        .collect();
+    let usage =
+        pods.iter().zip(pod_shares(nodes, pods)).filter(|(p, _)| (p.namespace as usize) < namespaces).map(|(p, share)| GroupUsage { node: p.node, group: p.namespace, share_hours: share }).collect();
     (hours, usage)
 }
 
@@ -328,10 +316,7 @@ fn worked_example_priced_as_a_ledger_hour_matches() {
 fn a_period_sums_its_samples_and_leaves_unobserved_time_out() {
     // Node a (0.40/h) seen for two half-hour samples: web uses half the node in the first and
     // nothing in the second. Node b (2.00/h) was only seen for the first half hour.
-    let hours = [
-        NodeHours { name: "a".into(), price_per_hour: Some(0.40), has_gpus: false, hours: 1.0 },
-        NodeHours { name: "b".into(), price_per_hour: Some(2.00), has_gpus: false, hours: 0.5 },
-    ];
+    let hours = [NodeHours { name: "a".into(), price_per_hour: Some(0.40), has_gpus: false, hours: 1.0 }, NodeHours { name: "b".into(), price_per_hour: Some(2.00), has_gpus: false, hours: 0.5 }];
     let usage = [GroupUsage { node: 0, group: 0, share_hours: [0.25, 0.25, 0.0, 0.0] }];
     let a = price_period(&PeriodInput { nodes: &hours, usage: &usage, groups: 1, control_plane: 0.05, weights: CostWeights { cpu: 0.5, memory: 0.5, pods: 0.0, gpu: 0.0 } }, options(false, true));
     assert_eq!(a.cluster_per_hour, 0.40 + 1.00 + 0.05);

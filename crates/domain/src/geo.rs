@@ -205,11 +205,7 @@ pub fn parse_location(text: &str) -> Result<LatLon, String> {
         return Ok(at(lat, lon));
     }
     let key = t.to_lowercase();
-    CITIES
-        .iter()
-        .find(|(name, _)| *name == key)
-        .map(|(_, l)| *l)
-        .ok_or_else(|| format!("{t:?} is not a city Flotilla knows; give latitude and longitude instead, e.g. \"35.68, 139.69\""))
+    CITIES.iter().find(|(name, _)| *name == key).map(|(_, l)| *l).ok_or_else(|| format!("{t:?} is not a city Flotilla knows; give latitude and longitude instead, e.g. \"35.68, 139.69\""))
 }
 
 /// Where a cluster goes on the map: its own location (on-prem, or set by an administrator),

@@ -103,9 +103,7 @@ fn parse_digest(full: &str, digest: &str) -> Result<String, String> {
     };
     let lower_hex = hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
     match expected {
-        Some(n) if hex.len() != n || !lower_hex => {
-            bad(format!("must be {algorithm}: followed by {n} lower-case hex digits (found {})", hex.len()))
-        }
+        Some(n) if hex.len() != n || !lower_hex => bad(format!("must be {algorithm}: followed by {n} lower-case hex digits (found {})", hex.len())),
         None if hex.len() < 32 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) => bad("must have at least 32 hex digits".to_owned()),
         _ => Ok(digest.to_owned()),
     }
@@ -148,9 +146,7 @@ fn parse_registry(full: &str, registry: &str) -> Result<String, String> {
         },
     };
     if let Some(host) = host {
-        let component_ok = |c: &str| {
-            !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && !c.starts_with('-') && !c.ends_with('-')
-        };
+        let component_ok = |c: &str| !c.is_empty() && c.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && !c.starts_with('-') && !c.ends_with('-');
         if !host.split('.').all(component_ok) {
             return bad("is not a host name (letters, digits and '-' between dots)");
         }
@@ -177,14 +173,9 @@ fn check_repository(full: &str, repository: &str) -> Result<(), String> {
         }
         let alnum = |c: char| c.is_ascii_alphanumeric();
         let edges_ok = component.starts_with(alnum) && component.ends_with(alnum);
-        let separators_ok = component
-            .split(alnum)
-            .filter(|sep| !sep.is_empty())
-            .all(|sep| matches!(sep, "." | "_" | "__") || sep.bytes().all(|b| b == b'-'));
+        let separators_ok = component.split(alnum).filter(|sep| !sep.is_empty()).all(|sep| matches!(sep, "." | "_" | "__") || sep.bytes().all(|b| b == b'-'));
         if !separators_ok || !edges_ok {
-            return Err(problem(format_args!(
-                "the path component '{component}' must start and end with a letter or digit, with single '.', '_' or '__' or dashes in between"
-            )));
+            return Err(problem(format_args!("the path component '{component}' must start and end with a letter or digit, with single '.', '_' or '__' or dashes in between")));
         }
     }
     Ok(())
@@ -250,10 +241,7 @@ mod tests {
         assert_eq!(parts("ghcr.io/a/b:v1"), (some("ghcr.io"), "a/b".into(), some("v1"), None));
         assert_eq!(parts("localhost:5000/x"), (some("localhost:5000"), "x".into(), None, None));
         assert_eq!(parts("localhost/x:latest"), (some("localhost"), "x".into(), some("latest"), None));
-        assert_eq!(
-            parts("registry.example.com:443/team/app:1.2"),
-            (some("registry.example.com:443"), "team/app".into(), some("1.2"), None)
-        );
+        assert_eq!(parts("registry.example.com:443/team/app:1.2"), (some("registry.example.com:443"), "team/app".into(), some("1.2"), None));
         assert_eq!(parts(&format!("nginx@{SHA}")), (None, "nginx".into(), None, some(SHA)));
         assert_eq!(parts(&format!("ghcr.io/a/b:v1@{SHA}")), (some("ghcr.io"), "a/b".into(), some("v1"), some(SHA)));
         assert_eq!(parts("[::1]:5000/app"), (some("[::1]:5000"), "app".into(), None, None));

@@ -315,9 +315,7 @@ impl ClusterDetail {
 /// What a page or API answer says instead of an empty list when the cluster's credentials may
 /// not list `kind`.
 pub fn may_not_list(kind: &str, cluster: &str) -> String {
-    format!(
-        "Flotilla may not list {kind} on {cluster}: its credentials lack the permission. An administrator can see what is missing with Test connection (Admin → Clusters)."
-    )
+    format!("Flotilla may not list {kind} on {cluster}: its credentials lack the permission. An administrator can see what is missing with Test connection (Admin → Clusters).")
 }
 
 /// One row of utilisation history (the heatmap): a row key (node or namespace) × time buckets.
@@ -336,8 +334,7 @@ pub struct HeatRow {
 }
 
 /// Ten-step colour scale for utilisation, cool to hot; the fleet map, heatmap and legend use it.
-pub const HEAT_SCALE: [&str; 10] =
-    ["#1a9850", "#4bb05c", "#7dc465", "#b0d86f", "#dcec8a", "#fee08b", "#fdbb63", "#f98e4a", "#e8563a", "#c2252c"];
+pub const HEAT_SCALE: [&str; 10] = ["#1a9850", "#4bb05c", "#7dc465", "#b0d86f", "#dcec8a", "#fee08b", "#fdbb63", "#f98e4a", "#e8563a", "#c2252c"];
 
 /// The colour for a utilisation fraction.
 pub fn heat_colour(fraction: f32) -> &'static str {

@@ -11,27 +11,27 @@ pub mod inventory;
 pub mod names;
 pub mod people;
 pub mod placement;
-pub mod quantity;
-pub mod workload;
 pub mod prices;
+pub mod quantity;
 pub mod quota;
 pub mod rollout;
 pub mod schedule;
+pub mod workload;
 
 pub use access::{BuiltinRole, Decision, Kind, Permission, Role, Scope, Subject, Target, Verb, allows, may_read_clusters};
 pub use cost::{Allocation, AllocationOptions, ClusterInput, CostWeights, GroupUsage, NodeHours, NodeInput, PeriodInput, PodInput, allocate, pod_shares, price_period, unit_prices};
-pub use cost_report::{Basis, Bucket, Budget, BudgetLine, ClusterCost, ClusterCostNow, CostQuery, CostReport, CostSeries, FleetCosts, GroupBy, LiveCosts, MonthStatus, Notification, Step, WorkloadCost};
-pub use fleet::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text, parse_labels};
-pub use inventory::{
-    ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, Heatmap, HeatRow, Metric, NamespaceView, NodeCell, NodeView, PodView, Totals, Usage,
+pub use cost_report::{
+    Basis, Bucket, Budget, BudgetLine, ClusterCost, ClusterCostNow, CostQuery, CostReport, CostSeries, FleetCosts, GroupBy, LiveCosts, MonthStatus, Notification, Step, WorkloadCost,
 };
-pub use image::ImageRef;
+pub use fleet::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text, parse_labels};
 pub use identity::{ApiTokenInfo, AuditLine, AuditQuery, CreatedApiToken, GroupMapping, Me, RoleDef};
+pub use image::ImageRef;
+pub use inventory::{ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, HeatRow, Heatmap, Metric, NamespaceView, NodeCell, NodeView, PodView, Totals, Usage};
 pub use names::{Dns1123Label, NameError};
-pub use people::{MemberSummary, NewProject, ProjectChange, ProjectCluster, ProjectDetail, ProjectSummary, UserSummary, IdentitySummary};
-pub use quantity::{Bytes, CpuMillis, QuantityError};
-pub use rollout::{ClusterRollout, EventLine, Observed, Phase, PlacementInputs, RegisterOutcome, WorkloadAction, WorkloadDetail, WorkloadPod, WorkloadSummary};
+pub use people::{IdentitySummary, MemberSummary, NewProject, ProjectChange, ProjectCluster, ProjectDetail, ProjectSummary, UserSummary};
 pub use placement::{Candidate, ClusterCapacity, Demand, NodeFree, Placement, QuotaFree, UnitPrices, place};
-pub use workload::{EnvVar, FieldError, PlacementRule, PortSpec, Resources, WorkloadForm, WorkloadSpec, quantity_hint, split_words, validate};
-pub use quota::{ProjectQuota, QuotaChange, QuotaInput, parse_quota};
 pub use prices::{PriceEntry, default_prices, parse_prices_csv, prices_csv};
+pub use quantity::{Bytes, CpuMillis, QuantityError};
+pub use quota::{ProjectQuota, QuotaChange, QuotaInput, parse_quota};
+pub use rollout::{ClusterRollout, EventLine, Observed, Phase, PlacementInputs, RegisterOutcome, WorkloadAction, WorkloadDetail, WorkloadPod, WorkloadSummary};
+pub use workload::{EnvVar, FieldError, PlacementRule, PortSpec, Resources, WorkloadForm, WorkloadSpec, quantity_hint, split_words, validate};

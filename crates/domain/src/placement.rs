@@ -78,10 +78,7 @@ pub const HOURS_PER_MONTH: f64 = 730.0;
 impl UnitPrices {
     /// What one replica asking for `r` costs an hour.
     pub fn per_replica_hour(&self, r: &Resources) -> f64 {
-        let micros = self.cpu_core as f64 * r.cpu_m as f64 / 1000.0
-            + self.mem_gib as f64 * r.mem_b as f64 / (1u64 << 30) as f64
-            + self.pod as f64
-            + self.gpu as f64 * f64::from(r.gpu);
+        let micros = self.cpu_core as f64 * r.cpu_m as f64 / 1000.0 + self.mem_gib as f64 * r.mem_b as f64 / (1u64 << 30) as f64 + self.pod as f64 + self.gpu as f64 * f64::from(r.gpu);
         micros / 1_000_000.0
     }
 }
@@ -225,12 +222,7 @@ fn shortfall(c: &ClusterCapacity, demand: &Demand, on_nodes: u64, in_quota: u64)
             (_, Some(f), _) if per(f, need.cpu_m) == in_quota => {
                 format!("the project's CPU quota has {} left, needs {} ({replicas} × {})", cpu(f), cpu(total(need.cpu_m)), cpu(need.cpu_m))
             }
-            (_, _, Some(f)) => format!(
-                "the project's memory quota has {} left, needs {} ({replicas} × {})",
-                memory_words(f),
-                memory_words(total(need.mem_b)),
-                memory_words(need.mem_b)
-            ),
+            (_, _, Some(f)) => format!("the project's memory quota has {} left, needs {} ({replicas} × {})", memory_words(f), memory_words(total(need.mem_b)), memory_words(need.mem_b)),
             _ => format!("the project's quota allows {in_quota} more replicas, needs {replicas}"),
         };
     }
@@ -261,10 +253,7 @@ fn shortfall(c: &ClusterCapacity, demand: &Demand, on_nodes: u64, in_quota: u64)
         };
         return format!("{why}{also}");
     }
-    let first_out = [(by_cpu, "CPU"), (by_mem, "memory"), (by_gpu, "GPUs"), (by_pods, "room for pods")]
-        .into_iter()
-        .min_by_key(|(room, _)| *room)
-        .map_or("room", |(_, what)| what);
+    let first_out = [(by_cpu, "CPU"), (by_mem, "memory"), (by_gpu, "GPUs"), (by_pods, "room for pods")].into_iter().min_by_key(|(room, _)| *room).map_or("room", |(_, what)| what);
     format!("only {on_nodes} of {replicas} replicas fit on its nodes ({first_out} runs out first){also}")
 }
 
@@ -395,12 +384,7 @@ fn least_loaded(demand: &Demand, clusters: &[ClusterCapacity], candidates: &mut 
     let cand = &mut candidates[i];
     cand.chosen_replicas = n;
     let mem_free = fraction(cand.free_after.mem_b, clusters[i].allocatable.mem_b);
-    let summary = format!(
-        "{}: least loaded after placement (CPU {:.0} % free, memory {:.0} % free)",
-        cand.cluster,
-        cpu_free * 100.0,
-        mem_free * 100.0
-    );
+    let summary = format!("{}: least loaded after placement (CPU {:.0} % free, memory {:.0} % free)", cand.cluster, cpu_free * 100.0, mem_free * 100.0);
     Ok((vec![(cand.cluster_id, n)], summary))
 }
 
@@ -420,9 +404,7 @@ fn cheapest(demand: &Demand, clusters: &[ClusterCapacity], candidates: &mut [Can
             unpriced_fit = true;
             continue;
         };
-        let better = best.is_none_or(|(_, b_cost, b_headroom, b_id)| {
-            b_cost.total_cmp(&cost).then(cand.headroom_after.total_cmp(&b_headroom)).then(b_id.cmp(&cand.cluster_id)) == Ordering::Greater
-        });
+        let better = best.is_none_or(|(_, b_cost, b_headroom, b_id)| b_cost.total_cmp(&cost).then(cand.headroom_after.total_cmp(&b_headroom)).then(b_id.cmp(&cand.cluster_id)) == Ordering::Greater);
         if better {
             best = Some((i, cost, cand.headroom_after, cand.cluster_id));
         }
@@ -477,14 +459,9 @@ fn spread(demand: &Demand, clusters: &[ClusterCapacity], candidates: &mut [Candi
     for (cand, cluster) in candidates.iter_mut().zip(clusters) {
         consider(cand, cluster, &demand.per_replica, cand.chosen_replicas);
     }
-    let mut assignments: Vec<(i64, u32)> =
-        candidates.iter().filter(|c| c.chosen_replicas > 0).map(|c| (c.cluster_id, c.chosen_replicas)).collect();
+    let mut assignments: Vec<(i64, u32)> = candidates.iter().filter(|c| c.chosen_replicas > 0).map(|c| (c.cluster_id, c.chosen_replicas)).collect();
     assignments.sort_unstable();
-    let parts: Vec<String> = by_id(candidates)
-        .into_iter()
-        .filter(|&i| candidates[i].chosen_replicas > 0)
-        .map(|i| format!("{} {}", candidates[i].cluster, candidates[i].chosen_replicas))
-        .collect();
+    let parts: Vec<String> = by_id(candidates).into_iter().filter(|&i| candidates[i].chosen_replicas > 0).map(|i| format!("{} {}", candidates[i].cluster, candidates[i].chosen_replicas)).collect();
     let shown = parts.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
     let more = if parts.len() > 5 { format!(" and {} more", parts.len() - 5) } else { String::new() };
     let summary = format!("{} spread over {} by free room: {shown}{more}", replicas_word(n), clusters_word(parts.len()));

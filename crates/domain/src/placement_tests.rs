@@ -65,14 +65,8 @@ fn nodes_that_refuse_new_pods_add_no_room_and_are_named() {
 
     // Some room elsewhere, not enough: the shortfall and the refusing nodes are both named.
     let mixed = cluster(1, "a", vec![node(600, 8192, 110), refusing("not Ready")]);
-    assert_eq!(
-        reason_of(mixed.clone(), demand(250, 256, 3)),
-        "only 2 of 3 replicas fit on its nodes (CPU runs out first); the other nodes accept no new pods (1 not Ready)"
-    );
-    assert_eq!(
-        reason_of(mixed, demand(1000, 256, 1)),
-        "not enough CPU on any node (largest free: 600m, needs 1); the other nodes accept no new pods (1 not Ready)"
-    );
+    assert_eq!(reason_of(mixed.clone(), demand(250, 256, 3)), "only 2 of 3 replicas fit on its nodes (CPU runs out first); the other nodes accept no new pods (1 not Ready)");
+    assert_eq!(reason_of(mixed, demand(1000, 256, 1)), "not enough CPU on any node (largest free: 600m, needs 1); the other nodes accept no new pods (1 not Ready)");
 }
 
 /// PreferNoSchedule: the node's room makes a workload fit, but a cluster whose room is on
@@ -91,19 +85,10 @@ fn prefer_no_schedule_room_fits_but_scores_lower() {
 #[test]
 fn reasons_name_the_resource_that_runs_out() {
     let d = demand(250, 256, 3);
-    assert_eq!(
-        reason_of(cluster(1, "a", vec![node(180, 4096, 10), node(100, 4096, 10)]), d),
-        "not enough CPU on any node (largest free: 180m, needs 250m)"
-    );
-    assert_eq!(
-        reason_of(cluster(1, "a", vec![node(4000, 200, 10)]), d),
-        "not enough memory on any node (largest free: 200 MiB, needs 256 MiB)"
-    );
+    assert_eq!(reason_of(cluster(1, "a", vec![node(180, 4096, 10), node(100, 4096, 10)]), d), "not enough CPU on any node (largest free: 180m, needs 250m)");
+    assert_eq!(reason_of(cluster(1, "a", vec![node(4000, 200, 10)]), d), "not enough memory on any node (largest free: 200 MiB, needs 256 MiB)");
     assert_eq!(reason_of(cluster(1, "a", vec![node(4000, 4096, 0)]), d), "every node is at its pod limit");
-    assert_eq!(
-        reason_of(cluster(1, "a", vec![node(4000, 100, 5), node(100, 4096, 5)]), d),
-        "no single node has 250m CPU and 256 MiB memory free at once"
-    );
+    assert_eq!(reason_of(cluster(1, "a", vec![node(4000, 100, 5), node(100, 4096, 5)]), d), "no single node has 250m CPU and 256 MiB memory free at once");
     assert_eq!(reason_of(cluster(1, "a", vec![node(500, 4096, 10)]), d), "only 2 of 3 replicas fit on its nodes (CPU runs out first)");
     assert_eq!(reason_of(cluster(1, "a", vec![node(4000, 600, 10)]), d), "only 2 of 3 replicas fit on its nodes (memory runs out first)");
     assert_eq!(reason_of(cluster(1, "a", vec![]), d), "the cluster has no nodes to run pods on");
@@ -182,10 +167,7 @@ fn least_loaded_without_room_names_the_closest_cluster() {
     let b = cluster(2, "b", vec![node(500, 1024, 10)]);
     let p = place(&PlacementRule::LeastLoaded, &demand(250, 256, 3), &[a, b]);
     assert!(p.assignments.is_empty());
-    assert_eq!(
-        p.error.as_deref(),
-        Some("no cluster has room for 3 replicas; the closest, b: only 2 of 3 replicas fit on its nodes (CPU runs out first)")
-    );
+    assert_eq!(p.error.as_deref(), Some("no cluster has room for 3 replicas; the closest, b: only 2 of 3 replicas fit on its nodes (CPU runs out first)"));
     assert!(p.summary.starts_with("nothing placed: no cluster has room"));
     assert_eq!(place(&PlacementRule::LeastLoaded, &demand(250, 256, 3), &[]).error.as_deref(), Some("no clusters are registered"));
 }
@@ -257,8 +239,7 @@ fn zero_replicas_place_nothing_without_error() {
 
 fn arb_cluster() -> impl Strategy<Value = ClusterCapacity> {
     let arb_node = (0u64..4000, 0u64..8192, 0u32..12, 0u32..3).prop_map(|(cpu, mem, pods, gpu)| NodeFree { gpu, ..node(cpu, mem, pods) });
-    let arb_quota =
-        proptest::option::of((proptest::option::of(0u64..8000), proptest::option::of(0u64..16 * GI), proptest::option::of(0u32..20)));
+    let arb_quota = proptest::option::of((proptest::option::of(0u64..8000), proptest::option::of(0u64..16 * GI), proptest::option::of(0u32..20)));
     (proptest::collection::vec(arb_node, 0..6), prop::bool::weighted(0.85), arb_quota).prop_map(|(nodes, available, quota)| {
         let mut c = cluster(0, "c", nodes);
         c.available = available;
@@ -281,8 +262,7 @@ fn arb_case() -> impl Strategy<Value = (Vec<ClusterCapacity>, Vec<ClusterCapacit
     let rule = prop_oneof![
         Just(PlacementRule::LeastLoaded),
         Just(PlacementRule::Spread),
-        proptest::collection::vec(0usize..8, 1..4)
-            .prop_map(|picks| PlacementRule::Clusters(picks.into_iter().map(|i| 100 - 7 * i as i64).collect())),
+        proptest::collection::vec(0usize..8, 1..4).prop_map(|picks| PlacementRule::Clusters(picks.into_iter().map(|i| 100 - 7 * i as i64).collect())),
     ];
     (clusters, demand, rule).prop_flat_map(|(cs, d, r)| (Just(cs.clone()), Just(cs).prop_shuffle(), Just(d), Just(r)))
 }

@@ -52,10 +52,7 @@ pub const DEFAULT_PRICES: &[(Provider, &str, f64)] = &[
 
 /// The default table as catalogue lines.
 pub fn default_prices() -> Vec<PriceEntry> {
-    DEFAULT_PRICES
-        .iter()
-        .map(|(provider, t, p)| PriceEntry { provider: *provider, instance_type: (*t).to_owned(), currency: "USD".into(), price_per_hour: *p })
-        .collect()
+    DEFAULT_PRICES.iter().map(|(provider, t, p)| PriceEntry { provider: *provider, instance_type: (*t).to_owned(), currency: "USD".into(), price_per_hour: *p }).collect()
 }
 
 pub const CSV_HEADER: &str = "provider,instance_type,currency,price_per_hour";
@@ -95,9 +92,7 @@ pub fn parse_prices_csv(text: &str) -> Result<Vec<PriceEntry>, Vec<String>> {
             continue;
         }
         match price.parse::<f64>() {
-            Ok(p) if p.is_finite() && (0.0..=10_000.0).contains(&p) => {
-                entries.push(PriceEntry { provider, instance_type: instance_type.to_owned(), currency: currency.to_owned(), price_per_hour: p })
-            }
+            Ok(p) if p.is_finite() && (0.0..=10_000.0).contains(&p) => entries.push(PriceEntry { provider, instance_type: instance_type.to_owned(), currency: currency.to_owned(), price_per_hour: p }),
             _ => problems.push(format!("line {n}: the price per hour is a number from 0 to 10000 (got '{price}')")),
         }
     }

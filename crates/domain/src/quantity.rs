@@ -55,12 +55,7 @@ impl Decimal {
     fn scale(&self, raw: &str, multiplier: u128, divisor: u128, unit: &'static str) -> Result<u64, QuantityError> {
         let too_large = || QuantityError::TooLarge(raw.to_owned());
         let pow = 10u128.checked_pow(self.frac_digits).ok_or_else(too_large)?;
-        let numerator = self
-            .int
-            .checked_mul(pow)
-            .and_then(|v| v.checked_add(self.frac))
-            .and_then(|v| v.checked_mul(multiplier))
-            .ok_or_else(too_large)?;
+        let numerator = self.int.checked_mul(pow).and_then(|v| v.checked_add(self.frac)).and_then(|v| v.checked_mul(multiplier)).ok_or_else(too_large)?;
         let denominator = pow.checked_mul(divisor).ok_or_else(too_large)?;
         if numerator % denominator != 0 {
             return Err(QuantityError::TooPrecise(raw.to_owned(), unit));

@@ -186,13 +186,8 @@ pub fn classify(o: &Observed) -> (Phase, String) {
         return (Phase::Failed, format!("the image {image} cannot be pulled ({reason}): check its name and tag, and that the registry lets the cluster pull it"));
     }
     // The FailedCreate event, or the ReplicaFailure condition the controller copies from it.
-    let over_quota = o
-        .warnings
-        .iter()
-        .rev()
-        .find(|(r, m)| r == "FailedCreate" && m.contains("exceeded quota"))
-        .map(|(_, m)| m)
-        .or(o.failure_condition.as_ref().filter(|m| m.contains("exceeded quota")));
+    let over_quota =
+        o.warnings.iter().rev().find(|(r, m)| r == "FailedCreate" && m.contains("exceeded quota")).map(|(_, m)| m).or(o.failure_condition.as_ref().filter(|m| m.contains("exceeded quota")));
     if let Some(msg) = over_quota {
         return (Phase::Failed, format!("over the project's quota on this cluster: {msg}. Lower the requests or replicas, or ask an owner to raise the quota"));
     }
@@ -270,10 +265,7 @@ mod tests {
         let (phase, msg) = classify(&pull);
         assert_eq!(phase, Phase::Failed);
         assert!(msg.contains("nginx:does-not-exist cannot be pulled"), "{msg}");
-        let quota = Observed {
-            warnings: vec![("FailedCreate".into(), "pods \"x\" is forbidden: exceeded quota: q, requested: cpu=2".into())],
-            ..up(2, 0)
-        };
+        let quota = Observed { warnings: vec![("FailedCreate".into(), "pods \"x\" is forbidden: exceeded quota: q, requested: cpu=2".into())], ..up(2, 0) };
         assert!(classify(&quota).1.starts_with("over the project's quota"), "{:?}", classify(&quota));
         let sched = Observed { unschedulable: vec!["0/3 nodes are available: 3 Insufficient cpu.".into()], ..up(1, 0) };
         assert!(classify(&sched).1.contains("Insufficient cpu"));
@@ -309,14 +301,25 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum WorkloadAction {
-    Scale { replicas: u32 },
-    SetImage { image: String },
+    Scale {
+        replicas: u32,
+    },
+    SetImage {
+        image: String,
+    },
     RollBack,
     Pause,
     Resume,
-    Move { from: i64, to: i64 },
+    Move {
+        from: i64,
+        to: i64,
+    },
     /// From one cluster, or (`None`) from all of them.
-    Delete { cluster: Option<i64> },
+    Delete {
+        cluster: Option<i64>,
+    },
     /// Apply again on one cluster (after fixing what made it fail there).
-    Retry { cluster: i64 },
+    Retry {
+        cluster: i64,
+    },
 }

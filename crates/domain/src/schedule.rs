@@ -201,14 +201,7 @@ pub fn describe(s: &Schedule, at: DateTime<Utc>) -> String {
             let zone = parse_tz(tz).ok();
             let abbr = zone.map(|z| at.with_timezone(&z).format("%Z").to_string()).unwrap_or_default();
             let next_day = matches!((parse_hhmm(start), parse_hhmm(end)), (Ok(a), Ok(b)) if b <= a);
-            format!(
-                "runs {} {}–{}{} {abbr} ({})",
-                days_words(*days),
-                start.trim(),
-                end.trim(),
-                if next_day { " the next day" } else { "" },
-                tz.trim()
-            )
+            format!("runs {} {}–{}{} {abbr} ({})", days_words(*days), start.trim(), end.trim(), if next_day { " the next day" } else { "" }, tz.trim())
         }
     }
 }
@@ -255,11 +248,7 @@ impl Priority {
         if self.rank() <= ceiling.rank() {
             Ok(())
         } else {
-            Err(format!(
-                "Priority {} is above what this project may use (at most {}); an administrator can raise it in Admin → Projects.",
-                self.as_str(),
-                ceiling.as_str()
-            ))
+            Err(format!("Priority {} is above what this project may use (at most {}); an administrator can raise it in Admin → Projects.", self.as_str(), ceiling.as_str()))
         }
     }
 

@@ -113,8 +113,7 @@ pub const MAX_GPU: u32 = 8;
 pub fn validate(form: &WorkloadForm) -> Result<WorkloadSpec, Vec<FieldError>> {
     let mut errors = Vec::new();
     let project = form.project.trim();
-    let project =
-        note(&mut errors, "project", if project.is_empty() { Err("choose a project".to_owned()) } else { Ok(project.to_owned()) });
+    let project = note(&mut errors, "project", if project.is_empty() { Err("choose a project".to_owned()) } else { Ok(project.to_owned()) });
     let name = note(&mut errors, "name", Dns1123Label::parse(form.name.trim()).map_err(name_message));
     let image = note(&mut errors, "image", ImageRef::parse(form.image.trim()).map(|i| i.to_string()));
     let command = note(&mut errors, "command", split_words(&form.command));
@@ -122,47 +121,19 @@ pub fn validate(form: &WorkloadForm) -> Result<WorkloadSpec, Vec<FieldError>> {
     let env = env_vars(&form.env, &mut errors);
     let ports = ports(&form.ports, &mut errors);
     let replicas = note(&mut errors, "replicas", whole_number(&form.replicas, 1, MAX_REPLICAS, "replicas", None));
-    let cpu_request =
-        note(&mut errors, "cpu_request", required(&form.cpu_request, "CPU", "250m (a quarter of a core)", CpuMillis::parse, |c| c.0));
-    let cpu_limit =
-        note(&mut errors, "cpu_limit", limit(&form.cpu_limit, cpu_request, "CPU", CpuMillis::parse, |c| c.0, |m| CpuMillis(m).to_string()));
+    let cpu_request = note(&mut errors, "cpu_request", required(&form.cpu_request, "CPU", "250m (a quarter of a core)", CpuMillis::parse, |c| c.0));
+    let cpu_limit = note(&mut errors, "cpu_limit", limit(&form.cpu_limit, cpu_request, "CPU", CpuMillis::parse, |c| c.0, |m| CpuMillis(m).to_string()));
     let memory_request = note(&mut errors, "memory_request", required(&form.memory_request, "memory", "256Mi", Bytes::parse, |b| b.0));
-    let memory_limit = note(
-        &mut errors,
-        "memory_limit",
-        limit(&form.memory_limit, memory_request, "memory", Bytes::parse, |b| b.0, |b| Bytes(b).to_string()),
-    );
+    let memory_limit = note(&mut errors, "memory_limit", limit(&form.memory_limit, memory_request, "memory", Bytes::parse, |b| b.0, |b| Bytes(b).to_string()));
     let gpu = note(&mut errors, "gpu", whole_number(&form.gpu, 0, MAX_GPU, "GPUs", Some(0)));
     let placement = note(&mut errors, "placement", placement_rule(&form.placement));
 
     match (project, name, image, command, args, replicas, cpu_request, memory_request, cpu_limit, memory_limit, gpu, placement) {
-        (
-            Some(project),
-            Some(name),
-            Some(image),
-            Some(command),
-            Some(args),
-            Some(replicas),
-            Some(cpu_m),
-            Some(mem_b),
-            Some(cpu_limit_m),
-            Some(mem_limit_b),
-            Some(gpu),
-            Some(placement),
-        ) if errors.is_empty() => Ok(WorkloadSpec {
-            project,
-            name,
-            image,
-            command,
-            args,
-            env,
-            ports,
-            replicas,
-            requests: Resources { cpu_m, mem_b, gpu },
-            cpu_limit_m,
-            mem_limit_b,
-            placement,
-        }),
+        (Some(project), Some(name), Some(image), Some(command), Some(args), Some(replicas), Some(cpu_m), Some(mem_b), Some(cpu_limit_m), Some(mem_limit_b), Some(gpu), Some(placement))
+            if errors.is_empty() =>
+        {
+            Ok(WorkloadSpec { project, name, image, command, args, env, ports, replicas, requests: Resources { cpu_m, mem_b, gpu }, cpu_limit_m, mem_limit_b, placement })
+        }
         _ => Err(errors),
     }
 }
@@ -193,13 +164,7 @@ fn whole_number(text: &str, min: u32, max: u32, what: &str, if_empty: Option<u32
     }
 }
 
-fn required<Q>(
-    text: &str,
-    what: &str,
-    example: &str,
-    parse: fn(&str) -> Result<Q, crate::QuantityError>,
-    value: fn(Q) -> u64,
-) -> Result<u64, String> {
+fn required<Q>(text: &str, what: &str, example: &str, parse: fn(&str) -> Result<Q, crate::QuantityError>, value: fn(Q) -> u64) -> Result<u64, String> {
     if text.trim().is_empty() {
         return Err(format!("a {what} request is required, e.g. {example}"));
     }
@@ -210,14 +175,7 @@ fn required<Q>(
     }
 }
 
-fn limit<Q>(
-    text: &str,
-    request: Option<u64>,
-    what: &str,
-    parse: fn(&str) -> Result<Q, crate::QuantityError>,
-    value: fn(Q) -> u64,
-    show: fn(u64) -> String,
-) -> Result<Option<u64>, String> {
+fn limit<Q>(text: &str, request: Option<u64>, what: &str, parse: fn(&str) -> Result<Q, crate::QuantityError>, value: fn(Q) -> u64, show: fn(u64) -> String) -> Result<Option<u64>, String> {
     if text.trim().is_empty() {
         return Ok(None);
     }
@@ -250,9 +208,7 @@ fn env_vars(rows: &[EnvVar], errors: &mut Vec<FieldError>) -> Vec<EnvVar> {
         let name = &row.name;
         let message = if name.is_empty() {
             Some("give the variable a name, or clear its value to drop the row".to_owned())
-        } else if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        } else if !name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             Some(format!("'{name}' is not a variable name: use letters, digits and '_', not starting with a digit (e.g. LOG_LEVEL)"))
         } else {
             kept.iter().find(|(_, e)| e.name == *name).map(|(j, _)| format!("{name} is already set in row {}", j + 1))
@@ -377,8 +333,7 @@ fn cpu_words(m: u64) -> String {
 }
 
 pub(crate) fn memory_words(b: u64) -> String {
-    const UNITS: [(&str, u64); 6] =
-        [("EiB", 1 << 60), ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+    const UNITS: [(&str, u64); 6] = [("EiB", 1 << 60), ("PiB", 1 << 50), ("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     let Some(&(unit, size)) = UNITS.iter().find(|(_, size)| b >= *size) else {
         return if b == 1 { "1 byte".to_owned() } else { format!("{b} bytes") };
     };

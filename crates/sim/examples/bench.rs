@@ -4,12 +4,12 @@
 
 use std::time::{Duration, Instant};
 
+use flotilla_sim::measure::{percentile, rss_mb};
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
 use kube::api::{Api, ListParams, PostParams, WatchEvent, WatchParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
-use flotilla_sim::measure::{percentile, rss_mb};
 
 fn fleet_yaml(clusters: usize, pods: usize) -> String {
     let deployments = 100;
@@ -19,10 +19,7 @@ fn fleet_yaml(clusters: usize, pods: usize) -> String {
             "  - name: bench-{i:02}\n    provider: eks\n    region: us-east-1\n    nodePools:\n      - {{ name: p, instanceType: m5.16xlarge, count: 100, cpu: \"64\", memory: 256Gi, pods: 250 }}\n    namespaces:\n      - name: bench\n        workloads:\n"
         ));
         for d in 0..deployments {
-            y.push_str(&format!(
-                "          - {{ name: app-{d:03}, replicas: {}, image: \"registry.k8s.io/pause:3.9\", requests: {{ cpu: 100m, memory: 128Mi }} }}\n",
-                pods / deployments
-            ));
+            y.push_str(&format!("          - {{ name: app-{d:03}, replicas: {}, image: \"registry.k8s.io/pause:3.9\", requests: {{ cpu: 100m, memory: 128Mi }} }}\n", pods / deployments));
         }
     }
     y
@@ -30,49 +27,29 @@ fn fleet_yaml(clusters: usize, pods: usize) -> String {
 
 #[tokio::main]
 async fn main() {
-    let clusters: usize = std::env::var("BENCH_CLUSTERS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
-    let pods: usize = std::env::var("BENCH_PODS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+    let clusters: usize = std::env::var("BENCH_CLUSTERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10);
+    let pods: usize = std::env::var("BENCH_PODS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
     let spec = flotilla_sim::FleetSpec::from_yaml(&fleet_yaml(clusters, pods)).unwrap();
     let t0 = Instant::now();
-    let opts = flotilla_sim::SimOptions {
-        pod_start_delay: Duration::from_millis(500),
-        ..Default::default()
-    };
+    let opts = flotilla_sim::SimOptions { pod_start_delay: Duration::from_millis(500), ..Default::default() };
     let fleet = flotilla_sim::start(spec, opts).await.unwrap();
     let kc = fleet.kubeconfig_yaml();
     let mut clients = Vec::new();
     for c in fleet.clusters() {
-        let o = KubeConfigOptions {
-            context: Some(c.name.clone()),
-            ..Default::default()
-        };
-        let cfg = Config::from_custom_kubeconfig(Kubeconfig::from_yaml(&kc).unwrap(), &o)
-            .await
-            .unwrap();
+        let o = KubeConfigOptions { context: Some(c.name.clone()), ..Default::default() };
+        let cfg = Config::from_custom_kubeconfig(Kubeconfig::from_yaml(&kc).unwrap(), &o).await.unwrap();
         clients.push(Client::try_from(cfg).unwrap());
     }
     // Wait until every cluster runs all its pods.
     for (i, client) in clients.iter().enumerate() {
         let api: Api<Pod> = Api::namespaced(client.clone(), "bench");
         loop {
-            let l = api
-                .list(&ListParams::default().fields("status.phase=Running"))
-                .await
-                .unwrap();
+            let l = api.list(&ListParams::default().fields("status.phase=Running")).await.unwrap();
             if l.items.len() >= pods {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
-            assert!(
-                t0.elapsed() < Duration::from_secs(900),
-                "cluster {i} did not settle"
-            );
+            assert!(t0.elapsed() < Duration::from_secs(900), "cluster {i} did not settle");
         }
     }
     let settle = t0.elapsed();
@@ -101,32 +78,21 @@ async fn main() {
         raw.push(t.elapsed().as_secs_f64() * 1000.0);
         bytes = text.len();
         let t = Instant::now();
-        let l = Api::<Pod>::all(client.clone())
-            .list(&ListParams::default())
-            .await
-            .unwrap();
+        let l = Api::<Pod>::all(client.clone()).list(&ListParams::default()).await.unwrap();
         typed.push(t.elapsed().as_secs_f64() * 1000.0);
         assert!(l.items.len() >= pods);
     }
     // Watch latency: time from create call to the ADDED event arriving on an open watch.
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
-    let mut w = cms
-        .watch(&WatchParams::default(), "0")
-        .await
-        .unwrap()
-        .boxed();
+    let mut w = cms.watch(&WatchParams::default(), "0").await.unwrap().boxed();
     let mut lat = Vec::new();
     for i in 0..100 {
-        let cm: ConfigMap =
-            serde_json::from_value(serde_json::json!({"metadata": {"name": format!("lat-{i}")}}))
-                .unwrap();
+        let cm: ConfigMap = serde_json::from_value(serde_json::json!({"metadata": {"name": format!("lat-{i}")}})).unwrap();
         let t = Instant::now();
         cms.create(&PostParams::default(), &cm).await.unwrap();
         loop {
             match w.next().await {
-                Some(Ok(WatchEvent::Added(o)))
-                    if o.metadata.name.as_deref() == Some(&format!("lat-{i}")) =>
-                {
+                Some(Ok(WatchEvent::Added(o))) if o.metadata.name.as_deref() == Some(&format!("lat-{i}")) => {
                     break;
                 }
                 Some(Ok(_)) => {}

@@ -42,11 +42,7 @@ struct BurstReq {
 }
 
 fn unknown(name: &str) -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({"error": format!("unknown cluster {name:?}")})),
-    )
-        .into_response()
+    (StatusCode::NOT_FOUND, Json(json!({"error": format!("unknown cluster {name:?}")}))).into_response()
 }
 
 async fn list(State(cs): State<Clusters>) -> Json<serde_json::Value> {
@@ -61,11 +57,7 @@ async fn list(State(cs): State<Clusters>) -> Json<serde_json::Value> {
     Json(json!({"clusters": out}))
 }
 
-async fn fault(
-    State(cs): State<Clusters>,
-    Path(name): Path<String>,
-    Json(req): Json<FaultReq>,
-) -> Response {
+async fn fault(State(cs): State<Clusters>, Path(name): Path<String>, Json(req): Json<FaultReq>) -> Response {
     let Some((c, _)) = cs.get(&name) else {
         return unknown(&name);
     };
@@ -74,11 +66,7 @@ async fn fault(
     Json(json!({"cluster": name, "fault": mode, "latencyMs": latency})).into_response()
 }
 
-async fn nodes(
-    State(cs): State<Clusters>,
-    Path(name): Path<String>,
-    Json(req): Json<NodesReq>,
-) -> Response {
+async fn nodes(State(cs): State<Clusters>, Path(name): Path<String>, Json(req): Json<NodesReq>) -> Response {
     let Some((c, _)) = cs.get(&name) else {
         return unknown(&name);
     };
@@ -86,8 +74,7 @@ async fn nodes(
         Some(n) => match c.add_nodes(req.pool.as_deref(), n) {
             Ok(v) => v,
             Err(e) => {
-                return (StatusCode::BAD_REQUEST, Json(json!({"error": e.message})))
-                    .into_response();
+                return (StatusCode::BAD_REQUEST, Json(json!({"error": e.message}))).into_response();
             }
         },
         None => vec![],
@@ -96,11 +83,7 @@ async fn nodes(
     Json(json!({"cluster": name, "added": added, "removed": removed})).into_response()
 }
 
-async fn burst(
-    State(cs): State<Clusters>,
-    Path(name): Path<String>,
-    Json(req): Json<BurstReq>,
-) -> Response {
+async fn burst(State(cs): State<Clusters>, Path(name): Path<String>, Json(req): Json<BurstReq>) -> Response {
     let Some((c, _)) = cs.get(&name) else {
         return unknown(&name);
     };
@@ -109,17 +92,8 @@ async fn burst(
 }
 
 /// Starts the admin server on 127.0.0.1:`port` (0 = any free port); returns its base URL.
-pub async fn spawn(
-    clusters: Vec<(Arc<Cluster>, String)>,
-    port: u16,
-    mut shutdown: watch::Receiver<bool>,
-) -> Result<String, SimError> {
-    let map: Clusters = Arc::new(
-        clusters
-            .into_iter()
-            .map(|(c, url)| (c.spec.name.clone(), (c, url)))
-            .collect(),
-    );
+pub async fn spawn(clusters: Vec<(Arc<Cluster>, String)>, port: u16, mut shutdown: watch::Receiver<bool>) -> Result<String, SimError> {
+    let map: Clusters = Arc::new(clusters.into_iter().map(|(c, url)| (c.spec.name.clone(), (c, url))).collect());
     let app = Router::new()
         .route("/clusters", get(list))
         .route("/clusters/{name}/fault", post(fault))
@@ -139,29 +113,15 @@ pub async fn spawn(
 }
 
 /// Minimal HTTP/1.1 client for the `fault`/`nodes`/`burst` CLI subcommands: returns (status, body).
-pub async fn post_json(
-    base: &str,
-    path: &str,
-    body: &serde_json::Value,
-) -> Result<(u16, String), SimError> {
+pub async fn post_json(base: &str, path: &str, body: &serde_json::Value) -> Result<(u16, String), SimError> {
     let hostport = base.trim_start_matches("http://").trim_end_matches('/');
     let mut s = tokio::net::TcpStream::connect(hostport).await?;
     let b = body.to_string();
-    let req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}",
-        b.len()
-    );
+    let req = format!("POST {path} HTTP/1.1\r\nHost: {hostport}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}", b.len());
     s.write_all(req.as_bytes()).await?;
     let mut out = String::new();
     s.read_to_string(&mut out).await?;
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(0);
-    let body = out
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_string())
-        .unwrap_or_default();
+    let status = out.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = out.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
     Ok((status, body))
 }

@@ -8,9 +8,7 @@ use serde_json::{Value, json};
 
 use crate::podinfo;
 use crate::quantity;
-use crate::resources::{
-    CONFIG_MAP, LIMIT_RANGE, POD, PRIORITY_CLASS, RESOURCE_QUOTA, RESOURCES, ResId, SERVICE,
-};
+use crate::resources::{CONFIG_MAP, LIMIT_RANGE, POD, PRIORITY_CLASS, RESOURCE_QUOTA, RESOURCES, ResId, SERVICE};
 use crate::status::ApiError;
 use crate::store::{Store, meta_str};
 
@@ -20,23 +18,14 @@ use crate::store::{Store, meta_str};
 /// also stands for a missing `defaultRequest`). Runs after API defaulting (requests from limits).
 pub fn apply_limit_ranges(st: &Store, ns: &str, pod: &mut Value) {
     for lr in st.iter(LIMIT_RANGE, Some(ns), None) {
-        for item in lr
-            .value()
-            .pointer("/spec/limits")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for item in lr.value().pointer("/spec/limits").and_then(Value::as_array).into_iter().flatten() {
             let mut item = item.clone();
             crate::defaults::default_limit_range_item(&mut item);
             if item.get("type").and_then(Value::as_str) != Some("Container") {
                 continue;
             }
             for key in ["containers", "initContainers"] {
-                let Some(cs) = pod
-                    .pointer_mut(&format!("/spec/{key}"))
-                    .and_then(Value::as_array_mut)
-                else {
+                let Some(cs) = pod.pointer_mut(&format!("/spec/{key}")).and_then(Value::as_array_mut) else {
                     continue;
                 };
                 for c in cs {
@@ -73,30 +62,13 @@ fn policy_of(pc: &Value) -> String {
 /// Resolves `spec.priorityClassName` (or the global default class) into `spec.priority` and
 /// `spec.preemptionPolicy`.
 pub fn resolve_priority(st: &Store, pod: &mut Value) -> Result<(), String> {
-    let class = pod
-        .pointer("/spec/priorityClassName")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
+    let class = pod.pointer("/spec/priorityClassName").and_then(Value::as_str).unwrap_or("").to_string();
     let value = if class.is_empty() {
         st.iter(PRIORITY_CLASS, None, None)
-            .find(|pc| {
-                pc.value()
-                    .get("globalDefault")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false)
-            })
-            .map(|pc| {
-                (
-                    pc.value()["value"].as_i64().unwrap_or(0),
-                    pc.idx.name.to_string(),
-                    policy_of(&pc.value()),
-                )
-            })
+            .find(|pc| pc.value().get("globalDefault").and_then(Value::as_bool).unwrap_or(false))
+            .map(|pc| (pc.value()["value"].as_i64().unwrap_or(0), pc.idx.name.to_string(), policy_of(&pc.value())))
     } else {
-        let pc = st
-            .get(PRIORITY_CLASS, "", &class)
-            .ok_or_else(|| format!("no PriorityClass with name {class} was found"))?;
+        let pc = st.get(PRIORITY_CLASS, "", &class).ok_or_else(|| format!("no PriorityClass with name {class} was found"))?;
         Some((pc.value()["value"].as_i64().unwrap_or(0), class, policy_of(&pc.value())))
     };
     if let Some(spec) = pod.get_mut("spec").and_then(Value::as_object_mut) {
@@ -112,38 +84,15 @@ pub fn resolve_priority(st: &Store, pod: &mut Value) -> Result<(), String> {
 }
 
 /// The quota keys kube's pod evaluator tracks by name (pkg/quota/v1/evaluator/core/pods.go).
-const POD_KEYS: &[&str] = &[
-    "count/pods",
-    "pods",
-    "cpu",
-    "memory",
-    "ephemeral-storage",
-    "requests.cpu",
-    "requests.memory",
-    "requests.ephemeral-storage",
-    "limits.cpu",
-    "limits.memory",
-    "limits.ephemeral-storage",
-];
+const POD_KEYS: &[&str] =
+    &["count/pods", "pods", "cpu", "memory", "ephemeral-storage", "requests.cpu", "requests.memory", "requests.ephemeral-storage", "limits.cpu", "limits.memory", "limits.ephemeral-storage"];
 
 /// Keys that, when a quota tracks them, every container must give a value for (kube keeps this
 /// for backward compatibility; ephemeral-storage and extended resources are not in it).
-const MUST_SPECIFY: &[&str] = &[
-    "cpu",
-    "memory",
-    "requests.cpu",
-    "requests.memory",
-    "limits.cpu",
-    "limits.memory",
-];
+const MUST_SPECIFY: &[&str] = &["cpu", "memory", "requests.cpu", "requests.memory", "limits.cpu", "limits.memory"];
 
 /// The quota keys kube's service evaluator tracks.
-const SERVICE_KEYS: &[&str] = &[
-    "count/services",
-    "services",
-    "services.loadbalancers",
-    "services.nodeports",
-];
+const SERVICE_KEYS: &[&str] = &["count/services", "services", "services.loadbalancers", "services.nodeports"];
 
 /// An extended resource (`nvidia.com/gpu`): a domain-prefixed name outside kubernetes.io.
 fn is_extended(name: &str) -> bool {
@@ -153,10 +102,7 @@ fn is_extended(name: &str) -> bool {
 /// kube's `podComputeUsageHelper`: what given requests and limits count as, by quota key. `cpu`,
 /// `memory` and `ephemeral-storage` are the requests; extended resources only count as
 /// `requests.<name>` (they cannot be overcommitted, so requests equal limits).
-fn compute_usage(
-    req: &BTreeMap<String, f64>,
-    lim: &BTreeMap<String, f64>,
-) -> BTreeMap<String, f64> {
+fn compute_usage(req: &BTreeMap<String, f64>, lim: &BTreeMap<String, f64>) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::from([("pods".to_string(), 1.0)]);
     for r in ["cpu", "memory", "ephemeral-storage"] {
         if let Some(v) = req.get(r) {
@@ -185,10 +131,7 @@ fn compute_usage(
 pub(crate) fn pod_usage(pod: &Value) -> BTreeMap<String, f64> {
     let mut out = BTreeMap::from([("count/pods".to_string(), 1.0)]);
     if !podinfo::is_terminal(pod) {
-        out.extend(compute_usage(
-            &podinfo::pod_resources(pod, "requests"),
-            &podinfo::pod_resources(pod, "limits"),
-        ));
+        out.extend(compute_usage(&podinfo::pod_resources(pod, "requests"), &podinfo::pod_resources(pod, "limits")));
     }
     out
 }
@@ -196,11 +139,7 @@ pub(crate) fn pod_usage(pod: &Value) -> BTreeMap<String, f64> {
 /// kube's object count quota key for a resource: `count/<plural>` (core) or `count/<plural>.<group>`.
 fn count_key(res: ResId) -> String {
     let def = &RESOURCES[res];
-    if def.group.is_empty() {
-        format!("count/{}", def.plural)
-    } else {
-        format!("count/{}.{}", def.plural, def.group)
-    }
+    if def.group.is_empty() { format!("count/{}", def.plural) } else { format!("count/{}.{}", def.plural, def.group) }
 }
 
 /// The older names kube still counts objects under (the `count/` form came later).
@@ -215,12 +154,7 @@ fn legacy_alias(res: ResId) -> Option<&'static str> {
 /// Whether quota key `key` counts objects of `res` (the evaluator's `MatchingResources`).
 fn tracks(res: ResId, key: &str) -> bool {
     match res {
-        POD => {
-            POD_KEYS.contains(&key)
-                || key.starts_with("hugepages-")
-                || key.starts_with("requests.hugepages-")
-                || key.strip_prefix("requests.").is_some_and(is_extended)
-        }
+        POD => POD_KEYS.contains(&key) || key.starts_with("hugepages-") || key.starts_with("requests.hugepages-") || key.strip_prefix("requests.").is_some_and(is_extended),
         SERVICE => SERVICE_KEYS.contains(&key),
         _ => key == count_key(res) || legacy_alias(res) == Some(key),
     }
@@ -229,8 +163,7 @@ fn tracks(res: ResId, key: &str) -> bool {
 /// The stored namespaced resource whose objects quota key `key` counts; None when no evaluator
 /// tracks the key (kube then reports no usage for it).
 fn resource_for(key: &str) -> Option<ResId> {
-    (0..RESOURCES.len())
-        .find(|&r| RESOURCES[r].namespaced && !RESOURCES[r].computed && tracks(r, key))
+    (0..RESOURCES.len()).find(|&r| RESOURCES[r].namespaced && !RESOURCES[r].computed && tracks(r, key))
 }
 
 /// What one object counts against quota, by key (the evaluators' `Usage`).
@@ -243,24 +176,13 @@ pub(crate) fn object_usage(res: ResId, obj: &Value) -> BTreeMap<String, f64> {
             let (lb, node_ports) = match obj.pointer("/spec/type").and_then(Value::as_str) {
                 Some("NodePort") => (0.0, n),
                 Some("LoadBalancer") => {
-                    let allocate = obj
-                        .pointer("/spec/allocateLoadBalancerNodePorts")
-                        .and_then(Value::as_bool)
-                        .unwrap_or(true);
-                    let explicit = ports
-                        .into_iter()
-                        .flatten()
-                        .filter(|p| p.get("nodePort").and_then(Value::as_i64).unwrap_or(0) != 0);
+                    let allocate = obj.pointer("/spec/allocateLoadBalancerNodePorts").and_then(Value::as_bool).unwrap_or(true);
+                    let explicit = ports.into_iter().flatten().filter(|p| p.get("nodePort").and_then(Value::as_i64).unwrap_or(0) != 0);
                     (1.0, if allocate { n } else { explicit.count() as f64 })
                 }
                 _ => (0.0, 0.0),
             };
-            BTreeMap::from([
-                ("count/services".to_string(), 1.0),
-                ("services".to_string(), 1.0),
-                ("services.loadbalancers".to_string(), lb),
-                ("services.nodeports".to_string(), node_ports),
-            ])
+            BTreeMap::from([("count/services".to_string(), 1.0), ("services".to_string(), 1.0), ("services.loadbalancers".to_string(), lb), ("services.nodeports".to_string(), node_ports)])
         }
         _ => {
             let mut out = BTreeMap::from([(count_key(res), 1.0)]);
@@ -273,14 +195,7 @@ pub(crate) fn object_usage(res: ResId, obj: &Value) -> BTreeMap<String, f64> {
 }
 
 fn hard_of(q: &Value) -> BTreeMap<String, f64> {
-    q.pointer("/spec/hard")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| Some((k.clone(), quantity::parse_value(v)?)))
-                .collect()
-        })
-        .unwrap_or_default()
+    q.pointer("/spec/hard").and_then(Value::as_object).map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), quantity::parse_value(v)?))).collect()).unwrap_or_default()
 }
 
 /// Current usage in a namespace for those of `keys` that some evaluator tracks (what kube's quota
@@ -321,26 +236,14 @@ pub fn namespace_usage(st: &Store, ns: &str, keys: &[String]) -> BTreeMap<String
 /// every container and init container must give a value for it; the error lists each missing key
 /// (sorted) with the containers missing it (sorted).
 fn pod_constraints(tracked: &[&String], pod: &Value) -> Result<(), String> {
-    let required: Vec<&str> = tracked
-        .iter()
-        .map(|k| k.as_str())
-        .filter(|k| MUST_SPECIFY.contains(k))
-        .collect();
+    let required: Vec<&str> = tracked.iter().map(|k| k.as_str()).filter(|k| MUST_SPECIFY.contains(k)).collect();
     if required.is_empty() {
         return Ok(());
     }
     let mut missing: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for key in ["containers", "initContainers"] {
-        for c in pod
-            .pointer(&format!("/spec/{key}"))
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let has = compute_usage(
-                &podinfo::container_resources(c, "requests"),
-                &podinfo::container_resources(c, "limits"),
-            );
+        for c in pod.pointer(&format!("/spec/{key}")).and_then(Value::as_array).into_iter().flatten() {
+            let has = compute_usage(&podinfo::container_resources(c, "requests"), &podinfo::container_resources(c, "limits"));
             let name = c.get("name").and_then(Value::as_str).unwrap_or("");
             for r in required.iter().filter(|r| !has.contains_key(**r)) {
                 missing.entry(r).or_default().insert(name);
@@ -350,15 +253,7 @@ fn pod_constraints(tracked: &[&String], pod: &Value) -> Result<(), String> {
     if missing.is_empty() {
         return Ok(());
     }
-    let parts: Vec<String> = missing
-        .iter()
-        .map(|(r, cs)| {
-            format!(
-                "{r} for: {}",
-                cs.iter().copied().collect::<Vec<_>>().join(",")
-            )
-        })
-        .collect();
+    let parts: Vec<String> = missing.iter().map(|(r, cs)| format!("{r} for: {}", cs.iter().copied().collect::<Vec<_>>().join(","))).collect();
     Err(format!("must specify {}", parts.join("; ")))
 }
 
@@ -380,8 +275,7 @@ pub fn check_quota(st: &Store, ns: &str, res: ResId, obj: &Value) -> Result<(), 
             continue;
         }
         if res == POD {
-            pod_constraints(&tracked, obj)
-                .map_err(|e| format!("failed quota: {}: {e}", q.idx.name))?;
+            pod_constraints(&tracked, obj).map_err(|e| format!("failed quota: {}: {e}", q.idx.name))?;
         }
         pertinent.push((q.idx.name.to_string(), hard));
     }
@@ -390,31 +284,14 @@ pub fn check_quota(st: &Store, ns: &str, res: ResId, obj: &Value) -> Result<(), 
         return Ok(());
     }
     for (qname, hard) in pertinent {
-        let requested: Vec<(&String, f64)> = delta
-            .iter()
-            .filter(|(k, _)| hard.contains_key(*k))
-            .map(|(k, v)| (k, *v))
-            .collect();
+        let requested: Vec<(&String, f64)> = delta.iter().filter(|(k, _)| hard.contains_key(*k)).map(|(k, v)| (k, *v)).collect();
         let keys: Vec<String> = requested.iter().map(|(k, _)| (*k).clone()).collect();
         let used = namespace_usage(st, ns, &keys);
         let used_of = |k: &str| used.get(k).copied().unwrap_or(0.0);
-        let over: Vec<(&String, f64)> = requested
-            .into_iter()
-            .filter(|(k, r)| exceeds(used_of(k) + r, hard[*k]))
-            .collect();
+        let over: Vec<(&String, f64)> = requested.into_iter().filter(|(k, r)| exceeds(used_of(k) + r, hard[*k])).collect();
         if !over.is_empty() {
-            let fmt = |m: &dyn Fn(&str, f64) -> f64| {
-                over.iter()
-                    .map(|(k, r)| format!("{k}={}", quantity::format_for(k, m(k, *r))))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
-            return Err(format!(
-                "exceeded quota: {qname}, requested: {}, used: {}, limited: {}",
-                fmt(&|_, r| r),
-                fmt(&|k, _| used_of(k)),
-                fmt(&|k, _| hard[k]),
-            ));
+            let fmt = |m: &dyn Fn(&str, f64) -> f64| over.iter().map(|(k, r)| format!("{k}={}", quantity::format_for(k, m(k, *r)))).collect::<Vec<_>>().join(",");
+            return Err(format!("exceeded quota: {qname}, requested: {}, used: {}, limited: {}", fmt(&|_, r| r), fmt(&|k, _| used_of(k)), fmt(&|k, _| hard[k]),));
         }
     }
     Ok(())
@@ -427,8 +304,7 @@ pub fn admit(st: &Store, ns: &str, res: ResId, obj: &mut Value) -> Result<(), Ap
         return admit_pod(st, ns, obj);
     }
     let def = &RESOURCES[res];
-    check_quota(st, ns, res, obj)
-        .map_err(|m| ApiError::forbidden(def.group, def.plural, &display_name(obj), &m))
+    check_quota(st, ns, res, obj).map_err(|m| ApiError::forbidden(def.group, def.plural, &display_name(obj), &m))
 }
 
 /// The name a refusal names: the object's name, or its generateName prefix.
@@ -456,23 +332,11 @@ pub fn admit_pod(st: &Store, ns: &str, pod: &mut Value) -> Result<(), ApiError> 
 
 /// Recomputes `status.hard` / `status.used` of every ResourceQuota.
 pub fn refresh_quota_status(st: &mut Store) {
-    let quotas: Vec<(String, String, BTreeMap<String, f64>)> = st
-        .iter(RESOURCE_QUOTA, None, None)
-        .map(|q| {
-            (
-                q.idx.ns.to_string(),
-                q.idx.name.to_string(),
-                hard_of(&q.value()),
-            )
-        })
-        .collect();
+    let quotas: Vec<(String, String, BTreeMap<String, f64>)> = st.iter(RESOURCE_QUOTA, None, None).map(|q| (q.idx.ns.to_string(), q.idx.name.to_string(), hard_of(&q.value()))).collect();
     for (ns, name, hard) in quotas {
         let keys: Vec<String> = hard.keys().cloned().collect();
         let used = namespace_usage(st, &ns, &keys);
-        let used_json: serde_json::Map<String, Value> = used
-            .iter()
-            .map(|(k, v)| (k.clone(), json!(quantity::format_for(k, *v))))
-            .collect();
+        let used_json: serde_json::Map<String, Value> = used.iter().map(|(k, v)| (k.clone(), json!(quantity::format_for(k, *v)))).collect();
         st.modify(RESOURCE_QUOTA, &ns, &name, |q| {
             let hard_spec = q.pointer("/spec/hard").cloned().unwrap_or(json!({}));
             q["status"] = json!({"hard": hard_spec, "used": used_json});
@@ -492,22 +356,11 @@ mod tests {
     #[test]
     fn quota_message_has_kube_shape() {
         let mut st = Store::new(100, Arc::new(tokio::sync::Notify::new()));
-        st.create(
-            crate::resources::NAMESPACE,
-            json!({"metadata": {"name": "a"}}),
-        )
-        .unwrap();
-        st.create(
-            RESOURCE_QUOTA,
-            json!({"metadata": {"name": "q", "namespace": "a"}, "spec": {"hard": {"cpu": "10"}}}),
-        )
-        .unwrap();
+        st.create(crate::resources::NAMESPACE, json!({"metadata": {"name": "a"}})).unwrap();
+        st.create(RESOURCE_QUOTA, json!({"metadata": {"name": "q", "namespace": "a"}, "spec": {"hard": {"cpu": "10"}}})).unwrap();
         st.create(POD, pod("a", "p1", "9")).unwrap();
         let err = check_quota(&st, "a", POD, &pod("a", "p2", "2")).unwrap_err();
-        assert_eq!(
-            err,
-            "exceeded quota: q, requested: cpu=2, used: cpu=9, limited: cpu=10"
-        );
+        assert_eq!(err, "exceeded quota: q, requested: cpu=2, used: cpu=9, limited: cpu=10");
         assert!(check_quota(&st, "a", POD, &pod("a", "p2", "1")).is_ok());
         refresh_quota_status(&mut st);
         let q = st.get(RESOURCE_QUOTA, "a", "q").unwrap();

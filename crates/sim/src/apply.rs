@@ -8,16 +8,7 @@ use crate::patch::{merge_key_of, strategic_merge};
 
 type FieldPath = Vec<String>;
 
-const SKIP_META: &[&str] = &[
-    "name",
-    "namespace",
-    "resourceVersion",
-    "managedFields",
-    "uid",
-    "creationTimestamp",
-    "generation",
-    "selfLink",
-];
+const SKIP_META: &[&str] = &["name", "namespace", "resourceVersion", "managedFields", "uid", "creationTimestamp", "generation", "selfLink"];
 
 fn collect_leaves(v: &Value, prefix: &mut FieldPath, out: &mut Vec<FieldPath>) {
     match v {
@@ -30,8 +21,7 @@ fn collect_leaves(v: &Value, prefix: &mut FieldPath, out: &mut Vec<FieldPath>) {
                 if top && matches!(k.as_str(), "apiVersion" | "kind" | "status") {
                     continue;
                 }
-                if prefix.len() == 1 && prefix[0] == "f:metadata" && SKIP_META.contains(&k.as_str())
-                {
+                if prefix.len() == 1 && prefix[0] == "f:metadata" && SKIP_META.contains(&k.as_str()) {
                     continue;
                 }
                 prefix.push(format!("f:{k}"));
@@ -83,11 +73,7 @@ fn tree_of(leaves: &[FieldPath]) -> Value {
     for path in leaves {
         let mut cur = &mut root;
         for seg in path {
-            cur = cur
-                .as_object_mut()
-                .expect("tree node")
-                .entry(seg.clone())
-                .or_insert_with(|| json!({}));
+            cur = cur.as_object_mut().expect("tree node").entry(seg.clone()).or_insert_with(|| json!({}));
         }
     }
     root
@@ -209,50 +195,29 @@ pub struct ApplyConflict {
 
 /// Server-side apply of `config` by `manager` onto `live` (None = create). Returns the new object,
 /// or the conflicts with other managers' fields when `force` is false.
-pub fn apply(
-    live: Option<&Value>,
-    config: &Value,
-    manager: &str,
-    force: bool,
-    api_version: &str,
-    now: &str,
-) -> Result<Value, Vec<ApplyConflict>> {
+pub fn apply(live: Option<&Value>, config: &Value, manager: &str, force: bool, api_version: &str, now: &str) -> Result<Value, Vec<ApplyConflict>> {
     let mut result = live.cloned().unwrap_or_else(|| json!({}));
-    let mut entries: Vec<Value> = result
-        .pointer("/metadata/managedFields")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let mut entries: Vec<Value> = result.pointer("/metadata/managedFields").and_then(Value::as_array).cloned().unwrap_or_default();
     let new_leaves = leaves_of_config(config);
 
     // Conflicts: a leaf owned by another manager whose value would change.
     let mut conflicts = Vec::new();
     if let Some(live) = live {
         for e in entries.iter_mut() {
-            let other = e
-                .get("manager")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
+            let other = e.get("manager").and_then(Value::as_str).unwrap_or("").to_string();
             let same_op = e.get("operation").and_then(Value::as_str) == Some("Apply");
             if other == manager && same_op {
                 continue;
             }
             let tree = e.get("fieldsV1").cloned().unwrap_or_else(|| json!({}));
             for leaf in &new_leaves {
-                if tree_contains(&tree, leaf)
-                    && value_at(live, leaf) != value_at(config, leaf)
-                    && leaf.last().is_some_and(|l| l != ".")
-                {
+                if tree_contains(&tree, leaf) && value_at(live, leaf) != value_at(config, leaf) && leaf.last().is_some_and(|l| l != ".") {
                     if force {
                         if let Some(t) = e.get_mut("fieldsV1") {
                             tree_remove(t, leaf);
                         }
                     } else {
-                        conflicts.push(ApplyConflict {
-                            manager: other.clone(),
-                            field: dotted(leaf),
-                        });
+                        conflicts.push(ApplyConflict { manager: other.clone(), field: dotted(leaf) });
                     }
                 }
             }
@@ -263,23 +228,12 @@ pub fn apply(
     }
 
     // Fields this manager applied before but dropped now, and nobody else owns, are removed.
-    let mine = entries.iter().position(|e| {
-        e.get("manager").and_then(Value::as_str) == Some(manager)
-            && e.get("operation").and_then(Value::as_str) == Some("Apply")
-    });
+    let mine = entries.iter().position(|e| e.get("manager").and_then(Value::as_str) == Some(manager) && e.get("operation").and_then(Value::as_str) == Some("Apply"));
     if let Some(i) = mine {
         let mut old_leaves = Vec::new();
         leaves_of_tree(&entries[i]["fieldsV1"], &mut Vec::new(), &mut old_leaves);
-        let mut dropped: Vec<FieldPath> = old_leaves
-            .into_iter()
-            .filter(|l| !new_leaves.contains(l))
-            .filter(|l| {
-                !entries
-                    .iter()
-                    .enumerate()
-                    .any(|(j, e)| j != i && tree_contains(&e["fieldsV1"], l))
-            })
-            .collect();
+        let mut dropped: Vec<FieldPath> =
+            old_leaves.into_iter().filter(|l| !new_leaves.contains(l)).filter(|l| !entries.iter().enumerate().any(|(j, e)| j != i && tree_contains(&e["fieldsV1"], l))).collect();
         // Deepest first so item removal ('.') happens after its fields.
         dropped.sort_by_key(|l| std::cmp::Reverse(l.len()));
         for l in &dropped {
@@ -300,10 +254,7 @@ pub fn apply(
         Some(i) => entries[i] = entry,
         None => entries.push(entry),
     }
-    entries.retain(|e| {
-        e.get("fieldsV1")
-            .is_some_and(|t| t.as_object().is_some_and(|o| !o.is_empty()))
-    });
+    entries.retain(|e| e.get("fieldsV1").is_some_and(|t| t.as_object().is_some_and(|o| !o.is_empty())));
     if let Some(m) = result.get_mut("metadata").and_then(Value::as_object_mut) {
         m.insert("managedFields".into(), Value::Array(entries));
     }
@@ -339,24 +290,13 @@ mod tests {
         // Bob changes replicas: conflict unless forced.
         let bob = json!({"metadata": {"name": "d"}, "spec": {"replicas": 5}});
         let err = apply(Some(&created), &bob, "bob", false, "apps/v1", "t").unwrap_err();
-        assert_eq!(
-            err,
-            vec![ApplyConflict {
-                manager: "alice".into(),
-                field: ".spec.replicas".into()
-            }]
-        );
+        assert_eq!(err, vec![ApplyConflict { manager: "alice".into(), field: ".spec.replicas".into() }]);
         // Same value is shared ownership, not a conflict.
         let same = json!({"metadata": {"name": "d"}, "spec": {"replicas": 2}});
         assert!(apply(Some(&created), &same, "bob", false, "apps/v1", "t").is_ok());
         let forced = apply(Some(&created), &bob, "bob", true, "apps/v1", "t").unwrap();
         assert_eq!(forced["spec"]["replicas"], 5);
-        let alice = forced["metadata"]["managedFields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|e| e["manager"] == "alice")
-            .unwrap();
+        let alice = forced["metadata"]["managedFields"].as_array().unwrap().iter().find(|e| e["manager"] == "alice").unwrap();
         assert!(alice["fieldsV1"].get("f:spec").is_none());
     }
 
@@ -367,9 +307,6 @@ mod tests {
         let v2 = json!({"metadata": {"name": "c", "labels": {"a": "1"}}, "spec": {"containers": [{"name": "x", "image": "i2"}]}});
         let o2 = apply(Some(&o1), &v2, "m", false, "v1", "t").unwrap();
         assert_eq!(o2["metadata"]["labels"], json!({"a": "1"}));
-        assert_eq!(
-            o2["spec"]["containers"],
-            json!([{"name": "x", "image": "i2"}])
-        );
+        assert_eq!(o2["spec"]["containers"], json!([{"name": "x", "image": "i2"}]));
     }
 }

@@ -34,22 +34,13 @@ impl Rule {
     /// `Rule::new(&["get", "list", "watch"], &[""], &["pods", "namespaces"])`.
     pub fn new(verbs: &[&str], api_groups: &[&str], resources: &[&str]) -> Self {
         let own = |l: &[&str]| l.iter().map(|s| s.to_string()).collect();
-        Rule {
-            verbs: own(verbs),
-            api_groups: own(api_groups),
-            resources: own(resources),
-        }
+        Rule { verbs: own(verbs), api_groups: own(api_groups), resources: own(resources) }
     }
 
     /// Whether the rule covers `verb` on `resource` (plural) / `sub` (subresource, may be empty) in `group`.
     pub fn allows(&self, verb: &str, group: &str, resource: &str, sub: &str) -> bool {
         let any = |l: &[String], x: &str| l.iter().any(|v| v == "*" || v == x);
-        any(&self.verbs, verb)
-            && any(&self.api_groups, group)
-            && self
-                .resources
-                .iter()
-                .any(|r| resource_matches(r, resource, sub))
+        any(&self.verbs, verb) && any(&self.api_groups, group) && self.resources.iter().any(|r| resource_matches(r, resource, sub))
     }
 }
 
@@ -61,9 +52,7 @@ fn resource_matches(rule: &str, resource: &str, sub: &str) -> bool {
     if sub.is_empty() {
         return rule == resource;
     }
-    rule.strip_suffix(sub)
-        .and_then(|p| p.strip_suffix('/'))
-        .is_some_and(|parent| parent == resource || parent == "*")
+    rule.strip_suffix(sub).and_then(|p| p.strip_suffix('/')).is_some_and(|parent| parent == resource || parent == "*")
 }
 
 /// Who a bearer token authenticates as, and what it may do (None: everything).
@@ -76,18 +65,12 @@ pub struct Subject {
 impl Subject {
     /// The cluster's own, unrestricted subject.
     pub fn admin() -> Self {
-        Subject {
-            user: ADMIN_USER.to_owned(),
-            rules: None,
-        }
+        Subject { user: ADMIN_USER.to_owned(), rules: None }
     }
 
     /// A subject allowed exactly what `rules` allow.
     pub fn limited(user: &str, rules: Vec<Rule>) -> Self {
-        Subject {
-            user: user.to_owned(),
-            rules: Some(rules),
-        }
+        Subject { user: user.to_owned(), rules: Some(rules) }
     }
 
     fn rules_allow(&self, verb: &str, group: &str, resource: &str, sub: &str) -> bool {
@@ -115,8 +98,7 @@ pub struct Attributes<'a> {
 
 /// Whether `who` may do `a`: its rules allow it and no global denial refuses it.
 pub fn allowed(c: &Cluster, who: &Subject, a: &Attributes<'_>) -> bool {
-    who.rules_allow(a.verb, a.group, a.resource, a.sub)
-        && !c.is_denied(a.verb, a.group, a.resource, a.sub)
+    who.rules_allow(a.verb, a.group, a.resource, a.sub) && !c.is_denied(a.verb, a.group, a.resource, a.sub)
 }
 
 /// Refuses the request with kube's RBAC 403 unless `who` may do it.
@@ -124,40 +106,20 @@ pub fn check(c: &Cluster, who: &Subject, a: &Attributes<'_>) -> Result<(), ApiEr
     if allowed(c, who, a) {
         return Ok(());
     }
-    Err(ApiError::forbidden_request(
-        a.group,
-        a.resource,
-        a.name,
-        &forbidden_reason(&who.user, a),
-    ))
+    Err(ApiError::forbidden_request(a.group, a.resource, a.name, &forbidden_reason(&who.user, a)))
 }
 
 /// kube-apiserver's `forbiddenMessage`: `User "u" cannot list resource "pods" in API group "" in
 /// the namespace "x"` (or `at the cluster scope`); a subresource reads `"pods/log"`.
 pub fn forbidden_reason(user: &str, a: &Attributes<'_>) -> String {
-    let resource = if a.sub.is_empty() {
-        a.resource.to_owned()
-    } else {
-        format!("{}/{}", a.resource, a.sub)
-    };
-    let scope = if a.namespace.is_empty() {
-        "at the cluster scope".to_owned()
-    } else {
-        format!("in the namespace \"{}\"", a.namespace)
-    };
-    format!(
-        "User \"{user}\" cannot {} resource \"{resource}\" in API group \"{}\" {scope}",
-        a.verb, a.group
-    )
+    let resource = if a.sub.is_empty() { a.resource.to_owned() } else { format!("{}/{}", a.resource, a.sub) };
+    let scope = if a.namespace.is_empty() { "at the cluster scope".to_owned() } else { format!("in the namespace \"{}\"", a.namespace) };
+    format!("User \"{user}\" cannot {} resource \"{resource}\" in API group \"{}\" {scope}", a.verb, a.group)
 }
 
 /// `resource` is the plural, qualified with its group unless core ("pods", "deployments.apps").
 pub fn qualified(group: &str, plural: &str) -> String {
-    if group.is_empty() {
-        plural.to_owned()
-    } else {
-        format!("{plural}.{group}")
-    }
+    if group.is_empty() { plural.to_owned() } else { format!("{plural}.{group}") }
 }
 
 /// The Kubernetes verb of a request (a named GET stays `get` even with `watch=true`, like kube).
@@ -186,15 +148,10 @@ pub fn selector_name(field_selector: &str) -> Option<&str> {
 }
 
 /// POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews: may the asking token do this?
-pub async fn self_subject_access_review(
-    State(c): State<Arc<Cluster>>,
-    Extension(who): Extension<Arc<Subject>>,
-    Json(mut review): Json<Value>,
-) -> Response {
+pub async fn self_subject_access_review(State(c): State<Arc<Cluster>>, Extension(who): Extension<Arc<Subject>>, Json(mut review): Json<Value>) -> Response {
     let attrs = &review["spec"]["resourceAttributes"];
     let (Some(verb), Some(resource)) = (attrs["verb"].as_str(), attrs["resource"].as_str()) else {
-        return ApiError::bad_request("spec.resourceAttributes.verb and .resource are required")
-            .into_response();
+        return ApiError::bad_request("spec.resourceAttributes.verb and .resource are required").into_response();
     };
     let s = |k: &str| attrs[k].as_str().unwrap_or("");
     // "pods/log" in `resource` reads as resource + subresource, as RBAC matches it.
@@ -202,14 +159,7 @@ pub async fn self_subject_access_review(
         (Some((r, sub)), "") => (r, sub),
         (_, sub) => (resource, sub),
     };
-    let a = Attributes {
-        verb,
-        group: s("group"),
-        resource,
-        sub,
-        namespace: s("namespace"),
-        name: s("name"),
-    };
+    let a = Attributes { verb, group: s("group"), resource, sub, namespace: s("namespace"), name: s("name") };
     // RBAC never denies outright, it only has no opinion: kube answers `allowed: false` alone.
     review["status"] = json!({ "allowed": allowed(&c, &who, &a) });
     review["apiVersion"] = json!("authorization.k8s.io/v1");
@@ -223,20 +173,13 @@ mod tests {
 
     #[test]
     fn policy_rule_matching() {
-        let r = Rule::new(
-            &["get", "list"],
-            &["", "apps"],
-            &["pods", "pods/log", "*/scale"],
-        );
+        let r = Rule::new(&["get", "list"], &["", "apps"], &["pods", "pods/log", "*/scale"]);
         assert!(r.allows("get", "", "pods", ""));
         assert!(r.allows("list", "apps", "pods", ""));
         assert!(!r.allows("watch", "", "pods", ""));
         assert!(!r.allows("get", "batch", "pods", ""));
         assert!(r.allows("get", "", "pods", "log"));
-        assert!(
-            !r.allows("get", "", "pods", "status"),
-            "a subresource is its own resource"
-        );
+        assert!(!r.allows("get", "", "pods", "status"), "a subresource is its own resource");
         assert!(r.allows("get", "apps", "deployments", "scale"));
         assert!(!r.allows("get", "apps", "deployments", ""));
         let all = Rule::new(&["*"], &["*"], &["*"]);
@@ -245,39 +188,16 @@ mod tests {
 
     #[test]
     fn forbidden_wording() {
-        let a = Attributes {
-            verb: "list",
-            group: "",
-            resource: "nodes",
-            sub: "",
-            namespace: "",
-            name: "",
-        };
-        assert_eq!(
-            forbidden_reason("u", &a),
-            "User \"u\" cannot list resource \"nodes\" in API group \"\" at the cluster scope"
-        );
-        let a = Attributes {
-            verb: "get",
-            resource: "pods",
-            sub: "log",
-            namespace: "team-a",
-            name: "p",
-            ..a
-        };
-        assert_eq!(
-            forbidden_reason("u", &a),
-            "User \"u\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"team-a\""
-        );
+        let a = Attributes { verb: "list", group: "", resource: "nodes", sub: "", namespace: "", name: "" };
+        assert_eq!(forbidden_reason("u", &a), "User \"u\" cannot list resource \"nodes\" in API group \"\" at the cluster scope");
+        let a = Attributes { verb: "get", resource: "pods", sub: "log", namespace: "team-a", name: "p", ..a };
+        assert_eq!(forbidden_reason("u", &a), "User \"u\" cannot get resource \"pods/log\" in API group \"\" in the namespace \"team-a\"");
     }
 
     #[test]
     fn field_selector_names() {
         assert_eq!(selector_name("metadata.name=web"), Some("web"));
-        assert_eq!(
-            selector_name("status.phase=Running,metadata.name==web"),
-            Some("web")
-        );
+        assert_eq!(selector_name("status.phase=Running,metadata.name==web"), Some("web"));
         assert_eq!(selector_name("metadata.name!=web"), None);
         assert_eq!(selector_name("metadata.namespace=x"), None);
     }

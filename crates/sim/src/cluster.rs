@@ -38,13 +38,7 @@ pub struct SimOptions {
 
 impl Default for SimOptions {
     fn default() -> Self {
-        SimOptions {
-            pod_start_delay: Duration::from_secs(1),
-            time_scale: 1.0,
-            history_limit: 10_000,
-            bookmark_interval: Duration::from_secs(10),
-            admin: false,
-        }
+        SimOptions { pod_start_delay: Duration::from_secs(1), time_scale: 1.0, history_limit: 10_000, bookmark_interval: Duration::from_secs(10), admin: false }
     }
 }
 
@@ -71,9 +65,7 @@ pub struct Cluster {
 
 /// A random bearer token naming its cluster (so a token pasted into the wrong place is recognisable).
 fn new_token(cluster: &str) -> String {
-    let hex: String = (0..32)
-        .map(|_| format!("{:x}", rand::random_range(0..16u8)))
-        .collect();
+    let hex: String = (0..32).map(|_| format!("{:x}", rand::random_range(0..16u8))).collect();
     format!("flotilla-sim-{cluster}-{hex}")
 }
 
@@ -127,9 +119,7 @@ impl Cluster {
     pub fn is_denied(&self, verb: &str, group: &str, resource: &str, sub: &str) -> bool {
         let whole = qualified(group, resource);
         let part = format!("{whole}/{sub}");
-        self.denied.lock().iter().any(|(v, r)| {
-            (v == verb || v == "*") && (*r == whole || (!sub.is_empty() && *r == part))
-        })
+        self.denied.lock().iter().any(|(v, r)| (v == verb || v == "*") && (*r == whole || (!sub.is_empty() && *r == part)))
     }
 
     /// Who `token` authenticates as, if anyone.
@@ -140,9 +130,7 @@ impl Cluster {
     /// A new bearer token for `user`, allowed what `rules` allow.
     pub fn issue_token(&self, user: &str, rules: Vec<Rule>) -> String {
         let token = new_token(&self.spec.name);
-        self.tokens
-            .lock()
-            .insert(token.clone(), Arc::new(Subject::limited(user, rules)));
+        self.tokens.lock().insert(token.clone(), Arc::new(Subject::limited(user, rules)));
         token
     }
 
@@ -160,24 +148,15 @@ impl Cluster {
     /// Edits a node through the store (watchers see MODIFIED); NotFound for an unknown node.
     pub fn modify_node(&self, name: &str, f: impl FnOnce(&mut Value)) -> Result<(), ApiError> {
         let mut st = self.store.lock();
-        st.get(NODE, "", name)
-            .ok_or_else(|| ApiError::not_found("", "nodes", name))?;
+        st.get(NODE, "", name).ok_or_else(|| ApiError::not_found("", "nodes", name))?;
         st.modify(NODE, "", name, f);
         Ok(())
     }
 
     /// Sets the taint `key=value:effect`, replacing one with the same key and effect.
-    pub fn taint_node(
-        &self,
-        name: &str,
-        key: &str,
-        value: &str,
-        effect: &str,
-    ) -> Result<(), ApiError> {
+    pub fn taint_node(&self, name: &str, key: &str, value: &str, effect: &str) -> Result<(), ApiError> {
         if !matches!(effect, "NoSchedule" | "PreferNoSchedule" | "NoExecute") {
-            return Err(ApiError::bad_request(format!(
-                "invalid taint effect {effect:?}: must be NoSchedule, PreferNoSchedule or NoExecute"
-            )));
+            return Err(ApiError::bad_request(format!("invalid taint effect {effect:?}: must be NoSchedule, PreferNoSchedule or NoExecute")));
         }
         let mut taint = json!({"key": key, "effect": effect});
         if !value.is_empty() {
@@ -223,11 +202,7 @@ impl Cluster {
 
     /// Node names in name order.
     pub fn node_names(&self) -> Vec<String> {
-        self.store
-            .lock()
-            .iter(NODE, None, None)
-            .map(|n| n.idx.name.to_string())
-            .collect()
+        self.store.lock().iter(NODE, None, None).map(|n| n.idx.name.to_string()).collect()
     }
 
     pub fn usage_ctx(&self) -> UsageCtx {
@@ -240,15 +215,7 @@ impl Cluster {
             }
             None => 1.0,
         };
-        UsageCtx {
-            now: self.clock.now(),
-            utc_offset_hours: self.spec.utc_offset_hours,
-            default_profile: self.spec.usage.unwrap_or(UsageProfile {
-                day: 0.5,
-                night: 0.3,
-            }),
-            burst: factor,
-        }
+        UsageCtx { now: self.clock.now(), utc_offset_hours: self.spec.utc_offset_hours, default_profile: self.spec.usage.unwrap_or(UsageProfile { day: 0.5, night: 0.3 }), burst: factor }
     }
 
     /// Multiplies usage by `factor` for `duration` (admin "burst").
@@ -263,16 +230,8 @@ impl Cluster {
         let ctx = self.usage_ctx();
         let (used, alloc) = {
             let st = self.store.lock();
-            let used: f64 = st
-                .iter(POD, None, None)
-                .filter(|p| p.idx.phase() == "Running")
-                .flat_map(|p| crate::usage::pod_usage(&p.value(), &ctx))
-                .map(|(_, cpu, _)| cpu)
-                .sum();
-            let alloc: f64 = st
-                .iter(NODE, None, None)
-                .filter_map(|n| n.value().pointer("/status/allocatable/cpu").and_then(crate::quantity::parse_value))
-                .sum();
+            let used: f64 = st.iter(POD, None, None).filter(|p| p.idx.phase() == "Running").flat_map(|p| crate::usage::pod_usage(&p.value(), &ctx)).map(|(_, cpu, _)| cpu).sum();
+            let alloc: f64 = st.iter(NODE, None, None).filter_map(|n| n.value().pointer("/status/allocatable/cpu").and_then(crate::quantity::parse_value)).sum();
             (used, alloc)
         };
         let factor = if used > 0.0 { (fraction * alloc / used).clamp(1.0, 1000.0) } else { 1.0 };
@@ -286,17 +245,10 @@ impl Cluster {
     }
 
     /// Defaulting, validation, namespace checks and admission, then store create.
-    pub fn create_object(
-        &self,
-        st: &mut Store,
-        res: ResId,
-        mut v: Value,
-    ) -> Result<ObjRef, ApiError> {
+    pub fn create_object(&self, st: &mut Store, res: ResId, mut v: Value) -> Result<ObjRef, ApiError> {
         let def = &RESOURCES[res];
         if !v.is_object() {
-            return Err(ApiError::bad_request(
-                "the request body must be a JSON object",
-            ));
+            return Err(ApiError::bad_request("the request body must be a JSON object"));
         }
         v["apiVersion"] = json!(def.api_version());
         v["kind"] = json!(def.kind);
@@ -305,25 +257,12 @@ impl Cluster {
         }
         let ns = meta_str(&v, "namespace").to_string();
         if def.namespaced {
-            let ns = if ns.is_empty() {
-                "default".to_string()
-            } else {
-                ns
-            };
+            let ns = if ns.is_empty() { "default".to_string() } else { ns };
             v["metadata"]["namespace"] = json!(ns);
-            let nso = st
-                .get(NAMESPACE, "", &ns)
-                .ok_or_else(|| ApiError::not_found("", "namespaces", &ns))?;
+            let nso = st.get(NAMESPACE, "", &ns).ok_or_else(|| ApiError::not_found("", "namespaces", &ns))?;
             if nso.value().pointer("/status/phase").and_then(Value::as_str) == Some("Terminating") {
                 let name = meta_str(&v, "name").to_string();
-                return Err(ApiError::forbidden(
-                    def.group,
-                    def.plural,
-                    &name,
-                    &format!(
-                        "unable to create new content in namespace {ns} because it is being terminated"
-                    ),
-                ));
+                return Err(ApiError::forbidden(def.group, def.plural, &name, &format!("unable to create new content in namespace {ns} because it is being terminated")));
             }
             defaults::validate(res, &v)?;
             admission::admit(st, &ns, res, &mut v)?;
@@ -339,35 +278,17 @@ impl Cluster {
 
     /// Deletes with kube's cascading: a Deployment takes its pods (unless orphaned), a Namespace
     /// takes everything in it.
-    pub fn delete_object(
-        &self,
-        st: &mut Store,
-        res: ResId,
-        ns: &str,
-        name: &str,
-        orphan: bool,
-    ) -> Result<ObjRef, ApiError> {
+    pub fn delete_object(&self, st: &mut Store, res: ResId, ns: &str, name: &str, orphan: bool) -> Result<ObjRef, ApiError> {
         match res {
             NAMESPACE => {
                 if PROTECTED_NAMESPACES.contains(&name) {
-                    return Err(ApiError::forbidden(
-                        "",
-                        "namespaces",
-                        name,
-                        "this namespace may not be deleted",
-                    ));
+                    return Err(ApiError::forbidden("", "namespaces", name, "this namespace may not be deleted"));
                 }
-                st.get(NAMESPACE, "", name)
-                    .ok_or_else(|| ApiError::not_found("", "namespaces", name))?;
-                st.modify(NAMESPACE, "", name, |n| {
-                    n["status"]["phase"] = json!("Terminating")
-                });
+                st.get(NAMESPACE, "", name).ok_or_else(|| ApiError::not_found("", "namespaces", name))?;
+                st.modify(NAMESPACE, "", name, |n| n["status"]["phase"] = json!("Terminating"));
                 for (r, def) in RESOURCES.iter().enumerate() {
                     if def.namespaced && !def.computed {
-                        let names: Vec<String> = st
-                            .iter(r, Some(name), None)
-                            .map(|o| o.idx.name.to_string())
-                            .collect();
+                        let names: Vec<String> = st.iter(r, Some(name), None).map(|o| o.idx.name.to_string()).collect();
                         for n in names {
                             let _ = st.delete(r, name, &n);
                         }
@@ -378,11 +299,7 @@ impl Cluster {
             DEPLOYMENT => {
                 let d = st.delete(res, ns, name)?;
                 let uid = d.idx.uid.to_string();
-                let owned: Vec<String> = st
-                    .iter(POD, Some(ns), None)
-                    .filter(|p| p.idx.owner_uid() == Some(uid.as_str()))
-                    .map(|p| p.idx.name.to_string())
-                    .collect();
+                let owned: Vec<String> = st.iter(POD, Some(ns), None).filter(|p| p.idx.owner_uid() == Some(uid.as_str())).map(|p| p.idx.name.to_string()).collect();
                 for p in owned {
                     if orphan {
                         st.modify(POD, ns, &p, |pod| {
@@ -398,11 +315,7 @@ impl Cluster {
             }
             NODE => {
                 let d = st.delete(res, ns, name)?;
-                let pods: Vec<(String, String)> = st
-                    .iter(POD, None, None)
-                    .filter(|p| p.idx.node_name() == name)
-                    .map(|p| (p.idx.ns.to_string(), p.idx.name.to_string()))
-                    .collect();
+                let pods: Vec<(String, String)> = st.iter(POD, None, None).filter(|p| p.idx.node_name() == name).map(|p| (p.idx.ns.to_string(), p.idx.name.to_string())).collect();
                 for (pns, pn) in pods {
                     let _ = st.delete(POD, &pns, &pn);
                 }
@@ -417,20 +330,8 @@ impl Cluster {
         let spec = &self.spec;
         let ip = format!("10.{}.{}.{}", self.index % 250, seq / 250, seq % 250 + 10);
         let eks = spec.provider == "eks";
-        let name = if eks {
-            format!(
-                "ip-{}.{}.compute.internal",
-                ip.replace('.', "-"),
-                spec.region
-            )
-        } else {
-            format!("{}-{}-{:02}", spec.name, pool.name, seq + 1)
-        };
-        let zone = if eks {
-            format!("{}{}", spec.region, ["a", "c", "d"][seq as usize % 3])
-        } else {
-            format!("{}-rack{}", spec.region, seq % 2 + 1)
-        };
+        let name = if eks { format!("ip-{}.{}.compute.internal", ip.replace('.', "-"), spec.region) } else { format!("{}-{}-{:02}", spec.name, pool.name, seq + 1) };
+        let zone = if eks { format!("{}{}", spec.region, ["a", "c", "d"][seq as usize % 3]) } else { format!("{}-rack{}", spec.region, seq % 2 + 1) };
         let mut labels = json!({
             "kubernetes.io/hostname": name,
             "kubernetes.io/os": "linux",
@@ -449,11 +350,7 @@ impl Cluster {
         }
         let now = crate::store::now_rfc3339();
         let cond = |t: &str, s: &str, r: &str, m: &str| json!({"type": t, "status": s, "reason": r, "message": m, "lastHeartbeatTime": now, "lastTransitionTime": now});
-        let provider_id = if eks {
-            format!("aws:///{zone}/i-0{:016x}", rand::random::<u64>())
-        } else {
-            format!("onprem://{}", name)
-        };
+        let provider_id = if eks { format!("aws:///{zone}/i-0{:016x}", rand::random::<u64>()) } else { format!("onprem://{}", name) };
         json!({
             "metadata": {
                 "name": name,
@@ -505,17 +402,9 @@ impl Cluster {
     /// Removes the `count` most recently added nodes; their pods are deleted (and rescheduled by owners).
     pub fn remove_nodes(&self, count: u32) -> Vec<String> {
         let mut st = self.store.lock();
-        let mut nodes: Vec<(String, String)> = st
-            .iter(NODE, None, None)
-            .map(|n| (n.idx.created.to_string(), n.idx.name.to_string()))
-            .collect();
+        let mut nodes: Vec<(String, String)> = st.iter(NODE, None, None).map(|n| (n.idx.created.to_string(), n.idx.name.to_string())).collect();
         nodes.sort();
-        let victims: Vec<String> = nodes
-            .into_iter()
-            .rev()
-            .take(count as usize)
-            .map(|(_, n)| n)
-            .collect();
+        let victims: Vec<String> = nodes.into_iter().rev().take(count as usize).map(|(_, n)| n).collect();
         for n in &victims {
             let _ = self.delete_object(&mut st, NODE, "", n, false);
         }
@@ -568,15 +457,8 @@ impl Cluster {
         for ns in PROTECTED_NAMESPACES {
             ok(self.create_object(&mut st, NAMESPACE, json!({"metadata": {"name": ns}})));
         }
-        for (name, value) in [
-            ("system-node-critical", 2_000_001_000i64),
-            ("system-cluster-critical", 2_000_000_000),
-        ] {
-            ok(self.create_object(
-                &mut st,
-                PRIORITY_CLASS,
-                json!({"metadata": {"name": name}, "value": value, "globalDefault": false}),
-            ));
+        for (name, value) in [("system-node-critical", 2_000_001_000i64), ("system-cluster-critical", 2_000_000_000)] {
+            ok(self.create_object(&mut st, PRIORITY_CLASS, json!({"metadata": {"name": name}, "value": value, "globalDefault": false})));
         }
         for pc in &spec.priority_classes {
             ok(self.create_object(
@@ -607,18 +489,10 @@ impl Cluster {
         ));
         for ns in &spec.namespaces {
             if !PROTECTED_NAMESPACES.contains(&ns.name.as_str()) {
-                ok(self.create_object(
-                    &mut st,
-                    NAMESPACE,
-                    json!({"metadata": {"name": ns.name, "labels": ns.labels}}),
-                ));
+                ok(self.create_object(&mut st, NAMESPACE, json!({"metadata": {"name": ns.name, "labels": ns.labels}})));
             }
             if !ns.quota.is_empty() {
-                ok(self.create_object(
-                    &mut st,
-                    RESOURCE_QUOTA,
-                    json!({"metadata": {"name": format!("{}-quota", ns.name), "namespace": ns.name}, "spec": {"hard": ns.quota}}),
-                ));
+                ok(self.create_object(&mut st, RESOURCE_QUOTA, json!({"metadata": {"name": format!("{}-quota", ns.name), "namespace": ns.name}, "spec": {"hard": ns.quota}})));
             }
             if let Some(lr) = &ns.limit_range {
                 ok(self.create_object(
@@ -636,24 +510,13 @@ impl Cluster {
             name: "coredns".into(),
             replicas: 2,
             image: "registry.k8s.io/coredns/coredns:v1.11.3".into(),
-            requests: [
-                ("cpu".to_string(), "100m".to_string()),
-                ("memory".to_string(), "70Mi".to_string()),
-            ]
-            .into(),
+            requests: [("cpu".to_string(), "100m".to_string()), ("memory".to_string(), "70Mi".to_string())].into(),
             limits: [("memory".to_string(), "170Mi".to_string())].into(),
-            usage: Some(UsageProfile {
-                day: 0.3,
-                night: 0.1,
-            }),
+            usage: Some(UsageProfile { day: 0.3, night: 0.1 }),
             priority_class_name: Some("system-cluster-critical".into()),
             labels: [("k8s-app".to_string(), "kube-dns".to_string())].into(),
             node_selector: Default::default(),
         };
-        ok(self.create_object(
-            &mut st,
-            DEPLOYMENT,
-            Self::deployment_object("kube-system", &coredns),
-        ));
+        ok(self.create_object(&mut st, DEPLOYMENT, Self::deployment_object("kube-system", &coredns)));
     }
 }

@@ -10,8 +10,7 @@ use crate::store::meta_str;
 fn is_dns_subdomain(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
-        && s.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
         && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.ends_with(|c: char| c.is_ascii_alphanumeric())
 }
@@ -22,11 +21,7 @@ pub fn validate(res: ResId, v: &Value) -> Result<(), ApiError> {
     let name = meta_str(v, "name");
     let mut causes: Vec<(String, &str, String)> = Vec::new();
     if name.is_empty() && meta_str(v, "generateName").is_empty() {
-        causes.push((
-            "metadata.name".into(),
-            "FieldValueRequired",
-            "Required value: name or generateName is required".into(),
-        ));
+        causes.push(("metadata.name".into(), "FieldValueRequired", "Required value: name or generateName is required".into()));
     } else if !name.is_empty() && !is_dns_subdomain(name) {
         causes.push((
             "metadata.name".into(),
@@ -34,37 +29,22 @@ pub fn validate(res: ResId, v: &Value) -> Result<(), ApiError> {
             format!("Invalid value: {name:?}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"),
         ));
     }
-    let check_containers =
-        |spec: Option<&Value>, prefix: &str, causes: &mut Vec<(String, &str, String)>| {
-            let cs = spec
-                .and_then(|s| s.get("containers"))
-                .and_then(Value::as_array);
-            match cs {
-                None => causes.push((
-                    format!("{prefix}.containers"),
-                    "FieldValueRequired",
-                    "Required value".into(),
-                )),
-                Some(cs) if cs.is_empty() => causes.push((
-                    format!("{prefix}.containers"),
-                    "FieldValueRequired",
-                    "Required value".into(),
-                )),
-                Some(cs) => {
-                    for (i, c) in cs.iter().enumerate() {
-                        for f in ["name", "image"] {
-                            if c.get(f).and_then(Value::as_str).unwrap_or("").is_empty() {
-                                causes.push((
-                                    format!("{prefix}.containers[{i}].{f}"),
-                                    "FieldValueRequired",
-                                    "Required value".into(),
-                                ));
-                            }
+    let check_containers = |spec: Option<&Value>, prefix: &str, causes: &mut Vec<(String, &str, String)>| {
+        let cs = spec.and_then(|s| s.get("containers")).and_then(Value::as_array);
+        match cs {
+            None => causes.push((format!("{prefix}.containers"), "FieldValueRequired", "Required value".into())),
+            Some(cs) if cs.is_empty() => causes.push((format!("{prefix}.containers"), "FieldValueRequired", "Required value".into())),
+            Some(cs) => {
+                for (i, c) in cs.iter().enumerate() {
+                    for f in ["name", "image"] {
+                        if c.get(f).and_then(Value::as_str).unwrap_or("").is_empty() {
+                            causes.push((format!("{prefix}.containers[{i}].{f}"), "FieldValueRequired", "Required value".into()));
                         }
                     }
                 }
             }
-        };
+        }
+    };
     match res {
         POD => check_containers(v.get("spec"), "spec", &mut causes),
         DEPLOYMENT => {
@@ -72,51 +52,29 @@ pub fn validate(res: ResId, v: &Value) -> Result<(), ApiError> {
             if let Some(r) = spec.and_then(|s| s.get("replicas")).and_then(Value::as_i64)
                 && r < 0
             {
-                causes.push((
-                    "spec.replicas".into(),
-                    "FieldValueInvalid",
-                    format!("Invalid value: {r}: must be greater than or equal to 0"),
-                ));
+                causes.push(("spec.replicas".into(), "FieldValueInvalid", format!("Invalid value: {r}: must be greater than or equal to 0")));
             }
             match spec.and_then(|s| s.get("selector")) {
-                None => causes.push((
-                    "spec.selector".into(),
-                    "FieldValueRequired",
-                    "Required value".into(),
-                )),
+                None => causes.push(("spec.selector".into(), "FieldValueRequired", "Required value".into())),
                 Some(sel) => {
                     let labels = v.pointer("/spec/template/metadata/labels");
                     if !LabelSelector::from_json(sel).matches(labels) {
                         causes.push((
                             "spec.template.metadata.labels".into(),
                             "FieldValueInvalid",
-                            format!(
-                                "Invalid value: {}: `selector` does not match template `labels`",
-                                labels.cloned().unwrap_or(json!({}))
-                            ),
+                            format!("Invalid value: {}: `selector` does not match template `labels`", labels.cloned().unwrap_or(json!({}))),
                         ));
                     }
                 }
             }
-            check_containers(
-                v.pointer("/spec/template/spec"),
-                "spec.template.spec",
-                &mut causes,
-            );
+            check_containers(v.pointer("/spec/template/spec"), "spec.template.spec", &mut causes);
         }
         _ => {}
     }
     if causes.is_empty() {
         return Ok(());
     }
-    let cs: Vec<Cause<'_>> = causes
-        .iter()
-        .map(|(f, r, m)| Cause {
-            field: f.as_str(),
-            reason: r,
-            message: m.as_str(),
-        })
-        .collect();
+    let cs: Vec<Cause<'_>> = causes.iter().map(|(f, r, m)| Cause { field: f.as_str(), reason: r, message: m.as_str() }).collect();
     Err(ApiError::invalid(def.group, def.kind, name, &cs))
 }
 
@@ -141,13 +99,8 @@ pub fn default_pod_spec(spec: &mut Value) {
         };
         for c in cs {
             let image = c.get("image").and_then(Value::as_str).unwrap_or("");
-            let latest =
-                !image.rsplit('/').next().unwrap_or("").contains(':') || image.ends_with(":latest");
-            set_default(
-                c,
-                "imagePullPolicy",
-                json!(if latest { "Always" } else { "IfNotPresent" }),
-            );
+            let latest = !image.rsplit('/').next().unwrap_or("").contains(':') || image.ends_with(":latest");
+            set_default(c, "imagePullPolicy", json!(if latest { "Always" } else { "IfNotPresent" }));
             set_default(c, "terminationMessagePath", json!("/dev/termination-log"));
             set_default(c, "terminationMessagePolicy", json!("File"));
             set_default(c, "resources", json!({}));
@@ -164,11 +117,7 @@ pub fn default_pod_requests(spec: &mut Value) {
             continue;
         };
         for c in cs {
-            let Some(limits) = c
-                .pointer("/resources/limits")
-                .and_then(Value::as_object)
-                .cloned()
-            else {
+            let Some(limits) = c.pointer("/resources/limits").and_then(Value::as_object).cloned() else {
                 continue;
             };
             let res = c.get_mut("resources").expect("resources");
@@ -188,11 +137,7 @@ pub fn default_limit_range_item(item: &mut Value) {
     if item.get("type").and_then(Value::as_str) != Some("Container") {
         return;
     }
-    for (from, to) in [
-        ("max", "default"),
-        ("default", "defaultRequest"),
-        ("min", "defaultRequest"),
-    ] {
+    for (from, to) in [("max", "default"), ("default", "defaultRequest"), ("min", "defaultRequest")] {
         let Some(src) = item.get(from).and_then(Value::as_object).cloned() else {
             continue;
         };
@@ -232,23 +177,14 @@ pub fn default_object(res: ResId, v: &mut Value, service_ip: impl FnOnce() -> St
             set_default(spec, "replicas", json!(1));
             set_default(spec, "revisionHistoryLimit", json!(10));
             set_default(spec, "progressDeadlineSeconds", json!(600));
-            set_default(
-                spec,
-                "strategy",
-                json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}),
-            );
+            set_default(spec, "strategy", json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}}));
             if let Some(ps) = spec.pointer_mut("/template/spec") {
                 default_pod_spec(ps);
             }
             set_default(v, "status", json!({}));
         }
         LIMIT_RANGE => {
-            for item in v
-                .pointer_mut("/spec/limits")
-                .and_then(Value::as_array_mut)
-                .into_iter()
-                .flatten()
-            {
+            for item in v.pointer_mut("/spec/limits").and_then(Value::as_array_mut).into_iter().flatten() {
                 default_limit_range_item(item);
             }
         }
@@ -269,11 +205,7 @@ pub fn default_object(res: ResId, v: &mut Value, service_ip: impl FnOnce() -> St
 }
 
 fn qos_class(pod: &Value) -> &'static str {
-    let cs = pod
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let cs = pod.pointer("/spec/containers").and_then(Value::as_array).cloned().unwrap_or_default();
     let mut any = false;
     let mut guaranteed = true;
     for c in &cs {
@@ -305,11 +237,7 @@ mod tests {
         let d = json!({"metadata": {"name": "d"}, "spec": {"selector": {"matchLabels": {"app": "x"}}, "template": {"metadata": {"labels": {"app": "y"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}}}});
         let e = validate(DEPLOYMENT, &d).unwrap_err();
         assert_eq!(e.code, 422);
-        assert!(
-            e.message.contains("spec.template.metadata.labels"),
-            "{}",
-            e.message
-        );
+        assert!(e.message.contains("spec.template.metadata.labels"), "{}", e.message);
         let bad_name = json!({"metadata": {"name": "Bad_Name"}, "spec": {"containers": [{"name": "c", "image": "i"}]}});
         assert_eq!(validate(POD, &bad_name).unwrap_err().code, 422);
         let no_containers = json!({"metadata": {"name": "p"}, "spec": {}});
@@ -321,10 +249,7 @@ mod tests {
     fn limits_imply_requests() {
         let mut p = json!({"metadata": {"name": "p"}, "spec": {"containers": [{"name": "c", "image": "i:1", "resources": {"limits": {"cpu": "1"}}}]}});
         default_object(POD, &mut p, || unreachable!());
-        assert_eq!(
-            p["spec"]["containers"][0]["resources"]["requests"]["cpu"],
-            "1"
-        );
+        assert_eq!(p["spec"]["containers"][0]["resources"]["requests"]["cpu"], "1");
         assert_eq!(p["status"]["phase"], "Pending");
         assert_eq!(p["status"]["qosClass"], "Burstable");
     }

@@ -13,12 +13,7 @@ use crate::status::ApiError;
 
 pub async fn version(State(c): State<Arc<Cluster>>) -> Json<Value> {
     let v = &c.spec.kubernetes_version;
-    let minor: String = v
-        .trim_start_matches('v')
-        .split('.')
-        .nth(1)
-        .unwrap_or("31")
-        .to_string();
+    let minor: String = v.trim_start_matches('v').split('.').nth(1).unwrap_or("31").to_string();
     Json(json!({
         "major": "1",
         "minor": minor,
@@ -38,11 +33,7 @@ pub async fn core_versions() -> Json<Value> {
 }
 
 fn group_doc(group: &str) -> Value {
-    let versions: Vec<Value> = group_versions()
-        .into_iter()
-        .filter(|(g, _)| *g == group)
-        .map(|(g, v)| json!({"groupVersion": format!("{g}/{v}"), "version": v}))
-        .collect();
+    let versions: Vec<Value> = group_versions().into_iter().filter(|(g, _)| *g == group).map(|(g, v)| json!({"groupVersion": format!("{g}/{v}"), "version": v})).collect();
     json!({"kind": "APIGroup", "apiVersion": "v1", "name": group, "versions": versions, "preferredVersion": versions[0]})
 }
 
@@ -71,39 +62,16 @@ pub async fn group(Path(group): Path<String>) -> Response {
     if group_versions().iter().any(|(g, _)| *g == group) {
         Json(group_doc(&group)).into_response()
     } else {
-        ApiError::new(
-            404,
-            "NotFound",
-            "the server could not find the requested resource",
-        )
-        .into_response()
+        ApiError::new(404, "NotFound", "the server could not find the requested resource").into_response()
     }
 }
 
 fn resource_list(group: &str, version: &str) -> Option<Value> {
     let mut resources = Vec::new();
-    for r in RESOURCES
-        .iter()
-        .filter(|r| r.group == group && r.version == version)
-    {
-        let verbs: Vec<&str> = if r.computed {
-            vec!["get", "list"]
-        } else {
-            vec![
-                "create",
-                "delete",
-                "deletecollection",
-                "get",
-                "list",
-                "patch",
-                "update",
-                "watch",
-            ]
-        };
-        resources.push(
-            json!({"name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
-                              "kind": r.kind, "verbs": verbs, "shortNames": r.short_names}),
-        );
+    for r in RESOURCES.iter().filter(|r| r.group == group && r.version == version) {
+        let verbs: Vec<&str> = if r.computed { vec!["get", "list"] } else { vec!["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"] };
+        resources.push(json!({"name": r.plural, "singularName": r.singular, "namespaced": r.namespaced,
+                              "kind": r.kind, "verbs": verbs, "shortNames": r.short_names}));
         for sub in r.subresources {
             let mut e = json!({"name": format!("{}/{sub}", r.plural), "singularName": "", "namespaced": r.namespaced,
                                "kind": r.kind, "verbs": ["get", "patch", "update"]});
@@ -122,14 +90,8 @@ fn resource_list(group: &str, version: &str) -> Option<Value> {
     if resources.is_empty() {
         return None;
     }
-    let gv = if group.is_empty() {
-        version.to_string()
-    } else {
-        format!("{group}/{version}")
-    };
-    Some(
-        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}),
-    )
+    let gv = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}))
 }
 
 pub async fn core_resources() -> Json<Value> {
@@ -139,11 +101,6 @@ pub async fn core_resources() -> Json<Value> {
 pub async fn group_resources(Path((group, version)): Path<(String, String)>) -> Response {
     match resource_list(&group, &version) {
         Some(v) => Json(v).into_response(),
-        None => ApiError::new(
-            404,
-            "NotFound",
-            "the server could not find the requested resource",
-        )
-        .into_response(),
+        None => ApiError::new(404, "NotFound", "the server could not find the requested resource").into_response(),
     }
 }

@@ -23,9 +23,7 @@ impl std::str::FromStr for FaultMode {
             "unreachable" => Ok(FaultMode::Unreachable),
             "slow" => Ok(FaultMode::Slow),
             "erroring" => Ok(FaultMode::Erroring),
-            other => Err(format!(
-                "unknown fault mode {other:?} (healthy|unreachable|slow|erroring)"
-            )),
+            other => Err(format!("unknown fault mode {other:?} (healthy|unreachable|slow|erroring)")),
         }
     }
 }
@@ -37,10 +35,7 @@ pub struct FaultState {
 
 impl Default for FaultState {
     fn default() -> Self {
-        FaultState {
-            current: Mutex::new((FaultMode::Healthy, 0)),
-            reachable: watch::channel(true).0,
-        }
+        FaultState { current: Mutex::new((FaultMode::Healthy, 0)), reachable: watch::channel(true).0 }
     }
 }
 

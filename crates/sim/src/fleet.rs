@@ -163,18 +163,12 @@ impl FleetSpec {
         let mut seen = std::collections::BTreeSet::new();
         for c in &self.clusters {
             if !seen.insert(&c.name) {
-                return Err(SimError::Fleet(format!(
-                    "duplicate cluster name {:?}",
-                    c.name
-                )));
+                return Err(SimError::Fleet(format!("duplicate cluster name {:?}", c.name)));
             }
             for p in &c.node_pools {
                 for (what, q) in [("cpu", &p.cpu), ("memory", &p.memory)] {
                     if crate::quantity::parse(q).is_none() {
-                        return Err(SimError::Fleet(format!(
-                            "cluster {}: pool {}: bad {what} {q:?}",
-                            c.name, p.name
-                        )));
+                        return Err(SimError::Fleet(format!("cluster {}: pool {}: bad {what} {q:?}", c.name, p.name)));
                     }
                 }
             }
@@ -195,20 +189,13 @@ mod tests {
         let tokyo = &f.clusters[0];
         assert_eq!(tokyo.node_pools.iter().map(|p| p.count).sum::<u32>(), 12);
         let gpu = &f.clusters[3];
-        assert!(
-            gpu.node_pools
-                .iter()
-                .all(|p| p.gpu == 1 && p.instance_type == "g5.2xlarge")
-        );
+        assert!(gpu.node_pools.iter().all(|p| p.gpu == 1 && p.instance_type == "g5.2xlarge"));
     }
 
     #[test]
     fn rejects_unknown_fields_and_bad_quantities() {
         assert!(FleetSpec::from_yaml("clusters: [{name: a, bogus: 1}]").is_err());
-        assert!(FleetSpec::from_yaml(
-            "clusters: [{name: a, nodePools: [{name: p, instanceType: t, count: 1, cpu: lots, memory: 1Gi}]}]"
-        )
-        .is_err());
+        assert!(FleetSpec::from_yaml("clusters: [{name: a, nodePools: [{name: p, instanceType: t, count: 1, cpu: lots, memory: 1Gi}]}]").is_err());
         assert!(FleetSpec::from_yaml("clusters: []").is_err());
     }
 }

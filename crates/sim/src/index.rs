@@ -38,54 +38,26 @@ fn bs(s: &str) -> Box<str> {
 
 impl Idx {
     pub fn build(res: usize, v: &Value) -> Idx {
-        let labels = v
-            .pointer("/metadata/labels")
-            .and_then(Value::as_object)
-            .map(|m| {
-                m.iter()
-                    .filter_map(|(k, v)| Some((bs(k), bs(v.as_str()?))))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let labels = v.pointer("/metadata/labels").and_then(Value::as_object).map(|m| m.iter().filter_map(|(k, v)| Some((bs(k), bs(v.as_str()?)))).collect()).unwrap_or_default();
         let owner = podinfo::owner_uid(v).map(|u| {
-            let kind = v
-                .pointer("/metadata/ownerReferences/0/kind")
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            let kind = v.pointer("/metadata/ownerReferences/0/kind").and_then(Value::as_str).unwrap_or("");
             Box::new((bs(u), bs(kind)))
         });
         let pod = (res == POD).then(|| {
             Box::new(PodIdx {
                 node: bs(podinfo::node_name(v)),
-                phase: bs(v
-                    .pointer("/status/phase")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")),
+                phase: bs(v.pointer("/status/phase").and_then(Value::as_str).unwrap_or("")),
                 priority: podinfo::priority(v),
                 req: podinfo::requests(v),
                 ready: podinfo::is_ready(v),
-                usage: crate::admission::pod_usage(v)
-                    .into_iter()
-                    .map(|(k, n)| (bs(&k), n))
-                    .collect(),
+                usage: crate::admission::pod_usage(v).into_iter().map(|(k, n)| (bs(&k), n)).collect(),
             })
         });
-        Idx {
-            ns: bs(meta_str(v, "namespace")),
-            name: bs(meta_str(v, "name")),
-            uid: bs(meta_str(v, "uid")),
-            created: bs(meta_str(v, "creationTimestamp")),
-            labels,
-            owner,
-            pod,
-        }
+        Idx { ns: bs(meta_str(v, "namespace")), name: bs(meta_str(v, "name")), uid: bs(meta_str(v, "uid")), created: bs(meta_str(v, "creationTimestamp")), labels, owner, pod }
     }
 
     pub fn label(&self, k: &str) -> Option<&str> {
-        self.labels
-            .iter()
-            .find(|(lk, _)| &**lk == k)
-            .map(|(_, v)| &**v)
+        self.labels.iter().find(|(lk, _)| &**lk == k).map(|(_, v)| &**v)
     }
 
     pub fn owner_uid(&self) -> Option<&str> {
@@ -124,9 +96,7 @@ impl Idx {
     }
 
     pub fn quota_usage(&self, key: &str) -> f64 {
-        self.p()
-            .and_then(|p| p.usage.iter().find(|(k, _)| &**k == key))
-            .map_or(0.0, |(_, n)| *n)
+        self.p().and_then(|p| p.usage.iter().find(|(k, _)| &**k == key)).map_or(0.0, |(_, n)| *n)
     }
 
     pub fn is_ready(&self) -> bool {

@@ -69,15 +69,11 @@ impl ClusterHandle {
 
     /// Fault injection (same as the admin endpoint's `/fault`).
     pub fn set_fault(&self, mode: FaultMode, latency: Option<Duration>) {
-        self.cluster
-            .faults
-            .set(mode, latency.map(|d| d.as_millis() as u64));
+        self.cluster.faults.set(mode, latency.map(|d| d.as_millis() as u64));
     }
 
     pub fn add_nodes(&self, pool: Option<&str>, count: u32) -> Result<Vec<String>, SimError> {
-        self.cluster
-            .add_nodes(pool, count)
-            .map_err(|e| SimError::Invalid(e.message))
+        self.cluster.add_nodes(pool, count).map_err(|e| SimError::Invalid(e.message))
     }
 
     pub fn remove_nodes(&self, count: u32) -> Vec<String> {
@@ -116,23 +112,17 @@ impl ClusterHandle {
     /// Adds (or replaces, for the same key and effect) the taint `key=value:effect` on `node`, like
     /// `kubectl taint nodes node key=value:effect --overwrite`; watchers see the node MODIFIED.
     pub fn taint(&self, node: &str, key: &str, value: &str, effect: &str) -> Result<(), SimError> {
-        self.cluster
-            .taint_node(node, key, value, effect)
-            .map_err(|e| SimError::Invalid(e.message))
+        self.cluster.taint_node(node, key, value, effect).map_err(|e| SimError::Invalid(e.message))
     }
 
     /// Removes every taint with `key` from `node` (`kubectl taint nodes node key-`).
     pub fn untaint(&self, node: &str, key: &str) -> Result<(), SimError> {
-        self.cluster
-            .untaint_node(node, key)
-            .map_err(|e| SimError::Invalid(e.message))
+        self.cluster.untaint_node(node, key).map_err(|e| SimError::Invalid(e.message))
     }
 
     /// Cordons (`spec.unschedulable: true`) or uncordons `node`, like `kubectl cordon|uncordon`.
     pub fn cordon(&self, node: &str, on: bool) -> Result<(), SimError> {
-        self.cluster
-            .cordon_node(node, on)
-            .map_err(|e| SimError::Invalid(e.message))
+        self.cluster.cordon_node(node, on).map_err(|e| SimError::Invalid(e.message))
     }
 
     /// How many `verb` requests ("get", "list", "watch", "patch"…) on `resource` (plural:
@@ -184,16 +174,7 @@ impl RunningFleet {
 
     /// A kubeconfig with one context (and cluster and user) per simulated cluster.
     pub fn kubeconfig_yaml(&self) -> String {
-        let entries: Vec<kubeconfig::KubeconfigEntry<'_>> = self
-            .clusters
-            .iter()
-            .map(|c| kubeconfig::KubeconfigEntry {
-                name: &c.name,
-                server: &c.url,
-                token: &c.token,
-                ca_pem: &c.ca_pem,
-            })
-            .collect();
+        let entries: Vec<kubeconfig::KubeconfigEntry<'_>> = self.clusters.iter().map(|c| kubeconfig::KubeconfigEntry { name: &c.name, server: &c.url, token: &c.token, ca_pem: &c.ca_pem }).collect();
         kubeconfig::render(&entries)
     }
 
@@ -204,15 +185,8 @@ impl RunningFleet {
 
     /// The one line printed on stdout when everything listens.
     pub fn ready_line(&self, kubeconfig_path: &str) -> String {
-        let cs: Vec<String> = self
-            .clusters
-            .iter()
-            .map(|c| format!("{}={}", c.name, c.url))
-            .collect();
-        let mut s = format!(
-            "flotilla-sim ready: kubeconfig={kubeconfig_path} clusters={}",
-            cs.join(",")
-        );
+        let cs: Vec<String> = self.clusters.iter().map(|c| format!("{}={}", c.name, c.url)).collect();
+        let mut s = format!("flotilla-sim ready: kubeconfig={kubeconfig_path} clusters={}", cs.join(","));
         if let Some(a) = &self.admin_url {
             s.push_str(&format!(" admin={a}"));
         }
@@ -237,40 +211,22 @@ pub async fn start(fleet: FleetSpec, opts: SimOptions) -> Result<RunningFleet, S
 }
 
 /// Like [`start`], binding the admin endpoint (if `opts.admin`) to `admin_port` (0 = any).
-pub async fn start_with_admin_port(
-    fleet: FleetSpec,
-    opts: SimOptions,
-    admin_port: u16,
-) -> Result<RunningFleet, SimError> {
+pub async fn start_with_admin_port(fleet: FleetSpec, opts: SimOptions, admin_port: u16) -> Result<RunningFleet, SimError> {
     let tls = tls::SimTls::generate()?;
     let (tx, rx) = tokio_watch::channel(false);
     let mut clusters = Vec::new();
     for (i, spec) in fleet.clusters.into_iter().enumerate() {
         let cluster = Cluster::new(i, spec, opts.clone());
         let app = api::router(cluster.clone());
-        let port =
-            server::spawn(cluster.clone(), app, tls.server_config.clone(), rx.clone()).await?;
+        let port = server::spawn(cluster.clone(), app, tls.server_config.clone(), rx.clone()).await?;
         tokio::spawn(controllers::run(cluster.clone(), rx.clone()));
-        clusters.push(ClusterHandle {
-            name: cluster.spec.name.clone(),
-            url: format!("https://127.0.0.1:{port}"),
-            token: cluster.token.clone(),
-            ca_pem: tls.ca_pem.clone(),
-            cluster,
-        });
+        clusters.push(ClusterHandle { name: cluster.spec.name.clone(), url: format!("https://127.0.0.1:{port}"), token: cluster.token.clone(), ca_pem: tls.ca_pem.clone(), cluster });
     }
     let admin_url = if opts.admin {
-        let list = clusters
-            .iter()
-            .map(|c| (c.cluster.clone(), c.url.clone()))
-            .collect();
+        let list = clusters.iter().map(|c| (c.cluster.clone(), c.url.clone())).collect();
         Some(admin::spawn(list, admin_port, rx.clone()).await?)
     } else {
         None
     };
-    Ok(RunningFleet {
-        clusters,
-        admin_url,
-        shutdown: tx,
-    })
+    Ok(RunningFleet { clusters, admin_url, shutdown: tx })
 }

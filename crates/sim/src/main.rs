@@ -9,10 +9,7 @@ use flotilla_sim::{FaultMode, FleetSpec, SimOptions};
 use serde_json::json;
 
 #[derive(Parser)]
-#[command(
-    name = "flotilla-sim",
-    about = "Flotilla fleet simulator (kube-apiserver emulator for demos and tests)"
-)]
+#[command(name = "flotilla-sim", about = "Flotilla fleet simulator (kube-apiserver emulator for demos and tests)")]
 struct Cli {
     #[command(subcommand)]
     cmd: Option<Cmd>,
@@ -96,54 +93,12 @@ async fn admin_call(admin: &str, path: String, body: serde_json::Value) -> i32 {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into())).with_writer(std::io::stderr).init();
     let cli = Cli::parse();
     let code = match cli.cmd {
-        Some(Cmd::Fault {
-            admin,
-            cluster,
-            mode,
-            latency_ms,
-        }) => {
-            admin_call(
-                &admin,
-                format!("/clusters/{cluster}/fault"),
-                json!({"mode": mode, "latencyMs": latency_ms}),
-            )
-            .await
-        }
-        Some(Cmd::Nodes {
-            admin,
-            cluster,
-            add,
-            remove,
-            pool,
-        }) => {
-            admin_call(
-                &admin,
-                format!("/clusters/{cluster}/nodes"),
-                json!({"add": add, "remove": remove, "pool": pool}),
-            )
-            .await
-        }
-        Some(Cmd::Burst {
-            admin,
-            cluster,
-            factor,
-            seconds,
-        }) => {
-            admin_call(
-                &admin,
-                format!("/clusters/{cluster}/burst"),
-                json!({"factor": factor, "seconds": seconds}),
-            )
-            .await
-        }
+        Some(Cmd::Fault { admin, cluster, mode, latency_ms }) => admin_call(&admin, format!("/clusters/{cluster}/fault"), json!({"mode": mode, "latencyMs": latency_ms})).await,
+        Some(Cmd::Nodes { admin, cluster, add, remove, pool }) => admin_call(&admin, format!("/clusters/{cluster}/nodes"), json!({"add": add, "remove": remove, "pool": pool})).await,
+        Some(Cmd::Burst { admin, cluster, factor, seconds }) => admin_call(&admin, format!("/clusters/{cluster}/burst"), json!({"factor": factor, "seconds": seconds})).await,
         None => run(cli.run).await,
     };
     std::process::exit(code);
@@ -161,13 +116,7 @@ async fn run(a: RunArgs) -> i32 {
             return 2;
         }
     };
-    let opts = SimOptions {
-        pod_start_delay: Duration::from_millis(a.pod_start_delay_ms),
-        time_scale: a.time_scale,
-        history_limit: a.history,
-        admin: true,
-        ..SimOptions::default()
-    };
+    let opts = SimOptions { pod_start_delay: Duration::from_millis(a.pod_start_delay_ms), time_scale: a.time_scale, history_limit: a.history, admin: true, ..SimOptions::default() };
     let running = match flotilla_sim::start_with_admin_port(fleet, opts, a.admin_port).await {
         Ok(r) => r,
         Err(e) => {
@@ -179,10 +128,7 @@ async fn run(a: RunArgs) -> i32 {
         eprintln!("flotilla-sim: writing kubeconfig: {e}");
         return 1;
     }
-    println!(
-        "{}",
-        running.ready_line(&a.kubeconfig.display().to_string())
-    );
+    println!("{}", running.ready_line(&a.kubeconfig.display().to_string()));
     let _ = tokio::signal::ctrl_c().await;
     running.shutdown().await;
     0

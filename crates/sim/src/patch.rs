@@ -4,25 +4,13 @@
 use serde_json::{Map, Value};
 
 /// Keys used to merge lists of objects, in order of preference (strategic merge and apply).
-const MERGE_KEYS: &[&str] = &[
-    "name",
-    "type",
-    "containerPort",
-    "port",
-    "mountPath",
-    "ip",
-    "devicePath",
-];
+const MERGE_KEYS: &[&str] = &["name", "type", "containerPort", "port", "mountPath", "ip", "devicePath"];
 
 pub(crate) fn merge_key_of(items: &[&Value]) -> Option<&'static str> {
     if items.is_empty() {
         return None;
     }
-    MERGE_KEYS.iter().copied().find(|k| {
-        items
-            .iter()
-            .all(|i| i.as_object().is_some_and(|o| o.contains_key(*k)))
-    })
+    MERGE_KEYS.iter().copied().find(|k| items.iter().all(|i| i.as_object().is_some_and(|o| o.contains_key(*k))))
 }
 
 /// RFC 7386 JSON merge patch.
@@ -47,12 +35,7 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 
 fn strip_directives(v: &Value) -> Value {
     match v {
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .filter(|(k, _)| !k.starts_with('$'))
-                .map(|(k, v)| (k.clone(), strip_directives(v)))
-                .collect(),
-        ),
+        Value::Object(o) => Value::Object(o.iter().filter(|(k, _)| !k.starts_with('$')).map(|(k, v)| (k.clone(), strip_directives(v))).collect()),
         Value::Array(a) => Value::Array(a.iter().map(strip_directives).collect()),
         other => other.clone(),
     }
@@ -85,10 +68,7 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
         let set_order = set_element_order(p, k);
         match (t.get_mut(k), pv) {
             (Some(Value::Array(ta)), Value::Array(pa)) => {
-                let all: Vec<&Value> = ta
-                    .iter()
-                    .chain(pa.iter().filter(|i| i.get("$patch").is_none()))
-                    .collect();
+                let all: Vec<&Value> = ta.iter().chain(pa.iter().filter(|i| i.get("$patch").is_none())).collect();
                 match merge_key_of(&all) {
                     Some(key) => merge_list(ta, pa, key, set_order),
                     None => *ta = pa.iter().map(strip_directives).collect(),
@@ -120,9 +100,7 @@ pub fn strategic_merge(target: &mut Value, patch: &Value) {
 
 /// The `$setElementOrder/<list>` directive next to `list` in a patch, if any.
 fn set_element_order<'a>(p: &'a Map<String, Value>, list: &str) -> Option<&'a [Value]> {
-    p.get(&format!("$setElementOrder/{list}"))
-        .and_then(Value::as_array)
-        .map(Vec::as_slice)
+    p.get(&format!("$setElementOrder/{list}")).and_then(Value::as_array).map(Vec::as_slice)
 }
 
 /// apimachinery's `mergeSlice` for a list with a merge key: delete directives first, patch items
@@ -131,15 +109,9 @@ fn merge_list(target: &mut Vec<Value>, patch: &[Value], key: &str, set_order: Op
     let mut items: Vec<&Value> = Vec::new();
     for item in patch {
         match item.get("$patch").and_then(Value::as_str) {
-            Some("delete") => {
-                target.retain(|t| t.get(key).is_none() || t.get(key) != item.get(key))
-            }
+            Some("delete") => target.retain(|t| t.get(key).is_none() || t.get(key) != item.get(key)),
             Some("replace") => {
-                *target = patch
-                    .iter()
-                    .filter(|i| i.get("$patch").is_none())
-                    .map(strip_directives)
-                    .collect();
+                *target = patch.iter().filter(|i| i.get("$patch").is_none()).map(strip_directives).collect();
                 return;
             }
             _ => items.push(item),
@@ -167,14 +139,10 @@ fn merge_list(target: &mut Vec<Value>, patch: &[Value], key: &str, set_order: Op
 /// there, so new items lead: `[a, b] + patch [c]` gives `[c, a, b]`.
 fn kube_order(merged: Vec<Value>, order: &[Value], live: &[Value], key: &str) -> Vec<Value> {
     let pos = |list: &[Value], v: &Value| list.iter().position(|o| o.get(key) == v.get(key));
-    let (mut patched, live_only): (Vec<Value>, Vec<Value>) =
-        merged.into_iter().partition(|v| pos(order, v).is_some());
+    let (mut patched, live_only): (Vec<Value>, Vec<Value>) = merged.into_iter().partition(|v| pos(order, v).is_some());
     patched.sort_by_key(|v| pos(order, v));
     let mut out = Vec::with_capacity(patched.len() + live_only.len());
-    let (mut p, mut l) = (
-        patched.into_iter().peekable(),
-        live_only.into_iter().peekable(),
-    );
+    let (mut p, mut l) = (patched.into_iter().peekable(), live_only.into_iter().peekable());
     loop {
         let take_live = match (l.peek(), p.peek()) {
             (Some(lv), Some(pv)) => {
@@ -197,9 +165,7 @@ fn pointer_parts(path: &str) -> Result<Vec<String>, String> {
     if path.is_empty() {
         return Ok(vec![]);
     }
-    let rest = path
-        .strip_prefix('/')
-        .ok_or_else(|| format!("invalid JSON pointer {path:?}"))?;
+    let rest = path.strip_prefix('/').ok_or_else(|| format!("invalid JSON pointer {path:?}"))?;
     Ok(rest.split('/').map(unescape).collect())
 }
 
@@ -207,15 +173,10 @@ fn parent_mut<'a>(doc: &'a mut Value, parts: &[String]) -> Result<&'a mut Value,
     let mut cur = doc;
     for p in parts {
         cur = match cur {
-            Value::Object(o) => o
-                .get_mut(p)
-                .ok_or_else(|| format!("path element {p:?} not found"))?,
+            Value::Object(o) => o.get_mut(p).ok_or_else(|| format!("path element {p:?} not found"))?,
             Value::Array(a) => {
-                let i: usize = p
-                    .parse()
-                    .map_err(|_| format!("invalid array index {p:?}"))?;
-                a.get_mut(i)
-                    .ok_or_else(|| format!("array index {i} out of range"))?
+                let i: usize = p.parse().map_err(|_| format!("invalid array index {p:?}"))?;
+                a.get_mut(i).ok_or_else(|| format!("array index {i} out of range"))?
             }
             _ => return Err(format!("cannot descend into {p:?}")),
         };
@@ -237,9 +198,7 @@ fn jp_add(doc: &mut Value, path: &str, value: Value) -> Result<(), String> {
             if last == "-" {
                 a.push(value);
             } else {
-                let i: usize = last
-                    .parse()
-                    .map_err(|_| format!("invalid array index {last:?}"))?;
+                let i: usize = last.parse().map_err(|_| format!("invalid array index {last:?}"))?;
                 if i > a.len() {
                     return Err(format!("array index {i} out of range"));
                 }
@@ -255,13 +214,9 @@ fn jp_remove(doc: &mut Value, path: &str) -> Result<Value, String> {
     let parts = pointer_parts(path)?;
     let (last, parent) = parts.split_last().ok_or("cannot remove the root")?;
     match parent_mut(doc, parent)? {
-        Value::Object(o) => o
-            .remove(last)
-            .ok_or_else(|| format!("path {path:?} not found")),
+        Value::Object(o) => o.remove(last).ok_or_else(|| format!("path {path:?} not found")),
         Value::Array(a) => {
-            let i: usize = last
-                .parse()
-                .map_err(|_| format!("invalid array index {last:?}"))?;
+            let i: usize = last.parse().map_err(|_| format!("invalid array index {last:?}"))?;
             if i >= a.len() {
                 return Err(format!("array index {i} out of range"));
             }
@@ -273,24 +228,11 @@ fn jp_remove(doc: &mut Value, path: &str) -> Result<Value, String> {
 
 /// RFC 6902 JSON patch (add, remove, replace, move, copy, test).
 pub fn json_patch(doc: &mut Value, ops: &Value) -> Result<(), String> {
-    let ops = ops
-        .as_array()
-        .ok_or("a JSON patch must be an array of operations")?;
+    let ops = ops.as_array().ok_or("a JSON patch must be an array of operations")?;
     for op in ops {
-        let path = op
-            .get("path")
-            .and_then(Value::as_str)
-            .ok_or("operation without path")?;
-        let value = || {
-            op.get("value")
-                .cloned()
-                .ok_or_else(|| format!("operation on {path:?} without value"))
-        };
-        let from = || {
-            op.get("from")
-                .and_then(Value::as_str)
-                .ok_or_else(|| "operation without from".to_string())
-        };
+        let path = op.get("path").and_then(Value::as_str).ok_or("operation without path")?;
+        let value = || op.get("value").cloned().ok_or_else(|| format!("operation on {path:?} without value"));
+        let from = || op.get("from").and_then(Value::as_str).ok_or_else(|| "operation without from".to_string());
         match op.get("op").and_then(Value::as_str).unwrap_or("") {
             "add" => jp_add(doc, path, value()?)?,
             "remove" => {
@@ -305,10 +247,7 @@ pub fn json_patch(doc: &mut Value, ops: &Value) -> Result<(), String> {
                 jp_add(doc, path, v)?;
             }
             "copy" => {
-                let v = doc
-                    .pointer(from()?)
-                    .cloned()
-                    .ok_or("copy source not found")?;
+                let v = doc.pointer(from()?).cloned().ok_or("copy source not found")?;
                 jp_add(doc, path, v)?;
             }
             "test" => {
@@ -348,22 +287,12 @@ mod tests {
         ], "args": ["y"]}}),
         );
         let c = &t["spec"]["containers"];
-        let names: Vec<&str> = c
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> = c.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
         // kube's order: patch items in patch order ("app" keeps its lead over "side", which came
         // after it), the new "new" before the live-only "side".
         assert_eq!(names, ["app", "new", "side"]);
         assert_eq!(c[0]["image"], "app:2");
-        let env: Vec<&str> = c[0]["env"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["name"].as_str().unwrap())
-            .collect();
+        let env: Vec<&str> = c[0]["env"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
         assert_eq!(env, ["B", "A"], "a new env var goes first");
         assert_eq!(c[2]["image"], "side:1");
         assert_eq!(t["spec"]["args"], json!(["y"]));
@@ -372,20 +301,9 @@ mod tests {
     #[test]
     fn strategic_list_order_matches_apimachinery() {
         let list = |names: &[&str]| json!({"l": names.iter().map(|n| json!({"name": n})).collect::<Vec<_>>()});
-        let order = |v: &Value| -> Vec<String> {
-            v["l"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["name"].as_str().unwrap().to_string())
-                .collect()
-        };
+        let order = |v: &Value| -> Vec<String> { v["l"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap().to_string()).collect() };
         for (live, patch, want) in [
-            (
-                &["a", "b", "c"][..],
-                &["c", "new"][..],
-                &["a", "b", "c", "new"][..],
-            ),
+            (&["a", "b", "c"][..], &["c", "new"][..], &["a", "b", "c", "new"][..]),
             (&["a", "b", "c"], &["new", "a"], &["new", "a", "b", "c"]),
             (&["a", "b"], &["b", "a"], &["b", "a"]),
             (&["main"], &["side"], &["side", "main"]),
@@ -401,20 +319,14 @@ mod tests {
         strategic_merge(&mut t, &p);
         assert_eq!(order(&t), ["a", "c", "b"]);
         let mut t = list(&["a", "b"]);
-        strategic_merge(
-            &mut t,
-            &json!({"$setElementOrder/l": [{"name": "b"}, {"name": "a"}]}),
-        );
+        strategic_merge(&mut t, &json!({"$setElementOrder/l": [{"name": "b"}, {"name": "a"}]}));
         assert_eq!(order(&t), ["b", "a"]);
     }
 
     #[test]
     fn strategic_delete_directive() {
         let mut t = json!({"spec": {"containers": [{"name": "a"}, {"name": "b"}]}});
-        strategic_merge(
-            &mut t,
-            &json!({"spec": {"containers": [{"name": "a", "$patch": "delete"}]}}),
-        );
+        strategic_merge(&mut t, &json!({"spec": {"containers": [{"name": "a", "$patch": "delete"}]}}));
         assert_eq!(t, json!({"spec": {"containers": [{"name": "b"}]}}));
     }
 
@@ -432,17 +344,8 @@ mod tests {
             ]),
         )
         .unwrap();
-        assert_eq!(
-            d,
-            json!({"metadata": {"labels": {"b": "2"}}, "spec": {"l": [9, 2, 3]}})
-        );
-        assert!(
-            json_patch(
-                &mut d,
-                &json!([{"op": "test", "path": "/spec/l/0", "value": 1}])
-            )
-            .is_err()
-        );
+        assert_eq!(d, json!({"metadata": {"labels": {"b": "2"}}, "spec": {"l": [9, 2, 3]}}));
+        assert!(json_patch(&mut d, &json!([{"op": "test", "path": "/spec/l/0", "value": 1}])).is_err());
         assert!(json_patch(&mut d, &json!([{"op": "remove", "path": "/nope"}])).is_err());
     }
 }

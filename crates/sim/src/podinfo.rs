@@ -9,15 +9,7 @@ use crate::quantity;
 /// One container's `resources.<which>` ("requests" or "limits"), by resource name (cores, bytes,
 /// counts).
 pub fn container_resources(c: &Value, which: &str) -> BTreeMap<String, f64> {
-    c.get("resources")
-        .and_then(|r| r.get(which))
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| (k.clone(), quantity::parse_value(v).unwrap_or(0.0)))
-                .collect()
-        })
-        .unwrap_or_default()
+    c.get("resources").and_then(|r| r.get(which)).and_then(Value::as_object).map(|m| m.iter().map(|(k, v)| (k.clone(), quantity::parse_value(v).unwrap_or(0.0))).collect()).unwrap_or_default()
 }
 
 fn add_into(acc: &mut BTreeMap<String, f64>, r: &BTreeMap<String, f64>) {
@@ -39,12 +31,7 @@ fn max_into(acc: &mut BTreeMap<String, f64>, r: &BTreeMap<String, f64>) {
 /// an ordinary init container runs alone beside the sidecars started before it, so the pod needs,
 /// per resource, the larger of that sum and any init container's moment. Pod overhead is ignored.
 pub fn pod_resources(pod: &Value, which: &str) -> BTreeMap<String, f64> {
-    let list = |k: &str| {
-        pod.pointer(&format!("/spec/{k}"))
-            .and_then(Value::as_array)
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-    };
+    let list = |k: &str| pod.pointer(&format!("/spec/{k}")).and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
     let mut total = BTreeMap::new();
     for c in list("containers") {
         add_into(&mut total, &container_resources(c, which));
@@ -96,18 +83,11 @@ pub const GPU: &str = "nvidia.com/gpu";
 /// The pod's requests the scheduler fits onto nodes (see [`pod_resources`]).
 pub fn requests(pod: &Value) -> Res {
     let r = pod_resources(pod, "requests");
-    Res {
-        cpu: r.get("cpu").copied().unwrap_or(0.0),
-        mem: r.get("memory").copied().unwrap_or(0.0),
-        gpu: r.get(GPU).copied().unwrap_or(0.0),
-        pods: 1.0,
-    }
+    Res { cpu: r.get("cpu").copied().unwrap_or(0.0), mem: r.get("memory").copied().unwrap_or(0.0), gpu: r.get(GPU).copied().unwrap_or(0.0), pods: 1.0 }
 }
 
 pub fn phase(pod: &Value) -> &str {
-    pod.pointer("/status/phase")
-        .and_then(Value::as_str)
-        .unwrap_or("Pending")
+    pod.pointer("/status/phase").and_then(Value::as_str).unwrap_or("Pending")
 }
 
 /// Succeeded/Failed pods no longer hold resources or count against quota.
@@ -116,24 +96,15 @@ pub fn is_terminal(pod: &Value) -> bool {
 }
 
 pub fn node_name(pod: &Value) -> &str {
-    pod.pointer("/spec/nodeName")
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    pod.pointer("/spec/nodeName").and_then(Value::as_str).unwrap_or("")
 }
 
 pub fn priority(pod: &Value) -> i64 {
-    pod.pointer("/spec/priority")
-        .and_then(Value::as_i64)
-        .unwrap_or(0)
+    pod.pointer("/spec/priority").and_then(Value::as_i64).unwrap_or(0)
 }
 
 pub fn is_ready(pod: &Value) -> bool {
-    pod.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True")
-        })
+    pod.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
 }
 
 /// The controller owner's uid, if any.
@@ -141,11 +112,7 @@ pub fn owner_uid(obj: &Value) -> Option<&str> {
     obj.pointer("/metadata/ownerReferences")
         .and_then(Value::as_array)?
         .iter()
-        .find(|o| {
-            o.get("controller")
-                .and_then(Value::as_bool)
-                .unwrap_or(false)
-        })
+        .find(|o| o.get("controller").and_then(Value::as_bool).unwrap_or(false))
         .and_then(|o| o.get("uid"))
         .and_then(Value::as_str)
 }

@@ -6,9 +6,7 @@ pub fn parse(q: &str) -> Option<f64> {
     if q.is_empty() {
         return None;
     }
-    let split = q
-        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
-        .unwrap_or(q.len());
+    let split = q.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+')).unwrap_or(q.len());
     let (num, suffix) = q.split_at(split);
     let n: f64 = num.parse().ok()?;
     let mult = match suffix {
@@ -44,11 +42,7 @@ pub fn parse_value(v: &serde_json::Value) -> Option<f64> {
 /// Formats cores as kube does: whole numbers plain, otherwise millicores.
 pub fn format_cpu(cores: f64) -> String {
     let milli = (cores * 1000.0).round() as i64;
-    if milli % 1000 == 0 {
-        format!("{}", milli / 1000)
-    } else {
-        format!("{milli}m")
-    }
+    if milli % 1000 == 0 { format!("{}", milli / 1000) } else { format!("{milli}m") }
 }
 
 /// Formats cpu usage in nanocores, the way metrics-server reports it.
@@ -64,11 +58,7 @@ pub fn format_memory(bytes: f64) -> String {
             return format!("{}{suffix}", b / m);
         }
     }
-    if b < 1024 {
-        format!("{b}")
-    } else {
-        format!("{}Ki", b / 1024)
-    }
+    if b < 1024 { format!("{b}") } else { format!("{}Ki", b / 1024) }
 }
 
 /// Formats a quantity for resource or quota key `name` (cpu, memory-like or count).

@@ -20,17 +20,7 @@ pub type ResId = usize;
 
 macro_rules! res {
     ($g:expr, $v:expr, $k:expr, $p:expr, $s:expr, $ns:expr, $short:expr, $sub:expr, $comp:expr) => {
-        ResourceDef {
-            group: $g,
-            version: $v,
-            kind: $k,
-            plural: $p,
-            singular: $s,
-            namespaced: $ns,
-            short_names: $short,
-            subresources: $sub,
-            computed: $comp,
-        }
+        ResourceDef { group: $g, version: $v, kind: $k, plural: $p, singular: $s, namespaced: $ns, short_names: $short, subresources: $sub, computed: $comp }
     };
 }
 
@@ -48,147 +38,23 @@ pub const NODE_METRICS: ResId = 10;
 pub const POD_METRICS: ResId = 11;
 
 pub static RESOURCES: &[ResourceDef] = &[
-    res!(
-        "",
-        "v1",
-        "Namespace",
-        "namespaces",
-        "namespace",
-        false,
-        &["ns"],
-        &["status"],
-        false
-    ),
-    res!(
-        "",
-        "v1",
-        "Node",
-        "nodes",
-        "node",
-        false,
-        &["no"],
-        &["status"],
-        false
-    ),
-    res!(
-        "",
-        "v1",
-        "Pod",
-        "pods",
-        "pod",
-        true,
-        &["po"],
-        &["status", "log"],
-        false
-    ),
-    res!(
-        "",
-        "v1",
-        "Service",
-        "services",
-        "service",
-        true,
-        &["svc"],
-        &["status"],
-        false
-    ),
-    res!(
-        "",
-        "v1",
-        "ResourceQuota",
-        "resourcequotas",
-        "resourcequota",
-        true,
-        &["quota"],
-        &["status"],
-        false
-    ),
-    res!(
-        "",
-        "v1",
-        "LimitRange",
-        "limitranges",
-        "limitrange",
-        true,
-        &["limits"],
-        &[],
-        false
-    ),
-    res!(
-        "",
-        "v1",
-        "Event",
-        "events",
-        "event",
-        true,
-        &["ev"],
-        &[],
-        false
-    ),
-    res!(
-        "",
-        "v1",
-        "ConfigMap",
-        "configmaps",
-        "configmap",
-        true,
-        &["cm"],
-        &[],
-        false
-    ),
-    res!(
-        "apps",
-        "v1",
-        "Deployment",
-        "deployments",
-        "deployment",
-        true,
-        &["deploy"],
-        &["status", "scale"],
-        false
-    ),
-    res!(
-        "scheduling.k8s.io",
-        "v1",
-        "PriorityClass",
-        "priorityclasses",
-        "priorityclass",
-        false,
-        &["pc"],
-        &[],
-        false
-    ),
-    res!(
-        "metrics.k8s.io",
-        "v1beta1",
-        "NodeMetrics",
-        "nodes",
-        "",
-        false,
-        &[],
-        &[],
-        true
-    ),
-    res!(
-        "metrics.k8s.io",
-        "v1beta1",
-        "PodMetrics",
-        "pods",
-        "",
-        true,
-        &[],
-        &[],
-        true
-    ),
+    res!("", "v1", "Namespace", "namespaces", "namespace", false, &["ns"], &["status"], false),
+    res!("", "v1", "Node", "nodes", "node", false, &["no"], &["status"], false),
+    res!("", "v1", "Pod", "pods", "pod", true, &["po"], &["status", "log"], false),
+    res!("", "v1", "Service", "services", "service", true, &["svc"], &["status"], false),
+    res!("", "v1", "ResourceQuota", "resourcequotas", "resourcequota", true, &["quota"], &["status"], false),
+    res!("", "v1", "LimitRange", "limitranges", "limitrange", true, &["limits"], &[], false),
+    res!("", "v1", "Event", "events", "event", true, &["ev"], &[], false),
+    res!("", "v1", "ConfigMap", "configmaps", "configmap", true, &["cm"], &[], false),
+    res!("apps", "v1", "Deployment", "deployments", "deployment", true, &["deploy"], &["status", "scale"], false),
+    res!("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", "priorityclass", false, &["pc"], &[], false),
+    res!("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", "", false, &[], &[], true),
+    res!("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", "", true, &[], &[], true),
 ];
 
 impl ResourceDef {
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() {
-            self.version.to_string()
-        } else {
-            format!("{}/{}", self.group, self.version)
-        }
+        if self.group.is_empty() { self.version.to_string() } else { format!("{}/{}", self.group, self.version) }
     }
 
     pub fn list_kind(&self) -> String {
@@ -207,9 +73,7 @@ impl ResourceDef {
 
 /// Finds the resource served under `group/version` with the given plural.
 pub fn lookup(group: &str, version: &str, plural: &str) -> Option<ResId> {
-    RESOURCES
-        .iter()
-        .position(|r| r.group == group && r.version == version && r.plural == plural)
+    RESOURCES.iter().position(|r| r.group == group && r.version == version && r.plural == plural)
 }
 
 /// All (group, version) pairs, in discovery order (core first).

@@ -56,29 +56,10 @@ pub fn view() -> Vec<Rule> {
                 "daemonsets/status",
             ],
         ),
-        Rule::new(
-            READ,
-            &["batch"],
-            &["jobs", "jobs/status", "cronjobs", "cronjobs/status"],
-        ),
-        Rule::new(
-            READ,
-            &["autoscaling"],
-            &[
-                "horizontalpodautoscalers",
-                "horizontalpodautoscalers/status",
-            ],
-        ),
-        Rule::new(
-            READ,
-            &["policy"],
-            &["poddisruptionbudgets", "poddisruptionbudgets/status"],
-        ),
-        Rule::new(
-            READ,
-            &["networking.k8s.io"],
-            &["ingresses", "ingresses/status", "networkpolicies"],
-        ),
+        Rule::new(READ, &["batch"], &["jobs", "jobs/status", "cronjobs", "cronjobs/status"]),
+        Rule::new(READ, &["autoscaling"], &["horizontalpodautoscalers", "horizontalpodautoscalers/status"]),
+        Rule::new(READ, &["policy"], &["poddisruptionbudgets", "poddisruptionbudgets/status"]),
+        Rule::new(READ, &["networking.k8s.io"], &["ingresses", "ingresses/status", "networkpolicies"]),
         Rule::new(READ, &["metrics.k8s.io"], &["pods", "nodes"]),
     ]
 }
@@ -89,15 +70,8 @@ pub use flotilla_domain::fleet::REQUIRED_PERMISSIONS as PORTAL_REQUIRED;
 /// The ClusterRole the portal needs: everything [`PORTAL_REQUIRED`] lists, plus reading events
 /// (core and events.k8s.io), pod logs and metrics.k8s.io.
 pub fn flotilla() -> Vec<Rule> {
-    let mut rules: Vec<Rule> = PORTAL_REQUIRED
-        .iter()
-        .map(|(verb, group, resource)| Rule::new(&[verb], &[group], &[resource]))
-        .collect();
-    rules.extend([
-        Rule::new(READ, &["", "events.k8s.io"], &["events"]),
-        Rule::new(READ, &[""], &["pods/log"]),
-        Rule::new(READ, &["metrics.k8s.io"], &["pods", "nodes"]),
-    ]);
+    let mut rules: Vec<Rule> = PORTAL_REQUIRED.iter().map(|(verb, group, resource)| Rule::new(&[verb], &[group], &[resource])).collect();
+    rules.extend([Rule::new(READ, &["", "events.k8s.io"], &["events"]), Rule::new(READ, &[""], &["pods/log"]), Rule::new(READ, &["metrics.k8s.io"], &["pods", "nodes"])]);
     rules
 }
 
@@ -126,10 +100,7 @@ mod tests {
         let f = flotilla();
         for (verb, group, resource) in PORTAL_REQUIRED {
             let (resource, sub) = resource.split_once('/').unwrap_or((resource, ""));
-            assert!(
-                may(&f, verb, group, resource, sub),
-                "{verb} {group}/{resource}"
-            );
+            assert!(may(&f, verb, group, resource, sub), "{verb} {group}/{resource}");
         }
         assert!(may(&f, "watch", "events.k8s.io", "events", ""));
         assert!(may(&f, "list", "metrics.k8s.io", "pods", ""));

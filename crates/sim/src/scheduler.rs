@@ -47,42 +47,22 @@ struct NodeInfo {
 
 fn allocatable(node: &Value) -> Res {
     let a = node.pointer("/status/allocatable");
-    let q = |k: &str| {
-        a.and_then(|a| a.get(k))
-            .and_then(quantity::parse_value)
-            .unwrap_or(0.0)
-    };
-    Res {
-        cpu: q("cpu"),
-        mem: q("memory"),
-        gpu: q(podinfo::GPU),
-        pods: q("pods"),
-    }
+    let q = |k: &str| a.and_then(|a| a.get(k)).and_then(quantity::parse_value).unwrap_or(0.0);
+    Res { cpu: q("cpu"), mem: q("memory"), gpu: q(podinfo::GPU), pods: q("pods") }
 }
 
 fn node_ready(node: &Value) -> bool {
-    node.pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .is_some_and(|cs| {
-            cs.iter()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True")
-        })
+    node.pointer("/status/conditions").and_then(Value::as_array).is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
 }
 
 /// A node's `spec.taints` (empty when none).
 pub fn node_taints(node: &Value) -> Vec<Value> {
-    node.pointer("/spec/taints")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+    node.pointer("/spec/taints").and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
 /// A pod's `spec.tolerations` (empty when none).
 pub fn pod_tolerations(pod: &Value) -> Vec<Value> {
-    pod.pointer("/spec/tolerations")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default()
+    pod.pointer("/spec/tolerations").and_then(Value::as_array).cloned().unwrap_or_default()
 }
 
 fn field<'a>(v: &'a Value, k: &str) -> &'a str {
@@ -109,15 +89,8 @@ pub fn tolerates(toleration: &Value, taint: &Value) -> bool {
 
 /// The first taint with one of `effects` that no toleration tolerates (kube's
 /// `FindMatchingUntoleratedTaint`).
-pub fn untolerated<'a>(
-    taints: &'a [Value],
-    tolerations: &[Value],
-    effects: &[&str],
-) -> Option<&'a Value> {
-    taints
-        .iter()
-        .filter(|t| effects.contains(&field(t, "effect")))
-        .find(|t| !tolerations.iter().any(|tol| tolerates(tol, t)))
+pub fn untolerated<'a>(taints: &'a [Value], tolerations: &[Value], effects: &[&str]) -> Option<&'a Value> {
+    taints.iter().filter(|t| effects.contains(&field(t, "effect"))).find(|t| !tolerations.iter().any(|tol| tolerates(tol, t)))
 }
 
 /// What the scheduler needs of a pending pod.
@@ -136,10 +109,7 @@ struct Misfit {
 
 impl Misfit {
     fn unresolvable(reason: String) -> Self {
-        Misfit {
-            reasons: vec![reason],
-            unresolvable: true,
-        }
+        Misfit { reasons: vec![reason], unresolvable: true }
     }
 }
 
@@ -150,18 +120,12 @@ fn node_misfit(pod: &PodCtx<'_>, n: &NodeInfo) -> Option<Misfit> {
         return Some(Misfit::unresolvable("node(s) were unschedulable".into()));
     }
     if let Some(t) = untolerated(&n.taints, &pod.tolerations, &["NoSchedule", "NoExecute"]) {
-        return Some(Misfit::unresolvable(format!(
-            "node(s) had untolerated taint {{{}: {}}}",
-            field(t, "key"),
-            field(t, "value")
-        )));
+        return Some(Misfit::unresolvable(format!("node(s) had untolerated taint {{{}: {}}}", field(t, "key"), field(t, "value"))));
     }
     if let Some(sel) = pod.selector.and_then(Value::as_object)
         && sel.iter().any(|(k, v)| n.labels.get(k) != Some(v))
     {
-        return Some(Misfit::unresolvable(
-            "node(s) didn't match Pod's node affinity/selector".into(),
-        ));
+        return Some(Misfit::unresolvable("node(s) didn't match Pod's node affinity/selector".into()));
     }
     None
 }
@@ -169,10 +133,7 @@ fn node_misfit(pod: &PodCtx<'_>, n: &NodeInfo) -> Option<Misfit> {
 /// NodeResourcesFit given `used`: every short resource, unresolvable when the request exceeds the
 /// node's whole allocatable.
 fn resource_misfit(req: &Res, n: &NodeInfo, used: &Res) -> Option<Misfit> {
-    let mut m = Misfit {
-        reasons: Vec::new(),
-        unresolvable: false,
-    };
+    let mut m = Misfit { reasons: Vec::new(), unresolvable: false };
     if used.pods + 1.0 > n.alloc.pods {
         m.reasons.push("Too many pods".into());
     }
@@ -184,13 +145,7 @@ fn resource_misfit(req: &Res, n: &NodeInfo, used: &Res) -> Option<Misfit> {
     };
     short(req.cpu, used.cpu, n.alloc.cpu, 1e-9, "Insufficient cpu");
     short(req.mem, used.mem, n.alloc.mem, 0.5, "Insufficient memory");
-    short(
-        req.gpu,
-        used.gpu,
-        n.alloc.gpu,
-        1e-9,
-        "Insufficient nvidia.com/gpu",
-    );
+    short(req.gpu, used.gpu, n.alloc.gpu, 1e-9, "Insufficient nvidia.com/gpu");
     (!m.reasons.is_empty()).then_some(m)
 }
 
@@ -204,12 +159,7 @@ fn misfit(pod: &PodCtx<'_>, n: &NodeInfo, used: &Res) -> Option<Misfit> {
 fn score(n: &NodeInfo, pod: &PodCtx<'_>) -> f64 {
     let f = |u: f64, r: f64, a: f64| if a > 0.0 { (u + r) / a } else { 0.0 };
     let load = f(n.used.cpu, pod.req.cpu, n.alloc.cpu) + f(n.used.mem, pod.req.mem, n.alloc.mem);
-    let avoided = n
-        .taints
-        .iter()
-        .filter(|t| field(t, "effect") == "PreferNoSchedule")
-        .filter(|t| !pod.tolerations.iter().any(|tol| tolerates(tol, t)))
-        .count();
+    let avoided = n.taints.iter().filter(|t| field(t, "effect") == "PreferNoSchedule").filter(|t| !pod.tolerations.iter().any(|tol| tolerates(tol, t))).count();
     load + 10.0 * avoided as f64
 }
 
@@ -217,30 +167,12 @@ fn score(n: &NodeInfo, pod: &PodCtx<'_>) -> f64 {
 fn fit_error(total_nodes: usize, reasons: &BTreeMap<String, usize>) -> String {
     let mut parts: Vec<String> = reasons.iter().map(|(r, c)| format!("{c} {r}")).collect();
     parts.sort();
-    if parts.is_empty() {
-        format!("0/{total_nodes} nodes are available.")
-    } else {
-        format!("0/{total_nodes} nodes are available: {}.", parts.join(", "))
-    }
+    if parts.is_empty() { format!("0/{total_nodes} nodes are available.") } else { format!("0/{total_nodes} nodes are available: {}.", parts.join(", ")) }
 }
 
-fn set_condition(
-    pod: &mut Value,
-    ctype: &str,
-    status: &str,
-    reason: Option<&str>,
-    message: Option<&str>,
-) {
-    let st = pod
-        .as_object_mut()
-        .expect("pod")
-        .entry("status")
-        .or_insert(json!({}));
-    let conds = st
-        .as_object_mut()
-        .expect("status")
-        .entry("conditions")
-        .or_insert(json!([]));
+fn set_condition(pod: &mut Value, ctype: &str, status: &str, reason: Option<&str>, message: Option<&str>) {
+    let st = pod.as_object_mut().expect("pod").entry("status").or_insert(json!({}));
+    let conds = st.as_object_mut().expect("status").entry("conditions").or_insert(json!([]));
     let Some(arr) = conds.as_array_mut() else {
         return;
     };
@@ -253,13 +185,8 @@ fn set_condition(
     }
     match arr.iter_mut().find(|x| x["type"] == ctype) {
         Some(existing) => {
-            let same =
-                existing["status"] == c["status"] && existing.get("reason") == c.get("reason");
-            let ts = if same {
-                existing["lastTransitionTime"].clone()
-            } else {
-                json!(now_rfc3339())
-            };
+            let same = existing["status"] == c["status"] && existing.get("reason") == c.get("reason");
+            let ts = if same { existing["lastTransitionTime"].clone() } else { json!(now_rfc3339()) };
             c["lastTransitionTime"] = ts;
             if *existing != c {
                 *existing = c;
@@ -272,28 +199,15 @@ fn set_condition(
     }
 }
 
-pub(crate) fn set_pod_condition(
-    pod: &mut Value,
-    ctype: &str,
-    status: &str,
-    reason: Option<&str>,
-    message: Option<&str>,
-) {
+pub(crate) fn set_pod_condition(pod: &mut Value, ctype: &str, status: &str, reason: Option<&str>, message: Option<&str>) {
     set_condition(pod, ctype, status, reason, message);
 }
 
 /// One scheduling pass over all unbound pods.
 pub fn schedule(st: &mut Store) {
-    let mut nodes: Vec<NodeInfo> = st
-        .iter(NODE, None, None)
-        .map(|n| node_info(n.idx.name.to_string(), &n.value()))
-        .collect();
+    let mut nodes: Vec<NodeInfo> = st.iter(NODE, None, None).map(|n| node_info(n.idx.name.to_string(), &n.value())).collect();
     let total_nodes = nodes.len();
-    let index: HashMap<String, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.name.clone(), i))
-        .collect();
+    let index: HashMap<String, usize> = nodes.iter().enumerate().map(|(i, n)| (n.name.clone(), i)).collect();
     let mut pending: Vec<ObjRef> = Vec::new();
     for p in st.iter(POD, None, None) {
         if p.idx.is_terminal() {
@@ -310,13 +224,7 @@ pub fn schedule(st: &mut Store) {
     if pending.is_empty() {
         return;
     }
-    pending.sort_by(|a, b| {
-        b.idx
-            .priority()
-            .cmp(&a.idx.priority())
-            .then_with(|| a.idx.created.cmp(&b.idx.created))
-            .then_with(|| a.rv.cmp(&b.rv))
-    });
+    pending.sort_by(|a, b| b.idx.priority().cmp(&a.idx.priority()).then_with(|| a.idx.created.cmp(&b.idx.created)).then_with(|| a.rv.cmp(&b.rv)));
     for pod in pending {
         schedule_one(st, &mut nodes, &pod, total_nodes);
     }
@@ -334,20 +242,13 @@ fn node_info(name: String, v: &Value) -> NodeInfo {
         used: Res::default(),
         pods: Vec::new(),
         taints,
-        unschedulable: v
-            .pointer("/spec/unschedulable")
-            .and_then(Value::as_bool)
-            .unwrap_or(false),
+        unschedulable: v.pointer("/spec/unschedulable").and_then(Value::as_bool).unwrap_or(false),
     }
 }
 
 fn schedule_one(st: &mut Store, nodes: &mut [NodeInfo], pod: &ObjRef, total_nodes: usize) {
     let pv = pod.value();
-    let ctx = PodCtx {
-        req: pod.idx.requests(),
-        selector: pv.pointer("/spec/nodeSelector"),
-        tolerations: pod_tolerations(&pv),
-    };
+    let ctx = PodCtx { req: pod.idx.requests(), selector: pv.pointer("/spec/nodeSelector"), tolerations: pod_tolerations(&pv) };
     let mut misfits: Vec<Option<Misfit>> = Vec::with_capacity(nodes.len());
     let mut best: Option<(usize, f64)> = None;
     for (i, n) in nodes.iter().enumerate() {
@@ -367,9 +268,7 @@ fn schedule_one(st: &mut Store, nodes: &mut [NodeInfo], pod: &ObjRef, total_node
     match target {
         Ok(i) => bind(st, &mut nodes[i], pod, &ctx.req),
         // kube-scheduler's ErrNoNodesAvailable.
-        Err(_) if total_nodes == 0 => {
-            mark_unschedulable(st, pod, "no nodes available to schedule pods")
-        }
+        Err(_) if total_nodes == 0 => mark_unschedulable(st, pod, "no nodes available to schedule pods"),
         Err(post_filter) => {
             let mut reasons: BTreeMap<String, usize> = BTreeMap::new();
             for r in misfits.into_iter().flatten().flat_map(|m| m.reasons) {
@@ -391,13 +290,7 @@ fn bind(st: &mut Store, node: &mut NodeInfo, pod: &ObjRef, req: &Res) {
     }) {
         node.pods.push(bound.clone());
         let msg = format!("Successfully assigned {ns}/{name} to {node_name}");
-        st.record_event(
-            &bound.value(),
-            "Normal",
-            "Scheduled",
-            &msg,
-            "default-scheduler",
-        );
+        st.record_event(&bound.value(), "Normal", "Scheduled", &msg, "default-scheduler");
     }
 }
 
@@ -417,13 +310,7 @@ fn mark_unschedulable(st: &mut Store, pod: &ObjRef, msg: &str) {
             set_condition(p, "PodScheduled", "False", Some("Unschedulable"), Some(msg));
         })
     {
-        st.record_event(
-            &p.value(),
-            "Warning",
-            "FailedScheduling",
-            msg,
-            "default-scheduler",
-        );
+        st.record_event(&p.value(), "Warning", "FailedScheduling", msg, "default-scheduler");
     }
 }
 
@@ -431,12 +318,7 @@ fn mark_unschedulable(st: &mut Store, pod: &ObjRef, msg: &str) {
 /// all lower-priority pods must make room together, then the most important are reprieved while
 /// the pod still fits. Err: why the node cannot help (kube's per-node preemption status).
 fn victims_on(pod: &PodCtx<'_>, prio: i64, n: &NodeInfo) -> Result<Vec<ObjRef>, String> {
-    let mut lower: Vec<ObjRef> = n
-        .pods
-        .iter()
-        .filter(|p| p.idx.priority() < prio)
-        .cloned()
-        .collect();
+    let mut lower: Vec<ObjRef> = n.pods.iter().filter(|p| p.idx.priority() < prio).cloned().collect();
     if lower.is_empty() {
         return Err("No preemption victims found for incoming pod".into());
     }
@@ -448,12 +330,7 @@ fn victims_on(pod: &PodCtx<'_>, prio: i64, n: &NodeInfo) -> Result<Vec<ObjRef>, 
         return Err(m.reasons.join(", "));
     }
     // Most important first: higher priority, then older.
-    lower.sort_by(|a, b| {
-        b.idx
-            .priority()
-            .cmp(&a.idx.priority())
-            .then_with(|| a.idx.created.cmp(&b.idx.created))
-    });
+    lower.sort_by(|a, b| b.idx.priority().cmp(&a.idx.priority()).then_with(|| a.idx.created.cmp(&b.idx.created)));
     let mut victims = Vec::new();
     for v in lower {
         let mut with = used;
@@ -469,19 +346,8 @@ fn victims_on(pod: &PodCtx<'_>, prio: i64, n: &NodeInfo) -> Result<Vec<ObjRef>, 
 
 /// DefaultPreemption: evicts the cheapest set of lower-priority pods that makes room and returns
 /// that node, or Err with kube's post-filter message.
-fn preempt(
-    st: &mut Store,
-    nodes: &mut [NodeInfo],
-    pod: &ObjRef,
-    ctx: &PodCtx<'_>,
-    misfits: &[Option<Misfit>],
-) -> Result<usize, String> {
-    if pod
-        .value()
-        .pointer("/spec/preemptionPolicy")
-        .and_then(Value::as_str)
-        == Some("Never")
-    {
+fn preempt(st: &mut Store, nodes: &mut [NodeInfo], pod: &ObjRef, ctx: &PodCtx<'_>, misfits: &[Option<Misfit>]) -> Result<usize, String> {
+    if pod.value().pointer("/spec/preemptionPolicy").and_then(Value::as_str) == Some("Never") {
         return Err("preemption: not eligible due to preemptionPolicy=Never.".into());
     }
     let prio = pod.idx.priority();
@@ -495,15 +361,7 @@ fn preempt(
         match outcome {
             Ok(victims) => {
                 // kube prefers the lowest most-important victim, then the fewest victims.
-                let rank = |vs: &[ObjRef]| {
-                    (
-                        vs.iter()
-                            .map(|v| v.idx.priority())
-                            .max()
-                            .unwrap_or(i64::MIN),
-                        vs.len(),
-                    )
-                };
+                let rank = |vs: &[ObjRef]| (vs.iter().map(|v| v.idx.priority()).max().unwrap_or(i64::MIN), vs.len());
                 if best.as_ref().is_none_or(|(_, b)| rank(&victims) < rank(b)) {
                     best = Some((i, victims));
                 }

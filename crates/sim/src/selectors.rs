@@ -40,23 +40,13 @@ fn split_terms(s: &str) -> Vec<&str> {
         }
     }
     out.push(&s[start..]);
-    out.into_iter()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .collect()
+    out.into_iter().map(str::trim).filter(|t| !t.is_empty()).collect()
 }
 
 fn parse_set(rest: &str) -> Result<Vec<String>, String> {
     let rest = rest.trim();
-    let inner = rest
-        .strip_prefix('(')
-        .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| format!("expected '(' values ')' in {rest:?}"))?;
-    Ok(inner
-        .split(',')
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect())
+    let inner = rest.strip_prefix('(').and_then(|r| r.strip_suffix(')')).ok_or_else(|| format!("expected '(' values ')' in {rest:?}"))?;
+    Ok(inner.split(',').map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect())
 }
 
 fn valid_key(k: &str) -> Result<String, String> {
@@ -72,40 +62,19 @@ impl LabelSelector {
         let mut reqs = Vec::new();
         for term in split_terms(s) {
             let req = if let Some(k) = term.strip_prefix('!') {
-                Req {
-                    key: valid_key(k)?,
-                    op: Op::NotExists,
-                }
+                Req { key: valid_key(k)?, op: Op::NotExists }
             } else if let Some(i) = term.find(" notin ") {
-                Req {
-                    key: valid_key(&term[..i])?,
-                    op: Op::NotIn(parse_set(&term[i + 7..])?),
-                }
+                Req { key: valid_key(&term[..i])?, op: Op::NotIn(parse_set(&term[i + 7..])?) }
             } else if let Some(i) = term.find(" in ") {
-                Req {
-                    key: valid_key(&term[..i])?,
-                    op: Op::In(parse_set(&term[i + 4..])?),
-                }
+                Req { key: valid_key(&term[..i])?, op: Op::In(parse_set(&term[i + 4..])?) }
             } else if let Some(i) = term.find("!=") {
-                Req {
-                    key: valid_key(&term[..i])?,
-                    op: Op::NotEq(term[i + 2..].trim().to_string()),
-                }
+                Req { key: valid_key(&term[..i])?, op: Op::NotEq(term[i + 2..].trim().to_string()) }
             } else if let Some(i) = term.find("==") {
-                Req {
-                    key: valid_key(&term[..i])?,
-                    op: Op::Eq(term[i + 2..].trim().to_string()),
-                }
+                Req { key: valid_key(&term[..i])?, op: Op::Eq(term[i + 2..].trim().to_string()) }
             } else if let Some(i) = term.find('=') {
-                Req {
-                    key: valid_key(&term[..i])?,
-                    op: Op::Eq(term[i + 1..].trim().to_string()),
-                }
+                Req { key: valid_key(&term[..i])?, op: Op::Eq(term[i + 1..].trim().to_string()) }
             } else {
-                Req {
-                    key: valid_key(term)?,
-                    op: Op::Exists,
-                }
+                Req { key: valid_key(term)?, op: Op::Exists }
             };
             reqs.push(req);
         }
@@ -117,32 +86,12 @@ impl LabelSelector {
         let mut reqs = Vec::new();
         if let Some(m) = sel.get("matchLabels").and_then(Value::as_object) {
             for (k, v) in m {
-                reqs.push(Req {
-                    key: k.clone(),
-                    op: Op::Eq(v.as_str().unwrap_or("").to_string()),
-                });
+                reqs.push(Req { key: k.clone(), op: Op::Eq(v.as_str().unwrap_or("").to_string()) });
             }
         }
-        for e in sel
-            .get("matchExpressions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let key = e
-                .get("key")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
-            let vals: Vec<String> = e
-                .get("values")
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
+        for e in sel.get("matchExpressions").and_then(Value::as_array).into_iter().flatten() {
+            let key = e.get("key").and_then(Value::as_str).unwrap_or("").to_string();
+            let vals: Vec<String> = e.get("values").and_then(Value::as_array).map(|a| a.iter().filter_map(|v| v.as_str().map(String::from)).collect()).unwrap_or_default();
             let op = match e.get("operator").and_then(Value::as_str).unwrap_or("") {
                 "In" => Op::In(vals),
                 "NotIn" => Op::NotIn(vals),
@@ -231,21 +180,12 @@ impl FieldSelector {
 
     /// The `metadata.name=` value, if the selector pins one name (lets get-by-watch skip scans).
     pub fn pinned_name(&self) -> Option<&str> {
-        self.terms
-            .iter()
-            .find(|(k, eq, _)| k == "metadata.name" && *eq)
-            .map(|(_, _, v)| v.as_str())
+        self.terms.iter().find(|(k, eq, _)| k == "metadata.name" && *eq).map(|(_, _, v)| v.as_str())
     }
 
     /// Matches a stored object, from its index when every term's field is indexed.
     pub fn matches_obj(&self, o: &crate::store::Obj) -> bool {
-        if self.terms.iter().all(|(p, _, _)| o.idx.field(p).is_some()) {
-            self.terms
-                .iter()
-                .all(|(p, eq, want)| (o.idx.field(p) == Some(want.as_str())) == *eq)
-        } else {
-            self.matches(&o.value())
-        }
+        if self.terms.iter().all(|(p, _, _)| o.idx.field(p).is_some()) { self.terms.iter().all(|(p, eq, want)| (o.idx.field(p) == Some(want.as_str())) == *eq) } else { self.matches(&o.value()) }
     }
 
     pub fn matches(&self, obj: &Value) -> bool {
@@ -288,52 +228,24 @@ mod tests {
     fn equality_and_inequality() {
         let o = obj(json!({"app": "web", "tier": "front"}));
         assert!(LabelSelector::parse("app=web").unwrap().matches_object(&o));
-        assert!(
-            LabelSelector::parse("app==web,tier=front")
-                .unwrap()
-                .matches_object(&o)
-        );
+        assert!(LabelSelector::parse("app==web,tier=front").unwrap().matches_object(&o));
         assert!(!LabelSelector::parse("app=api").unwrap().matches_object(&o));
         assert!(LabelSelector::parse("app!=api").unwrap().matches_object(&o));
         assert!(!LabelSelector::parse("app!=web").unwrap().matches_object(&o));
         // != matches objects without the label at all, like kube.
-        assert!(
-            LabelSelector::parse("missing!=x")
-                .unwrap()
-                .matches_object(&o)
-        );
+        assert!(LabelSelector::parse("missing!=x").unwrap().matches_object(&o));
     }
 
     #[test]
     fn set_based_and_exists() {
         let o = obj(json!({"app": "web", "env": "prod"}));
-        assert!(
-            LabelSelector::parse("env in (prod, staging)")
-                .unwrap()
-                .matches_object(&o)
-        );
-        assert!(
-            !LabelSelector::parse("env in (dev)")
-                .unwrap()
-                .matches_object(&o)
-        );
-        assert!(
-            LabelSelector::parse("env notin (dev,staging)")
-                .unwrap()
-                .matches_object(&o)
-        );
-        assert!(
-            !LabelSelector::parse("env notin (prod)")
-                .unwrap()
-                .matches_object(&o)
-        );
+        assert!(LabelSelector::parse("env in (prod, staging)").unwrap().matches_object(&o));
+        assert!(!LabelSelector::parse("env in (dev)").unwrap().matches_object(&o));
+        assert!(LabelSelector::parse("env notin (dev,staging)").unwrap().matches_object(&o));
+        assert!(!LabelSelector::parse("env notin (prod)").unwrap().matches_object(&o));
         assert!(LabelSelector::parse("app").unwrap().matches_object(&o));
         assert!(!LabelSelector::parse("!app").unwrap().matches_object(&o));
-        assert!(
-            LabelSelector::parse("!gpu,app,env in (prod)")
-                .unwrap()
-                .matches_object(&o)
-        );
+        assert!(LabelSelector::parse("!gpu,app,env in (prod)").unwrap().matches_object(&o));
         assert!(!LabelSelector::parse("gpu").unwrap().matches_object(&o));
         assert!(LabelSelector::parse("").unwrap().matches_object(&o));
         assert!(LabelSelector::parse("env in prod").is_err());
@@ -341,9 +253,7 @@ mod tests {
 
     #[test]
     fn from_json_selector() {
-        let sel = LabelSelector::from_json(
-            &json!({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "env", "operator": "In", "values": ["prod"]}]}),
-        );
+        let sel = LabelSelector::from_json(&json!({"matchLabels": {"app": "web"}, "matchExpressions": [{"key": "env", "operator": "In", "values": ["prod"]}]}));
         assert!(sel.matches_object(&obj(json!({"app": "web", "env": "prod"}))));
         assert!(!sel.matches_object(&obj(json!({"app": "web", "env": "dev"}))));
         assert_eq!(sel.to_query(), "app=web,env in (prod)");
@@ -352,37 +262,12 @@ mod tests {
     #[test]
     fn field_selectors() {
         let o = obj(json!({}));
-        assert!(
-            FieldSelector::parse("metadata.name=p1")
-                .unwrap()
-                .matches(&o)
-        );
-        assert!(
-            FieldSelector::parse("metadata.namespace==team-a,spec.nodeName=n1")
-                .unwrap()
-                .matches(&o)
-        );
-        assert!(
-            !FieldSelector::parse("status.phase=Pending")
-                .unwrap()
-                .matches(&o)
-        );
-        assert!(
-            FieldSelector::parse("status.phase!=Pending")
-                .unwrap()
-                .matches(&o)
-        );
-        assert!(
-            FieldSelector::parse("spec.nodeName=")
-                .unwrap()
-                .matches(&json!({"spec": {}}))
-        );
-        assert_eq!(
-            FieldSelector::parse("metadata.name=p1")
-                .unwrap()
-                .pinned_name(),
-            Some("p1")
-        );
+        assert!(FieldSelector::parse("metadata.name=p1").unwrap().matches(&o));
+        assert!(FieldSelector::parse("metadata.namespace==team-a,spec.nodeName=n1").unwrap().matches(&o));
+        assert!(!FieldSelector::parse("status.phase=Pending").unwrap().matches(&o));
+        assert!(FieldSelector::parse("status.phase!=Pending").unwrap().matches(&o));
+        assert!(FieldSelector::parse("spec.nodeName=").unwrap().matches(&json!({"spec": {}})));
+        assert_eq!(FieldSelector::parse("metadata.name=p1").unwrap().pinned_name(), Some("p1"));
         assert!(FieldSelector::parse("bogus").is_err());
     }
 }

@@ -25,21 +25,13 @@ pub async fn guard(State(c): State<Arc<Cluster>>, mut req: Request, next: Next) 
     match c.faults.get() {
         (FaultMode::Slow, ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
         (FaultMode::Erroring, _) => {
-            return ApiError::internal(
-                "simulated failure: the cluster is erroring (flotilla-sim fault injection)",
-            )
-            .into_response();
+            return ApiError::internal("simulated failure: the cluster is erroring (flotilla-sim fault injection)").into_response();
         }
         _ => {}
     }
     let path = req.uri().path();
     if !matches!(path, "/healthz" | "/livez" | "/readyz") {
-        let subject = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .and_then(|t| c.authenticate(t.trim()));
+        let subject = req.headers().get(header::AUTHORIZATION).and_then(|h| h.to_str().ok()).and_then(|h| h.strip_prefix("Bearer ")).and_then(|t| c.authenticate(t.trim()));
         match subject {
             Some(s) => {
                 req.extensions_mut().insert(s);
@@ -51,22 +43,10 @@ pub async fn guard(State(c): State<Arc<Cluster>>, mut req: Request, next: Next) 
 }
 
 /// Binds 127.0.0.1:0 and serves `app` over TLS until shutdown; returns the port.
-pub async fn spawn(
-    cluster: Arc<Cluster>,
-    app: Router,
-    tls: Arc<rustls::ServerConfig>,
-    shutdown: watch::Receiver<bool>,
-) -> std::io::Result<u16> {
+pub async fn spawn(cluster: Arc<Cluster>, app: Router, tls: Arc<rustls::ServerConfig>, shutdown: watch::Receiver<bool>) -> std::io::Result<u16> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let port = listener.local_addr()?.port();
-    tokio::spawn(listen_loop(
-        Some(listener),
-        port,
-        cluster,
-        app,
-        TlsAcceptor::from(tls),
-        shutdown,
-    ));
+    tokio::spawn(listen_loop(Some(listener), port, cluster, app, TlsAcceptor::from(tls), shutdown));
     Ok(port)
 }
 
@@ -80,14 +60,7 @@ async fn rebind(port: u16) -> Option<TcpListener> {
     None
 }
 
-async fn listen_loop(
-    mut listener: Option<TcpListener>,
-    port: u16,
-    cluster: Arc<Cluster>,
-    app: Router,
-    acceptor: TlsAcceptor,
-    mut shutdown: watch::Receiver<bool>,
-) {
+async fn listen_loop(mut listener: Option<TcpListener>, port: u16, cluster: Arc<Cluster>, app: Router, acceptor: TlsAcceptor, mut shutdown: watch::Receiver<bool>) {
     let mut reachable = cluster.faults.reachable();
     loop {
         // Unreachable: no listener at all (connection refused) until healed.
@@ -132,19 +105,13 @@ async fn listen_loop(
     }
 }
 
-async fn serve_conn(
-    tcp: tokio::net::TcpStream,
-    acceptor: TlsAcceptor,
-    app: Router,
-    mut kill: watch::Receiver<bool>,
-) {
+async fn serve_conn(tcp: tokio::net::TcpStream, acceptor: TlsAcceptor, app: Router, mut kill: watch::Receiver<bool>) {
     let tls = tokio::select! {
         r = acceptor.accept(tcp) => match r { Ok(s) => s, Err(_) => return },
         _ = kill.changed() => return,
     };
     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-    let conn =
-        builder.serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(app));
+    let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(app));
     tokio::select! {
         _ = conn => {}
         _ = kill.changed() => {}

@@ -22,12 +22,7 @@ pub struct Cause<'a> {
 
 impl ApiError {
     pub fn new(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            code,
-            reason,
-            message: message.into(),
-            details: None,
-        }
+        ApiError { code, reason, message: message.into(), details: None }
     }
 
     fn with_details(mut self, group: &str, kind: &str, name: &str) -> Self {
@@ -41,83 +36,47 @@ impl ApiError {
 
     pub fn not_found(group: &str, plural: &str, name: &str) -> Self {
         let what = qualified(group, plural);
-        ApiError::new(404, "NotFound", format!("{what} \"{name}\" not found"))
-            .with_details(group, plural, name)
+        ApiError::new(404, "NotFound", format!("{what} \"{name}\" not found")).with_details(group, plural, name)
     }
 
     pub fn already_exists(group: &str, plural: &str, name: &str) -> Self {
         let what = qualified(group, plural);
-        ApiError::new(
-            409,
-            "AlreadyExists",
-            format!("{what} \"{name}\" already exists"),
-        )
-        .with_details(group, plural, name)
+        ApiError::new(409, "AlreadyExists", format!("{what} \"{name}\" already exists")).with_details(group, plural, name)
     }
 
     pub fn conflict(group: &str, plural: &str, name: &str, why: &str) -> Self {
         let what = qualified(group, plural);
-        ApiError::new(
-            409,
-            "Conflict",
-            format!("Operation cannot be fulfilled on {what} \"{name}\": {why}"),
-        )
-        .with_details(group, plural, name)
+        ApiError::new(409, "Conflict", format!("Operation cannot be fulfilled on {what} \"{name}\": {why}")).with_details(group, plural, name)
     }
 
     pub fn stale(group: &str, plural: &str, name: &str) -> Self {
-        Self::conflict(
-            group,
-            plural,
-            name,
-            "the object has been modified; please apply your changes to the latest version and try again",
-        )
+        Self::conflict(group, plural, name, "the object has been modified; please apply your changes to the latest version and try again")
     }
 
     pub fn forbidden(group: &str, plural: &str, name: &str, why: &str) -> Self {
         let what = qualified(group, plural);
-        ApiError::new(
-            403,
-            "Forbidden",
-            format!("{what} \"{name}\" is forbidden: {why}"),
-        )
-        .with_details(group, plural, name)
+        ApiError::new(403, "Forbidden", format!("{what} \"{name}\" is forbidden: {why}")).with_details(group, plural, name)
     }
 
     /// kube's `NewForbidden` for an authorization refusal: no quoted name for collections and
     /// creates, and `details` with kube's omitempty fields (name, group, kind = the plural).
     pub fn forbidden_request(group: &str, plural: &str, name: &str, why: &str) -> Self {
         let what = qualified(group, plural);
-        let message = if name.is_empty() {
-            format!("{what} is forbidden: {why}")
-        } else {
-            format!("{what} \"{name}\" is forbidden: {why}")
-        };
+        let message = if name.is_empty() { format!("{what} is forbidden: {why}") } else { format!("{what} \"{name}\" is forbidden: {why}") };
         let mut details = json!({ "kind": plural });
         for (k, v) in [("name", name), ("group", group)] {
             if !v.is_empty() {
                 details[k] = json!(v);
             }
         }
-        ApiError {
-            code: 403,
-            reason: "Forbidden",
-            message,
-            details: Some(details),
-        }
+        ApiError { code: 403, reason: "Forbidden", message, details: Some(details) }
     }
 
     pub fn invalid(group: &str, kind: &str, name: &str, causes: &[Cause<'_>]) -> Self {
-        let summary: Vec<String> = causes
-            .iter()
-            .map(|c| format!("{}: {}", c.field, c.message))
-            .collect();
+        let summary: Vec<String> = causes.iter().map(|c| format!("{}: {}", c.field, c.message)).collect();
         let msg = format!("{kind} \"{name}\" is invalid: {}", summary.join(", "));
         let mut e = ApiError::new(422, "Invalid", msg).with_details(group, kind, name);
-        let causes: Vec<Value> = causes
-            .iter()
-            .map(|c| json!({ "reason": c.reason, "message": c.message, "field": c.field }))
-            .collect();
+        let causes: Vec<Value> = causes.iter().map(|c| json!({ "reason": c.reason, "message": c.message, "field": c.field })).collect();
         if let Some(d) = e.details.as_mut() {
             d["causes"] = Value::Array(causes);
         }
@@ -173,11 +132,7 @@ impl ApiError {
 }
 
 fn qualified(group: &str, plural: &str) -> String {
-    if group.is_empty() {
-        plural.to_string()
-    } else {
-        format!("{plural}.{group}")
-    }
+    if group.is_empty() { plural.to_string() } else { format!("{plural}.{group}") }
 }
 
 impl std::fmt::Display for ApiError {
@@ -191,10 +146,7 @@ impl IntoResponse for ApiError {
         let body = serde_json::to_vec(&self.to_status()).unwrap_or_default();
         let code = StatusCode::from_u16(self.code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut r = (code, body).into_response();
-        r.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
+        r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         r
     }
 }

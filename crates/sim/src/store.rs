@@ -10,10 +10,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, broadcast};
 
 use crate::index::Idx;
-use crate::resources::{
-    DEPLOYMENT, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, PRIORITY_CLASS, RESOURCE_QUOTA,
-    RESOURCES, ResId,
-};
+use crate::resources::{DEPLOYMENT, EVENT, LIMIT_RANGE, NAMESPACE, NODE, POD, PRIORITY_CLASS, RESOURCE_QUOTA, RESOURCES, ResId};
 use crate::status::ApiError;
 
 /// A stored object: its serialised JSON (lists and watches splice these bytes) plus a compact
@@ -41,21 +38,13 @@ impl Obj {
         if self.parsed.is_none() {
             return self.clone();
         }
-        Arc::new(Obj {
-            raw: self.raw.clone(),
-            rv: self.rv,
-            idx: self.idx.clone(),
-            parsed: None,
-        })
+        Arc::new(Obj { raw: self.raw.clone(), rv: self.rv, idx: self.idx.clone(), parsed: None })
     }
 }
 
 /// Kinds whose parsed value is cached: few objects, read on every controller pass.
 fn caches_value(res: ResId) -> bool {
-    matches!(
-        res,
-        NAMESPACE | NODE | DEPLOYMENT | RESOURCE_QUOTA | LIMIT_RANGE | PRIORITY_CLASS
-    )
+    matches!(res, NAMESPACE | NODE | DEPLOYMENT | RESOURCE_QUOTA | LIMIT_RANGE | PRIORITY_CLASS)
 }
 
 pub type ObjRef = Arc<Obj>;
@@ -120,29 +109,17 @@ pub fn now_rfc3339() -> String {
 pub fn new_uid() -> String {
     let b: [u8; 16] = rand::random();
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[13..16],
-        &h[17..20],
-        &h[20..32]
-    )
+    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
 }
 
 /// Lower-case alphanumerics used for generated name suffixes (kube's safe alphabet).
 pub fn rand_suffix(n: usize) -> String {
     const ALPHA: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    (0..n)
-        .map(|_| ALPHA[rand::random_range(0..ALPHA.len())] as char)
-        .collect()
+    (0..n).map(|_| ALPHA[rand::random_range(0..ALPHA.len())] as char).collect()
 }
 
 pub fn meta_str<'a>(v: &'a Value, field: &str) -> &'a str {
-    v.get("metadata")
-        .and_then(|m| m.get(field))
-        .and_then(Value::as_str)
-        .unwrap_or("")
+    v.get("metadata").and_then(|m| m.get(field)).and_then(Value::as_str).unwrap_or("")
 }
 
 impl Store {
@@ -175,18 +152,11 @@ impl Store {
     }
 
     pub fn get(&self, res: ResId, ns: &str, name: &str) -> Option<ObjRef> {
-        self.objects[res]
-            .get(&(ns.to_string(), name.to_string()))
-            .cloned()
+        self.objects[res].get(&(ns.to_string(), name.to_string())).cloned()
     }
 
     /// Objects of `res`, optionally in one namespace, in (namespace, name) order, starting after `after`.
-    pub fn iter<'a>(
-        &'a self,
-        res: ResId,
-        ns: Option<&'a str>,
-        after: Option<Key>,
-    ) -> Box<dyn Iterator<Item = &'a ObjRef> + 'a> {
+    pub fn iter<'a>(&'a self, res: ResId, ns: Option<&'a str>, after: Option<Key>) -> Box<dyn Iterator<Item = &'a ObjRef> + 'a> {
         use std::ops::Bound;
         let map = &self.objects[res];
         let lower = match (&after, ns) {
@@ -211,20 +181,7 @@ impl Store {
             return Err(self.history_floor);
         }
         let start = self.history.partition_point(|e| e.obj.rv <= rv);
-        Ok(self
-            .history
-            .range(start..)
-            .map(|h| {
-                Arc::new(WatchEvent {
-                    rv: h.obj.rv,
-                    res: h.res,
-                    ns: h.obj.idx.ns.to_string(),
-                    etype: h.etype,
-                    obj: h.obj.clone(),
-                    prev: None,
-                })
-            })
-            .collect())
+        Ok(self.history.range(start..).map(|h| Arc::new(WatchEvent { rv: h.obj.rv, res: h.res, ns: h.obj.idx.ns.to_string(), etype: h.etype, obj: h.obj.clone(), prev: None })).collect())
     }
 
     fn trim_history(&mut self) {
@@ -247,12 +204,7 @@ impl Store {
         let mut buf = serde_json::to_vec(&value).unwrap_or_default();
         buf.shrink_to_fit();
         let parsed = caches_value(res).then_some(value);
-        let obj = Arc::new(Obj {
-            raw: Bytes::from(buf),
-            rv,
-            idx,
-            parsed,
-        });
+        let obj = Arc::new(Obj { raw: Bytes::from(buf), rv, idx, parsed });
         let mut prev = None;
         match etype {
             EventType::Deleted => {
@@ -268,26 +220,12 @@ impl Store {
                 prev = self.objects[res].insert(key, obj.clone());
             }
         }
-        self.history.push_back(HistEvent {
-            res,
-            etype,
-            obj: obj.slim(),
-        });
-        let ev = Arc::new(WatchEvent {
-            rv,
-            res,
-            ns,
-            etype,
-            obj: obj.clone(),
-            prev,
-        });
+        self.history.push_back(HistEvent { res, etype, obj: obj.slim() });
+        let ev = Arc::new(WatchEvent { rv, res, ns, etype, obj: obj.clone(), prev });
         self.trim_history();
         let _ = self.tx.send(ev);
         // Controllers only react to the kinds they reconcile; events/configmaps do not wake them.
-        if matches!(
-            res,
-            POD | NODE | DEPLOYMENT | RESOURCE_QUOTA | LIMIT_RANGE | PRIORITY_CLASS
-        ) {
+        if matches!(res, POD | NODE | DEPLOYMENT | RESOURCE_QUOTA | LIMIT_RANGE | PRIORITY_CLASS) {
             self.notify.notify_one();
         }
         if res == EVENT && etype == EventType::Added {
@@ -314,26 +252,11 @@ impl Store {
     /// Stores a new object: fills generateName, uid, creationTimestamp, generation.
     pub fn create(&mut self, res: ResId, mut value: Value) -> Result<ObjRef, ApiError> {
         let def = &RESOURCES[res];
-        let meta = value
-            .get_mut("metadata")
-            .and_then(Value::as_object_mut)
-            .ok_or_else(|| ApiError::bad_request("metadata is required"))?;
-        let mut name = meta
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let ns = meta
-            .get("namespace")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
+        let meta = value.get_mut("metadata").and_then(Value::as_object_mut).ok_or_else(|| ApiError::bad_request("metadata is required"))?;
+        let mut name = meta.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let ns = meta.get("namespace").and_then(Value::as_str).unwrap_or("").to_string();
         if name.is_empty() {
-            let prefix = meta
-                .get("generateName")
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_string();
+            let prefix = meta.get("generateName").and_then(Value::as_str).unwrap_or("").to_string();
             loop {
                 name = format!("{prefix}{}", rand_suffix(5));
                 if !self.objects[res].contains_key(&(ns.clone(), name.clone())) {
@@ -361,9 +284,7 @@ impl Store {
         let def = &RESOURCES[res];
         let ns = meta_str(&value, "namespace").to_string();
         let name = meta_str(&value, "name").to_string();
-        let old = self
-            .get(res, &ns, &name)
-            .ok_or_else(|| ApiError::not_found(def.group, def.plural, &name))?;
+        let old = self.get(res, &ns, &name).ok_or_else(|| ApiError::not_found(def.group, def.plural, &name))?;
         let given_rv = meta_str(&value, "resourceVersion");
         if !given_rv.is_empty() && given_rv != old.rv.to_string() {
             return Err(ApiError::stale(def.group, def.plural, &name));
@@ -379,14 +300,8 @@ impl Store {
             }
             m.insert("resourceVersion".into(), json!(old.rv.to_string()));
             if def.has_generation() {
-                let g = old_meta
-                    .get("generation")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1);
-                m.insert(
-                    "generation".into(),
-                    json!(if spec_changed { g + 1 } else { g }),
-                );
+                let g = old_meta.get("generation").and_then(Value::as_i64).unwrap_or(1);
+                m.insert("generation".into(), json!(if spec_changed { g + 1 } else { g }));
             }
         }
         if value == *old_value {
@@ -398,13 +313,7 @@ impl Store {
     }
 
     /// Applies `f` to a copy of the stored object and saves it if anything changed (controllers' path).
-    pub fn modify(
-        &mut self,
-        res: ResId,
-        ns: &str,
-        name: &str,
-        f: impl FnOnce(&mut Value),
-    ) -> Option<ObjRef> {
+    pub fn modify(&mut self, res: ResId, ns: &str, name: &str, f: impl FnOnce(&mut Value)) -> Option<ObjRef> {
         let old = self.get(res, ns, name)?;
         let before = old.value().into_owned();
         let mut v = before.clone();
@@ -417,9 +326,7 @@ impl Store {
 
     pub fn delete(&mut self, res: ResId, ns: &str, name: &str) -> Result<ObjRef, ApiError> {
         let def = &RESOURCES[res];
-        let old = self
-            .get(res, ns, name)
-            .ok_or_else(|| ApiError::not_found(def.group, def.plural, name))?;
+        let old = self.get(res, ns, name).ok_or_else(|| ApiError::not_found(def.group, def.plural, name))?;
         let mut v = old.value().into_owned();
         if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
             m.insert("deletionTimestamp".into(), json!(now_rfc3339()));
@@ -429,14 +336,7 @@ impl Store {
     }
 
     /// Records a core/v1 Event about `involved` (bounded: the oldest events are dropped).
-    pub fn record_event(
-        &mut self,
-        involved: &Value,
-        etype: &str,
-        reason: &str,
-        message: &str,
-        component: &str,
-    ) {
+    pub fn record_event(&mut self, involved: &Value, etype: &str, reason: &str, message: &str, component: &str) {
         let ns = match meta_str(involved, "namespace") {
             "" => "default",
             n => n,

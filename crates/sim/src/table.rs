@@ -8,19 +8,14 @@ use crate::store::meta_str;
 
 /// Whether the Accept header asks for a Table.
 pub fn wants_table(accept: &str) -> bool {
-    accept
-        .split(',')
-        .next()
-        .is_some_and(|first| first.contains("as=Table"))
+    accept.split(',').next().is_some_and(|first| first.contains("as=Table"))
 }
 
 fn age(ts: &str) -> String {
     let Ok(t) = chrono::DateTime::parse_from_rfc3339(ts) else {
         return "<unknown>".into();
     };
-    let s = (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
-        .num_seconds()
-        .max(0);
+    let s = (chrono::Utc::now() - t.with_timezone(&chrono::Utc)).num_seconds().max(0);
     let (m, h, d) = (s / 60, s / 3600, s / 86400);
     if s < 120 {
         format!("{s}s")
@@ -55,14 +50,8 @@ fn pod_status(p: &Value) -> String {
     if p.pointer("/metadata/deletionTimestamp").is_some() {
         return "Terminating".into();
     }
-    let cs = p
-        .pointer("/status/containerStatuses")
-        .and_then(Value::as_array);
-    if let Some(reason) = cs
-        .into_iter()
-        .flatten()
-        .find_map(|c| c.pointer("/state/waiting/reason").and_then(Value::as_str))
-    {
+    let cs = p.pointer("/status/containerStatuses").and_then(Value::as_array);
+    if let Some(reason) = cs.into_iter().flatten().find_map(|c| c.pointer("/state/waiting/reason").and_then(Value::as_str)) {
         return reason.into();
     }
     match s(p, "/status/phase") {
@@ -73,50 +62,12 @@ fn pod_status(p: &Value) -> String {
 
 fn columns(kind: &str) -> Vec<(&'static str, i32)> {
     match kind {
-        "Pod" => vec![
-            ("Name", 0),
-            ("Ready", 0),
-            ("Status", 0),
-            ("Restarts", 0),
-            ("Age", 0),
-            ("IP", 1),
-            ("Node", 1),
-        ],
-        "Node" => vec![
-            ("Name", 0),
-            ("Status", 0),
-            ("Roles", 0),
-            ("Age", 0),
-            ("Version", 0),
-            ("Internal-IP", 1),
-            ("OS-Image", 1),
-            ("Container-Runtime", 1),
-        ],
-        "Deployment" => vec![
-            ("Name", 0),
-            ("Ready", 0),
-            ("Up-to-date", 0),
-            ("Available", 0),
-            ("Age", 0),
-            ("Images", 1),
-            ("Selector", 1),
-        ],
+        "Pod" => vec![("Name", 0), ("Ready", 0), ("Status", 0), ("Restarts", 0), ("Age", 0), ("IP", 1), ("Node", 1)],
+        "Node" => vec![("Name", 0), ("Status", 0), ("Roles", 0), ("Age", 0), ("Version", 0), ("Internal-IP", 1), ("OS-Image", 1), ("Container-Runtime", 1)],
+        "Deployment" => vec![("Name", 0), ("Ready", 0), ("Up-to-date", 0), ("Available", 0), ("Age", 0), ("Images", 1), ("Selector", 1)],
         "Namespace" => vec![("Name", 0), ("Status", 0), ("Age", 0)],
-        "Service" => vec![
-            ("Name", 0),
-            ("Type", 0),
-            ("Cluster-IP", 0),
-            ("External-IP", 0),
-            ("Port(s)", 0),
-            ("Age", 0),
-        ],
-        "Event" => vec![
-            ("Last Seen", 0),
-            ("Type", 0),
-            ("Reason", 0),
-            ("Object", 0),
-            ("Message", 0),
-        ],
+        "Service" => vec![("Name", 0), ("Type", 0), ("Cluster-IP", 0), ("External-IP", 0), ("Port(s)", 0), ("Age", 0)],
+        "Event" => vec![("Last Seen", 0), ("Type", 0), ("Reason", 0), ("Object", 0), ("Message", 0)],
         "ResourceQuota" => vec![("Name", 0), ("Age", 0), ("Request", 0)],
         "ConfigMap" => vec![("Name", 0), ("Data", 0), ("Age", 0)],
         "PriorityClass" => vec![("Name", 0), ("Value", 0), ("Global-Default", 0), ("Age", 0)],
@@ -129,20 +80,10 @@ fn cells(kind: &str, o: &Value) -> Vec<Value> {
     let created = age(meta_str(o, "creationTimestamp"));
     match kind {
         "Pod" => {
-            let cs = o
-                .pointer("/status/containerStatuses")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let total = o
-                .pointer("/spec/containers")
-                .and_then(Value::as_array)
-                .map_or(0, Vec::len);
+            let cs = o.pointer("/status/containerStatuses").and_then(Value::as_array).cloned().unwrap_or_default();
+            let total = o.pointer("/spec/containers").and_then(Value::as_array).map_or(0, Vec::len);
             let ready = cs.iter().filter(|c| c["ready"] == true).count();
-            let restarts: i64 = cs
-                .iter()
-                .map(|c| c["restartCount"].as_i64().unwrap_or(0))
-                .sum();
+            let restarts: i64 = cs.iter().map(|c| c["restartCount"].as_i64().unwrap_or(0)).sum();
             vec![
                 json!(name),
                 json!(format!("{ready}/{total}")),
@@ -154,27 +95,12 @@ fn cells(kind: &str, o: &Value) -> Vec<Value> {
             ]
         }
         "Node" => {
-            let ready = o
-                .pointer("/status/conditions")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .any(|c| c["type"] == "Ready" && c["status"] == "True");
-            let mut status = if ready {
-                "Ready".to_string()
-            } else {
-                "NotReady".to_string()
-            };
+            let ready = o.pointer("/status/conditions").and_then(Value::as_array).into_iter().flatten().any(|c| c["type"] == "Ready" && c["status"] == "True");
+            let mut status = if ready { "Ready".to_string() } else { "NotReady".to_string() };
             if o.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true) {
                 status.push_str(",SchedulingDisabled");
             }
-            let roles: Vec<&str> = o
-                .pointer("/metadata/labels")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-                .filter_map(|(k, _)| k.strip_prefix("node-role.kubernetes.io/"))
-                .collect();
+            let roles: Vec<&str> = o.pointer("/metadata/labels").and_then(Value::as_object).into_iter().flatten().filter_map(|(k, _)| k.strip_prefix("node-role.kubernetes.io/")).collect();
             vec![
                 json!(name),
                 json!(status),
@@ -187,24 +113,11 @@ fn cells(kind: &str, o: &Value) -> Vec<Value> {
             ]
         }
         "Deployment" => {
-            let images: Vec<&str> = o
-                .pointer("/spec/template/spec/containers")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|c| c["image"].as_str())
-                .collect();
-            let sel = o
-                .pointer("/spec/selector")
-                .map(crate::selectors::LabelSelector::from_json)
-                .unwrap_or_default();
+            let images: Vec<&str> = o.pointer("/spec/template/spec/containers").and_then(Value::as_array).into_iter().flatten().filter_map(|c| c["image"].as_str()).collect();
+            let sel = o.pointer("/spec/selector").map(crate::selectors::LabelSelector::from_json).unwrap_or_default();
             vec![
                 json!(name),
-                json!(format!(
-                    "{}/{}",
-                    n(o, "/status/readyReplicas"),
-                    n(o, "/spec/replicas")
-                )),
+                json!(format!("{}/{}", n(o, "/status/readyReplicas"), n(o, "/spec/replicas"))),
                 json!(n(o, "/status/updatedReplicas")),
                 json!(n(o, "/status/availableReplicas")),
                 json!(created),
@@ -214,77 +127,31 @@ fn cells(kind: &str, o: &Value) -> Vec<Value> {
         }
         "Namespace" => vec![json!(name), json!(s(o, "/status/phase")), json!(created)],
         "Service" => {
-            let ports: Vec<String> = o
-                .pointer("/spec/ports")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|p| format!("{}/{}", p["port"], p["protocol"].as_str().unwrap_or("TCP")))
-                .collect();
-            vec![
-                json!(name),
-                json!(s(o, "/spec/type")),
-                json!(s(o, "/spec/clusterIP")),
-                json!("<none>"),
-                json!(or_none(ports.join(","))),
-                json!(created),
-            ]
+            let ports: Vec<String> = o.pointer("/spec/ports").and_then(Value::as_array).into_iter().flatten().map(|p| format!("{}/{}", p["port"], p["protocol"].as_str().unwrap_or("TCP"))).collect();
+            vec![json!(name), json!(s(o, "/spec/type")), json!(s(o, "/spec/clusterIP")), json!("<none>"), json!(or_none(ports.join(","))), json!(created)]
         }
         "Event" => vec![
             json!(age(s(o, "/lastTimestamp"))),
             json!(s(o, "/type")),
             json!(s(o, "/reason")),
-            json!(format!(
-                "{}/{}",
-                s(o, "/involvedObject/kind").to_lowercase(),
-                s(o, "/involvedObject/name")
-            )),
+            json!(format!("{}/{}", s(o, "/involvedObject/kind").to_lowercase(), s(o, "/involvedObject/name"))),
             json!(s(o, "/message")),
         ],
         "ResourceQuota" => {
             let hard = o.pointer("/status/hard").and_then(Value::as_object);
             let used = o.pointer("/status/used");
-            let req: Vec<String> = hard
-                .into_iter()
-                .flatten()
-                .map(|(k, h)| {
-                    format!(
-                        "{k}: {}/{}",
-                        used.and_then(|u| u.get(k))
-                            .and_then(Value::as_str)
-                            .unwrap_or("0"),
-                        h.as_str().unwrap_or("")
-                    )
-                })
-                .collect();
+            let req: Vec<String> =
+                hard.into_iter().flatten().map(|(k, h)| format!("{k}: {}/{}", used.and_then(|u| u.get(k)).and_then(Value::as_str).unwrap_or("0"), h.as_str().unwrap_or(""))).collect();
             vec![json!(name), json!(created), json!(req.join(", "))]
         }
-        "ConfigMap" => vec![
-            json!(name),
-            json!(
-                o.get("data")
-                    .and_then(Value::as_object)
-                    .map_or(0, |d| d.len())
-            ),
-            json!(created),
-        ],
-        "PriorityClass" => vec![
-            json!(name),
-            json!(o["value"]),
-            json!(o["globalDefault"].as_bool().unwrap_or(false)),
-            json!(created),
-        ],
+        "ConfigMap" => vec![json!(name), json!(o.get("data").and_then(Value::as_object).map_or(0, |d| d.len())), json!(created)],
+        "PriorityClass" => vec![json!(name), json!(o["value"]), json!(o["globalDefault"].as_bool().unwrap_or(false)), json!(created)],
         _ => vec![json!(name), json!(created)],
     }
 }
 
 /// Renders objects of resource `res` as a Table (rows carry PartialObjectMetadata).
-pub fn render(
-    res: usize,
-    objects: &[&Value],
-    resource_version: Option<String>,
-    cont: Option<&Value>,
-) -> Value {
+pub fn render(res: usize, objects: &[&Value], resource_version: Option<String>, cont: Option<&Value>) -> Value {
     let kind = RESOURCES[res].kind;
     let cols: Vec<Value> = columns(kind)
         .into_iter()
@@ -326,9 +193,7 @@ mod tests {
         assert_eq!(t["rows"][0]["cells"][1], "0/1");
         assert_eq!(t["rows"][0]["cells"][2], "ImagePullBackOff");
         assert!(t["rows"][0]["cells"][4].as_str().unwrap().ends_with('d'));
-        assert!(wants_table(
-            "application/json;as=Table;v=v1;g=meta.k8s.io,application/json"
-        ));
+        assert!(wants_table("application/json;as=Table;v=v1;g=meta.k8s.io,application/json"));
         assert!(!wants_table("application/json"));
     }
 }

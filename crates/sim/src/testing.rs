@@ -21,15 +21,8 @@ impl TestTarget {
 
 /// `FLOTILLA_TEST_KUBECONFIG` / `FLOTILLA_TEST_CONTEXT` from the environment, if set.
 pub fn external_from_env() -> Option<(String, Option<String>)> {
-    let path = std::env::var("FLOTILLA_TEST_KUBECONFIG")
-        .ok()
-        .filter(|p| !p.is_empty())?;
-    Some((
-        path,
-        std::env::var("FLOTILLA_TEST_CONTEXT")
-            .ok()
-            .filter(|c| !c.is_empty()),
-    ))
+    let path = std::env::var("FLOTILLA_TEST_KUBECONFIG").ok().filter(|p| !p.is_empty())?;
+    Some((path, std::env::var("FLOTILLA_TEST_CONTEXT").ok().filter(|c| !c.is_empty())))
 }
 
 /// The environment's real cluster if configured, else `fleet` started in-process.
@@ -38,11 +31,7 @@ pub async fn test_target(fleet: FleetSpec, opts: SimOptions) -> Result<TestTarge
 }
 
 /// Like [`test_target`] with the external kubeconfig (path, context) given explicitly.
-pub async fn test_target_from(
-    external: Option<(String, Option<String>)>,
-    fleet: FleetSpec,
-    opts: SimOptions,
-) -> Result<TestTarget, SimError> {
+pub async fn test_target_from(external: Option<(String, Option<String>)>, fleet: FleetSpec, opts: SimOptions) -> Result<TestTarget, SimError> {
     match external {
         Some((path, ctx)) => {
             let yaml = std::fs::read_to_string(&path)?;
@@ -50,27 +39,14 @@ pub async fn test_target_from(
                 Some(c) => vec![c],
                 None => {
                     let doc: serde_yaml::Value = serde_yaml::from_str(&yaml)?;
-                    doc.get("contexts")
-                        .and_then(|c| c.as_sequence())
-                        .into_iter()
-                        .flatten()
-                        .filter_map(|c| c.get("name").and_then(|n| n.as_str()).map(String::from))
-                        .collect()
+                    doc.get("contexts").and_then(|c| c.as_sequence()).into_iter().flatten().filter_map(|c| c.get("name").and_then(|n| n.as_str()).map(String::from)).collect()
                 }
             };
-            Ok(TestTarget {
-                kubeconfig_yaml: yaml,
-                contexts,
-                fleet: None,
-            })
+            Ok(TestTarget { kubeconfig_yaml: yaml, contexts, fleet: None })
         }
         None => {
             let running = crate::start(fleet, opts).await?;
-            Ok(TestTarget {
-                kubeconfig_yaml: running.kubeconfig_yaml(),
-                contexts: running.clusters().iter().map(|c| c.name.clone()).collect(),
-                fleet: Some(running),
-            })
+            Ok(TestTarget { kubeconfig_yaml: running.kubeconfig_yaml(), contexts: running.clusters().iter().map(|c| c.name.clone()).collect(), fleet: Some(running) })
         }
     }
 }
@@ -81,36 +57,16 @@ mod tests {
 
     #[tokio::test]
     async fn simulated_then_external() {
-        let sim = test_target_from(None, FleetSpec::demo(), SimOptions::default())
-            .await
-            .unwrap();
+        let sim = test_target_from(None, FleetSpec::demo(), SimOptions::default()).await.unwrap();
         assert!(sim.is_simulated());
-        assert_eq!(
-            sim.contexts,
-            ["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"]
-        );
-        let path = std::env::temp_dir().join(format!(
-            "flotilla-testing-{}.kubeconfig",
-            std::process::id()
-        ));
+        assert_eq!(sim.contexts, ["tokyo-prod", "osaka-prod", "onprem-dev", "gpu-ml"]);
+        let path = std::env::temp_dir().join(format!("flotilla-testing-{}.kubeconfig", std::process::id()));
         std::fs::write(&path, &sim.kubeconfig_yaml).unwrap();
         let p = path.display().to_string();
-        let ext = test_target_from(
-            Some((p.clone(), None)),
-            FleetSpec::demo(),
-            SimOptions::default(),
-        )
-        .await
-        .unwrap();
+        let ext = test_target_from(Some((p.clone(), None)), FleetSpec::demo(), SimOptions::default()).await.unwrap();
         assert!(!ext.is_simulated());
         assert_eq!(ext.contexts, sim.contexts);
-        let one = test_target_from(
-            Some((p, Some("gpu-ml".into()))),
-            FleetSpec::demo(),
-            SimOptions::default(),
-        )
-        .await
-        .unwrap();
+        let one = test_target_from(Some((p, Some("gpu-ml".into()))), FleetSpec::demo(), SimOptions::default()).await.unwrap();
         assert_eq!(one.contexts, ["gpu-ml"]);
         let _ = std::fs::remove_file(&path);
     }

@@ -25,11 +25,7 @@ pub struct SimClock {
 
 impl SimClock {
     pub fn new(scale: f64) -> Self {
-        SimClock {
-            start_wall: Utc::now(),
-            start: Instant::now(),
-            scale: if scale > 0.0 { scale } else { 1.0 },
-        }
+        SimClock { start_wall: Utc::now(), start: Instant::now(), scale: if scale > 0.0 { scale } else { 1.0 } }
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -61,51 +57,27 @@ impl UsageCtx {
 }
 
 fn jitter(uid: &str) -> f64 {
-    let h = uid.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100000001b3)
-    });
+    let h = uid.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
     0.9 + (h % 1000) as f64 / 1000.0 * 0.2
 }
 
 fn profile_of(pod: &Value, default: UsageProfile) -> UsageProfile {
-    let ann = |k: &str| {
-        pod.pointer("/metadata/annotations")
-            .and_then(|a| a.get(k))
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse::<f64>().ok())
-    };
-    UsageProfile {
-        day: ann(ANN_DAY).unwrap_or(default.day),
-        night: ann(ANN_NIGHT).unwrap_or(default.night),
-    }
+    let ann = |k: &str| pod.pointer("/metadata/annotations").and_then(|a| a.get(k)).and_then(Value::as_str).and_then(|s| s.parse::<f64>().ok());
+    UsageProfile { day: ann(ANN_DAY).unwrap_or(default.day), night: ann(ANN_NIGHT).unwrap_or(default.night) }
 }
 
 /// Per-container (name, cpu cores, memory bytes) usage of a running pod.
 pub fn pod_usage(pod: &Value, ctx: &UsageCtx) -> Vec<(String, f64, f64)> {
-    let f = curve(profile_of(pod, ctx.default_profile), ctx.local_hour())
-        * jitter(meta_str(pod, "uid"))
-        * ctx.burst;
+    let f = curve(profile_of(pod, ctx.default_profile), ctx.local_hour()) * jitter(meta_str(pod, "uid")) * ctx.burst;
     pod.pointer("/spec/containers")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .map(|c| {
-            let req = |k: &str| {
-                c.pointer(&format!("/resources/requests/{k}"))
-                    .and_then(quantity::parse_value)
-            };
+            let req = |k: &str| c.pointer(&format!("/resources/requests/{k}")).and_then(quantity::parse_value);
             let cpu = req("cpu").map(|r| r * f).unwrap_or(0.01 * f.max(0.1));
-            let mem = req("memory")
-                .map(|r| r * (0.5 + 0.4 * f.min(1.5)))
-                .unwrap_or(32.0 * 1024.0 * 1024.0);
-            (
-                c.get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                cpu,
-                mem,
-            )
+            let mem = req("memory").map(|r| r * (0.5 + 0.4 * f.min(1.5))).unwrap_or(32.0 * 1024.0 * 1024.0);
+            (c.get("name").and_then(Value::as_str).unwrap_or("").to_string(), cpu, mem)
         })
         .collect()
 }
@@ -122,9 +94,7 @@ pub fn pod_metrics(st: &Store, ns: Option<&str>, ctx: &UsageCtx) -> Vec<Value> {
             let pv = p.value();
             let containers: Vec<Value> = pod_usage(&pv, ctx)
                 .into_iter()
-                .map(|(name, cpu, mem)| {
-                    json!({"name": name, "usage": {"cpu": quantity::format_nanocores(cpu), "memory": format!("{}Ki", (mem / 1024.0).round() as i64)}})
-                })
+                .map(|(name, cpu, mem)| json!({"name": name, "usage": {"cpu": quantity::format_nanocores(cpu), "memory": format!("{}Ki", (mem / 1024.0).round() as i64)}}))
                 .collect();
             json!({
                 "kind": "PodMetrics",
@@ -183,10 +153,7 @@ mod tests {
 
     #[test]
     fn day_night_curve() {
-        let p = UsageProfile {
-            day: 0.8,
-            night: 0.2,
-        };
+        let p = UsageProfile { day: 0.8, night: 0.2 };
         assert!((curve(p, 15.0) - 0.8).abs() < 1e-9);
         assert!((curve(p, 3.0) - 0.2).abs() < 1e-9);
         let mid = curve(p, 9.0);

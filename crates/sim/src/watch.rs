@@ -29,24 +29,15 @@ fn line(etype: &str, raw: &[u8]) -> Bytes {
 }
 
 fn gone_line(msg: String) -> Bytes {
-    line(
-        "ERROR",
-        ApiError::gone(msg).to_status().to_string().as_bytes(),
-    )
+    line("ERROR", ApiError::gone(msg).to_status().to_string().as_bytes())
 }
 
 fn stream_response(rx: mpsc::Receiver<Bytes>) -> Response {
     let stream = ReceiverStream::new(rx);
     let body = Body::from_stream(futures::StreamExt::map(stream, Ok::<Bytes, std::io::Error>));
     let mut r = (StatusCode::OK, body).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    r.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-cache, private"),
-    );
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache, private"));
     r
 }
 
@@ -73,16 +64,12 @@ impl Filter {
         }
         let now = self.selects(&ev.obj);
         match (ev.etype, &ev.prev) {
-            (crate::store::EventType::Modified, Some(prev))
-                if !self.labels.is_empty() || !self.fields.is_empty() =>
-            {
-                match (self.selects(prev), now) {
-                    (true, true) => Some("MODIFIED"),
-                    (true, false) => Some("DELETED"),
-                    (false, true) => Some("ADDED"),
-                    (false, false) => None,
-                }
-            }
+            (crate::store::EventType::Modified, Some(prev)) if !self.labels.is_empty() || !self.fields.is_empty() => match (self.selects(prev), now) {
+                (true, true) => Some("MODIFIED"),
+                (true, false) => Some("DELETED"),
+                (false, true) => Some("ADDED"),
+                (false, false) => None,
+            },
             (t, _) => now.then_some(t.as_str()),
         }
     }
@@ -92,20 +79,10 @@ impl Filter {
 pub fn serve(c: &Arc<Cluster>, r: &Req) -> Result<Response, ApiError> {
     let def = &RESOURCES[r.t.res];
     let (labels, fields) = r.selectors()?;
-    let filter = Filter {
-        res: r.t.res,
-        ns: r.t.ns.clone(),
-        labels,
-        fields,
-    };
-    let bookmarks =
-        r.q.get("allowWatchBookmarks")
-            .is_some_and(|b| b == "true" || b == "1");
+    let filter = Filter { res: r.t.res, ns: r.t.ns.clone(), labels, fields };
+    let bookmarks = r.q.get("allowWatchBookmarks").is_some_and(|b| b == "true" || b == "1");
     let send_initial = r.q.get("sendInitialEvents").is_some_and(|b| b == "true");
-    let timeout =
-        r.q.get("timeoutSeconds")
-            .and_then(|t| t.parse::<u64>().ok())
-            .unwrap_or(1800);
+    let timeout = r.q.get("timeoutSeconds").and_then(|t| t.parse::<u64>().ok()).unwrap_or(1800);
     let rv_param = r.q.get("resourceVersion").cloned().unwrap_or_default();
     let table = r.wants_table();
     let res = r.t.res;
@@ -113,12 +90,7 @@ pub fn serve(c: &Arc<Cluster>, r: &Req) -> Result<Response, ApiError> {
     let ev_line = move |etype: &str, obj: &crate::store::Obj| {
         if table {
             let rv = obj.rv.to_string();
-            line(
-                etype,
-                crate::table::render(res, &[&obj.value()], Some(rv), None)
-                    .to_string()
-                    .as_bytes(),
-            )
+            line(etype, crate::table::render(res, &[&obj.value()], Some(rv), None).to_string().as_bytes())
         } else {
             line(etype, &obj.raw)
         }
@@ -131,22 +103,14 @@ pub fn serve(c: &Arc<Cluster>, r: &Req) -> Result<Response, ApiError> {
         let mut initial: Vec<Bytes> = Vec::new();
         if rv_param.is_empty() || rv_param == "0" || send_initial {
             for o in st.iter(r.t.res, r.t.ns.as_deref(), None) {
-                if filter.labels.matches_obj(o)
-                    && (filter.fields.is_empty() || filter.fields.matches_obj(o))
-                {
+                if filter.labels.matches_obj(o) && (filter.fields.is_empty() || filter.fields.matches_obj(o)) {
                     initial.push(ev_line("ADDED", o));
                 }
             }
         } else {
-            let rv: u64 = rv_param.parse().map_err(|_| {
-                ApiError::bad_request(format!("invalid resource version {rv_param:?}"))
-            })?;
+            let rv: u64 = rv_param.parse().map_err(|_| ApiError::bad_request(format!("invalid resource version {rv_param:?}")))?;
             match st.events_since(rv) {
-                Ok(evs) => initial.extend(
-                    evs.iter()
-                        .filter(|e| filter.matches(e))
-                        .map(|e| ev_line(e.etype.as_str(), &e.obj)),
-                ),
+                Ok(evs) => initial.extend(evs.iter().filter(|e| filter.matches(e)).map(|e| ev_line(e.etype.as_str(), &e.obj))),
                 Err(oldest) => {
                     let msg = format!("too old resource version: {rv} ({oldest})");
                     let _ = tx.try_send(gone_line(msg));
@@ -207,13 +171,7 @@ pub fn serve(c: &Arc<Cluster>, r: &Req) -> Result<Response, ApiError> {
 }
 
 fn log_line(pod: &str, container: &str, i: u64) -> String {
-    let paths = [
-        "/healthz",
-        "/api/v1/orders",
-        "/api/v1/users",
-        "/metrics",
-        "/api/v1/cart",
-    ];
+    let paths = ["/healthz", "/api/v1/orders", "/api/v1/users", "/metrics", "/api/v1/cart"];
     let codes = [200, 200, 200, 201, 200, 404, 200, 500];
     let ts = chrono::Utc::now() - chrono::Duration::seconds(600 - (i as i64 % 600));
     format!(
@@ -229,51 +187,26 @@ fn log_line(pod: &str, container: &str, i: u64) -> String {
 pub fn logs(c: &Arc<Cluster>, r: &Req) -> Result<Response, ApiError> {
     let name = r.t.name.clone().unwrap_or_default();
     let ns = r.ns().to_string();
-    let pod = c
-        .store
-        .lock()
-        .get(r.t.res, &ns, &name)
-        .ok_or_else(|| ApiError::not_found("", "pods", &name))?;
-    let containers: Vec<String> = pod
-        .value()
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.get("name").and_then(Value::as_str).map(String::from))
-        .collect();
+    let pod = c.store.lock().get(r.t.res, &ns, &name).ok_or_else(|| ApiError::not_found("", "pods", &name))?;
+    let containers: Vec<String> =
+        pod.value().pointer("/spec/containers").and_then(Value::as_array).into_iter().flatten().filter_map(|c| c.get("name").and_then(Value::as_str).map(String::from)).collect();
     let container = match r.q.get("container") {
         Some(cn) if containers.contains(cn) => cn.clone(),
         Some(cn) => {
-            return Err(ApiError::bad_request(format!(
-                "container {cn} is not valid for pod {name}"
-            )));
+            return Err(ApiError::bad_request(format!("container {cn} is not valid for pod {name}")));
         }
         None if containers.len() == 1 => containers[0].clone(),
         None => {
-            return Err(ApiError::bad_request(format!(
-                "a container name must be specified for pod {name}, choose one of: [{}]",
-                containers.join(" ")
-            )));
+            return Err(ApiError::bad_request(format!("a container name must be specified for pod {name}, choose one of: [{}]", containers.join(" "))));
         }
     };
     if pod.idx.phase() != "Running" {
         let pv = pod.value();
-        let reason = pv
-            .pointer("/status/containerStatuses/0/state/waiting/reason")
-            .and_then(Value::as_str)
-            .unwrap_or("ContainerCreating");
-        return Err(ApiError::bad_request(format!(
-            "container \"{container}\" in pod \"{}\" is waiting to start: {reason}",
-            &*pod.idx.name
-        )));
+        let reason = pv.pointer("/status/containerStatuses/0/state/waiting/reason").and_then(Value::as_str).unwrap_or("ContainerCreating");
+        return Err(ApiError::bad_request(format!("container \"{container}\" in pod \"{}\" is waiting to start: {reason}", &*pod.idx.name)));
     }
     let total = 200u64;
-    let tail =
-        r.q.get("tailLines")
-            .and_then(|t| t.parse::<u64>().ok())
-            .unwrap_or(total)
-            .min(total);
+    let tail = r.q.get("tailLines").and_then(|t| t.parse::<u64>().ok()).unwrap_or(total).min(total);
     let mut text = String::new();
     for i in (total - tail)..total {
         text.push_str(&log_line(&name, &container, i));
@@ -287,11 +220,7 @@ pub fn logs(c: &Arc<Cluster>, r: &Req) -> Result<Response, ApiError> {
             }
             for i in total..total + 600 {
                 tokio::time::sleep(Duration::from_millis(500)).await;
-                if tx
-                    .send(Bytes::from(log_line(&name, &container, i)))
-                    .await
-                    .is_err()
-                {
+                if tx.send(Bytes::from(log_line(&name, &container, i))).await.is_err() {
                     return;
                 }
             }
@@ -300,7 +229,6 @@ pub fn logs(c: &Arc<Cluster>, r: &Req) -> Result<Response, ApiError> {
     } else {
         (StatusCode::OK, text).into_response()
     };
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
     Ok(resp)
 }

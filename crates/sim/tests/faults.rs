@@ -33,13 +33,8 @@ async fn sim_env(admin: bool) -> Option<(flotilla_sim::RunningFleet, kube::Confi
         eprintln!("skipped: simulator-specific fault test (FLOTILLA_TEST_KUBECONFIG is set)");
         return None;
     }
-    let opts = SimOptions {
-        admin,
-        ..test_opts()
-    };
-    let fleet = flotilla_sim::start(FleetSpec::from_yaml(TEST_FLEET).unwrap(), opts)
-        .await
-        .unwrap();
+    let opts = SimOptions { admin, ..test_opts() };
+    let fleet = flotilla_sim::start(FleetSpec::from_yaml(TEST_FLEET).unwrap(), opts).await.unwrap();
     let cfg = config_from_yaml(&fleet.kubeconfig_yaml(), "conformance").await;
     Some((fleet, cfg))
 }
@@ -50,15 +45,7 @@ async fn unreachable_refuses_connections_then_heals_on_the_same_url() {
         return;
     };
     let nodes: Api<Node> = Api::all(Client::try_from(cfg).unwrap());
-    assert_eq!(
-        nodes
-            .list(&ListParams::default())
-            .await
-            .unwrap()
-            .items
-            .len(),
-        3
-    );
+    assert_eq!(nodes.list(&ListParams::default()).await.unwrap().items.len(), 3);
     let c = &fleet.clusters()[0];
     c.set_fault(FaultMode::Unreachable, None);
     eventually(LONG, "connection refused", || async {
@@ -69,10 +56,7 @@ async fn unreachable_refuses_connections_then_heals_on_the_same_url() {
     })
     .await;
     c.set_fault(FaultMode::Healthy, None);
-    eventually(LONG, "healed", || async {
-        nodes.list(&ListParams::default()).await.ok().map(|_| ())
-    })
-    .await;
+    eventually(LONG, "healed", || async { nodes.list(&ListParams::default()).await.ok().map(|_| ()) }).await;
 }
 
 #[tokio::test]
@@ -87,20 +71,11 @@ async fn slow_cluster_times_out_clients_with_short_deadlines() {
     fleet.clusters()[0].set_fault(FaultMode::Slow, Some(Duration::from_millis(800)));
     let t = Instant::now();
     let err = impatient.list(&ListParams::default()).await.unwrap_err();
-    assert!(
-        !matches!(err, kube::Error::Api(_)),
-        "timeout, not an API error: {err:?}"
-    );
-    assert!(
-        t.elapsed() < Duration::from_millis(790),
-        "gave up before the latency elapsed"
-    );
+    assert!(!matches!(err, kube::Error::Api(_)), "timeout, not an API error: {err:?}");
+    assert!(t.elapsed() < Duration::from_millis(790), "gave up before the latency elapsed");
     let t = Instant::now();
     patient.list(&ListParams::default()).await.unwrap();
-    assert!(
-        t.elapsed() >= Duration::from_millis(800),
-        "slow adds latency"
-    );
+    assert!(t.elapsed() >= Duration::from_millis(800), "slow adds latency");
 }
 
 #[tokio::test]

@@ -16,9 +16,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
 fn kubectl_on_path() -> bool {
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join("kubectl").is_file()))
-        .unwrap_or(false)
+    std::env::var_os("PATH").map(|p| std::env::split_paths(&p).any(|d| d.join("kubectl").is_file())).unwrap_or(false)
 }
 
 struct Kubectl {
@@ -38,17 +36,9 @@ impl Kubectl {
     }
 
     async fn run(&self, args: &[&str]) -> String {
-        let out = tokio::time::timeout(LONG, self.cmd(args).output())
-            .await
-            .expect("kubectl timed out")
-            .unwrap();
+        let out = tokio::time::timeout(LONG, self.cmd(args).output()).await.expect("kubectl timed out").unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed: {}{}",
-            stdout,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "kubectl {args:?} failed: {}{}", stdout, String::from_utf8_lossy(&out.stderr));
         stdout
     }
 }
@@ -96,22 +86,15 @@ async fn kubectl_journey() {
     if skip_without_runtime(&e) {
         return;
     }
-    let dir =
-        std::env::temp_dir().join(format!("flotilla-kubectl-{}-{}", std::process::id(), e.ns));
+    let dir = std::env::temp_dir().join(format!("flotilla-kubectl-{}-{}", std::process::id(), e.ns));
     std::fs::create_dir_all(&dir).unwrap();
     let k = match (&e.sim, external()) {
         (Some(fleet), _) => {
             let path = dir.join("kubeconfig");
             fleet.write_kubeconfig(&path).unwrap();
-            Kubectl {
-                kubeconfig: path.display().to_string(),
-                context: Some("conformance".into()),
-            }
+            Kubectl { kubeconfig: path.display().to_string(), context: Some("conformance".into()) }
         }
-        (None, Some((path, ctx))) => Kubectl {
-            kubeconfig: path,
-            context: ctx,
-        },
+        (None, Some((path, ctx))) => Kubectl { kubeconfig: path, context: ctx },
         (None, None) => unreachable!(),
     };
     let manifest = dir.join("journey.yaml");
@@ -120,51 +103,18 @@ async fn kubectl_journey() {
     let ns = e.ns.clone();
 
     let nodes = k.run(&["get", "nodes", "-o", "name"]).await;
-    assert!(
-        nodes.lines().count() >= 1 && nodes.lines().all(|l| l.starts_with("node/")),
-        "{nodes}"
-    );
+    assert!(nodes.lines().count() >= 1 && nodes.lines().all(|l| l.starts_with("node/")), "{nodes}");
     if e.is_sim() {
         assert_eq!(nodes.lines().count(), 3);
     }
 
-    let out = k
-        .run(&["apply", "--validate=false", "-n", &ns, "-f", &m])
-        .await;
-    assert!(
-        out.contains("deployment.apps/journey created")
-            && out.contains("configmap/journey-config created"),
-        "{out}"
-    );
-    let out = k
-        .run(&[
-            "apply",
-            "--server-side",
-            "--validate=false",
-            "-n",
-            &ns,
-            "-f",
-            &m,
-        ])
-        .await;
+    let out = k.run(&["apply", "--validate=false", "-n", &ns, "-f", &m]).await;
+    assert!(out.contains("deployment.apps/journey created") && out.contains("configmap/journey-config created"), "{out}");
+    let out = k.run(&["apply", "--server-side", "--validate=false", "-n", &ns, "-f", &m]).await;
     assert!(out.contains("serverside-applied"), "{out}");
 
     // get pods -w: see both journey pods show up (then stop watching).
-    let mut watch = k
-        .cmd(&[
-            "get",
-            "pods",
-            "-n",
-            &ns,
-            "-l",
-            "app=journey",
-            "-w",
-            "-o",
-            "name",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut watch = k.cmd(&["get", "pods", "-n", &ns, "-l", "app=journey", "-w", "-o", "name"]).stdout(Stdio::piped()).spawn().unwrap();
     let mut lines = BufReader::new(watch.stdout.take().unwrap()).lines();
     let mut seen = std::collections::BTreeSet::new();
     tokio::time::timeout(LONG, async {
@@ -184,20 +134,7 @@ async fn kubectl_journey() {
     let _ = watch.wait().await;
 
     let running = eventually(LONG, "pods Running per kubectl", || async {
-        let out = k
-            .cmd(&[
-                "get",
-                "pods",
-                "-n",
-                &ns,
-                "-l",
-                "app=journey",
-                "-o",
-                "jsonpath={.items[*].status.phase}",
-            ])
-            .output()
-            .await
-            .ok()?;
+        let out = k.cmd(&["get", "pods", "-n", &ns, "-l", "app=journey", "-o", "jsonpath={.items[*].status.phase}"]).output().await.ok()?;
         let s = String::from_utf8_lossy(&out.stdout).into_owned();
         (s.split_whitespace().filter(|p| *p == "Running").count() == 2).then_some(s)
     })
@@ -211,18 +148,10 @@ async fn kubectl_journey() {
 
     let out = k.run(&["delete", "-n", &ns, "-f", &m]).await;
     assert!(out.contains("deployment.apps \"journey\" deleted"), "{out}");
-    eventually(
-        Duration::from_secs(120),
-        "pods gone after delete",
-        || async {
-            let out = k
-                .cmd(&["get", "pods", "-n", &ns, "-l", "app=journey", "-o", "name"])
-                .output()
-                .await
-                .ok()?;
-            out.stdout.is_empty().then_some(())
-        },
-    )
+    eventually(Duration::from_secs(120), "pods gone after delete", || async {
+        let out = k.cmd(&["get", "pods", "-n", &ns, "-l", "app=journey", "-o", "name"]).output().await.ok()?;
+        out.stdout.is_empty().then_some(())
+    })
     .await;
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -240,14 +169,9 @@ async fn cordon_and_taint(k: &Kubectl, node: &str) {
     let out = k.run(&["cordon", node]).await;
     assert!(out.contains(&format!("node/{node} cordoned")), "{out}");
     assert_eq!(spec("{.spec.unschedulable}").await, "true");
-    let out = k
-        .run(&["taint", "nodes", node, "flotilla-test=yes:NoSchedule"])
-        .await;
+    let out = k.run(&["taint", "nodes", node, "flotilla-test=yes:NoSchedule"]).await;
     assert!(out.contains(&format!("node/{node} tainted")), "{out}");
-    assert_eq!(
-        spec("{.spec.taints[*].key}={.spec.taints[*].value}:{.spec.taints[*].effect}").await,
-        "flotilla-test=yes:NoSchedule"
-    );
+    assert_eq!(spec("{.spec.taints[*].key}={.spec.taints[*].value}:{.spec.taints[*].effect}").await, "flotilla-test=yes:NoSchedule");
     let out = k.run(&["taint", "nodes", node, "flotilla-test-"]).await;
     assert!(out.contains(&format!("node/{node} untainted")), "{out}");
     assert_eq!(spec("{.spec.taints}").await, "");

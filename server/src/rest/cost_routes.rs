@@ -67,11 +67,10 @@ async fn answer(s: AppState, parts: axum::http::request::Parts, p: ReportParams,
     };
     let view = call(s, parts, || costs::load_costs(query)).await;
     match (view, p.format.as_deref()) {
-        (Ok(v), Some("csv")) => (
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"flotilla-costs.csv\"")],
-            flotilla_backend::costs::report::report_csv(&v.report),
-        )
-            .into_response(),
+        (Ok(v), Some("csv")) => {
+            ([(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, "attachment; filename=\"flotilla-costs.csv\"")], flotilla_backend::costs::report::report_csv(&v.report))
+                .into_response()
+        }
         (result, _) => reply(result),
     }
 }

@@ -146,7 +146,8 @@ async fn developers_cannot_escape_their_project_preempt_others_or_overrun_their_
     assert_eq!(raise.status, 422, "{}", raise.body);
     assert!(raise.body.contains("at most 64 CPU, 256Gi memory, 200 pods and 0 GPUs"), "{}", raise.body);
     // … the administrator grants one, and two 1-GPU replicas still do not fit in it.
-    let grant = portal.send(Method::PUT, &quota, Some(&alice), "application/json", r#"{"cpu":"64","memory":"256Gi","pods":200,"gpus":1,"max":{"cpu":"64","memory":"256Gi","pods":200,"gpus":1}}"#).await;
+    let grant =
+        portal.send(Method::PUT, &quota, Some(&alice), "application/json", r#"{"cpu":"64","memory":"256Gi","pods":200,"gpus":1,"max":{"cpu":"64","memory":"256Gi","pods":200,"gpus":1}}"#).await;
     assert_eq!(grant.status, 200, "{}", grant.body);
     let mut two = form("gpu-job", "1", "500m", serde_json::json!({ "clusters": [gpu] }));
     two["replicas"] = "2".into();

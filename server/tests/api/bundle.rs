@@ -109,7 +109,9 @@ async fn pages_name_the_bundle_by_its_content_and_those_names_are_cached_for_goo
     let page = portal.raw(get("/login", &[(header::ACCEPT, "text/html")])).await;
     let html = String::from_utf8(page.bytes.to_vec()).unwrap();
     let named = |ext: &str| {
-        html.match_indices("/pkg/flotilla.").map(|(i, _)| html[i..].split(['"', '\'', '\\']).next().unwrap().to_owned()).find(|p| p.ends_with(&format!(".{ext}")) && p.len() == "/pkg/flotilla.".len() + 16 + 1 + ext.len())
+        html.match_indices("/pkg/flotilla.")
+            .map(|(i, _)| html[i..].split(['"', '\'', '\\']).next().unwrap().to_owned())
+            .find(|p| p.ends_with(&format!(".{ext}")) && p.len() == "/pkg/flotilla.".len() + 16 + 1 + ext.len())
             .unwrap_or_else(|| panic!("the page loads flotilla.<hash>.{ext}: {html}"))
     };
     let (wasm, js, css) = (named("wasm"), named("js"), named("css"));

@@ -44,13 +44,10 @@ async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_t
     let portal = TestPortal::start().await;
     let alice = portal.session("alice").await;
     let bob = portal.session("bob").await;
-    let fleet = tokio::time::timeout(
-        Duration::from_secs(30),
-        flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(50), ..Default::default() }),
-    )
-    .await
-    .expect("the simulator starts within 30 s")
-    .unwrap();
+    let fleet = tokio::time::timeout(Duration::from_secs(30), flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(50), ..Default::default() }))
+        .await
+        .expect("the simulator starts within 30 s")
+        .unwrap();
     let tokens: Vec<String> = fleet.clusters().iter().map(|c| c.token.clone()).collect();
 
     // Only administrators register clusters; a duplicate name is refused in words.
@@ -119,8 +116,13 @@ async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_t
 
     // Edit, disable (unwatched but listed), remove.
     let patched = portal
-        .send(Method::PATCH, &format!("/api/v1/clusters/{alpha}"), Some(&alice), "application/json",
-            r#"{"metadata":{"name":"alpha","display_name":"Alpha","provider":"eks","region":"ap-northeast-3","environment":"staging","labels":"","control_plane_price_per_hour":0.2},"enabled":false}"#)
+        .send(
+            Method::PATCH,
+            &format!("/api/v1/clusters/{alpha}"),
+            Some(&alice),
+            "application/json",
+            r#"{"metadata":{"name":"alpha","display_name":"Alpha","provider":"eks","region":"ap-northeast-3","environment":"staging","labels":"","control_plane_price_per_hour":0.2},"enabled":false}"#,
+        )
         .await;
     assert_eq!(patched.status, 200, "{}", patched.body);
     assert_eq!(patched.json()["enabled"], false);

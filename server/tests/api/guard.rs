@@ -13,7 +13,10 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("cluster_heatmap", "id=1&by=node&metric=cpu&hours=24"),
     ("kubeconfig_contexts", "yaml=x"),
     ("test_cluster_connection", r#"{"connection":{"Token":{"server":"https://127.0.0.1:9","ca_pem":"","token":"t"}}}"#),
-    ("register_cluster", r#"{"metadata":{"name":"x","display_name":"","provider":"eks","region":"","environment":"","labels":"","control_plane_price_per_hour":0},"connection":{"Token":{"server":"https://127.0.0.1:9","ca_pem":"","token":"t"}}}"#),
+    (
+        "register_cluster",
+        r#"{"metadata":{"name":"x","display_name":"","provider":"eks","region":"","environment":"","labels":"","control_plane_price_per_hour":0},"connection":{"Token":{"server":"https://127.0.0.1:9","ca_pem":"","token":"t"}}}"#,
+    ),
     ("update_cluster", r#"{"id":999,"metadata":{"name":"x","display_name":"","provider":"eks","region":"","environment":"","labels":"","control_plane_price_per_hour":0},"connection":null}"#),
     ("set_cluster_enabled", "id=999&enabled=false"),
     ("remove_cluster", "id=999"),
@@ -170,11 +173,7 @@ async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
 #[tokio::test]
 async fn signed_out_browsers_are_sent_to_the_login_page() {
     let portal = TestPortal::start().await;
-    let req = axum::http::Request::builder()
-        .uri("/costs?range=7d")
-        .header("accept", "text/html")
-        .body(axum::body::Body::empty())
-        .unwrap();
+    let req = axum::http::Request::builder().uri("/costs?range=7d").header("accept", "text/html").body(axum::body::Body::empty()).unwrap();
     let res = portal.raw(req).await;
     assert_eq!(res.status, 303);
     assert_eq!(res.location.as_deref(), Some("/login?next=%2Fcosts%3Frange%3D7d"));
@@ -183,9 +182,25 @@ async fn signed_out_browsers_are_sent_to_the_login_page() {
 /// Tables a developer of another project must never change (their own sessions, tokens,
 /// dashboard, notifications and the audit trail of their attempts are theirs to change).
 const TENANT_TABLES: &[&str] = &[
-    "projects", "project_members", "project_clusters", "project_quotas", "workloads", "workload_deployments", "workload_schedules",
-    "budgets", "group_mappings", "roles", "user_roles", "users", "clusters", "prices", "node_prices", "cost_weights", "cluster_thresholds",
-    "user_identities", "api_tokens",
+    "projects",
+    "project_members",
+    "project_clusters",
+    "project_quotas",
+    "workloads",
+    "workload_deployments",
+    "workload_schedules",
+    "budgets",
+    "group_mappings",
+    "roles",
+    "user_roles",
+    "users",
+    "clusters",
+    "prices",
+    "node_prices",
+    "cost_weights",
+    "cluster_thresholds",
+    "user_identities",
+    "api_tokens",
 ];
 
 /// Write routes whose object is the caller's own (a token they create, their notifications).
@@ -211,7 +226,16 @@ async fn every_write_route_refuses_a_developer_of_another_project_and_changes_no
     let (alice, carol) = (portal.session("alice").await, portal.session("carol").await);
     let team_a = portal.project_id("team-a").await;
     let bob = portal.user_id("bob").await;
-    let spec = validate(&WorkloadForm { project: "team-a".into(), name: "api".into(), image: "nginx:1.27".into(), replicas: "2".into(), cpu_request: "100m".into(), memory_request: "64Mi".into(), ..Default::default() }).unwrap();
+    let spec = validate(&WorkloadForm {
+        project: "team-a".into(),
+        name: "api".into(),
+        image: "nginx:1.27".into(),
+        replicas: "2".into(),
+        cpu_request: "100m".into(),
+        memory_request: "64Mi".into(),
+        ..Default::default()
+    })
+    .unwrap();
     let w = portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
     let budget = portal.send(axum::http::Method::PUT, &format!("/api/v1/projects/{team_a}/budget"), Some(&alice), "application/json", r#"{"monthly":500}"#).await;
     assert!((200..300).contains(&budget.status), "{}", budget.body);
@@ -253,8 +277,26 @@ const OWN_FNS: &[&str] = &["save_dashboard", "reset_dashboard", "read_notificati
 
 fn is_write(name: &str) -> bool {
     const VERBS: &[&str] = &[
-        "save_", "set_", "remove_", "delete_", "create_", "change_", "register_", "update_", "act_", "link_", "unlink_", "add_", "publish_", "import_",
-        "recompute_", "simulate_", "test_", "revoke_", "read_", "reset_",
+        "save_",
+        "set_",
+        "remove_",
+        "delete_",
+        "create_",
+        "change_",
+        "register_",
+        "update_",
+        "act_",
+        "link_",
+        "unlink_",
+        "add_",
+        "publish_",
+        "import_",
+        "recompute_",
+        "simulate_",
+        "test_",
+        "revoke_",
+        "read_",
+        "reset_",
     ];
     VERBS.iter().any(|v| name.starts_with(v))
 }
@@ -282,7 +324,16 @@ async fn every_server_function_refuses_a_developer_of_another_project_and_change
     let carol = portal.session("carol").await;
     let team_a = portal.project_id("team-a").await;
     let bob = portal.user_id("bob").await;
-    let spec = validate(&WorkloadForm { project: "team-a".into(), name: "secret-ledger".into(), image: "nginx:1.27".into(), replicas: "2".into(), cpu_request: "100m".into(), memory_request: "64Mi".into(), ..Default::default() }).unwrap();
+    let spec = validate(&WorkloadForm {
+        project: "team-a".into(),
+        name: "secret-ledger".into(),
+        image: "nginx:1.27".into(),
+        replicas: "2".into(),
+        cpu_request: "100m".into(),
+        memory_request: "64Mi".into(),
+        ..Default::default()
+    })
+    .unwrap();
     let w = portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
     let before = snapshot(&portal).await;
     let mut refused = 0;
@@ -319,7 +370,16 @@ async fn every_read_route_shows_a_developer_of_another_project_nothing_of_it() {
     let carol = portal.session("carol").await;
     let team_a = portal.project_id("team-a").await;
     let bob = portal.user_id("bob").await;
-    let spec = validate(&WorkloadForm { project: "team-a".into(), name: "ledger-secret".into(), image: "nginx:1.27".into(), replicas: "1".into(), cpu_request: "100m".into(), memory_request: "64Mi".into(), ..Default::default() }).unwrap();
+    let spec = validate(&WorkloadForm {
+        project: "team-a".into(),
+        name: "ledger-secret".into(),
+        image: "nginx:1.27".into(),
+        replicas: "1".into(),
+        cpu_request: "100m".into(),
+        memory_request: "64Mi".into(),
+        ..Default::default()
+    })
+    .unwrap();
     let w = portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
     let mut walked = 0;
     for (method, template, _) in flotilla_server::rest::routes() {

@@ -94,10 +94,7 @@ async fn on_a_fresh_portal_an_administrator_sets_up_a_project_and_its_member_dep
     let portal = TestPortal::start_empty().await;
     assert!(portal.state.people.projects().await.unwrap().is_empty(), "no demo projects");
     let root = portal.state.people.ensure_user("root@example.com", "Root", true).await.unwrap();
-    let (dana, erin) = (
-        portal.state.people.ensure_user("dana@example.com", "Dana", false).await.unwrap(),
-        portal.state.people.ensure_user("erin@example.com", "Erin", false).await.unwrap(),
-    );
+    let (dana, erin) = (portal.state.people.ensure_user("dana@example.com", "Dana", false).await.unwrap(), portal.state.people.ensure_user("erin@example.com", "Erin", false).await.unwrap());
     let (root, dana, erin) = (portal.session_of(root).await, portal.session_of(dana).await, portal.session_of(erin).await);
     // Before any project exists, a person without roles has nowhere to register.
     let nowhere = portal.send(Method::POST, "/api/v1/projects/1/workloads", Some(&erin), "application/json", r#"{"name":"web","image":"nginx:1.27"}"#).await;
@@ -112,7 +109,8 @@ async fn on_a_fresh_portal_an_administrator_sets_up_a_project_and_its_member_dep
     let created = portal.send(Method::POST, "/api/v1/projects", Some(&root), "application/json", &body.to_string()).await;
     assert_eq!(created.status, 201, "{}", created.body);
     let p = created.json()["id"].as_i64().unwrap();
-    let quota = portal.send(Method::PUT, &format!("/api/v1/projects/{p}/quota"), Some(&root), "application/json", r#"{"cpu":"4","memory":"8Gi","pods":10,"max":{"cpu":"8","memory":"16Gi","pods":20}}"#).await;
+    let quota =
+        portal.send(Method::PUT, &format!("/api/v1/projects/{p}/quota"), Some(&root), "application/json", r#"{"cpu":"4","memory":"8Gi","pods":10,"max":{"cpu":"8","memory":"16Gi","pods":20}}"#).await;
     assert_eq!(quota.status, 200, "{}", quota.body);
     let mapped = portal.send(Method::POST, "/api/v1/group-mappings", Some(&root), "application/json", r#"{"group":"payments-devs","role":"developer","project":"payments"}"#).await;
     assert_eq!(mapped.status, 201, "{}", mapped.body);

@@ -62,12 +62,7 @@ async fn only_administrators_see_and_change_sign_in_identities() {
 }
 
 async fn local_sign_in(portal: &TestPortal, email: &str, password: &str, next: &str) -> Option<String> {
-    let body = format!(
-        "email={}&password={}&next={}",
-        app::links::query_value(email),
-        app::links::query_value(password),
-        app::links::query_value(next)
-    );
+    let body = format!("email={}&password={}&next={}", app::links::query_value(email), app::links::query_value(password), app::links::query_value(next));
     portal.send(Method::POST, "/auth/local", None, "application/x-www-form-urlencoded", &body).await.location
 }
 

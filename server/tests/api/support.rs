@@ -100,12 +100,7 @@ impl TestPortal {
     }
 
     fn request(&self, method: Method, path: &str, cookie: Option<&str>, content_type: &str, body: &str) -> Request<Body> {
-        let mut req = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::HOST, "portal.test")
-            .header("sec-fetch-site", "same-origin")
-            .header(header::ACCEPT, "application/json");
+        let mut req = Request::builder().method(method).uri(path).header(header::HOST, "portal.test").header("sec-fetch-site", "same-origin").header(header::ACCEPT, "application/json");
         if let Some(c) = cookie {
             req = req.header(header::COOKIE, c);
         }

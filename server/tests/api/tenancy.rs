@@ -192,7 +192,16 @@ async fn carol_tries_every_write_on_team_a_objects_and_nothing_changes() {
     let (team_a, team_b) = (portal.project_id("team-a").await, portal.project_id("team-b").await);
     let bob_id = portal.user_id("bob").await;
     // team-a's objects: bob's workload, a budget, a quota.
-    let spec = validate(&WorkloadForm { project: "team-a".into(), name: "api".into(), image: "nginx:1.27".into(), replicas: "2".into(), cpu_request: "100m".into(), memory_request: "64Mi".into(), ..Default::default() }).unwrap();
+    let spec = validate(&WorkloadForm {
+        project: "team-a".into(),
+        name: "api".into(),
+        image: "nginx:1.27".into(),
+        replicas: "2".into(),
+        cpu_request: "100m".into(),
+        memory_request: "64Mi".into(),
+        ..Default::default()
+    })
+    .unwrap();
     let w = portal.state.workloads.insert(team_a, bob_id, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
     let budget = portal.send(Method::PUT, &format!("/api/v1/projects/{team_a}/budget"), Some(&alice), "application/json", r#"{"monthly":500}"#).await;
     assert!((200..300).contains(&budget.status), "{}", budget.body);
@@ -228,7 +237,14 @@ async fn carol_tries_every_write_on_team_a_objects_and_nothing_changes() {
         ("open gpu-ml to team-a", Method::PUT, format!("/api/v1/projects/{team_a}/clusters"), r#"{"clusters":[]}"#, Refused::Forbidden, "permission"),
         ("delete team-a", Method::DELETE, format!("/api/v1/projects/{team_a}?workloads=remove"), "", Refused::NotFound, "does not exist"),
         ("change a cluster's cost weights", Method::PUT, "/api/v1/clusters/1/cost-weights".into(), r#"{"cpu":0,"memory":0,"pods":0,"gpu":1}"#, Refused::Forbidden, "permission"),
-        ("change a cluster's thresholds", Method::PUT, "/api/v1/clusters/1/thresholds".into(), r#"{"deploy_below":0.1,"evict_above":0.2,"burst_minutes":1,"rebalance_minutes":1}"#, Refused::Forbidden, "permission"),
+        (
+            "change a cluster's thresholds",
+            Method::PUT,
+            "/api/v1/clusters/1/thresholds".into(),
+            r#"{"deploy_below":0.1,"evict_above":0.2,"burst_minutes":1,"rebalance_minutes":1}"#,
+            Refused::Forbidden,
+            "permission",
+        ),
     ];
     for (what, method, path, body, expected, words) in attempts {
         let answer = portal.send(method.clone(), &path, Some(&carol), json, body).await;

@@ -146,7 +146,8 @@ async fn owners_set_their_quota_within_the_ceiling_that_administrators_set() {
     assert_eq!(ceiling.status, 403, "only administrators move the ceiling: {}", ceiling.body);
     let developer = portal.send(Method::PUT, &quota(team_a), Some(&bob), "application/json", r#"{"cpu":"1","memory":"1Gi","pods":1}"#).await;
     assert_eq!(developer.status, 403, "a developer does not set the quota: {}", developer.body);
-    let raised = portal.send(Method::PUT, &quota(team_b), Some(&alice), "application/json", r#"{"cpu":"300","memory":"16Gi","pods":40,"gpus":2,"max":{"cpu":"400","memory":"2Ti","pods":2000,"gpus":4}}"#).await;
+    let raised =
+        portal.send(Method::PUT, &quota(team_b), Some(&alice), "application/json", r#"{"cpu":"300","memory":"16Gi","pods":40,"gpus":2,"max":{"cpu":"400","memory":"2Ti","pods":2000,"gpus":4}}"#).await;
     assert_eq!(raised.status, 200, "{}", raised.body);
     assert_eq!(portal.get(&quota(team_b), Some(&carol)).await.json()["max_pods"], 2000);
     assert_eq!(portal.get(&quota(team_a), Some(&carol)).await.status, 404, "carol cannot see team-a");

@@ -8,8 +8,8 @@ pub mod store;
 use crate::fleet::ClusterDirectory;
 use crate::kubeconn::{Credentials, describe_kube_error};
 use chrono::Utc;
-use flotilla_domain::inventory::{ClusterHealth, HealthState, PodView, Usage};
 use flotilla_domain::ClusterSummary;
+use flotilla_domain::inventory::{ClusterHealth, HealthState, PodView, Usage};
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, ResourceQuota};
@@ -38,12 +38,7 @@ pub struct CollectorSettings {
 
 impl Default for CollectorSettings {
     fn default() -> Self {
-        Self {
-            probe_interval: Duration::from_secs(5),
-            metrics_interval: Duration::from_secs(15),
-            slow_after: Duration::from_millis(1500),
-            timeout: Duration::from_secs(5),
-        }
+        Self { probe_interval: Duration::from_secs(5), metrics_interval: Duration::from_secs(15), slow_after: Duration::from_millis(1500), timeout: Duration::from_secs(5) }
     }
 }
 
@@ -111,8 +106,7 @@ struct Live {
 impl HealthTrack {
     /// The kinds whose watch failed within `window`, each with its error: "pods: …; nodes: …".
     fn recent_watch_errors(&self, window: Duration) -> Option<String> {
-        let recent: Vec<String> =
-            self.watch_errors.iter().filter(|(_, (at, _))| at.elapsed() < window).map(|(kind, (_, e))| format!("{kind}: {e}")).collect();
+        let recent: Vec<String> = self.watch_errors.iter().filter(|(_, (at, _))| at.elapsed() < window).map(|(kind, (_, e))| format!("{kind}: {e}")).collect();
         (!recent.is_empty()).then(|| recent.join("; "))
     }
 }
@@ -233,13 +227,7 @@ impl Collector {
                 fingerprint,
                 store: Default::default(),
                 health: Mutex::new(HealthTrack {
-                    health: ClusterHealth {
-                        state: HealthState::Connecting,
-                        since_ms: Utc::now().timestamp_millis(),
-                        last_seen_ms: None,
-                        detail: "connecting".into(),
-                        version: None,
-                    },
+                    health: ClusterHealth { state: HealthState::Connecting, since_ms: Utc::now().timestamp_millis(), last_seen_ms: None, detail: "connecting".into(), version: None },
                     watch_errors: BTreeMap::new(),
                 }),
                 generation: AtomicU64::new(1),
@@ -319,14 +307,7 @@ fn state_of(live: &Live) -> ClusterState {
         let s = live.store.read();
         (s.metrics_live, s.is_synced(), s.forbidden.keys().copied().collect())
     };
-    ClusterState {
-        summary: live.summary.read().clone(),
-        health: live.health.lock().health.clone(),
-        metrics_live,
-        synced,
-        forbidden,
-        derived: live.derived(),
-    }
+    ClusterState { summary: live.summary.read().clone(), health: live.health.lock().health.clone(), metrics_live, synced, forbidden, derived: live.derived() }
 }
 
 /// A cluster's supervisor: builds the client, starts the watchers and the metrics poller, and
@@ -504,9 +485,7 @@ fn retry_after(failures: u32, forbidden: bool) -> Duration {
 fn forbidden_status(e: &watcher::Error) -> Option<String> {
     match e {
         watcher::Error::WatchError(status) if status.code == 403 => Some(status.message.clone()),
-        watcher::Error::InitialListFailed(kube::Error::Api(status))
-        | watcher::Error::WatchStartFailed(kube::Error::Api(status))
-        | watcher::Error::WatchFailed(kube::Error::Api(status))
+        watcher::Error::InitialListFailed(kube::Error::Api(status)) | watcher::Error::WatchStartFailed(kube::Error::Api(status)) | watcher::Error::WatchFailed(kube::Error::Api(status))
             if status.code == 403 =>
         {
             Some(status.message.clone())

@@ -1,10 +1,10 @@
 //! Utilisation history: every minute, one row per cluster, node and namespace from the live
 //! inventory; kept for a configurable number of days; read back as heatmaps.
 use super::{ClusterState, Collector};
-use crate::entity::utilisation_snapshot as snap;
 use crate::Database;
+use crate::entity::utilisation_snapshot as snap;
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use flotilla_domain::inventory::{Heatmap, HeatRow, Metric, Usage};
+use flotilla_domain::inventory::{HeatRow, Heatmap, Metric, Usage};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use std::collections::BTreeMap;
 
@@ -120,13 +120,7 @@ impl Snapshots {
         }
         Ok(Heatmap {
             times_ms: (0..buckets).map(|i| (start + step * i as i32).timestamp_millis()).collect(),
-            rows: sums
-                .into_iter()
-                .map(|(name, cells)| HeatRow {
-                    name,
-                    values: cells.into_iter().map(|(s, n)| (n > 0).then(|| (s / f64::from(n)) as f32)).collect(),
-                })
-                .collect(),
+            rows: sums.into_iter().map(|(name, cells)| HeatRow { name, values: cells.into_iter().map(|(s, n)| (n > 0).then(|| (s / f64::from(n)) as f32)).collect() }).collect(),
         })
     }
 }

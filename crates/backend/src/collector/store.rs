@@ -1,8 +1,8 @@
 //! A cluster's inventory in compact form: what the watchers keep of each object (no
 //! managedFields, no specs the portal never shows), and the views derived from it.
 use flotilla_domain::inventory::{NamespaceView, NodeView, PodView, Usage};
-use flotilla_domain::rollout::Observed;
 use flotilla_domain::quantity::{Bytes, CpuMillis};
+use flotilla_domain::rollout::Observed;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod, ResourceQuota};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -83,8 +83,7 @@ pub fn rollout_of(d: &Deployment) -> Observed {
     };
     for c in status.conditions.unwrap_or_default() {
         let (kind, status) = (c.type_.as_deref(), c.status.as_deref());
-        let failed = (kind == Some("Progressing") && c.reason.as_deref() == Some("ProgressDeadlineExceeded"))
-            || (kind == Some("ReplicaFailure") && status == Some("True"));
+        let failed = (kind == Some("Progressing") && c.reason.as_deref() == Some("ProgressDeadlineExceeded")) || (kind == Some("ReplicaFailure") && status == Some("True"));
         if failed {
             o.failure_condition = c.message.or(c.reason);
         }
@@ -96,12 +95,7 @@ pub fn rollout_of(d: &Deployment) -> Observed {
 /// scheduler's refusal, if any.
 pub fn pod_signals(pod: &Pod) -> (Vec<(String, String)>, Option<String>) {
     let Some(st) = pod.status.as_ref() else { return (vec![], None) };
-    let waiting = st
-        .container_statuses
-        .iter()
-        .flatten()
-        .filter_map(|cs| cs.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.clone()).map(|r| (r, cs.image.clone())))
-        .collect();
+    let waiting = st.container_statuses.iter().flatten().filter_map(|cs| cs.state.as_ref().and_then(|s| s.waiting.as_ref()).and_then(|w| w.reason.clone()).map(|r| (r, cs.image.clone()))).collect();
     let unschedulable = st
         .conditions
         .iter()
@@ -246,10 +240,7 @@ impl Collect for Pod {
             workload: workload_of(self),
             requested,
             gpus,
-            restarts: status
-                .and_then(|s| s.container_statuses.as_ref())
-                .map(|cs| cs.iter().map(|c| c.restart_count.max(0) as u32).sum())
-                .unwrap_or(0),
+            restarts: status.and_then(|s| s.container_statuses.as_ref()).map(|cs| cs.iter().map(|c| c.restart_count.max(0) as u32).sum()).unwrap_or(0),
         }
     }
     fn table(store: &mut Store) -> &mut HashMap<String, PodRec> {
@@ -261,9 +252,7 @@ impl Collect for Namespace {
     type Rec = NamespaceRec;
     const KIND: &'static str = "namespaces";
     fn rec(&self) -> NamespaceRec {
-        NamespaceRec {
-            project_label: self.metadata.labels.as_ref().and_then(|l| l.get(flotilla_domain::inventory::PROJECT_LABEL)).cloned(),
-        }
+        NamespaceRec { project_label: self.metadata.labels.as_ref().and_then(|l| l.get(flotilla_domain::inventory::PROJECT_LABEL)).cloned() }
     }
     fn table(store: &mut Store) -> &mut HashMap<String, NamespaceRec> {
         &mut store.namespaces

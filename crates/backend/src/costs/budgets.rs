@@ -144,10 +144,9 @@ impl Budgets {
             let already: Vec<u8> = self.alerts(p.id, &status.month).await?.into_iter().map(|a| a.0).collect();
             for (threshold, basis) in budget_crossings(limit, status.to_date, status.forecast, &already) {
                 let text = match basis {
-                    Basis::Actual => format!(
-                        "{} has spent {:.2} {} of its {:.2} {} budget for {} ({} % threshold reached).",
-                        p.name, status.to_date, b.currency, limit, b.currency, status.month, threshold
-                    ),
+                    Basis::Actual => {
+                        format!("{} has spent {:.2} {} of its {:.2} {} budget for {} ({} % threshold reached).", p.name, status.to_date, b.currency, limit, b.currency, status.month, threshold)
+                    }
                     Basis::Forecast => format!(
                         "{} is heading for {:.2} {} in {} (spent so far {:.2}): over {} % of its {:.2} {} budget.",
                         p.name, status.forecast, b.currency, status.month, status.to_date, threshold, limit, b.currency
@@ -165,9 +164,7 @@ impl Budgets {
                 // The unique (project, month, threshold) row is the decision: whoever inserts it
                 // first sends the alert, everyone else (another replica) does nothing.
                 let inserted = budget_alert::Entity::insert(alert)
-                    .on_conflict(
-                        OnConflict::columns([budget_alert::Column::ProjectId, budget_alert::Column::Month, budget_alert::Column::Threshold]).do_nothing().to_owned(),
-                    )
+                    .on_conflict(OnConflict::columns([budget_alert::Column::ProjectId, budget_alert::Column::Month, budget_alert::Column::Threshold]).do_nothing().to_owned())
                     .exec_without_returning(self.db.conn())
                     .await?;
                 if inserted == 0 {
@@ -210,11 +207,7 @@ impl Budgets {
     }
 
     async fn notify_owners(&self, project_id: i64, project: &str, text: &str) -> Result<(), BudgetError> {
-        let owners = project_member::Entity::find()
-            .filter(project_member::Column::ProjectId.eq(project_id))
-            .filter(project_member::Column::Role.eq("owner"))
-            .all(self.db.conn())
-            .await?;
+        let owners = project_member::Entity::find().filter(project_member::Column::ProjectId.eq(project_id)).filter(project_member::Column::Role.eq("owner")).all(self.db.conn()).await?;
         for o in owners {
             notification::ActiveModel {
                 user_id: Set(o.user_id),
@@ -240,10 +233,7 @@ impl Budgets {
             .limit(limit)
             .all(self.db.conn())
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|n| Notification { id: n.id, text: n.text, link: n.link, at_ms: n.created_at.timestamp_millis(), read: n.read_at.is_some() })
-            .collect())
+        Ok(rows.into_iter().map(|n| Notification { id: n.id, text: n.text, link: n.link, at_ms: n.created_at.timestamp_millis(), read: n.read_at.is_some() }).collect())
     }
 
     /// Marks all of a user's notifications read.

@@ -63,17 +63,10 @@ pub fn sample_of(state: &ClusterState, collector: &Collector, projects: &HashSet
     }
     let d = &state.derived;
     let index: HashMap<&str, u32> = d.nodes.iter().enumerate().map(|(i, n)| (n.name.as_str(), i as u32)).collect();
-    let nodes: Vec<NodeInput> = d
-        .nodes
-        .iter()
-        .map(|n| NodeInput { name: n.name.clone(), price_per_hour: None, cpu_m: n.allocatable.cpu_m, mem_b: n.allocatable.mem_b, pods: n.allocatable_pods, gpus: n.gpu })
-        .collect();
-    let running: Vec<_> = collector
-        .pods(state.summary.id, None, None)
-        .into_iter()
-        .filter(|p| !matches!(p.phase.as_str(), "Succeeded" | "Failed"))
-        .filter_map(|p| Some((*index.get(p.node.as_deref()?)?, p)))
-        .collect();
+    let nodes: Vec<NodeInput> =
+        d.nodes.iter().map(|n| NodeInput { name: n.name.clone(), price_per_hour: None, cpu_m: n.allocatable.cpu_m, mem_b: n.allocatable.mem_b, pods: n.allocatable_pods, gpus: n.gpu }).collect();
+    let running: Vec<_> =
+        collector.pods(state.summary.id, None, None).into_iter().filter(|p| !matches!(p.phase.as_str(), "Succeeded" | "Failed")).filter_map(|p| Some((*index.get(p.node.as_deref()?)?, p))).collect();
     let inputs: Vec<PodInput> = running
         .iter()
         .map(|(n, p)| {
@@ -91,11 +84,7 @@ pub fn sample_of(state: &ClusterState, collector: &Collector, projects: &HashSet
     Some(Sample {
         nodes: d.nodes.iter().map(|n| (n.name.clone(), n.instance_type.clone(), n.gpu > 0)).collect(),
         usage,
-        projects: d
-            .namespaces
-            .iter()
-            .filter_map(|ns| Some((ns.name.clone(), project_of_namespace(&ns.name, ns.project.as_deref(), |p| projects.contains(p))?.to_owned())))
-            .collect(),
+        projects: d.namespaces.iter().filter_map(|ns| Some((ns.name.clone(), project_of_namespace(&ns.name, ns.project.as_deref(), |p| projects.contains(p))?.to_owned()))).collect(),
     })
 }
 
@@ -157,19 +146,13 @@ impl Ledger {
             .collect();
         for chunk in usage.chunks(200) {
             let t = "cost_usage";
-            let conflict = OnConflict::columns([
-                cost_usage::Column::ClusterId,
-                cost_usage::Column::Hour,
-                cost_usage::Column::Node,
-                cost_usage::Column::Namespace,
-                cost_usage::Column::Workload,
-            ])
-            .value(cost_usage::Column::CpuShareHours, add_to(t, "cpu_share_hours"))
-            .value(cost_usage::Column::MemShareHours, add_to(t, "mem_share_hours"))
-            .value(cost_usage::Column::PodShareHours, add_to(t, "pod_share_hours"))
-            .value(cost_usage::Column::GpuShareHours, add_to(t, "gpu_share_hours"))
-            .update_column(cost_usage::Column::Project)
-            .to_owned();
+            let conflict = OnConflict::columns([cost_usage::Column::ClusterId, cost_usage::Column::Hour, cost_usage::Column::Node, cost_usage::Column::Namespace, cost_usage::Column::Workload])
+                .value(cost_usage::Column::CpuShareHours, add_to(t, "cpu_share_hours"))
+                .value(cost_usage::Column::MemShareHours, add_to(t, "mem_share_hours"))
+                .value(cost_usage::Column::PodShareHours, add_to(t, "pod_share_hours"))
+                .value(cost_usage::Column::GpuShareHours, add_to(t, "gpu_share_hours"))
+                .update_column(cost_usage::Column::Project)
+                .to_owned();
             cost_usage::Entity::insert_many(chunk.to_vec()).on_conflict(conflict).exec(&txn).await?;
         }
         let nodes: Vec<cost_node_hour::ActiveModel> = sample
@@ -204,9 +187,7 @@ impl Ledger {
             priced_at: Set(None),
             ..Default::default()
         };
-        let conflict = OnConflict::columns([cost_hour::Column::ClusterId, cost_hour::Column::Hour])
-            .value(cost_hour::Column::ObservedHours, add_to("cost_hours", "observed_hours"))
-            .to_owned();
+        let conflict = OnConflict::columns([cost_hour::Column::ClusterId, cost_hour::Column::Hour]).value(cost_hour::Column::ObservedHours, add_to("cost_hours", "observed_hours")).to_owned();
         cost_hour::Entity::insert(row).on_conflict(conflict).exec(&txn).await?;
         txn.commit().await?;
         Ok(())
@@ -245,30 +226,13 @@ impl Ledger {
     /// Prices one cluster-hour with today's catalogue, replacing its ledger lines.
     pub async fn price_hour(&self, cluster_id: i64, hour: DateTime<Utc>) -> Result<(), LedgerError> {
         let conn = self.db.conn();
-        let Some(head) = cost_hour::Entity::find()
-            .filter(cost_hour::Column::ClusterId.eq(cluster_id))
-            .filter(cost_hour::Column::Hour.eq(hour))
-            .one(conn)
-            .await?
-        else {
+        let Some(head) = cost_hour::Entity::find().filter(cost_hour::Column::ClusterId.eq(cluster_id)).filter(cost_hour::Column::Hour.eq(hour)).one(conn).await? else {
             return Ok(());
         };
-        let node_rows = cost_node_hour::Entity::find()
-            .filter(cost_node_hour::Column::ClusterId.eq(cluster_id))
-            .filter(cost_node_hour::Column::Hour.eq(hour))
-            .all(conn)
-            .await?;
-        let usage_rows = cost_usage::Entity::find()
-            .filter(cost_usage::Column::ClusterId.eq(cluster_id))
-            .filter(cost_usage::Column::Hour.eq(hour))
-            .all(conn)
-            .await?;
+        let node_rows = cost_node_hour::Entity::find().filter(cost_node_hour::Column::ClusterId.eq(cluster_id)).filter(cost_node_hour::Column::Hour.eq(hour)).all(conn).await?;
+        let usage_rows = cost_usage::Entity::find().filter(cost_usage::Column::ClusterId.eq(cluster_id)).filter(cost_usage::Column::Hour.eq(hour)).all(conn).await?;
         let (prices, currency, fee) = self.node_prices_now(cluster_id, node_rows.iter().map(|r| (r.node.as_str(), r.instance_type.as_str()))).await?;
-        let nodes: Vec<NodeHours> = node_rows
-            .iter()
-            .zip(prices)
-            .map(|(r, price)| NodeHours { name: r.node.clone(), price_per_hour: price, has_gpus: r.has_gpus, hours: r.hours })
-            .collect();
+        let nodes: Vec<NodeHours> = node_rows.iter().zip(prices).map(|(r, price)| NodeHours { name: r.node.clone(), price_per_hour: price, has_gpus: r.has_gpus, hours: r.hours }).collect();
         let node_index: HashMap<&str, u32> = node_rows.iter().enumerate().map(|(i, r)| (r.node.as_str(), i as u32)).collect();
         let mut groups: Vec<(&str, &str, Option<&str>)> = Vec::new();
         let mut group_index: HashMap<(&str, &str), u32> = HashMap::new();
@@ -296,8 +260,7 @@ impl Ledger {
             cost_micros: Set(micros(cost)),
             ..Default::default()
         };
-        let mut lines: Vec<cost_ledger::ActiveModel> =
-            groups.iter().zip(&a.namespaces).filter(|(_, c)| **c > 0.0).map(|((ns, wl, p), c)| line(*p, ns, wl, *c)).collect();
+        let mut lines: Vec<cost_ledger::ActiveModel> = groups.iter().zip(&a.namespaces).filter(|(_, c)| **c > 0.0).map(|((ns, wl, p), c)| line(*p, ns, wl, *c)).collect();
         if a.idle > 0.0 {
             lines.push(line(None, "", IDLE, a.idle));
         }
@@ -305,11 +268,7 @@ impl Ledger {
             lines.push(line(None, "", CONTROL_PLANE, a.control_plane));
         }
         let txn = conn.begin().await?;
-        cost_ledger::Entity::delete_many()
-            .filter(cost_ledger::Column::ClusterId.eq(cluster_id))
-            .filter(cost_ledger::Column::Hour.eq(hour))
-            .exec(&txn)
-            .await?;
+        cost_ledger::Entity::delete_many().filter(cost_ledger::Column::ClusterId.eq(cluster_id)).filter(cost_ledger::Column::Hour.eq(hour)).exec(&txn).await?;
         for chunk in lines.chunks(300) {
             cost_ledger::Entity::insert_many(chunk.to_vec()).exec(&txn).await?;
         }
@@ -342,11 +301,7 @@ impl Ledger {
     /// Prices every recorded cluster-hour from `from` up to (not including) `to` again, with
     /// today's catalogue. Returns how many cluster-hours.
     pub async fn recompute(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<usize, LedgerError> {
-        let hours = cost_hour::Entity::find()
-            .filter(cost_hour::Column::Hour.gte(hour_of(from)))
-            .filter(cost_hour::Column::Hour.lt(to))
-            .all(self.db.conn())
-            .await?;
+        let hours = cost_hour::Entity::find().filter(cost_hour::Column::Hour.gte(hour_of(from))).filter(cost_hour::Column::Hour.lt(to)).all(self.db.conn()).await?;
         for h in &hours {
             self.price_hour(h.cluster_id, h.hour).await?;
         }
@@ -386,12 +341,7 @@ impl Ledger {
         let projects = HashSet::new();
         let Some(sample) = sample_of(&state, collector, &projects) else { return Ok(None) };
         let (prices, currency, fee) = self.node_prices_now(cluster_id, sample.nodes.iter().map(|(n, t, _)| (n.as_str(), t.as_str()))).await?;
-        let nodes: Vec<NodeHours> = sample
-            .nodes
-            .iter()
-            .zip(&prices)
-            .map(|((name, _, gpus), price)| NodeHours { name: name.clone(), price_per_hour: *price, has_gpus: *gpus, hours: 1.0 })
-            .collect();
+        let nodes: Vec<NodeHours> = sample.nodes.iter().zip(&prices).map(|((name, _, gpus), price)| NodeHours { name: name.clone(), price_per_hour: *price, has_gpus: *gpus, hours: 1.0 }).collect();
         let keys: Vec<&(u32, String, String)> = sample.usage.keys().collect();
         let usage: Vec<GroupUsage> = sample.usage.iter().enumerate().map(|(g, ((n, _, _), share))| GroupUsage { node: *n, group: g as u32, share_hours: *share }).collect();
         let weights = self.weights(cluster_id).await?;
@@ -413,7 +363,6 @@ impl Ledger {
             .zip(prices)
             .map(|(n, price)| NodeInput { name: n.name.clone(), price_per_hour: price, cpu_m: n.allocatable.cpu_m, mem_b: n.allocatable.mem_b, pods: n.allocatable_pods, gpus: n.gpu })
             .collect();
-        Ok(flotilla_domain::unit_prices(&nodes, self.weights(state.summary.id).await?)
-            .map(|[cpu_core, mem_gib, pod, gpu]| flotilla_domain::UnitPrices { cpu_core, mem_gib, pod, gpu, currency }))
+        Ok(flotilla_domain::unit_prices(&nodes, self.weights(state.summary.id).await?).map(|[cpu_core, mem_gib, pod, gpu]| flotilla_domain::UnitPrices { cpu_core, mem_gib, pod, gpu, currency }))
     }
 }

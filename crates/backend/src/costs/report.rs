@@ -31,9 +31,7 @@ fn midnight(d: NaiveDate) -> DateTime<Utc> {
 impl Period {
     /// From `YYYY-MM-DD` dates, both days included; empty = the last 7 days up to `today`.
     pub fn of(from: &str, to: &str, today: NaiveDate) -> Result<Self, LedgerError> {
-        let parse = |s: &str, what: &str| {
-            NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| LedgerError::Invalid(format!("The {what} date must look like 2026-11-24 (got “{s}”).")))
-        };
+        let parse = |s: &str, what: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|_| LedgerError::Invalid(format!("The {what} date must look like 2026-11-24 (got “{s}”).")));
         let to = if to.trim().is_empty() { today } else { parse(to, "end")? };
         let from = if from.trim().is_empty() { to - Duration::days(6) } else { parse(from, "start")? };
         if from > to {
@@ -160,15 +158,10 @@ impl Ledger {
                 w.1 += r.cost_micros;
             }
         }
-        let mut series: Vec<CostSeries> = series
-            .into_iter()
-            .map(|(key, v)| CostSeries { key, total: money(v.iter().sum()), values: v.into_iter().map(money).collect() })
-            .collect();
+        let mut series: Vec<CostSeries> = series.into_iter().map(|(key, v)| CostSeries { key, total: money(v.iter().sum()), values: v.into_iter().map(money).collect() }).collect();
         series.sort_by(|a, b| b.total.total_cmp(&a.total).then_with(|| a.key.cmp(&b.key)));
-        let mut top: Vec<WorkloadCost> = workloads
-            .into_iter()
-            .map(|((c, namespace, workload), (project, m))| WorkloadCost { project, namespace, workload, cluster: cluster(c), cost: money(m) })
-            .collect();
+        let mut top: Vec<WorkloadCost> =
+            workloads.into_iter().map(|((c, namespace, workload), (project, m))| WorkloadCost { project, namespace, workload, cluster: cluster(c), cost: money(m) }).collect();
         top.sort_by(|a, b| b.cost.total_cmp(&a.cost).then_with(|| (&a.cluster, &a.workload).cmp(&(&b.cluster, &b.workload))));
         top.truncate(10);
 
@@ -280,11 +273,7 @@ fn unpriced(hours: &[&cost_hour::Model], cluster: &dyn Fn(i64) -> String) -> Vec
     for h in hours {
         by_cluster.entry(h.cluster_id).or_default().extend(h.unpriced.split(", ").filter(|s| !s.is_empty()));
     }
-    by_cluster
-        .into_iter()
-        .filter(|(_, nodes)| !nodes.is_empty())
-        .map(|(id, nodes)| format!("{}: {}", cluster(id), nodes.into_iter().collect::<Vec<_>>().join(", ")))
-        .collect()
+    by_cluster.into_iter().filter(|(_, nodes)| !nodes.is_empty()).map(|(id, nodes)| format!("{}: {}", cluster(id), nodes.into_iter().collect::<Vec<_>>().join(", "))).collect()
 }
 
 /// The report as CSV: one line per bucket and series.

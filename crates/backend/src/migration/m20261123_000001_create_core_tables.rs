@@ -87,31 +87,12 @@ impl MigrationTrait for Migration {
                 .col(big_integer(ProjectMembers::ProjectId))
                 .col(big_integer(ProjectMembers::UserId))
                 .col(string(ProjectMembers::Role))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(ProjectMembers::Table, ProjectMembers::ProjectId)
-                        .to(Projects::Table, Projects::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(ProjectMembers::Table, ProjectMembers::UserId)
-                        .to(Users::Table, Users::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(ForeignKey::create().from(ProjectMembers::Table, ProjectMembers::ProjectId).to(Projects::Table, Projects::Id).on_delete(ForeignKeyAction::Cascade))
+                .foreign_key(ForeignKey::create().from(ProjectMembers::Table, ProjectMembers::UserId).to(Users::Table, Users::Id).on_delete(ForeignKeyAction::Cascade))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_project_members_project_user")
-                .table(ProjectMembers::Table)
-                .col(ProjectMembers::ProjectId)
-                .col(ProjectMembers::UserId)
-                .unique()
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ux_project_members_project_user").table(ProjectMembers::Table).col(ProjectMembers::ProjectId).col(ProjectMembers::UserId).unique().to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(Clusters::Table)
@@ -138,18 +119,11 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_audit_log_at").table(AuditLog::Table).col(AuditLog::At).to_owned())
-            .await
+        m.create_index(Index::create().name("ix_audit_log_at").table(AuditLog::Table).col(AuditLog::At).to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            AuditLog::Table.into_iden(),
-            Clusters::Table.into_iden(),
-            ProjectMembers::Table.into_iden(),
-            Projects::Table.into_iden(),
-            Users::Table.into_iden(),
-        ] {
+        for table in [AuditLog::Table.into_iden(), Clusters::Table.into_iden(), ProjectMembers::Table.into_iden(), Projects::Table.into_iden(), Users::Table.into_iden()] {
             m.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())

@@ -104,12 +104,8 @@ impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         // SQLite alters one column per statement.
         m.alter_table(Table::alter().table(Users::Table).add_column(text_null(Users::PasswordHash)).to_owned()).await?;
-        m.alter_table(Table::alter().table(Users::Table).add_column(timestamp_with_time_zone_null(Users::LastSignInAt)).to_owned())
-            .await?;
-        m.alter_table(
-            Table::alter().table(ProjectMembers::Table).add_column(boolean(ProjectMembers::FromGroups).default(false)).to_owned(),
-        )
-        .await?;
+        m.alter_table(Table::alter().table(Users::Table).add_column(timestamp_with_time_zone_null(Users::LastSignInAt)).to_owned()).await?;
+        m.alter_table(Table::alter().table(ProjectMembers::Table).add_column(boolean(ProjectMembers::FromGroups).default(false)).to_owned()).await?;
         for col in [AuditLog::Cluster, AuditLog::Outcome, AuditLog::SourceIp] {
             let default = if matches!(col, AuditLog::Outcome) { "ok" } else { "" };
             m.alter_table(Table::alter().table(AuditLog::Table).add_column(string(col).default(default)).to_owned()).await?;
@@ -177,10 +173,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create().name("ux_user_roles_user_role").table(UserRoles::Table).col(UserRoles::UserId).col(UserRoles::Role).unique().to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ux_user_roles_user_role").table(UserRoles::Table).col(UserRoles::UserId).col(UserRoles::Role).unique().to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(GroupMappings::Table)
@@ -189,30 +182,17 @@ impl MigrationTrait for Migration {
                 .col(string(GroupMappings::Role))
                 .col(big_integer_null(GroupMappings::ProjectId))
                 .col(timestamp_with_time_zone(GroupMappings::CreatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(GroupMappings::Table, GroupMappings::ProjectId)
-                        .to(Projects::Table, Projects::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(ForeignKey::create().from(GroupMappings::Table, GroupMappings::ProjectId).to(Projects::Table, Projects::Id).on_delete(ForeignKeyAction::Cascade))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create().name("ix_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned(),
-        )
-        .await
+        m.create_index(Index::create().name("ix_sessions_user").table(Sessions::Table).col(Sessions::UserId).to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            GroupMappings::Table.into_iden(),
-            UserRoles::Table.into_iden(),
-            Roles::Table.into_iden(),
-            ApiTokens::Table.into_iden(),
-            LoginFlows::Table.into_iden(),
-            Sessions::Table.into_iden(),
-        ] {
+        for table in
+            [GroupMappings::Table.into_iden(), UserRoles::Table.into_iden(), Roles::Table.into_iden(), ApiTokens::Table.into_iden(), LoginFlows::Table.into_iden(), Sessions::Table.into_iden()]
+        {
             m.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         for col in [AuditLog::SourceIp, AuditLog::Outcome, AuditLog::Cluster] {

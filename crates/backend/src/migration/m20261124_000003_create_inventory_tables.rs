@@ -40,8 +40,7 @@ impl MigrationTrait for Migration {
         m.alter_table(Table::alter().table(Clusters::Table).add_column(string(Clusters::ApiServer).default("")).to_owned()).await?;
         m.alter_table(Table::alter().table(Clusters::Table).add_column(text_null(Clusters::Credentials)).to_owned()).await?;
         m.alter_table(Table::alter().table(Clusters::Table).add_column(text(Clusters::Labels).default("[]")).to_owned()).await?;
-        m.alter_table(Table::alter().table(Clusters::Table).add_column(double(Clusters::ControlPlanePrice).default(0.0)).to_owned())
-            .await?;
+        m.alter_table(Table::alter().table(Clusters::Table).add_column(double(Clusters::ControlPlanePrice).default(0.0)).to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(UtilisationSnapshots::Table)
@@ -58,12 +57,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer(UtilisationSnapshots::Pods))
                 .col(big_integer_null(UtilisationSnapshots::CpuUsedM))
                 .col(big_integer_null(UtilisationSnapshots::MemUsedB))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(UtilisationSnapshots::Table, UtilisationSnapshots::ClusterId)
-                        .to(Clusters::Table, Clusters::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(ForeignKey::create().from(UtilisationSnapshots::Table, UtilisationSnapshots::ClusterId).to(Clusters::Table, Clusters::Id).on_delete(ForeignKeyAction::Cascade))
                 .to_owned(),
         )
         .await?;
@@ -77,8 +71,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_snapshots_at").table(UtilisationSnapshots::Table).col(UtilisationSnapshots::At).to_owned())
-            .await
+        m.create_index(Index::create().name("ix_snapshots_at").table(UtilisationSnapshots::Table).col(UtilisationSnapshots::At).to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

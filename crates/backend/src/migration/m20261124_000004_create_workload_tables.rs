@@ -80,16 +80,11 @@ impl MigrationTrait for Migration {
                 .col(string(Workloads::CreatedBy))
                 .col(timestamp_with_time_zone(Workloads::CreatedAt))
                 .col(timestamp_with_time_zone(Workloads::UpdatedAt))
-                .foreign_key(
-                    ForeignKey::create().from(Workloads::Table, Workloads::ProjectId).to(Projects::Table, Projects::Id).on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(ForeignKey::create().from(Workloads::Table, Workloads::ProjectId).to(Projects::Table, Projects::Id).on_delete(ForeignKeyAction::Cascade))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create().name("ux_workloads_project_name").table(Workloads::Table).col(Workloads::ProjectId).col(Workloads::Name).unique().to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ux_workloads_project_name").table(Workloads::Table).col(Workloads::ProjectId).col(Workloads::Name).unique().to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(WorkloadDeployments::Table)
@@ -103,18 +98,8 @@ impl MigrationTrait for Migration {
                 .col(text(WorkloadDeployments::Message).default(""))
                 .col(integer(WorkloadDeployments::Ready).default(0))
                 .col(timestamp_with_time_zone(WorkloadDeployments::UpdatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(WorkloadDeployments::Table, WorkloadDeployments::WorkloadId)
-                        .to(Workloads::Table, Workloads::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(WorkloadDeployments::Table, WorkloadDeployments::ClusterId)
-                        .to(Clusters::Table, Clusters::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(ForeignKey::create().from(WorkloadDeployments::Table, WorkloadDeployments::WorkloadId).to(Workloads::Table, Workloads::Id).on_delete(ForeignKeyAction::Cascade))
+                .foreign_key(ForeignKey::create().from(WorkloadDeployments::Table, WorkloadDeployments::ClusterId).to(Clusters::Table, Clusters::Id).on_delete(ForeignKeyAction::Cascade))
                 .to_owned(),
         )
         .await?;
@@ -139,12 +124,7 @@ impl MigrationTrait for Migration {
                 .col(big_integer(ProjectQuotas::MaxMemB))
                 .col(integer(ProjectQuotas::MaxPods))
                 .col(timestamp_with_time_zone(ProjectQuotas::UpdatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(ProjectQuotas::Table, ProjectQuotas::ProjectId)
-                        .to(Projects::Table, Projects::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(ForeignKey::create().from(ProjectQuotas::Table, ProjectQuotas::ProjectId).to(Projects::Table, Projects::Id).on_delete(ForeignKeyAction::Cascade))
                 .to_owned(),
         )
         .await

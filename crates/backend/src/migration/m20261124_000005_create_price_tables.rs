@@ -47,8 +47,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ux_prices_provider_type").table(Prices::Table).col(Prices::Provider).col(Prices::InstanceType).unique().to_owned())
-            .await?;
+        m.create_index(Index::create().name("ux_prices_provider_type").table(Prices::Table).col(Prices::Provider).col(Prices::InstanceType).unique().to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(NodePrices::Table)
@@ -57,16 +56,11 @@ impl MigrationTrait for Migration {
                 .col(string(NodePrices::NodeName))
                 .col(double(NodePrices::PricePerHour))
                 .col(timestamp_with_time_zone(NodePrices::UpdatedAt))
-                .foreign_key(
-                    ForeignKey::create().from(NodePrices::Table, NodePrices::ClusterId).to(Clusters::Table, Clusters::Id).on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(ForeignKey::create().from(NodePrices::Table, NodePrices::ClusterId).to(Clusters::Table, Clusters::Id).on_delete(ForeignKeyAction::Cascade))
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create().name("ux_node_prices_cluster_node").table(NodePrices::Table).col(NodePrices::ClusterId).col(NodePrices::NodeName).unique().to_owned(),
-        )
-        .await
+        m.create_index(Index::create().name("ux_node_prices_cluster_node").table(NodePrices::Table).col(NodePrices::ClusterId).col(NodePrices::NodeName).unique().to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

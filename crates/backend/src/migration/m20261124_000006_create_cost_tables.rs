@@ -181,17 +181,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_cost_node_hours_key")
-                .table(CostNodeHours::Table)
-                .col(CostNodeHours::ClusterId)
-                .col(CostNodeHours::Hour)
-                .col(CostNodeHours::Node)
-                .unique()
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ux_cost_node_hours_key").table(CostNodeHours::Table).col(CostNodeHours::ClusterId).col(CostNodeHours::Hour).col(CostNodeHours::Node).unique().to_owned())
+            .await?;
         m.create_table(
             Table::create()
                 .table(CostHours::Table)
@@ -209,8 +200,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ux_cost_hours_key").table(CostHours::Table).col(CostHours::ClusterId).col(CostHours::Hour).unique().to_owned())
-            .await?;
+        m.create_index(Index::create().name("ux_cost_hours_key").table(CostHours::Table).col(CostHours::ClusterId).col(CostHours::Hour).unique().to_owned()).await?;
         m.create_index(Index::create().name("ix_cost_hours_hour").table(CostHours::Table).col(CostHours::Hour).to_owned()).await?;
         m.create_table(
             Table::create()
@@ -227,10 +217,8 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.create_index(Index::create().name("ix_cost_ledger_hour").table(CostLedger::Table).col(CostLedger::Hour).to_owned()).await?;
-        m.create_index(Index::create().name("ix_cost_ledger_cluster_hour").table(CostLedger::Table).col(CostLedger::ClusterId).col(CostLedger::Hour).to_owned())
-            .await?;
-        m.create_index(Index::create().name("ix_cost_ledger_project_hour").table(CostLedger::Table).col(CostLedger::Project).col(CostLedger::Hour).to_owned())
-            .await?;
+        m.create_index(Index::create().name("ix_cost_ledger_cluster_hour").table(CostLedger::Table).col(CostLedger::ClusterId).col(CostLedger::Hour).to_owned()).await?;
+        m.create_index(Index::create().name("ix_cost_ledger_project_hour").table(CostLedger::Table).col(CostLedger::Project).col(CostLedger::Hour).to_owned()).await?;
         m.create_table(
             Table::create()
                 .table(CostWeights::Table)
@@ -271,17 +259,8 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("ux_budget_alerts_once")
-                .table(BudgetAlerts::Table)
-                .col(BudgetAlerts::ProjectId)
-                .col(BudgetAlerts::Month)
-                .col(BudgetAlerts::Threshold)
-                .unique()
-                .to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("ux_budget_alerts_once").table(BudgetAlerts::Table).col(BudgetAlerts::ProjectId).col(BudgetAlerts::Month).col(BudgetAlerts::Threshold).unique().to_owned())
+            .await?;
         m.create_table(
             Table::create()
                 .table(Notifications::Table)
@@ -296,8 +275,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().name("ix_notifications_user").table(Notifications::Table).col(Notifications::UserId).col(Notifications::CreatedAt).to_owned())
-            .await
+        m.create_index(Index::create().name("ix_notifications_user").table(Notifications::Table).col(Notifications::UserId).col(Notifications::CreatedAt).to_owned()).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

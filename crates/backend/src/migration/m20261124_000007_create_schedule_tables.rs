@@ -80,12 +80,7 @@ impl MigrationTrait for Migration {
                 .col(string(WorkloadSchedules::State))
                 .col(text(WorkloadSchedules::Reason))
                 .col(timestamp_with_time_zone(WorkloadSchedules::UpdatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(WorkloadSchedules::Table, WorkloadSchedules::WorkloadId)
-                        .to(Workloads::Table, Workloads::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(ForeignKey::create().from(WorkloadSchedules::Table, WorkloadSchedules::WorkloadId).to(Workloads::Table, Workloads::Id).on_delete(ForeignKeyAction::Cascade))
                 .to_owned(),
         )
         .await?;
@@ -123,12 +118,7 @@ impl MigrationTrait for Migration {
                 .col(integer(ClusterThresholds::BurstMinutes))
                 .col(integer(ClusterThresholds::RebalanceMinutes))
                 .col(timestamp_with_time_zone(ClusterThresholds::UpdatedAt))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from(ClusterThresholds::Table, ClusterThresholds::ClusterId)
-                        .to(Clusters::Table, Clusters::Id)
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(ForeignKey::create().from(ClusterThresholds::Table, ClusterThresholds::ClusterId).to(Clusters::Table, Clusters::Id).on_delete(ForeignKeyAction::Cascade))
                 .to_owned(),
         )
         .await

@@ -62,13 +62,7 @@ impl MigrationTrait for Migration {
             .into_table(ProjectClusters::Table)
             .columns([ProjectClusters::ProjectId, ProjectClusters::ClusterId, ProjectClusters::OpenedAt])
             .select_from(
-                Query::select()
-                    .column((Projects::Table, Projects::Id))
-                    .column((Clusters::Table, Clusters::Id))
-                    .expr(Expr::val(now))
-                    .from(Projects::Table)
-                    .cross_join(Clusters::Table)
-                    .to_owned(),
+                Query::select().column((Projects::Table, Projects::Id)).column((Clusters::Table, Clusters::Id)).expr(Expr::val(now)).from(Projects::Table).cross_join(Clusters::Table).to_owned(),
             )
             .map_err(|e| DbErr::Migration(e.to_string()))?
             .to_owned();

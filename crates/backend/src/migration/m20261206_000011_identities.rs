@@ -84,10 +84,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(
-            Index::create().name("user_identities_issuer_subject").table(UserIdentities::Table).col(UserIdentities::Issuer).col(UserIdentities::Subject).unique().to_owned(),
-        )
-        .await?;
+        m.create_index(Index::create().name("user_identities_issuer_subject").table(UserIdentities::Table).col(UserIdentities::Issuer).col(UserIdentities::Subject).unique().to_owned()).await?;
         m.create_index(Index::create().name("user_identities_user").table(UserIdentities::Table).col(UserIdentities::UserId).to_owned()).await?;
         // Failed password sign-ins per key (e-mail or address), shared by every replica.
         m.create_table(

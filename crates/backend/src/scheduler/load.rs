@@ -48,11 +48,7 @@ pub(super) async fn samples(db: &Database, cluster_id: i64, now: DateTime<Utc>, 
         .order_by_asc(snap::Column::At)
         .all(db.conn())
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| r.cpu_alloc_m > 0)
-        .map(|r| (r.at.timestamp_millis(), r.cpu_used_m.unwrap_or(r.cpu_req_m) as f64 / r.cpu_alloc_m as f64))
-        .collect())
+    Ok(rows.into_iter().filter(|r| r.cpu_alloc_m > 0).map(|r| (r.at.timestamp_millis(), r.cpu_used_m.unwrap_or(r.cpu_req_m) as f64 / r.cpu_alloc_m as f64)).collect())
 }
 
 impl Loads {

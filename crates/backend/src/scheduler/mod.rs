@@ -14,8 +14,8 @@ use crate::workloads::{DeploymentRecord, Desired, WorkloadRecord, Workloads};
 use crate::{AuditLog, Database, WorkloadError};
 use chrono::{DateTime, Duration, Utc};
 use flotilla_domain::placement::place;
-use flotilla_domain::schedule::{self, Pressure, Priority, Schedule, Thresholds, WhenClosed};
 pub use flotilla_domain::schedule::ScheduleSpec;
+use flotilla_domain::schedule::{self, Pressure, Priority, Schedule, Thresholds, WhenClosed};
 use flotilla_domain::workload::PlacementRule;
 use load::Loads;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -327,11 +327,7 @@ impl Scheduler {
 
     /// Moves of the last day (for the rebalancing cool-downs).
     async fn recent_moves(&self, now: DateTime<Utc>) -> Result<Vec<Move>, SchedulerError> {
-        let rows = schedule_event::Entity::find()
-            .filter(schedule_event::Column::Action.eq("moved"))
-            .filter(schedule_event::Column::At.gte(now - Duration::days(1)))
-            .all(self.db.conn())
-            .await?;
+        let rows = schedule_event::Entity::find().filter(schedule_event::Column::Action.eq("moved")).filter(schedule_event::Column::At.gte(now - Duration::days(1))).all(self.db.conn()).await?;
         Ok(rows.into_iter().map(|e| Move { at_ms: e.at.timestamp_millis(), workload_id: e.workload_id.unwrap_or(0), cluster: e.cluster }).collect())
     }
 

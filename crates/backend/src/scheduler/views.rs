@@ -66,10 +66,7 @@ impl Scheduler {
             find = find.filter(schedule_event::Column::Id.lt(before));
         }
         let rows = find.order_by_desc(schedule_event::Column::Id).limit(limit as u64).all(self.db.conn()).await?;
-        Ok(rows
-            .into_iter()
-            .map(|e| ScheduleEvent { id: e.id, at_ms: e.at.timestamp_millis(), workload: e.workload, cluster: e.cluster, action: e.action, reason: e.reason })
-            .collect())
+        Ok(rows.into_iter().map(|e| ScheduleEvent { id: e.id, at_ms: e.at.timestamp_millis(), workload: e.workload, cluster: e.cluster, action: e.action, reason: e.reason }).collect())
     }
 
     /// Every listed cluster's thresholds and latest CPU reading.

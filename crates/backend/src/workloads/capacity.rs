@@ -106,15 +106,5 @@ fn capacity(s: &ClusterState, project: &str, quota: Quota) -> ClusterCapacity {
         }
         None => QuotaFree { cpu_m: Some(quota.cpu_m), mem_b: Some(quota.mem_b), pods: Some(quota.pods), gpus: Some(quota.gpus) },
     });
-    ClusterCapacity {
-        id: s.summary.id,
-        name: s.summary.name.clone(),
-        available,
-        unavailable_reason,
-        nodes,
-        allocatable,
-        allocatable_pods,
-        quota_free,
-        prices: None,
-    }
+    ClusterCapacity { id: s.summary.id, name: s.summary.name.clone(), available, unavailable_reason, nodes, allocatable, allocatable_pods, quota_free, prices: None }
 }

@@ -2,8 +2,8 @@
 //! namespace (quota, limits) and the workload's objects, reading their state back, events, logs
 //! and removal. Every call is bounded by a timeout so one slow cluster never holds up others.
 use super::manifests::{self, FIELD_MANAGER, PROJECT_LABEL, Quota, Shape, WORKLOAD_ID_LABEL, WORKLOAD_LABEL};
-use flotilla_domain::schedule::Priority;
 use flotilla_domain::rollout::{EventLine, Observed};
+use flotilla_domain::schedule::Priority;
 use flotilla_domain::workload::WorkloadSpec;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Event, LimitRange, Namespace, Pod, ResourceQuota, Service};
@@ -191,16 +191,11 @@ where
     if !owned_by(o.meta(), id) {
         return Ok(());
     }
-    let params = DeleteParams {
-        preconditions: Some(Preconditions { uid: o.meta().uid.clone(), resource_version: None }),
-        ..DeleteParams::background()
-    };
+    let params = DeleteParams { preconditions: Some(Preconditions { uid: o.meta().uid.clone(), resource_version: None }), ..DeleteParams::background() };
     match tokio::time::timeout(CALL_TIMEOUT, api.delete(name, &params)).await {
         Ok(Ok(_)) => Ok(()),
         Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(()),
-        Ok(Err(kube::Error::Api(s))) if s.code == 409 => {
-            Err(KubeError::Declined(format!("delete {name}: it was replaced meanwhile by another object of the same name, which Flotilla leaves alone")))
-        }
+        Ok(Err(kube::Error::Api(s))) if s.code == 409 => Err(KubeError::Declined(format!("delete {name}: it was replaced meanwhile by another object of the same name, which Flotilla leaves alone"))),
         Ok(Err(e)) => Err(KubeError::of(&format!("delete {name}"), e)),
         Err(_) => Err(KubeError::TimedOut { what: format!("delete {name}") }),
     }
@@ -234,12 +229,7 @@ pub async fn events(client: &Client, project: &str, name: &str, cluster: &str) -
         .filter(|e| e.involved_object.name.as_deref().is_some_and(|n| n == name || n.starts_with(&format!("{name}-"))))
         .map(|e| EventLine {
             cluster: cluster.to_owned(),
-            at: e
-                .last_timestamp
-                .map(|t| t.0.to_string())
-                .or_else(|| e.event_time.map(|t| t.0.to_string()))
-                .or_else(|| e.metadata.creation_timestamp.map(|t| t.0.to_string()))
-                .unwrap_or_default(),
+            at: e.last_timestamp.map(|t| t.0.to_string()).or_else(|| e.event_time.map(|t| t.0.to_string())).or_else(|| e.metadata.creation_timestamp.map(|t| t.0.to_string())).unwrap_or_default(),
             kind: e.type_.unwrap_or_default(),
             reason: e.reason.unwrap_or_default(),
             object: format!("{}/{}", e.involved_object.kind.unwrap_or_default(), e.involved_object.name.unwrap_or_default()),

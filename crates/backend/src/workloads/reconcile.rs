@@ -4,8 +4,8 @@
 //! so a blackholed cluster (calls that hang until their timeout) delays only its own records;
 //! a cluster whose pass failed to reach it is retried with backoff (2 s doubling to 1 min),
 //! like kube-runtime's `Controller` with an error policy.
-use super::records::{DeploymentRecord, Desired, WorkloadRecord};
 use super::manifests::{Shape, namespace_name};
+use super::records::{DeploymentRecord, Desired, WorkloadRecord};
 use super::{WorkloadError, Workloads, cluster_calls};
 use flotilla_domain::inventory::HealthState;
 use flotilla_domain::rollout::{Phase, classify};

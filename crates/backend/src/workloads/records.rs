@@ -7,9 +7,7 @@ use chrono::Utc;
 use flotilla_domain::rollout::Phase;
 use flotilla_domain::schedule::Priority;
 use flotilla_domain::workload::WorkloadSpec;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait};
 
 /// What should happen to a workload on one cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,14 +119,7 @@ pub(super) fn replica_counts(rule: &flotilla_domain::workload::PlacementRule, pr
 
 impl Workloads {
     /// Records a new workload and where it goes; the reconcile loop deploys it.
-    pub async fn create(
-        &self,
-        project_id: i64,
-        owner_id: i64,
-        owner_email: &str,
-        spec: &WorkloadSpec,
-        assignments: &[(i64, u32)],
-    ) -> Result<i64, WorkloadError> {
+    pub async fn create(&self, project_id: i64, owner_id: i64, owner_email: &str, spec: &WorkloadSpec, assignments: &[(i64, u32)]) -> Result<i64, WorkloadError> {
         if assignments.is_empty() {
             return Err(WorkloadError::Invalid("Placement found no cluster for this workload.".into()));
         }
@@ -175,25 +166,21 @@ impl Workloads {
         let ids: Vec<i64> = rows.iter().map(|w| w.id).collect();
         let mut by_workload: std::collections::HashMap<i64, Vec<DeploymentRecord>> = Default::default();
         if !ids.is_empty() {
-            for d in workload_deployment::Entity::find()
-                .filter(workload_deployment::Column::WorkloadId.is_in(ids))
-                .order_by_asc(workload_deployment::Column::ClusterId)
-                .all(self.db.conn())
-                .await?
-            {
+            for d in workload_deployment::Entity::find().filter(workload_deployment::Column::WorkloadId.is_in(ids)).order_by_asc(workload_deployment::Column::ClusterId).all(self.db.conn()).await? {
                 by_workload.entry(d.workload_id).or_default().push(deployment_record(d));
             }
         }
-        rows.into_iter().map(|w| { let d = by_workload.remove(&w.id).unwrap_or_default(); record(w, d) }).collect()
+        rows.into_iter()
+            .map(|w| {
+                let d = by_workload.remove(&w.id).unwrap_or_default();
+                record(w, d)
+            })
+            .collect()
     }
 
     pub async fn get(&self, id: i64) -> Result<WorkloadRecord, WorkloadError> {
         let w = workload::Entity::find_by_id(id).one(self.db.conn()).await?.ok_or(WorkloadError::NotFound)?;
-        let d = workload_deployment::Entity::find()
-            .filter(workload_deployment::Column::WorkloadId.eq(id))
-            .order_by_asc(workload_deployment::Column::ClusterId)
-            .all(self.db.conn())
-            .await?;
+        let d = workload_deployment::Entity::find().filter(workload_deployment::Column::WorkloadId.eq(id)).order_by_asc(workload_deployment::Column::ClusterId).all(self.db.conn()).await?;
         record(w, d.into_iter().map(deployment_record).collect())
     }
 
@@ -270,11 +257,7 @@ impl Workloads {
         }
         let txn = self.db.conn().begin().await?;
         // A row left over on the target (being removed) is reused.
-        workload_deployment::Entity::delete_many()
-            .filter(workload_deployment::Column::WorkloadId.eq(id))
-            .filter(workload_deployment::Column::ClusterId.eq(to))
-            .exec(&txn)
-            .await?;
+        workload_deployment::Entity::delete_many().filter(workload_deployment::Column::WorkloadId.eq(id)).filter(workload_deployment::Column::ClusterId.eq(to)).exec(&txn).await?;
         new_deployment(id, to, source.replicas).insert(&txn).await?;
         let row = workload_deployment::Entity::find_by_id(source.id).one(&txn).await?.ok_or(WorkloadError::NotFound)?;
         let mut row = row.into_active_model();
@@ -289,11 +272,7 @@ impl Workloads {
     pub async fn deploy_to(&self, id: i64, assignments: &[(i64, u32)]) -> Result<WorkloadRecord, WorkloadError> {
         let txn = self.db.conn().begin().await?;
         for &(cluster_id, replicas) in assignments {
-            workload_deployment::Entity::delete_many()
-                .filter(workload_deployment::Column::WorkloadId.eq(id))
-                .filter(workload_deployment::Column::ClusterId.eq(cluster_id))
-                .exec(&txn)
-                .await?;
+            workload_deployment::Entity::delete_many().filter(workload_deployment::Column::WorkloadId.eq(id)).filter(workload_deployment::Column::ClusterId.eq(cluster_id)).exec(&txn).await?;
             new_deployment(id, cluster_id, replicas).insert(&txn).await?;
         }
         txn.commit().await?;

@@ -3,6 +3,7 @@
 //! records → audit in this one place. Server functions and REST handlers only call these; the
 //! scheduler places with the same [`Capacities`].
 use super::capacity::Capacities;
+use super::manifests::Quota;
 use super::records::Desired;
 use super::{WorkloadError, WorkloadRecord, Workloads};
 use crate::scheduler::Scheduler;
@@ -10,10 +11,7 @@ use crate::{AuditLog, Caller, PeopleDirectory, Projects, Refusal, RequestAccess}
 use flotilla_domain::placement::{Placement, place};
 use flotilla_domain::schedule::{self, ScheduleSpec};
 use flotilla_domain::workload::{FieldError, PlacementRule, WorkloadForm, WorkloadSpec};
-use super::manifests::Quota;
-use flotilla_domain::{
-    Bytes, CpuMillis, Demand, Kind, PlacementInputs, ProjectQuota, ProjectSummary, QuotaChange, QuotaInput, RegisterOutcome, Target, Verb, WorkloadAction, allows, parse_quota,
-};
+use flotilla_domain::{Bytes, CpuMillis, Demand, Kind, PlacementInputs, ProjectQuota, ProjectSummary, QuotaChange, QuotaInput, RegisterOutcome, Target, Verb, WorkloadAction, allows, parse_quota};
 
 /// A workload (or workloads to be) of `project`, owned by `owner`.
 pub fn target(project: i64, owner: Option<i64>) -> Target {
@@ -325,11 +323,8 @@ fn chosen_clusters_opened(spec: &WorkloadSpec, caps: &[flotilla_domain::ClusterC
         return Ok(());
     }
     let open: Vec<&str> = caps.iter().map(|c| c.name.as_str()).collect();
-    let message = if open.is_empty() {
-        format!("No cluster is open to {project} yet; ask an administrator to open one.")
-    } else {
-        format!("Choose clusters opened to {project}: {}.", open.join(", "))
-    };
+    let message =
+        if open.is_empty() { format!("No cluster is open to {project} yet; ask an administrator to open one.") } else { format!("Choose clusters opened to {project}: {}.", open.join(", ")) };
     Err(FieldError { field: "placement".into(), message })
 }
 

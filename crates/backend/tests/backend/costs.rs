@@ -64,10 +64,7 @@ async fn the_ledger_prices_simulated_hours_of_the_demo_fleet() {
         prices.seed_defaults().await.unwrap();
         let collector = Collector::new(fast());
         collector.sync(&dir).await.unwrap();
-        eventually(Duration::from_secs(30), "the demo fleet listed with metrics", || {
-            collector.states().iter().all(|s| s.synced && s.metrics_live && s.health.state == HealthState::Connected)
-        })
-        .await;
+        eventually(Duration::from_secs(30), "the demo fleet listed with metrics", || collector.states().iter().all(|s| s.synced && s.metrics_live && s.health.state == HealthState::Connected)).await;
         eventually(Duration::from_secs(20), "tokyo's pods scheduled", || collector.pods(ids["tokyo-prod"], None, None).iter().filter(|p| p.node.is_some()).count() >= 32).await;
 
         let ledger = Ledger::new(db.clone(), prices.clone(), dir.clone());
@@ -359,7 +356,10 @@ async fn a_webhook_to_a_private_address_is_refused_unless_an_administrator_allow
             other => panic!("{kind}: a loopback webhook must be refused, got {other:?}"),
         }
         for hidden in ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:127.0.0.1]:9/hook", "http://10.0.0.8/hook", "http://localhost:9/hook"] {
-            assert!(matches!(public_only.set(project, 7.0, "USD", Webhook::Set(hidden.into())).await, Err(BudgetError::Invalid(m)) if m.contains("Flotilla only sends alerts to public addresses")), "{kind}: {hidden}");
+            assert!(
+                matches!(public_only.set(project, 7.0, "USD", Webhook::Set(hidden.into())).await, Err(BudgetError::Invalid(m)) if m.contains("Flotilla only sends alerts to public addresses")),
+                "{kind}: {hidden}"
+            );
         }
         assert!(public_only.get(project).await.unwrap().is_none(), "{kind}: nothing was saved");
 

@@ -1,6 +1,6 @@
 //! The demo seed fills the directory once and is safe to run again.
 use crate::support::on_both_databases;
-use flotilla_backend::{demo, AuditLog, PeopleDirectory};
+use flotilla_backend::{AuditLog, PeopleDirectory, demo};
 
 #[tokio::test]
 async fn demo_seed_creates_people_and_projects_once() {

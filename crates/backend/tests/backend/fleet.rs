@@ -1,9 +1,7 @@
 //! Registering clusters (credentials sealed at rest), the live collector against the fleet
 //! simulator (inventory, fault isolation, recovery), "Test connection" and snapshots.
 use crate::support::{TestDb, on_both_databases};
-use flotilla_backend::{
-    ClusterDetails, ClusterDirectory, Collector, CollectorSettings, Credentials, FleetError, HeatScope, NewCluster, SecretKey, Snapshots,
-};
+use flotilla_backend::{ClusterDetails, ClusterDirectory, Collector, CollectorSettings, Credentials, FleetError, HeatScope, NewCluster, SecretKey, Snapshots};
 use flotilla_domain::inventory::{HealthState, Metric};
 use flotilla_domain::{Dns1123Label, Provider};
 use flotilla_sim::{FaultMode, FleetSpec, RunningFleet, SimOptions};
@@ -85,12 +83,7 @@ async fn raw_credentials(db: &flotilla_backend::Database, id: i64) -> String {
 }
 
 pub(crate) fn fast() -> CollectorSettings {
-    CollectorSettings {
-        probe_interval: Duration::from_millis(200),
-        metrics_interval: Duration::from_millis(300),
-        slow_after: Duration::from_millis(400),
-        timeout: Duration::from_secs(2),
-    }
+    CollectorSettings { probe_interval: Duration::from_millis(200), metrics_interval: Duration::from_millis(300), slow_after: Duration::from_millis(400), timeout: Duration::from_secs(2) }
 }
 
 /// Polls `check` every 50 ms until it holds or `limit` passes.
@@ -123,17 +116,11 @@ async fn the_collector_mirrors_the_simulator_isolates_a_lost_cluster_and_resyncs
     collector.sync(&dir).await.unwrap();
 
     // Inventory matches what the simulator holds.
-    eventually(Duration::from_secs(15), "both clusters listed and connected", || {
-        collector.states().iter().all(|s| s.synced && s.health.state == HealthState::Connected && s.metrics_live)
-    })
-    .await;
+    eventually(Duration::from_secs(15), "both clusters listed and connected", || collector.states().iter().all(|s| s.synced && s.health.state == HealthState::Connected && s.metrics_live)).await;
     let alpha = collector.state(ids[0]).unwrap();
     assert_eq!(alpha.derived.nodes.len(), 3);
     assert_eq!(alpha.derived.nodes.iter().map(|n| n.allocatable.cpu_m).sum::<u64>(), 12_000);
-    eventually(Duration::from_secs(10), "4 web pods scheduled", || {
-        collector.pods(ids[0], None, Some(&["team-a".to_owned()])).iter().filter(|p| p.node.is_some()).count() == 4
-    })
-    .await;
+    eventually(Duration::from_secs(10), "4 web pods scheduled", || collector.pods(ids[0], None, Some(&["team-a".to_owned()])).iter().filter(|p| p.node.is_some()).count() == 4).await;
     let alpha = collector.state(ids[0]).unwrap();
     let team_a = alpha.derived.namespaces.iter().find(|n| n.name == "team-a").unwrap();
     assert_eq!((team_a.pods, team_a.requested.cpu_m, team_a.quota_cpu_m, team_a.quota_pods), (4, 2000, Some(8000), Some(20)));

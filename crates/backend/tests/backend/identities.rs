@@ -6,8 +6,7 @@ use crate::support::on_both_databases;
 use chrono::{Duration, Utc};
 use flotilla_backend::oidc::LinkByEmail;
 use flotilla_backend::{
-    AccessControl, AccountError, Accounts, ApiTokens, AuditLog, Caller, Identities, IdentityError, PeopleDirectory, SecretKey, SessionPolicy,
-    Sessions, SsoIdentity, SsoSession, TokenError,
+    AccessControl, AccountError, Accounts, ApiTokens, AuditLog, Caller, Identities, IdentityError, PeopleDirectory, SecretKey, SessionPolicy, Sessions, SsoIdentity, SsoSession, TokenError,
 };
 use flotilla_domain::{AuditQuery, Kind, Target, Verb, allows};
 

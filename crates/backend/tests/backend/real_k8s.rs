@@ -119,10 +119,7 @@ async fn a_kind_flotilla_may_not_list_is_named_never_empty() {
 
     // Given the permission, the kind lists again (after its backoff) and the words go away.
     alpha.allow_all();
-    eventually(Duration::from_secs(30), "alpha listed and connected", || {
-        collector.state(ids[0]).is_some_and(|s| s.synced && s.forbidden.is_empty() && s.health.state == HealthState::Connected)
-    })
-    .await;
+    eventually(Duration::from_secs(30), "alpha listed and connected", || collector.state(ids[0]).is_some_and(|s| s.synced && s.forbidden.is_empty() && s.health.state == HealthState::Connected)).await;
     assert!(verdict(&collector, ids[0], 100, 1).fits);
     collector.shutdown();
 }
@@ -202,12 +199,8 @@ async fn a_rollout_is_not_available_before_the_controller_has_done_it() {
     until(&wl, id, Duration::from_secs(30), "rolled out", phase_is(Phase::Available)).await;
     let kube = wl.client(ids[0]).await.unwrap();
     let pods = kube::Api::<k8s_openapi::api::core::v1::Pod>::namespaced(kube, "team-a").list(&ListParams::default().labels("flotilla.io/workload=roll")).await.unwrap();
-    let images: Vec<String> = pods
-        .items
-        .iter()
-        .filter(|p| p.metadata.deletion_timestamp.is_none())
-        .flat_map(|p| p.spec.iter().flat_map(|s| s.containers.iter().filter_map(|c| c.image.clone())))
-        .collect();
+    let images: Vec<String> =
+        pods.items.iter().filter(|p| p.metadata.deletion_timestamp.is_none()).flat_map(|p| p.spec.iter().flat_map(|s| s.containers.iter().filter_map(|c| c.image.clone()))).collect();
     assert!(!images.is_empty() && images.iter().all(|i| i == "nginx:1.28"), "Available means every replica runs the new image: {images:?}");
 }
 
@@ -308,9 +301,7 @@ async fn one_pool_of_clients_serves_watches_and_deploys_and_follows_other_replic
     let wl = Workloads::new(db.db().clone(), dir.clone()).with_collector(collector.clone());
     assert!(wl.connections().same_pool(&collector.connections()), "the deployer uses the collector's pool");
     eventually(Duration::from_secs(10), "a client per watched cluster", || collector.connections().pooled() == ids.len()).await;
-    let namespaces = |c: kube::Client| async move {
-        Api::<Namespace>::all(c).list(&ListParams::default()).await.unwrap().items.into_iter().filter_map(|n| n.metadata.name).collect::<Vec<_>>()
-    };
+    let namespaces = |c: kube::Client| async move { Api::<Namespace>::all(c).list(&ListParams::default()).await.unwrap().items.into_iter().filter_map(|n| n.metadata.name).collect::<Vec<_>>() };
     let beta_client = wl.client(beta).await.unwrap();
     Api::<Namespace>::all(beta_client).create(&Default::default(), &serde_json::from_value(json!({"metadata": {"name": "only-on-beta"}})).unwrap()).await.unwrap();
     assert!(!namespaces(wl.client(alpha).await.unwrap()).await.contains(&"only-on-beta".to_owned()));

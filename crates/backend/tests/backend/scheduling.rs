@@ -58,7 +58,14 @@ async fn utilisation(db: &Database, cluster: i64, from: DateTime<Utc>, minutes: 
 }
 
 /// Opens every test cluster to the project; the placement inputs the scheduler uses.
-async fn open_all(db: &flotilla_backend::Database, collector: &Collector, dir: &ClusterDirectory, workloads: &Workloads, project: i64, ids: &[i64]) -> flotilla_backend::workloads::capacity::Capacities {
+async fn open_all(
+    db: &flotilla_backend::Database,
+    collector: &Collector,
+    dir: &ClusterDirectory,
+    workloads: &Workloads,
+    project: i64,
+    ids: &[i64],
+) -> flotilla_backend::workloads::capacity::Capacities {
     let projects = flotilla_backend::Projects::new(db.clone(), flotilla_backend::PeopleDirectory::new(db.clone()), dir.clone(), flotilla_backend::AuditLog::new(db.clone()));
     for id in ids {
         projects.open_for_setup(project, *id).await.unwrap();
@@ -155,12 +162,7 @@ async fn windows_leases_and_low_priority_spill_over() {
         utilisation(&db, beta, t2 - Duration::minutes(6), 6, 0.95).await;
         let queued = s2.tick(t2).await.unwrap();
         assert_eq!(queued.iter().map(|a| a.action).collect::<Vec<_>>(), ["evicted"], "{kind}");
-        let row = flotilla_backend::entity::workload_schedule::Entity::find()
-            .filter(flotilla_backend::entity::workload_schedule::Column::WorkloadId.eq(batch))
-            .one(db.conn())
-            .await
-            .unwrap()
-            .unwrap();
+        let row = flotilla_backend::entity::workload_schedule::Entity::find().filter(flotilla_backend::entity::workload_schedule::Column::WorkloadId.eq(batch)).one(db.conn()).await.unwrap().unwrap();
         assert_eq!(row.state, "queued", "{kind}");
         assert!(row.reason.contains("waiting for a cluster with room that fits (alpha at 95 % CPU, needs below 60 %; beta at 95 % CPU, needs below 60 %)"), "{kind}: {}", row.reason);
         let audited = audit_log::Entity::find().filter(audit_log::Column::Action.eq("schedule.evicted")).all(db.conn()).await.unwrap();

@@ -21,9 +21,7 @@ impl TestDb {
 
     pub async fn postgres() -> Self {
         let admin_url = std::env::var("FLOTILLA_TEST_POSTGRES").unwrap_or_else(|_| DEFAULT_POSTGRES.to_owned());
-        let admin = Database::connect(&admin_url)
-            .await
-            .unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed for this test (start it, or set FLOTILLA_TEST_POSTGRES): {e}"));
+        let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| panic!("PostgreSQL at {admin_url} is needed for this test (start it, or set FLOTILLA_TEST_POSTGRES): {e}"));
         let name = format!("flotilla_test_{}_{}", std::process::id(), unique());
         exec(&admin, &format!("CREATE DATABASE {name}")).await;
         let (base, _) = admin_url.rsplit_once('/').expect("URL has a database part");

@@ -191,10 +191,7 @@ async fn automatic_placement_picks_the_idle_cluster_of_the_demo_fleet_over_the_h
     register_fleet(&dir, &fleet).await;
     let collector = Collector::new(fast());
     collector.sync(&dir).await.unwrap();
-    eventually(Duration::from_secs(30), "every demo cluster listed", || {
-        collector.states().iter().all(|s| s.synced && s.health.state != HealthState::Connecting)
-    })
-    .await;
+    eventually(Duration::from_secs(30), "every demo cluster listed", || collector.states().iter().all(|s| s.synced && s.health.state != HealthState::Connecting)).await;
     let caps = capacity::capacities(&collector.states(), "team-a", flotilla_backend::workloads::DEFAULT_QUOTA);
     let s = spec("web2", "nginx:1.27", 2, "500m");
     let placed = place(&PlacementRule::LeastLoaded, &s.demand(), &caps);

@@ -21,18 +21,14 @@ fn fill_identity(r: &Req, v: &mut Value, name: Option<&str>) -> Result<(), ApiEr
     if let Some(n) = name {
         let given = meta_str(v, "name");
         if !given.is_empty() && given != n {
-            return Err(ApiError::bad_request(format!(
-                "the name of the object ({given}) does not match the name on the URL ({n})"
-            )));
+            return Err(ApiError::bad_request(format!("the name of the object ({given}) does not match the name on the URL ({n})")));
         }
         v["metadata"]["name"] = json!(n);
     }
     if def.namespaced {
         let given = meta_str(v, "namespace");
         if !given.is_empty() && given != r.ns() {
-            return Err(ApiError::bad_request(
-                "the namespace of the provided object does not match the namespace sent on the request",
-            ));
+            return Err(ApiError::bad_request("the namespace of the provided object does not match the namespace sent on the request"));
         }
         v["metadata"]["namespace"] = json!(r.ns());
     }
@@ -43,9 +39,7 @@ fn fill_identity(r: &Req, v: &mut Value, name: Option<&str>) -> Result<(), ApiEr
 
 pub(super) fn create(c: &Cluster, r: &Req, body: &[u8]) -> Result<Response, ApiError> {
     if RESOURCES[r.t.res].namespaced && r.t.ns.is_none() {
-        return Err(ApiError::method_not_allowed(
-            "create requires a namespace in the URL",
-        ));
+        return Err(ApiError::method_not_allowed("create requires a namespace in the URL"));
     }
     let mut v = parse_body(body)?;
     fill_identity(r, &mut v, None)?;
@@ -82,24 +76,13 @@ fn split_status(res: ResId, sub: Option<&str>, live: &Value, mut new: Value) -> 
     }
 }
 
-pub(super) fn replace(
-    c: &Cluster,
-    r: &Req,
-    name: &str,
-    sub: Option<&str>,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub(super) fn replace(c: &Cluster, r: &Req, name: &str, sub: Option<&str>, body: &[u8]) -> Result<Response, ApiError> {
     let mut v = parse_body(body)?;
     let mut st = c.store.lock();
     let def = &RESOURCES[r.t.res];
-    let live = st
-        .get(r.t.res, r.ns(), name)
-        .ok_or_else(|| ApiError::not_found(def.group, def.plural, name))?;
+    let live = st.get(r.t.res, r.ns(), name).ok_or_else(|| ApiError::not_found(def.group, def.plural, name))?;
     if sub == Some("scale") {
-        let replicas = v
-            .pointer("/spec/replicas")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
+        let replicas = v.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(0);
         let rv = meta_str(&v, "resourceVersion").to_string();
         let mut d = live.value().into_owned();
         d["spec"]["replicas"] = json!(replicas);
@@ -115,45 +98,24 @@ pub(super) fn replace(
 }
 
 fn content_type(r: &Req) -> String {
-    r.headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string()
+    r.headers.get(header::CONTENT_TYPE).and_then(|h| h.to_str().ok()).unwrap_or("").split(';').next().unwrap_or("").trim().to_string()
 }
 
-pub(super) fn patch_obj(
-    c: &Cluster,
-    r: &Req,
-    name: &str,
-    sub: Option<&str>,
-    body: &[u8],
-) -> Result<Response, ApiError> {
+pub(super) fn patch_obj(c: &Cluster, r: &Req, name: &str, sub: Option<&str>, body: &[u8]) -> Result<Response, ApiError> {
     let def = &RESOURCES[r.t.res];
     let ct = content_type(r);
     let p = parse_body(body)?;
     let mut st = c.store.lock();
     let live = st.get(r.t.res, r.ns(), name);
     if ct == "application/apply-patch+yaml" {
-        let manager =
-            r.q.get("fieldManager")
-                .filter(|m| !m.is_empty())
-                .ok_or_else(|| {
-                    ApiError::invalid(
-                        "meta.k8s.io",
-                        "PatchOptions",
-                        "",
-                        &[crate::status::Cause {
-                            field: "fieldManager",
-                            reason: "FieldValueRequired",
-                            message: "Required value: is required for apply patch",
-                        }],
-                    )
-                })?;
+        let manager = r.q.get("fieldManager").filter(|m| !m.is_empty()).ok_or_else(|| {
+            ApiError::invalid(
+                "meta.k8s.io",
+                "PatchOptions",
+                "",
+                &[crate::status::Cause { field: "fieldManager", reason: "FieldValueRequired", message: "Required value: is required for apply patch" }],
+            )
+        })?;
         let force = r.q.get("force").is_some_and(|f| f == "true");
         let mut cfg = p;
         fill_identity(r, &mut cfg, Some(name))?;
@@ -184,29 +146,17 @@ pub(super) fn patch_obj(
         };
     }
     let live = live.ok_or_else(|| ApiError::not_found(def.group, def.plural, name))?;
-    let mut target = if sub == Some("scale") {
-        scale_of(&live)
-    } else {
-        live.value().into_owned()
-    };
+    let mut target = if sub == Some("scale") { scale_of(&live) } else { live.value().into_owned() };
     match ct.as_str() {
         "application/merge-patch+json" => patch::merge_patch(&mut target, &p),
         "application/strategic-merge-patch+json" => patch::strategic_merge(&mut target, &p),
-        "application/json-patch+json" => {
-            patch::json_patch(&mut target, &p).map_err(|m| ApiError::new(422, "Invalid", m))?
-        }
+        "application/json-patch+json" => patch::json_patch(&mut target, &p).map_err(|m| ApiError::new(422, "Invalid", m))?,
         other => return Err(ApiError::unsupported_media(other)),
     }
     if sub == Some("scale") {
         let mut d = live.value().into_owned();
-        d["spec"]["replicas"] = target
-            .pointer("/spec/replicas")
-            .cloned()
-            .unwrap_or(json!(0));
-        d["metadata"]["resourceVersion"] = target
-            .pointer("/metadata/resourceVersion")
-            .cloned()
-            .unwrap_or(json!(""));
+        d["spec"]["replicas"] = target.pointer("/spec/replicas").cloned().unwrap_or(json!(0));
+        d["metadata"]["resourceVersion"] = target.pointer("/metadata/resourceVersion").cloned().unwrap_or(json!(""));
         let o = st.update(r.t.res, d)?;
         return Ok(scale_response(&o));
     }
@@ -227,14 +177,7 @@ pub(super) fn patch_obj(
 /// forbidden: `.
 fn authorize_create_by_apply(c: &Cluster, r: &Req, name: &str) -> Result<(), ApiError> {
     let def = &RESOURCES[r.t.res];
-    let a = crate::authz::Attributes {
-        verb: "create",
-        group: def.group,
-        resource: def.plural,
-        sub: "",
-        namespace: r.ns(),
-        name,
-    };
+    let a = crate::authz::Attributes { verb: "create", group: def.group, resource: def.plural, sub: "", namespace: r.ns(), name };
     if crate::authz::allowed(c, &r.who, &a) {
         return Ok(());
     }
@@ -243,10 +186,7 @@ fn authorize_create_by_apply(c: &Cluster, r: &Req, name: &str) -> Result<(), Api
 
 fn scale_of(d: &ObjRef) -> Value {
     let v = &d.value();
-    let sel = v
-        .pointer("/spec/selector")
-        .map(LabelSelector::from_json)
-        .unwrap_or_default();
+    let sel = v.pointer("/spec/selector").map(LabelSelector::from_json).unwrap_or_default();
     json!({
         "kind": "Scale",
         "apiVersion": "autoscaling/v1",
@@ -265,29 +205,18 @@ pub(super) fn scale_response(d: &ObjRef) -> Response {
 
 pub(super) fn delete(c: &Cluster, r: &Req, name: &str, body: &[u8]) -> Result<Response, ApiError> {
     let def = &RESOURCES[r.t.res];
-    let opts: Value = if body.is_empty() {
-        json!({})
-    } else {
-        parse_body(body)?
-    };
+    let opts: Value = if body.is_empty() { json!({}) } else { parse_body(body)? };
     let orphan = opts.get("propagationPolicy").and_then(Value::as_str) == Some("Orphan")
         || opts.get("orphanDependents").and_then(Value::as_bool) == Some(true)
         || r.q.get("propagationPolicy").is_some_and(|p| p == "Orphan");
     let mut st = c.store.lock();
     if let Some(pre) = opts.get("preconditions") {
-        let live = st
-            .get(r.t.res, r.ns(), name)
-            .ok_or_else(|| ApiError::not_found(def.group, def.plural, name))?;
-        for (field, have) in [
-            ("uid", live.idx.uid.to_string()),
-            ("resourceVersion", live.rv.to_string()),
-        ] {
+        let live = st.get(r.t.res, r.ns(), name).ok_or_else(|| ApiError::not_found(def.group, def.plural, name))?;
+        for (field, have) in [("uid", live.idx.uid.to_string()), ("resourceVersion", live.rv.to_string())] {
             if let Some(want) = pre.get(field).and_then(Value::as_str)
                 && want != have
             {
-                let why = format!(
-                    "Precondition failed: {field} in precondition: {want}, {field} in object meta: {have}"
-                );
+                let why = format!("Precondition failed: {field} in precondition: {want}, {field} in object meta: {have}");
                 return Err(ApiError::conflict(def.group, def.plural, name, &why));
             }
         }
@@ -300,11 +229,8 @@ pub(super) fn delete_collection(c: &Cluster, r: &Req) -> Result<Response, ApiErr
     let def = &RESOURCES[r.t.res];
     let (lsel, fsel) = r.selectors()?;
     let mut st = c.store.lock();
-    let names: Vec<(String, String)> = st
-        .iter(r.t.res, r.t.ns.as_deref(), None)
-        .filter(|o| lsel.matches_obj(o) && fsel.matches_obj(o))
-        .map(|o| (o.idx.ns.to_string(), o.idx.name.to_string()))
-        .collect();
+    let names: Vec<(String, String)> =
+        st.iter(r.t.res, r.t.ns.as_deref(), None).filter(|o| lsel.matches_obj(o) && fsel.matches_obj(o)).map(|o| (o.idx.ns.to_string(), o.idx.name.to_string())).collect();
     let mut items = Vec::new();
     for (ns, n) in names {
         if let Ok(o) = c.delete_object(&mut st, r.t.res, &ns, &n, false) {

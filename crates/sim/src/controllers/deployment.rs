@@ -21,29 +21,18 @@ pub struct DeploymentCtl {
 pub fn template_hash(template: &Value) -> String {
     const ALPHA: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let s = serde_json::to_string(template).unwrap_or_default();
-    let h = s.bytes().fold(0x811c9dc5u32, |h, b| {
-        (h ^ b as u32).wrapping_mul(0x01000193)
-    });
-    h.to_string()
-        .bytes()
-        .map(|d| ALPHA[d as usize % ALPHA.len()] as char)
-        .collect()
+    let h = s.bytes().fold(0x811c9dc5u32, |h, b| (h ^ b as u32).wrapping_mul(0x01000193));
+    h.to_string().bytes().map(|d| ALPHA[d as usize % ALPHA.len()] as char).collect()
 }
 
 fn int_or_percent(v: Option<&Value>, total: i64, round_up: bool, default_pct: f64) -> i64 {
     let pct = |p: f64| {
         let x = total as f64 * p / 100.0;
-        if round_up {
-            x.ceil() as i64
-        } else {
-            x.floor() as i64
-        }
+        if round_up { x.ceil() as i64 } else { x.floor() as i64 }
     };
     match v {
         Some(Value::Number(n)) => n.as_i64().unwrap_or(0),
-        Some(Value::String(s)) if s.ends_with('%') => {
-            pct(s.trim_end_matches('%').parse().unwrap_or(default_pct))
-        }
+        Some(Value::String(s)) if s.ends_with('%') => pct(s.trim_end_matches('%').parse().unwrap_or(default_pct)),
         Some(Value::String(s)) => s.parse().unwrap_or(0),
         _ => pct(default_pct),
     }
@@ -51,13 +40,7 @@ fn int_or_percent(v: Option<&Value>, total: i64, round_up: bool, default_pct: f6
 
 /// Orders pods for deletion: unscheduled, then not ready, then newest.
 fn deletion_order(pods: &mut [ObjRef]) {
-    pods.sort_by_key(|p| {
-        (
-            !p.idx.node_name().is_empty(),
-            p.idx.is_ready(),
-            std::cmp::Reverse(p.idx.created.to_string()),
-        )
-    });
+    pods.sort_by_key(|p| (!p.idx.node_name().is_empty(), p.idx.is_ready(), std::cmp::Reverse(p.idx.created.to_string())));
 }
 
 pub fn reconcile(cluster: &Cluster, st: &mut Store, ctl: &mut DeploymentCtl) {
@@ -69,12 +52,7 @@ pub fn reconcile(cluster: &Cluster, st: &mut Store, ctl: &mut DeploymentCtl) {
         if let Some(uid) = p.idx.owner_uid() {
             if uids.contains(uid) {
                 owned.entry(uid.to_string()).or_default().push(p.clone());
-            } else if p
-                .value()
-                .pointer("/metadata/ownerReferences/0/kind")
-                .and_then(Value::as_str)
-                == Some("Deployment")
-            {
+            } else if p.value().pointer("/metadata/ownerReferences/0/kind").and_then(Value::as_str) == Some("Deployment") {
                 orphans.push(p.clone());
             }
         }
@@ -86,28 +64,13 @@ pub fn reconcile(cluster: &Cluster, st: &mut Store, ctl: &mut DeploymentCtl) {
         let pods = owned.remove(&*d.idx.uid).unwrap_or_default();
         reconcile_one(cluster, st, ctl, d, pods);
     }
-    ctl.last_failure
-        .retain(|uid, _| uids.contains(uid.as_str()));
+    ctl.last_failure.retain(|uid, _| uids.contains(uid.as_str()));
 }
 
-fn reconcile_one(
-    cluster: &Cluster,
-    st: &mut Store,
-    ctl: &mut DeploymentCtl,
-    d: &ObjRef,
-    pods: Vec<ObjRef>,
-) {
+fn reconcile_one(cluster: &Cluster, st: &mut Store, ctl: &mut DeploymentCtl, d: &ObjRef, pods: Vec<ObjRef>) {
     let dv = &d.value();
-    let (ns, name, uid) = (
-        meta_str(dv, "namespace"),
-        meta_str(dv, "name"),
-        meta_str(dv, "uid"),
-    );
-    let want = dv
-        .pointer("/spec/replicas")
-        .and_then(Value::as_i64)
-        .unwrap_or(1)
-        .max(0);
+    let (ns, name, uid) = (meta_str(dv, "namespace"), meta_str(dv, "name"), meta_str(dv, "uid"));
+    let want = dv.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1).max(0);
     let template = dv.pointer("/spec/template").cloned().unwrap_or(json!({}));
     let hash = template_hash(&template);
     let recreate = dv.pointer("/spec/strategy/type").and_then(Value::as_str) == Some("Recreate");
@@ -128,17 +91,12 @@ fn reconcile_one(
     } else {
         let total = (new.len() + old.len()) as i64;
         if (new.len() as i64) < want {
-            let room = if old.is_empty() {
-                want
-            } else {
-                want + max_surge - total
-            };
+            let room = if old.is_empty() { want } else { want + max_surge - total };
             to_create = (want - new.len() as i64).min(room).max(0);
         }
         if !old.is_empty() {
             let ready_new = new.iter().filter(|p| p.idx.is_ready()).count() as i64;
-            let (mut ready_old, mut unready_old): (Vec<ObjRef>, Vec<ObjRef>) =
-                old.drain(..).partition(|p| p.idx.is_ready());
+            let (mut ready_old, mut unready_old): (Vec<ObjRef>, Vec<ObjRef>) = old.drain(..).partition(|p| p.idx.is_ready());
             to_delete.append(&mut unready_old);
             let min_available = want - max_unavail;
             let mut can_remove = ready_new + ready_old.len() as i64 - min_available;
@@ -169,10 +127,7 @@ fn reconcile_one(
     let mut failure: Option<String> = None;
     let mut created = 0;
     for _ in 0..to_create {
-        let mut labels = template
-            .pointer("/metadata/labels")
-            .cloned()
-            .unwrap_or(json!({}));
+        let mut labels = template.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
         labels["pod-template-hash"] = json!(hash);
         let pod = json!({
             "metadata": {
@@ -199,23 +154,11 @@ fn reconcile_one(
     if created > 0 || scaled_down {
         let verb = if created > 0 { "up" } else { "down" };
         let msg = format!("Scaled {verb} replica set {name}-{hash} to {}", new.len());
-        st.record_event(
-            dv,
-            "Normal",
-            "ScalingReplicaSet",
-            &msg,
-            "deployment-controller",
-        );
+        st.record_event(dv, "Normal", "ScalingReplicaSet", &msg, "deployment-controller");
     }
     match &failure {
         Some(m) if ctl.last_failure.get(uid) != Some(m) => {
-            st.record_event(
-                dv,
-                "Warning",
-                "FailedCreate",
-                &format!("Error creating: {m}"),
-                "replicaset-controller",
-            );
+            st.record_event(dv, "Warning", "FailedCreate", &format!("Error creating: {m}"), "replicaset-controller");
             ctl.last_failure.insert(uid.to_string(), m.clone());
         }
         None => {
@@ -234,48 +177,21 @@ fn reconcile_one(
     let rs = format!("{name}-{hash}");
     let mut conds = vec![
         if available_ok {
-            (
-                "Available",
-                "True",
-                "MinimumReplicasAvailable",
-                "Deployment has minimum availability.".to_string(),
-            )
+            ("Available", "True", "MinimumReplicasAvailable", "Deployment has minimum availability.".to_string())
         } else {
-            (
-                "Available",
-                "False",
-                "MinimumReplicasUnavailable",
-                "Deployment does not have minimum availability.".to_string(),
-            )
+            ("Available", "False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.".to_string())
         },
         if complete {
-            (
-                "Progressing",
-                "True",
-                "NewReplicaSetAvailable",
-                format!("ReplicaSet \"{rs}\" has successfully progressed."),
-            )
+            ("Progressing", "True", "NewReplicaSetAvailable", format!("ReplicaSet \"{rs}\" has successfully progressed."))
         } else {
-            (
-                "Progressing",
-                "True",
-                "ReplicaSetUpdated",
-                format!("ReplicaSet \"{rs}\" is progressing."),
-            )
+            ("Progressing", "True", "ReplicaSetUpdated", format!("ReplicaSet \"{rs}\" is progressing."))
         },
     ];
     if let Some(m) = &failure {
         conds.push(("ReplicaFailure", "True", "FailedCreate", m.clone()));
     }
-    let generation = dv
-        .pointer("/metadata/generation")
-        .cloned()
-        .unwrap_or(json!(1));
-    let old_conds = dv
-        .pointer("/status/conditions")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+    let generation = dv.pointer("/metadata/generation").cloned().unwrap_or(json!(1));
+    let old_conds = dv.pointer("/status/conditions").and_then(Value::as_array).cloned().unwrap_or_default();
     let now = now_rfc3339();
     let conditions: Vec<Value> = conds
         .into_iter()
@@ -312,14 +228,8 @@ mod tests {
     fn hash_is_stable_and_template_sensitive() {
         let a = template_hash(&json!({"spec": {"containers": [{"image": "a:1"}]}}));
         assert!((1..=10).contains(&a.len()), "{a}");
-        assert_eq!(
-            a,
-            template_hash(&json!({"spec": {"containers": [{"image": "a:1"}]}}))
-        );
-        assert_ne!(
-            a,
-            template_hash(&json!({"spec": {"containers": [{"image": "a:2"}]}}))
-        );
+        assert_eq!(a, template_hash(&json!({"spec": {"containers": [{"image": "a:1"}]}})));
+        assert_ne!(a, template_hash(&json!({"spec": {"containers": [{"image": "a:2"}]}})));
     }
 
     #[test]

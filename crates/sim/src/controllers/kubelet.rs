@@ -17,11 +17,7 @@ pub struct Kubelet {
 }
 
 fn bad_image(image: &str) -> bool {
-    image
-        .rsplit('/')
-        .next()
-        .unwrap_or("")
-        .ends_with(":does-not-exist")
+    image.rsplit('/').next().unwrap_or("").ends_with(":does-not-exist")
 }
 
 fn images(pod: &Value) -> Vec<(String, String)> {
@@ -29,30 +25,16 @@ fn images(pod: &Value) -> Vec<(String, String)> {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .map(|c| {
-            (
-                c.get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-                c.get("image")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
-            )
-        })
+        .map(|c| (c.get("name").and_then(Value::as_str).unwrap_or("").to_string(), c.get("image").and_then(Value::as_str).unwrap_or("").to_string()))
         .collect()
 }
 
 fn waiting_reason(pod: &Value) -> Option<&str> {
-    pod.pointer("/status/containerStatuses/0/state/waiting/reason")
-        .and_then(Value::as_str)
+    pod.pointer("/status/containerStatuses/0/state/waiting/reason").and_then(Value::as_str)
 }
 
 fn hex_id(seed: &str) -> String {
-    let mut h = seed.bytes().fold(0xcbf29ce484222325u64, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100000001b3)
-    });
+    let mut h = seed.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ b as u64).wrapping_mul(0x100000001b3));
     (0..4)
         .map(|_| {
             h = h.wrapping_mul(0x9e3779b97f4a7c15).wrapping_add(1);
@@ -63,22 +45,13 @@ fn hex_id(seed: &str) -> String {
 
 impl Kubelet {
     pub fn new(cluster_index: usize) -> Self {
-        Kubelet {
-            cluster_index,
-            seen: HashMap::new(),
-            ip_seq: 0,
-        }
+        Kubelet { cluster_index, seen: HashMap::new(), ip_seq: 0 }
     }
 
     fn next_pod_ip(&mut self) -> String {
         self.ip_seq += 1;
         let n = self.ip_seq;
-        format!(
-            "10.{}.{}.{}",
-            100 + self.cluster_index % 150,
-            (n / 250) % 250,
-            n % 250 + 2
-        )
+        format!("10.{}.{}.{}", 100 + self.cluster_index % 150, (n / 250) % 250, n % 250 + 2)
     }
 
     /// One pass; returns the next instant at which some pod changes state by itself.
@@ -87,10 +60,7 @@ impl Kubelet {
             .iter(NODE, None, None)
             .map(|n| {
                 let v = n.value();
-                let ip = v
-                    .pointer("/status/addresses/0/address")
-                    .and_then(Value::as_str)
-                    .unwrap_or("10.0.0.1");
+                let ip = v.pointer("/status/addresses/0/address").and_then(Value::as_str).unwrap_or("10.0.0.1");
                 (n.idx.name.to_string(), ip.to_string())
             })
             .collect();
@@ -105,14 +75,7 @@ impl Kubelet {
                 continue;
             }
             let t0 = *self.seen.entry(uid).or_insert(now);
-            work.push((
-                p.clone(),
-                t0,
-                node_ips
-                    .get(node)
-                    .cloned()
-                    .unwrap_or_else(|| "10.0.0.1".into()),
-            ));
+            work.push((p.clone(), t0, node_ips.get(node).cloned().unwrap_or_else(|| "10.0.0.1".into())));
         }
         self.seen.retain(|uid, _| live.contains(uid));
         let mut due = |t: Instant| next = Some(next.map_or(t, |n: Instant| n.min(t)));
@@ -120,8 +83,7 @@ impl Kubelet {
             let (ns, name) = (p.idx.ns.to_string(), p.idx.name.to_string());
             let pv = p.value();
             let imgs = images(&pv);
-            let broken: Vec<&(String, String)> =
-                imgs.iter().filter(|(_, i)| bad_image(i)).collect();
+            let broken: Vec<&(String, String)> = imgs.iter().filter(|(_, i)| bad_image(i)).collect();
             let start_at = t0 + delay;
             if now < start_at {
                 if waiting_reason(&pv).is_none() {
@@ -132,39 +94,15 @@ impl Kubelet {
                 let backoff_at = start_at + delay;
                 if now < backoff_at {
                     if waiting_reason(&pv) != Some("ErrImagePull") {
-                        let msg = format!(
-                            "rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found"
-                        );
-                        if let Some(o) = self.set_waiting(
-                            st,
-                            &ns,
-                            &name,
-                            &imgs,
-                            "ErrImagePull",
-                            Some((cname, &msg)),
-                            &host_ip,
-                        ) {
-                            st.record_event(
-                                &o.value(),
-                                "Warning",
-                                "Failed",
-                                &format!("Failed to pull image \"{image}\": {msg}"),
-                                "kubelet",
-                            );
+                        let msg = format!("rpc error: code = NotFound desc = failed to pull and unpack image \"{image}\": not found");
+                        if let Some(o) = self.set_waiting(st, &ns, &name, &imgs, "ErrImagePull", Some((cname, &msg)), &host_ip) {
+                            st.record_event(&o.value(), "Warning", "Failed", &format!("Failed to pull image \"{image}\": {msg}"), "kubelet");
                         }
                     }
                     due(backoff_at);
                 } else if waiting_reason(&pv) != Some("ImagePullBackOff") {
                     let msg = format!("Back-off pulling image \"{image}\"");
-                    if let Some(o) = self.set_waiting(
-                        st,
-                        &ns,
-                        &name,
-                        &imgs,
-                        "ImagePullBackOff",
-                        Some((cname, &msg)),
-                        &host_ip,
-                    ) {
+                    if let Some(o) = self.set_waiting(st, &ns, &name, &imgs, "ImagePullBackOff", Some((cname, &msg)), &host_ip) {
                         st.record_event(&o.value(), "Normal", "BackOff", &msg, "kubelet");
                     }
                 }
@@ -188,23 +126,12 @@ impl Kubelet {
                     s["hostIP"] = json!(host_ip);
                     s["hostIPs"] = json!([{"ip": host_ip}]);
                     s["containerStatuses"] = json!(statuses);
-                    for c in [
-                        "PodReadyToStartContainers",
-                        "Initialized",
-                        "ContainersReady",
-                        "Ready",
-                    ] {
+                    for c in ["PodReadyToStartContainers", "Initialized", "ContainersReady", "Ready"] {
                         set_pod_condition(pod, c, "True", None, None);
                     }
                 }) {
                     let cn = imgs.first().map(|(n, _)| n.as_str()).unwrap_or("");
-                    st.record_event(
-                        &o.value(),
-                        "Normal",
-                        "Started",
-                        &format!("Started container {cn}"),
-                        "kubelet",
-                    );
+                    st.record_event(&o.value(), "Normal", "Started", &format!("Started container {cn}"), "kubelet");
                 }
             }
         }
@@ -212,16 +139,7 @@ impl Kubelet {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn set_waiting(
-        &mut self,
-        st: &mut Store,
-        ns: &str,
-        name: &str,
-        imgs: &[(String, String)],
-        reason: &str,
-        failing: Option<(&String, &String)>,
-        host_ip: &str,
-    ) -> Option<crate::store::ObjRef> {
+    fn set_waiting(&mut self, st: &mut Store, ns: &str, name: &str, imgs: &[(String, String)], reason: &str, failing: Option<(&String, &String)>, host_ip: &str) -> Option<crate::store::ObjRef> {
         let statuses: Vec<Value> = imgs
             .iter()
             .map(|(n, i)| {
@@ -249,20 +167,8 @@ impl Kubelet {
             }
             s["containerStatuses"] = json!(statuses);
             set_pod_condition(pod, "Initialized", "True", None, None);
-            set_pod_condition(
-                pod,
-                "Ready",
-                "False",
-                Some("ContainersNotReady"),
-                Some(&not_ready),
-            );
-            set_pod_condition(
-                pod,
-                "ContainersReady",
-                "False",
-                Some("ContainersNotReady"),
-                Some(&not_ready),
-            );
+            set_pod_condition(pod, "Ready", "False", Some("ContainersNotReady"), Some(&not_ready));
+            set_pod_condition(pod, "ContainersReady", "False", Some("ContainersNotReady"), Some(&not_ready));
         })
     }
 }

@@ -40,10 +40,7 @@ impl TaintEviction {
         let tainted: HashMap<String, Vec<Value>> = st
             .iter(NODE, None, None)
             .filter_map(|n| {
-                let taints: Vec<Value> = node_taints(&n.value())
-                    .into_iter()
-                    .filter(|t| t["effect"] == "NoExecute")
-                    .collect();
+                let taints: Vec<Value> = node_taints(&n.value()).into_iter().filter(|t| t["effect"] == "NoExecute").collect();
                 (!taints.is_empty()).then(|| (n.idx.name.to_string(), taints))
             })
             .collect();
@@ -51,11 +48,7 @@ impl TaintEviction {
             self.exposed.clear();
             return None;
         }
-        let exposed: Vec<(ObjRef, &Vec<Value>)> = st
-            .iter(POD, None, None)
-            .filter(|p| !p.idx.is_terminal())
-            .filter_map(|p| Some((p.clone(), tainted.get(p.idx.node_name())?)))
-            .collect();
+        let exposed: Vec<(ObjRef, &Vec<Value>)> = st.iter(POD, None, None).filter(|p| !p.idx.is_terminal()).filter_map(|p| Some((p.clone(), tainted.get(p.idx.node_name())?))).collect();
         let mut next: Option<Instant> = None;
         let mut still = HashMap::new();
         for (pod, taints) in exposed {
@@ -79,13 +72,7 @@ impl TaintEviction {
 
 fn evict(st: &mut Store, pod: &ObjRef) {
     let (ns, name) = (pod.idx.ns.to_string(), pod.idx.name.to_string());
-    st.record_event(
-        &pod.value(),
-        "Normal",
-        "TaintManagerEviction",
-        &format!("Marking for deletion Pod {ns}/{name}"),
-        "taint-eviction-controller",
-    );
+    st.record_event(&pod.value(), "Normal", "TaintManagerEviction", &format!("Marking for deletion Pod {ns}/{name}"), "taint-eviction-controller");
     let _ = st.delete(POD, &ns, &name);
 }
 
@@ -100,16 +87,9 @@ mod tests {
         assert_eq!(toleration_time(&taints, &[]), Some(Duration::ZERO));
         let forever = json!({"key": "k", "operator": "Exists"});
         assert_eq!(toleration_time(&taints, &[forever]), None);
-        let a_while =
-            json!({"key": "k", "value": "v", "effect": "NoExecute", "tolerationSeconds": 30});
-        assert_eq!(
-            toleration_time(&taints, &[a_while]),
-            Some(Duration::from_secs(30))
-        );
+        let a_while = json!({"key": "k", "value": "v", "effect": "NoExecute", "tolerationSeconds": 30});
+        assert_eq!(toleration_time(&taints, &[a_while]), Some(Duration::from_secs(30)));
         let wrong_value = json!({"key": "k", "value": "w"});
-        assert_eq!(
-            toleration_time(&taints, &[wrong_value]),
-            Some(Duration::ZERO)
-        );
+        assert_eq!(toleration_time(&taints, &[wrong_value]), Some(Duration::ZERO));
     }
 }

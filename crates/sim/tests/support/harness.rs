@@ -45,10 +45,7 @@ impl Drop for Env {
         }
         let (config, ns) = (self.config.clone(), self.ns.clone());
         let cleanup = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async move {
@@ -77,11 +74,7 @@ impl Env {
 }
 
 pub fn test_opts() -> SimOptions {
-    SimOptions {
-        pod_start_delay: Duration::from_millis(100),
-        bookmark_interval: Duration::from_secs(60),
-        ..SimOptions::default()
-    }
+    SimOptions { pod_start_delay: Duration::from_millis(100), bookmark_interval: Duration::from_secs(60), ..SimOptions::default() }
 }
 
 /// Whether a test that needs pods to start (a container runtime, images pulled) should skip: only
@@ -89,9 +82,7 @@ pub fn test_opts() -> SimOptions {
 pub fn skip_without_runtime(e: &Env) -> bool {
     let no_runtime = std::env::var("FLOTILLA_TEST_NO_RUNTIME").is_ok_and(|v| v == "1");
     if !e.is_sim() && no_runtime {
-        eprintln!(
-            "skipped: needs pods that start, and FLOTILLA_TEST_NO_RUNTIME=1 says they never do"
-        );
+        eprintln!("skipped: needs pods that start, and FLOTILLA_TEST_NO_RUNTIME=1 says they never do");
         return true;
     }
     false
@@ -104,13 +95,8 @@ pub fn external() -> Option<(String, Option<String>)> {
 
 pub async fn config_from_yaml(yaml: &str, context: &str) -> Config {
     let kc = Kubeconfig::from_yaml(yaml).expect("kubeconfig parses");
-    let opts = KubeConfigOptions {
-        context: Some(context.to_string()),
-        ..Default::default()
-    };
-    Config::from_custom_kubeconfig(kc, &opts)
-        .await
-        .expect("config from kubeconfig")
+    let opts = KubeConfigOptions { context: Some(context.to_string()), ..Default::default() };
+    Config::from_custom_kubeconfig(kc, &opts).await.expect("config from kubeconfig")
 }
 
 /// Starts an environment; `tag` names the test namespace (created fresh).
@@ -122,21 +108,11 @@ pub async fn env_with(tag: &str, opts: SimOptions) -> Env {
     let (config, sim) = match external() {
         Some((path, ctx)) => {
             let kc = Kubeconfig::read_from(&path).expect("FLOTILLA_TEST_KUBECONFIG readable");
-            let o = KubeConfigOptions {
-                context: ctx,
-                ..Default::default()
-            };
-            (
-                Config::from_custom_kubeconfig(kc, &o)
-                    .await
-                    .expect("config"),
-                None,
-            )
+            let o = KubeConfigOptions { context: ctx, ..Default::default() };
+            (Config::from_custom_kubeconfig(kc, &o).await.expect("config"), None)
         }
         None => {
-            let fleet = flotilla_sim::start(FleetSpec::from_yaml(TEST_FLEET).unwrap(), opts)
-                .await
-                .expect("sim starts");
+            let fleet = flotilla_sim::start(FleetSpec::from_yaml(TEST_FLEET).unwrap(), opts).await.expect("sim starts");
             let cfg = config_from_yaml(&fleet.kubeconfig_yaml(), "conformance").await;
             (cfg, Some(fleet))
         }
@@ -145,22 +121,12 @@ pub async fn env_with(tag: &str, opts: SimOptions) -> Env {
     let ns = format!("conf-{tag}-{}", rand_suffix());
     let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(client.clone());
     let nso = serde_json::from_value(serde_json::json!({"metadata": {"name": ns}})).unwrap();
-    api.create(&Default::default(), &nso)
-        .await
-        .expect("create test namespace");
-    Env {
-        client,
-        config,
-        sim,
-        ns,
-    }
+    api.create(&Default::default(), &nso).await.expect("create test namespace");
+    Env { client, config, sim, ns }
 }
 
 fn rand_suffix() -> String {
-    let n = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
+    let n = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
     format!("{:x}", n ^ std::process::id())
 }
 
