@@ -26,11 +26,12 @@ test('bob adds, moves and removes widgets; the layout is kept across a reload an
   await expect(page.getByTestId('dash-source')).toHaveText('Showing your own layout');
   await page.locator('section.widget[data-widget="WorldMap"]').getByRole('button', { name: 'Remove' }).click();
   await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'Topology']);
-  const style = await health.getAttribute('style');
+  const place = (w: any) => w.evaluate((el: HTMLElement) => `${el.style.gridColumn} ${el.style.gridRow}`);
+  const style = await place(health);
   await expect(page.getByTestId('dash-saved')).toHaveText('All changes saved');
   await page.reload();
   await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'Topology']);
-  await expect(page.locator('section.widget[data-widget="ClusterHealth"]')).toHaveAttribute('style', style!);
+  await expect.poll(() => place(page.locator('section.widget[data-widget="ClusterHealth"]'))).toBe(style);
   await expect(page.getByTestId('dash-source')).toHaveText('Showing your own layout');
   await page.getByRole('button', { name: 'Reset to default' }).click();
   await expect(page.getByTestId('dash-source')).toHaveText('Showing the built-in default');

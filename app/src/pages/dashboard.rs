@@ -138,7 +138,7 @@ fn WidgetCard(id: u32, kind: WidgetKind, layout: RwSignal<Option<Dashboard>>, ch
     let settings = Memo::new(move |_| place().map(|w| w.settings).unwrap_or_default());
     let set = move |s: WidgetSettings| change(&|d: &mut Dashboard| d.set_settings(id, s.clone()));
     let open = RwSignal::new(false);
-    let style = move || place().map(|w: Widget| format!("grid-column: {} / span {}; grid-row: {} / span {};", w.x + 1, w.w, w.y + 1, w.h)).unwrap_or_default();
+    let style = move || place().map(|w: Widget| format!("grid-column: {} / span {}; grid-row: {} / span {}", w.x + 1, w.w, w.y + 1, w.h)).unwrap_or_default();
     let button = move |label: &'static str, text: &'static str, f: fn(&mut Dashboard, u32)| {
         view! { <button type="button" class="icon-button" aria-label=label title=label on:click=move |_| change(&|d: &mut Dashboard| f(d, id))>{text}</button> }
     };

@@ -38,12 +38,20 @@ fn shown<T>(data: Resource<Result<T, AppError>>, loading: &'static str, render: 
 where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
 {
+    // Awaited (not read) inside the Transition, so the server renders the content, never the
+    // loading line, and the browser hydrates exactly that.
+    let render = std::sync::Arc::new(render);
     view! {
         <Transition fallback=move || view! { <p class="loading" role="status">{loading}</p> }>
-            {move || data.get().map(|loaded| match loaded {
-                Err(e) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
-                Ok(v) => render(v),
-            })}
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Ok(v) => render(v),
+                    }
+                })
+            }}
         </Transition>
     }
 }

@@ -256,10 +256,19 @@ pub(crate) fn WorldMapView(map: RwSignal<FleetMap>) -> impl IntoView {
     // Pointers down (id, x, y), the view when the gesture began, and whether it moved.
     let pointers = StoredValue::new(Vec::<(i32, f64, f64)>::new());
     let start = StoredValue::new((worldmap::View::default(), 0.0f64, false));
-    // Cost per hour for the hover, loaded in the browser and refreshed every minute.
-    let costs = LocalResource::new(fleet_costs_now);
-    crate::components::poll::every(60_000, move || costs.refetch());
-    let cost_labels = Memo::new(move |_| costs.get().and_then(Result::ok).map(|list| list.iter().map(|c| (c.cluster_id, c.label())).collect::<worldmap::CostLabels>()).unwrap_or_default());
+    // Cost per hour for the hover, loaded in the browser once the page is live (an effect: the
+    // server's render does not wait for it) and refreshed every minute.
+    let costs = RwSignal::new(None::<Vec<flotilla_domain::ClusterCostNow>>);
+    let load_costs = move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = fleet_costs_now().await {
+                costs.set(Some(list));
+            }
+        })
+    };
+    Effect::new(move |_| load_costs());
+    crate::components::poll::every(60_000, load_costs);
+    let cost_labels = Memo::new(move |_| costs.with(|c| c.as_ref().map(|list| list.iter().map(|c| (c.cluster_id, c.label())).collect::<worldmap::CostLabels>()).unwrap_or_default()));
     let svg = move || cost_labels.with(|costs| map.with(|m| worldmap::render(m, view.get(), costs)));
     let zoom_by = move |f: f64| view.update(|v| *v = v.zoomed(f, None));
     let on_wheel = move |ev: leptos::ev::WheelEvent| {
