@@ -61,8 +61,23 @@ impl std::fmt::Debug for DemoBurst {
     }
 }
 
+/// Everything a request may reach, shared: cloning an `AppState` (which axum, the guard and
+/// Leptos's context do several times per request) copies one pointer. It once copied the ~30
+/// services and their ~100 reference counts each time, which on two cores was most of a REST
+/// request's CPU (BENCHMARKS.md, load).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(std::sync::Arc<Services>);
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind [`AppState`].
+#[derive(Clone, Debug)]
+pub struct Services {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub clusters: ClusterDirectory,
@@ -128,7 +143,7 @@ impl AppState {
         let holder = format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "flotilla".into()), std::process::id());
         let scheduler = flotilla_backend::scheduler::Scheduler::new(db.clone(), workloads.clone(), capacities.clone(), &holder);
         let workload_service = flotilla_backend::WorkloadService::new(workloads.clone(), capacities, projects.clone(), people.clone(), scheduler.clone(), audit.clone());
-        Self {
+        Self(std::sync::Arc::new(Services {
             scheduler,
             projects,
             workload_service,
@@ -155,7 +170,13 @@ impl AppState {
             db,
             demo,
             demo_burst: None,
-        }
+        }))
+    }
+
+    /// The demo's burst control (set once at start, before the state is shared).
+    pub fn with_demo_burst(mut self, burst: DemoBurst) -> Self {
+        std::sync::Arc::make_mut(&mut self.0).demo_burst = Some(burst);
+        self
     }
 
     /// The state provided to this request (server functions and SSR).

@@ -78,7 +78,7 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
     if let Some(fleet) = &_fleet {
         demo::open_demo_clusters(&db, &state.clusters).await?;
         demo::seed_scheduled_work(&db, &state.workloads, &state.scheduler, &state.clusters).await?;
-        state.demo_burst = Some(demo_burst(fleet));
+        state = state.with_demo_burst(demo_burst(fleet));
     }
     // Singleton work (deployer, scheduler, snapshots + ledger + budget alerts) runs on the
     // replica holding its lease in the database; the others stand by and take over.
