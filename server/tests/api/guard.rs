@@ -206,6 +206,18 @@ const TENANT_TABLES: &[&str] = &[
 /// Write routes whose object is the caller's own (a token they create, their notifications).
 const OWN: &[&str] = &["/api/v1/tokens", "/api/v1/tokens/{id}", "/api/v1/notifications/read"];
 
+/// team-a's workload `name` (registered by bob, not deployed): what a developer of another
+/// project aims at. Returns the ids of team-a, bob and the workload.
+async fn team_a_workload(portal: &TestPortal, name: &str) -> (i64, i64, i64) {
+    use flotilla_domain::workload::{WorkloadForm, validate};
+    let team_a = portal.project_id("team-a").await;
+    let bob = portal.user_id("bob").await;
+    let form =
+        WorkloadForm { project: "team-a".into(), name: name.into(), image: "nginx:1.27".into(), replicas: "1".into(), cpu_request: "100m".into(), memory_request: "64Mi".into(), ..Default::default() };
+    let spec = validate(&form).unwrap();
+    (team_a, bob, portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap())
+}
+
 async fn snapshot(portal: &TestPortal) -> Vec<(String, Vec<serde_json::Value>)> {
     use sea_orm::{FromQueryResult, JsonValue, Statement};
     let conn = portal.state.db.conn();
@@ -221,22 +233,9 @@ async fn snapshot(portal: &TestPortal) -> Vec<(String, Vec<serde_json::Value>)> 
 
 #[tokio::test]
 async fn every_write_route_refuses_a_developer_of_another_project_and_changes_nothing() {
-    use flotilla_domain::workload::{WorkloadForm, validate};
     let portal = TestPortal::start().await;
     let (alice, carol) = (portal.session("alice").await, portal.session("carol").await);
-    let team_a = portal.project_id("team-a").await;
-    let bob = portal.user_id("bob").await;
-    let spec = validate(&WorkloadForm {
-        project: "team-a".into(),
-        name: "api".into(),
-        image: "nginx:1.27".into(),
-        replicas: "2".into(),
-        cpu_request: "100m".into(),
-        memory_request: "64Mi".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let w = portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
+    let (team_a, bob, w) = team_a_workload(&portal, "api").await;
     let budget = portal.send(axum::http::Method::PUT, &format!("/api/v1/projects/{team_a}/budget"), Some(&alice), "application/json", r#"{"monthly":500}"#).await;
     assert!((200..300).contains(&budget.status), "{}", budget.body);
     let before = snapshot(&portal).await;
@@ -319,22 +318,9 @@ fn aimed_at_team_a(name: &str, args: &str, team_a: i64, w: i64) -> String {
 /// workload, and the tenant tables are unchanged afterwards.
 #[tokio::test]
 async fn every_server_function_refuses_a_developer_of_another_project_and_changes_nothing() {
-    use flotilla_domain::workload::{WorkloadForm, validate};
     let portal = TestPortal::start().await;
     let carol = portal.session("carol").await;
-    let team_a = portal.project_id("team-a").await;
-    let bob = portal.user_id("bob").await;
-    let spec = validate(&WorkloadForm {
-        project: "team-a".into(),
-        name: "secret-ledger".into(),
-        image: "nginx:1.27".into(),
-        replicas: "2".into(),
-        cpu_request: "100m".into(),
-        memory_request: "64Mi".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let w = portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
+    let (team_a, _, w) = team_a_workload(&portal, "secret-ledger").await;
     let before = snapshot(&portal).await;
     let mut refused = 0;
     for (name, args) in SERVER_FN_CALLS {
@@ -365,22 +351,9 @@ async fn every_server_function_refuses_a_developer_of_another_project_and_change
 /// object answers 403/404, and no answer (lists included) shows team-a or its workload.
 #[tokio::test]
 async fn every_read_route_shows_a_developer_of_another_project_nothing_of_it() {
-    use flotilla_domain::workload::{WorkloadForm, validate};
     let portal = TestPortal::start().await;
     let carol = portal.session("carol").await;
-    let team_a = portal.project_id("team-a").await;
-    let bob = portal.user_id("bob").await;
-    let spec = validate(&WorkloadForm {
-        project: "team-a".into(),
-        name: "ledger-secret".into(),
-        image: "nginx:1.27".into(),
-        replicas: "1".into(),
-        cpu_request: "100m".into(),
-        memory_request: "64Mi".into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let w = portal.state.workloads.insert(team_a, bob, "bob@demo.flotilla.test", &spec, &[]).await.unwrap();
+    let (team_a, bob, w) = team_a_workload(&portal, "ledger-secret").await;
     let mut walked = 0;
     for (method, template, _) in flotilla_server::rest::routes() {
         if method != axum::http::Method::GET {
