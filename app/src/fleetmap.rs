@@ -60,7 +60,8 @@ fn search_hits_tile(t: &ClusterTile, q: &str) -> bool {
 
 /// Whether a node cell is highlighted under the filters (others are dimmed).
 fn cell_matches(t: &ClusterTile, n: &NodeCell, f: &MapFilter) -> bool {
-    let ns_ok = |pred: &dyn Fn(&(String, Option<String>)) -> bool| n.namespaces.iter().any(|i| t.namespaces.get(*i as usize).is_some_and(pred));
+    type NamespacePredicate<'a> = &'a dyn Fn(&(String, Option<String>)) -> bool;
+    let ns_ok = |pred: NamespacePredicate| n.namespaces.iter().any(|i| t.namespaces.get(*i as usize).is_some_and(pred));
     (f.project.is_empty() || ns_ok(&|(_, p)| p.as_deref() == Some(f.project.as_str())))
         && (f.namespace.is_empty() || ns_ok(&|(name, _)| *name == f.namespace))
         && (f.search.is_empty() || {

@@ -53,7 +53,10 @@ pub struct Fleet {
 /// minutes. Returns the factor its usage was multiplied by, or `None` for a cluster the
 /// simulator does not run.
 #[derive(Clone)]
-pub struct DemoBurst(pub std::sync::Arc<dyn Fn(&str) -> Option<f64> + Send + Sync>);
+pub struct DemoBurst(pub std::sync::Arc<BurstFn>);
+
+/// Loads the named simulated cluster; `None` for a cluster the simulator does not run.
+pub type BurstFn = dyn Fn(&str) -> Option<f64> + Send + Sync;
 
 impl std::fmt::Debug for DemoBurst {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -87,8 +87,11 @@ fn health_label(t: &ClusterTile) -> &'static str {
     }
 }
 
+/// A cluster on the map and where (longitude, latitude).
+pub type Placed<'a> = (&'a ClusterTile, (f64, f64));
+
 /// Markers of the clusters that have a location, and the clusters that have none.
-pub fn placed(map: &FleetMap) -> (Vec<(&ClusterTile, (f64, f64))>, Vec<&ClusterTile>) {
+pub fn placed(map: &FleetMap) -> (Vec<Placed<'_>>, Vec<&ClusterTile>) {
     let mut on = Vec::new();
     let mut off = Vec::new();
     for t in &map.tiles {

@@ -173,6 +173,7 @@ impl Settings {
 }
 
 #[cfg(test)]
+#[allow(clippy::field_reassign_with_default)]
 mod secret_tests {
     use super::*;
 
@@ -187,6 +188,7 @@ mod secret_tests {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail closures return Result<_, figment::Error>
 mod tests {
     use super::*;
 

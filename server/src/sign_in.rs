@@ -104,10 +104,10 @@ async fn sso_start(State(s): State<SignInState>, req: Request) -> Response {
 
 /// Ends the session behind this browser's cookie, if any.
 async fn end_current_session(state: &AppState, headers: &axum::http::HeaderMap) {
-    if let Some(secret) = read_cookie(headers, cookie_name(state.sign_in.secure_cookies)) {
-        if let Err(e) = state.sessions.end(secret).await {
-            tracing::error!("cannot end a session: {e}");
-        }
+    if let Some(secret) = read_cookie(headers, cookie_name(state.sign_in.secure_cookies))
+        && let Err(e) = state.sessions.end(secret).await
+    {
+        tracing::error!("cannot end a session: {e}");
     }
 }
 
@@ -303,12 +303,11 @@ async fn logout(State(s): State<SignInState>, req: Request) -> Response {
         if let Ok(Some(session)) = state.sessions.resolve(&secret).await {
             let who = state.people.user(session.user_id).await.ok().flatten().map(|u| u.email).unwrap_or_default();
             state.audit.write_or_log(AuditEvent::new(who, "auth.sign-out", session.method.clone()).from_ip(ip)).await;
-            if session.method == "sso" {
-                if let Some(oidc) = &state.sign_in.oidc {
-                    if let Some(url) = oidc.logout_url(session.id_token.as_deref()).await {
-                        target = url;
-                    }
-                }
+            if session.method == "sso"
+                && let Some(oidc) = &state.sign_in.oidc
+                && let Some(url) = oidc.logout_url(session.id_token.as_deref()).await
+            {
+                target = url;
             }
         }
         if let Err(e) = state.sessions.end(&secret).await {

@@ -34,7 +34,7 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
     let c = &detail.cluster;
     let h = &detail.health;
     let health_class = crate::fleetmap::health_class(h.state);
-    let since = (h.since_ms > 0).then(|| format!(" since {}", utc_time(h.since_ms))).unwrap_or_default();
+    let since = if h.since_ms > 0 { format!(" since {}", utc_time(h.since_ms)) } else { Default::default() };
     let seen = h.last_seen_ms.map(|t| format!("Last answered at {}.", utc_time(t))).unwrap_or_else(|| "Has not answered yet.".into());
     let t = detail.totals;
     let source =

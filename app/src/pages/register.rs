@@ -107,7 +107,7 @@ pub fn RegisterPage() -> impl IntoView {
     // Errors of the fields whose name is `field` or starts with `field.` (rows of env and ports).
     let errors_for = move |field: &str| -> Vec<String> {
         let matches = |e: &FieldError| e.field == field || e.field.starts_with(&format!("{field}."));
-        let show = submitted.get() || touched.with(|t| t.iter().any(|x| *x == field));
+        let show = submitted.get() || touched.with(|t| t.contains(&field));
         let mut out: Vec<String> =
             if show { checked.with(|c| c.as_ref().err().map(|errs| errs.iter().filter(|e| matches(e)).map(|e| e.message.clone()).collect()).unwrap_or_default()) } else { vec![] };
         if out.is_empty() {

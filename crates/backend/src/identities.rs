@@ -55,23 +55,23 @@ impl Identities {
     pub async fn sign_in(&self, who: &SsoIdentity, ip: &str) -> Result<SignedIn, IdentityError> {
         let now = Utc::now();
         let known = user_identity::Entity::find().filter(user_identity::Column::Issuer.eq(&who.issuer)).filter(user_identity::Column::Subject.eq(&who.subject)).one(self.db.conn()).await?;
-        if let Some(row) = &known {
-            if let Some(user_id) = row.user_id {
-                let account = user::Entity::find_by_id(user_id).one(self.db.conn()).await?.ok_or(IdentityError::UnknownUser)?;
-                if account.deactivated_at.is_some() {
-                    self.audit.write_or_log(AuditEvent::new(who.email.clone(), "auth.sign-in", "sso").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated")).await;
-                    return Err(IdentityError::Deactivated);
-                }
-                self.seen(row.clone(), who, Some(user_id)).await?;
-                let mut account: user::ActiveModel = account.into();
-                if !who.name.is_empty() {
-                    account.display_name = Set(who.name.clone());
-                }
-                account.last_sign_in_at = Set(Some(now));
-                account.update(self.db.conn()).await?;
-                self.db.changed(Topic::Access);
-                return Ok(SignedIn { user_id, identity_id: row.id });
+        if let Some(row) = &known
+            && let Some(user_id) = row.user_id
+        {
+            let account = user::Entity::find_by_id(user_id).one(self.db.conn()).await?.ok_or(IdentityError::UnknownUser)?;
+            if account.deactivated_at.is_some() {
+                self.audit.write_or_log(AuditEvent::new(who.email.clone(), "auth.sign-in", "sso").outcome(Outcome::Denied).from_ip(ip).detail("account deactivated")).await;
+                return Err(IdentityError::Deactivated);
             }
+            self.seen(row.clone(), who, Some(user_id)).await?;
+            let mut account: user::ActiveModel = account.into();
+            if !who.name.is_empty() {
+                account.display_name = Set(who.name.clone());
+            }
+            account.last_sign_in_at = Set(Some(now));
+            account.update(self.db.conn()).await?;
+            self.db.changed(Topic::Access);
+            return Ok(SignedIn { user_id, identity_id: row.id });
         }
         let holder = user::Entity::find().filter(user::Column::Email.eq(who.email.to_lowercase())).one(self.db.conn()).await?;
         let Some(holder) = holder else {

@@ -211,10 +211,10 @@ impl OidcClient {
             return Ok(d);
         }
         let unavailable = |reason: String| OidcError::Unavailable { issuer: self.settings.issuer.clone(), reason };
-        if let Some((at, reason)) = self.last_attempt.lock().expect("lock").clone() {
-            if at.elapsed() < RETRY_AFTER {
-                return Err(unavailable(reason));
-            }
+        if let Some((at, reason)) = self.last_attempt.lock().expect("lock").clone()
+            && at.elapsed() < RETRY_AFTER
+        {
+            return Err(unavailable(reason));
         }
         let issuer = IssuerUrl::new(self.settings.issuer.clone()).map_err(|e| OidcError::Config(e.to_string()))?;
         let metadata = match Metadata::discover_async(issuer, &self.http).await {

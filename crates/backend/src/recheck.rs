@@ -58,11 +58,11 @@ impl SsoRecheck {
         };
         match oidc.refresh(refresh, &subject).await {
             Ok(now_says) => {
-                if let Some(groups) = &now_says.groups {
-                    if let Err(e) = self.access.apply_groups(session.user_id, groups).await {
-                        tracing::error!("cannot re-apply groups after a refresh: {e}");
-                        return Recheck::Fresh;
-                    }
+                if let Some(groups) = &now_says.groups
+                    && let Err(e) = self.access.apply_groups(session.user_id, groups).await
+                {
+                    tracing::error!("cannot re-apply groups after a refresh: {e}");
+                    return Recheck::Fresh;
                 }
                 if let Err(e) = self.sessions.confirmed(&session.id, now_says.refresh_token.as_deref(), now).await {
                     tracing::error!("cannot record a session's re-confirmation: {e}");

@@ -134,38 +134,6 @@ pub fn labels_text(labels: &[(String, String)]) -> String {
     labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(", ")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn provider_names_round_trip_and_unknowns_are_other() {
-        for p in [Provider::Eks, Provider::Gke, Provider::Aks, Provider::OnPrem, Provider::Other] {
-            assert_eq!(Provider::parse(p.as_str()), p);
-        }
-        assert_eq!(Provider::parse("AWS"), Provider::Eks);
-        assert_eq!(Provider::parse("openstack"), Provider::Other);
-    }
-
-    #[test]
-    fn labels_parse_from_text_and_bad_pairs_are_named() {
-        let l = parse_labels("team=payments, tier=gold\nteam=checkout").unwrap();
-        assert_eq!(l, vec![("tier".into(), "gold".into()), ("team".into(), "checkout".into())]);
-        assert_eq!(labels_text(&l), "tier=gold, team=checkout");
-        assert!(parse_labels("").unwrap().is_empty());
-        assert!(parse_labels("oops").unwrap_err().contains("'oops'"));
-        assert!(parse_labels("a=b c").is_err());
-    }
-
-    #[test]
-    fn a_report_is_ok_only_without_error_and_missing_permissions() {
-        let mut r = ConnectionReport { server: "https://x".into(), server_version: Some("v1.31".into()), nodes: Some(3), metrics: true, missing: vec![], error: None };
-        assert!(r.ok());
-        r.missing.push("watch pods".into());
-        assert!(!r.ok());
-    }
-}
-
 /// What Flotilla must be allowed to do on a cluster, as RBAC grants it: (verb, API group,
 /// resource or `resource/subresource`). Registration refuses credentials lacking any; the
 /// simulator's `flotilla` role grants exactly these.
@@ -202,3 +170,35 @@ pub const REQUIRED_PERMISSIONS: &[(&str, &str, &str)] = &[
     ("create", "scheduling.k8s.io", "priorityclasses"),
     ("patch", "scheduling.k8s.io", "priorityclasses"),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provider_names_round_trip_and_unknowns_are_other() {
+        for p in [Provider::Eks, Provider::Gke, Provider::Aks, Provider::OnPrem, Provider::Other] {
+            assert_eq!(Provider::parse(p.as_str()), p);
+        }
+        assert_eq!(Provider::parse("AWS"), Provider::Eks);
+        assert_eq!(Provider::parse("openstack"), Provider::Other);
+    }
+
+    #[test]
+    fn labels_parse_from_text_and_bad_pairs_are_named() {
+        let l = parse_labels("team=payments, tier=gold\nteam=checkout").unwrap();
+        assert_eq!(l, vec![("tier".into(), "gold".into()), ("team".into(), "checkout".into())]);
+        assert_eq!(labels_text(&l), "tier=gold, team=checkout");
+        assert!(parse_labels("").unwrap().is_empty());
+        assert!(parse_labels("oops").unwrap_err().contains("'oops'"));
+        assert!(parse_labels("a=b c").is_err());
+    }
+
+    #[test]
+    fn a_report_is_ok_only_without_error_and_missing_permissions() {
+        let mut r = ConnectionReport { server: "https://x".into(), server_version: Some("v1.31".into()), nodes: Some(3), metrics: true, missing: vec![], error: None };
+        assert!(r.ok());
+        r.missing.push("watch pods".into());
+        assert!(!r.ok());
+    }
+}

@@ -68,7 +68,7 @@ fn windows_overlapping_the_range_edges_are_included_once() {
     let once = Schedule::Once { start_ms: utc("2026-12-01T00:00:00Z").timestamp_millis(), end_ms: utc("2026-12-01T06:00:00Z").timestamp_millis() };
     assert_eq!(windows(&once, utc("2026-11-01T00:00:00Z"), utc("2026-11-30T00:00:00Z")), vec![]);
     assert_eq!(open_at(&once, utc("2026-12-01T05:59:00Z")).unwrap().end, utc("2026-12-01T06:00:00Z"));
-    assert_eq!(open_at(&Schedule::Always, utc("2026-12-01T05:59:00Z")).is_some(), true);
+    assert!(open_at(&Schedule::Always, utc("2026-12-01T05:59:00Z")).is_some());
 }
 
 #[test]

@@ -265,7 +265,7 @@ impl Collector {
             .pods
             .iter()
             .filter(|(_, p)| node.is_none_or(|n| p.node.as_deref() == Some(n)))
-            .filter(|(_, p)| namespaces.is_none_or(|ns| ns.iter().any(|n| *n == p.namespace)))
+            .filter(|(_, p)| namespaces.is_none_or(|ns| ns.contains(&p.namespace)))
             .map(|(k, p)| store.pod_view(k, p))
             .collect();
         pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));

@@ -84,10 +84,10 @@ pub async fn ensure_namespace(client: &Client, project: &str, project_id: i64, q
     }
     let ns = manifests::namespace_name(project);
     let namespaces = Api::<Namespace>::all(client.clone());
-    if let Some(found) = bounded(&format!("read namespace {ns}"), namespaces.get_opt(ns)).await? {
-        if let Some(refusal) = namespace_refusal(&found.metadata, project, project_id) {
-            return Err(KubeError::Declined(refusal));
-        }
+    if let Some(found) = bounded(&format!("read namespace {ns}"), namespaces.get_opt(ns)).await?
+        && let Some(refusal) = namespace_refusal(&found.metadata, project, project_id)
+    {
+        return Err(KubeError::Declined(refusal));
     }
     apply(namespaces, ns, &manifests::namespace(project, project_id)).await?;
     apply(Api::<ResourceQuota>::namespaced(client.clone(), ns), manifests::QUOTA_NAME, &manifests::resource_quota(project, quota)).await?;

@@ -142,7 +142,7 @@ impl Workloads {
                 }
                 // Just applied: the store may not have the change yet, so ask the cluster.
                 let stored = match applied {
-                    None => self.collector.as_ref().and_then(|c| c.rollout(cluster_id, &namespace_name(project), name, w.id, d.applied_revision)),
+                    None => self.collector.as_ref().and_then(|c| c.rollout(cluster_id, namespace_name(project), name, w.id, d.applied_revision)),
                     Some(_) => None,
                 };
                 let observed = match stored {
