@@ -60,14 +60,12 @@ impl Default for BundleNames {
     }
 }
 
-/// Loads the JavaScript glue, then the wasm it is given, then hydrates the page.
-const HYDRATE: &str = "import(JS).then(m=>m.default({module_or_path:WASM}).then(()=>m.hydrate()));";
-
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     let bundle = use_context::<BundleNames>().unwrap_or_default();
-    let hydrate = HYDRATE.replace("JS", &format!("{:?}", bundle.js)).replace("WASM", &format!("{:?}", bundle.wasm));
+    // Loads the JavaScript glue, then the wasm it is given, then hydrates the page.
+    let hydrate = format!("import({:?}).then(m=>m.default({{module_or_path:{:?}}}).then(()=>m.hydrate()));", bundle.js, bundle.wasm);
     #[cfg(feature = "ssr")]
     content_security_policy(nonce.as_ref());
     view! {

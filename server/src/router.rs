@@ -10,29 +10,20 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
     let routes = generate_route_list(App);
     let o = &state.leptos_options;
     let bundle = assets::Assets::load(&std::path::Path::new(o.site_root.as_ref()).join(o.site_pkg_dir.as_ref()));
-    let names = bundle.names(o.output_name.as_ref(), o.site_pkg_dir.as_ref());
+    // Every page and the fallback get the state and the bundle's names.
+    let context = {
+        let (state, names) = (state.clone(), bundle.names(o.output_name.as_ref(), o.site_pkg_dir.as_ref()));
+        move || {
+            provide_context(state.clone());
+            provide_context(names.clone());
+        }
+    };
     let bundle_route = Router::new().route("/pkg/{file}", get(assets::serve)).with_state(bundle);
-    let context_state = state.clone();
-    let fallback_names = names.clone();
+
     let shell_options = state.leptos_options.clone();
-    let fallback_state = state.clone();
     let pages = Router::new()
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                provide_context(context_state.clone());
-                provide_context(names.clone());
-            },
-            move || shell(shell_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            move || {
-                provide_context(fallback_state.clone());
-                provide_context(fallback_names.clone());
-            },
-            shell,
-        ))
+        .leptos_routes_with_context(&state, routes, context.clone(), move || shell(shell_options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .route("/healthz", get(health::healthz))
         .with_state(state.clone())
         .layer(middleware::from_fn(server_fn_status))

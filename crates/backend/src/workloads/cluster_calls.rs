@@ -192,12 +192,13 @@ where
         return Ok(());
     }
     let params = DeleteParams { preconditions: Some(Preconditions { uid: o.meta().uid.clone(), resource_version: None }), ..DeleteParams::background() };
-    match tokio::time::timeout(CALL_TIMEOUT, api.delete(name, &params)).await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(kube::Error::Api(s))) if s.code == 404 => Ok(()),
-        Ok(Err(kube::Error::Api(s))) if s.code == 409 => Err(KubeError::Declined(format!("delete {name}: it was replaced meanwhile by another object of the same name, which Flotilla leaves alone"))),
-        Ok(Err(e)) => Err(KubeError::of(&format!("delete {name}"), e)),
-        Err(_) => Err(KubeError::TimedOut { what: format!("delete {name}") }),
+    match bounded(&format!("delete {name}"), api.delete(name, &params)).await {
+        Ok(_) => Ok(()),
+        Err(KubeError::Refused { source: kube::Error::Api(s), .. }) if s.code == 404 => Ok(()),
+        Err(KubeError::Refused { source: kube::Error::Api(s), .. }) if s.code == 409 => {
+            Err(KubeError::Declined(format!("delete {name}: it was replaced meanwhile by another object of the same name, which Flotilla leaves alone")))
+        }
+        Err(e) => Err(e),
     }
 }
 
