@@ -1,4 +1,5 @@
 //! Errors that cross the wire from server functions to the page, worded for people.
+use flotilla_domain::sentence;
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
@@ -9,8 +10,9 @@ pub enum AppError {
     Unauthorized,
     #[error("You do not have permission to {0}.")]
     Forbidden(String),
-    #[error("{0} was not found.")]
+    #[error("{} was not found.", sentence(.0))]
     NotFound(String),
+    /// What the person asked for cannot be done as asked, in words.
     #[error("{0}")]
     Validation(String),
     /// The cluster could not be asked (down, unreachable, too slow): try again later.
@@ -50,12 +52,6 @@ impl AppError {
     }
 }
 
-/// A message starting with a capital letter, for errors whose text starts lower-case.
-pub fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
-}
-
 /// Workload use-cases' refusals and failures, in words (causes of internal failures are logged).
 #[cfg(feature = "ssr")]
 impl From<flotilla_backend::WorkloadError> for AppError {
@@ -67,9 +63,9 @@ impl From<flotilla_backend::WorkloadError> for AppError {
             E::NotFound => Self::NotFound("This workload".into()),
             E::ProjectNotFound => Self::NotFound("This project".into()),
             E::Invalid(m) => Self::Validation(m),
-            E::Cluster(m) => Self::Validation(capitalised(&m)),
+            E::Cluster(m) => Self::Validation(sentence(&m)),
             E::Kube(k) if k.is_unreachable() => Self::ClusterUnavailable(k.to_string()),
-            E::Kube(k) => Self::Validation(capitalised(&k.to_string())),
+            E::Kube(k) => Self::Validation(sentence(&k.to_string())),
             other => Self::internal("carry out the workload request")(other),
         }
     }
@@ -85,6 +81,52 @@ impl From<flotilla_backend::ProjectError> for AppError {
             E::NotFound => Self::NotFound("This project".into()),
             E::Invalid(m) => Self::Validation(m),
             other => Self::internal("carry out the project request")(other),
+        }
+    }
+}
+
+/// Dashboards: a layout that does not fit the grid, in words.
+#[cfg(feature = "ssr")]
+impl From<flotilla_backend::DashboardError> for AppError {
+    fn from(e: flotilla_backend::DashboardError) -> Self {
+        match e {
+            flotilla_backend::DashboardError::Invalid(m) => Self::Validation(m),
+            other => Self::internal("load or save the dashboard")(other),
+        }
+    }
+}
+
+/// The cost ledger: a period or weights that cannot be used, in words.
+#[cfg(feature = "ssr")]
+impl From<flotilla_backend::LedgerError> for AppError {
+    fn from(e: flotilla_backend::LedgerError) -> Self {
+        match e {
+            flotilla_backend::LedgerError::Invalid(m) => Self::Validation(m),
+            other => Self::internal("work out the costs")(other),
+        }
+    }
+}
+
+/// The scheduler: a window or thresholds that cannot be used, in words.
+#[cfg(feature = "ssr")]
+impl From<flotilla_backend::scheduler::SchedulerError> for AppError {
+    fn from(e: flotilla_backend::scheduler::SchedulerError) -> Self {
+        match e {
+            flotilla_backend::scheduler::SchedulerError::Invalid(m) => Self::Validation(sentence(&m)),
+            other => Self::internal("carry out the schedule request")(other),
+        }
+    }
+}
+
+/// Roles and group mappings: an unknown role or project, a role still in use, in words.
+#[cfg(feature = "ssr")]
+impl From<flotilla_backend::AccessError> for AppError {
+    fn from(e: flotilla_backend::AccessError) -> Self {
+        use flotilla_backend::AccessError as E;
+        match e {
+            E::Invalid(msg) => Self::Validation(msg),
+            E::UnknownRole(_) | E::UnknownProject(_) | E::InUse(..) => Self::Validation(sentence(&format!("{e}."))),
+            other => Self::internal("change the roles")(other),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Server functions' door to the access guard: the request's caller from context, and
 //! refusals turned into errors a person can act on.
-use crate::error::{AppError, capitalised};
+use crate::error::AppError;
 use crate::state::AppState;
 use flotilla_backend::{Caller, Refusal, RequestAccess};
 use flotilla_domain::{Kind, Target, Verb};
@@ -24,7 +24,7 @@ pub fn request() -> Result<Request, AppError> {
 pub fn refused(verb: Verb, what: &str) -> impl FnOnce(Refusal) -> AppError + '_ {
     move |r| match r {
         Refusal::NotSignedIn => AppError::Unauthorized,
-        Refusal::Forbidden { hidden: true } => AppError::NotFound(capitalised(what)),
+        Refusal::Forbidden { hidden: true } => AppError::NotFound(what.to_owned()),
         Refusal::Forbidden { hidden: false } => AppError::Forbidden(format!("{} {what}", verb.label())),
     }
 }

@@ -8,7 +8,7 @@ test('an administrator creates a custom role in the matrix and maps a group to i
   const roles = page.getByRole('region', { name: 'Roles' });
   // Built-in roles are shown read-only.
   await hydrated(page, () => roles.getByRole('button', { name: 'Viewer' }).click(),
-    () => expect(roles.getByRole('table')).toContainText('Viewer — built-in, read-only', { timeout: 500 }));
+    () => expect(roles.getByRole('table')).toContainText('Viewer — built-in, read-only'));
   await expect(roles.getByLabel('read projects')).toBeDisabled();
 
   await roles.getByLabel('New role key').fill('auditor');
@@ -40,7 +40,7 @@ test('an administrator creates a custom role in the matrix and maps a group to i
   await page.reload();
   const audit = page.getByRole('region', { name: 'Audit log' });
   await hydrated(page, () => audit.getByLabel('Action').fill('role.save'),
-    () => expect(audit.getByRole('row', { name: /group-mapping/ })).toHaveCount(0, { timeout: 1000 }));
+    () => expect(audit.getByRole('row', { name: /group-mapping/ })).toHaveCount(0));
   await expect(audit.getByRole('row', { name: /role\.save/ })).toContainText('auditor');
   const download = page.waitForEvent('download');
   await audit.getByRole('link', { name: 'Export CSV' }).click();
@@ -60,7 +60,7 @@ test('an administrator changes a price in the catalogue and it is kept', async (
     async () => {
       await prices.getByRole('searchbox').fill('m5.x');
     },
-    async () => expect(prices.locator('tr[data-price="c5.xlarge"]')).toBeHidden({ timeout: 2_000 }),
+    async () => expect(prices.locator('tr[data-price="c5.xlarge"]')).toBeHidden(),
   );
   await row.getByLabel('Price of m5.xlarge').fill('0.175');
   const saved = page.waitForResponse((r) => r.url().includes('/api/save_price') && r.status() === 200);

@@ -31,7 +31,7 @@ test('carol sees team-b costs with a chart, exports CSV, and cannot see team-a',
 
   // Stacked by workload, after hydration.
   await hydrated(page, () => page.getByLabel('Stacked by').selectOption('workload'),
-    () => expect(page.getByTestId('cost-chart').locator('.legend')).toContainText('team-b/batch', { timeout: 2000 }));
+    () => expect(page.getByTestId('cost-chart').locator('.legend')).toContainText('team-b/batch'));
 
   const download = page.waitForEvent('download');
   await page.getByTestId('export-csv').click();
@@ -54,19 +54,19 @@ test('a budget below what team-b spends alerts carol once, in a banner and the b
   await hydrated(page, async () => {
     await budget.getByLabel('Per month').fill('not money');
     await budget.getByRole('button', { name: 'Save budget' }).click();
-  }, () => expect(page.getByRole('alert').filter({ hasText: 'must be a number' })).toBeVisible({ timeout: 2000 }));
+  }, () => expect(page.getByRole('alert').filter({ hasText: 'must be a number' })).toBeVisible());
   await budget.getByLabel('Per month').fill('1');
   await budget.getByRole('button', { name: 'Save budget' }).click();
   await expect(page.getByText('Budget saved.')).toBeVisible();
   // The ledger checks budgets every few seconds: both thresholds fire, on actual spend.
   await expect(async () => {
     await page.reload();
-    await expect(page.getByTestId('budget-banner')).toHaveCount(2, { timeout: 2000 });
+    await expect(page.getByTestId('budget-banner')).toHaveCount(2);
   }).toPass({ timeout: 60_000 });
   await expect(page.getByTestId('budget-banner').first()).toContainText('team-b has spent');
   await expect(page.getByTestId('unread')).toHaveText('2');
   await hydrated(page, () => page.getByRole('button', { name: /Notifications/ }).click(),
-    () => expect(page.getByRole('region', { name: 'Notifications' })).toContainText('budget', { timeout: 2000 }));
+    () => expect(page.getByRole('region', { name: 'Notifications' })).toContainText('budget'));
   // Still two alerts after more checks: each threshold fires once a month.
   await page.waitForTimeout(6000);
   await page.reload();

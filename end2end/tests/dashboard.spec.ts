@@ -14,7 +14,7 @@ test('bob adds, moves and removes widgets; the layout is kept across a reload an
   await expect(page.getByTestId('world-map').locator('.world-marker').first()).toBeVisible();
   await expect(page.locator('section.widget[data-widget="Topology"] article.fleet-tile').first()).toBeVisible();
   await hydrated(page, () => page.getByLabel('Widget').selectOption({ label: 'Cluster health' }),
-    () => expect(page.getByLabel('Widget')).toHaveValue('ClusterHealth', { timeout: 1000 }));
+    () => expect(page.getByLabel('Widget')).toHaveValue('ClusterHealth'));
   await page.getByRole('button', { name: 'Add widget' }).click();
   const health = page.locator('section.widget[data-widget="ClusterHealth"]');
   await expect(health).toContainText('tokyo-prod');
@@ -44,10 +44,11 @@ test('an administrator publishes a default for project owners; carol sees it', a
   await expect(page.getByTestId('dash-source')).toContainText('Showing');
   // Start from alice's default (a layout of hers from an earlier run is forgotten).
   await hydrated(page, () => page.getByRole('button', { name: 'Reset to default' }).click(),
-    () => expect(page.getByTestId('dash-source')).not.toHaveText('Showing your own layout', { timeout: 1000 }));
+    () => expect(page.getByTestId('dash-saved')).toHaveText('Back to the default'));
+  await expect(page.getByTestId('dash-source')).not.toHaveText('Showing your own layout');
   await expect.poll(() => kinds(page)).not.toContain('LowPriorityQueue');
   await hydrated(page, () => page.getByLabel('Widget').selectOption({ label: 'Low-priority queue' }),
-    () => expect(page.getByLabel('Widget')).toHaveValue('LowPriorityQueue', { timeout: 1000 }));
+    () => expect(page.getByLabel('Widget')).toHaveValue('LowPriorityQueue'));
   await page.getByRole('button', { name: 'Add widget' }).click();
   await expect(page.locator('section.widget[data-widget="LowPriorityQueue"]')).toContainText('batch-thumbnails');
   await page.getByLabel('Role').selectOption({ label: 'Project owner' });
@@ -58,7 +59,8 @@ test('an administrator publishes a default for project owners; carol sees it', a
   await signInAsDemo(carol, 'carol', '/dashboard');
   // Her own layout, if an earlier run left one, gives way to the published default.
   await hydrated(carol, () => carol.getByRole('button', { name: 'Reset to default' }).click(),
-    () => expect(carol.getByTestId('dash-source')).toHaveText('Showing the default for Project owner', { timeout: 1000 }));
+    () => expect(carol.getByTestId('dash-saved')).toHaveText('Back to the default'));
+  await expect(carol.getByTestId('dash-source')).toHaveText('Showing the default for Project owner');
   await expect.poll(() => kinds(carol)).toEqual(['WorldMap', 'Topology', 'LowPriorityQueue']);
   await expect(carol.locator('section.widget[data-widget="LowPriorityQueue"]')).toContainText('batch-thumbnails');
   // The audit widget is for those who may read the audit log: carol is told so in words.
@@ -72,7 +74,7 @@ test('widget settings choose the project, metric and time range, and are kept', 
   await expect(page.getByTestId('dash-source')).toContainText('Showing');
   const add = async (label: string, kind: string) => {
     await hydrated(page, () => page.getByLabel('Widget').selectOption({ label }),
-      () => expect(page.getByLabel('Widget')).toHaveValue(kind, { timeout: 1000 }));
+      () => expect(page.getByLabel('Widget')).toHaveValue(kind));
     await page.getByRole('button', { name: 'Add widget' }).click();
     const widget = page.locator(`section.widget[data-widget="${kind}"]`).last();
     await expect(widget).toBeVisible();
@@ -107,7 +109,7 @@ test('widget settings choose the project, metric and time range, and are kept', 
   await expect(kept.locator('.widget__subject')).toHaveText('team-b · last 30 days');
   await expect(page.locator('section.widget[data-widget="ClusterUtilisation"]').last().getByTestId('utilisation-bars')).toContainText('Memory in use');
   await hydrated(page, () => kept.getByRole('button', { name: 'Settings' }).click(),
-    () => expect(kept.getByLabel('Time range')).toHaveValue('30', { timeout: 1000 }));
+    () => expect(kept.getByLabel('Time range')).toHaveValue('30'));
   await expect(kept.getByLabel('Project')).toHaveValue('team-b');
 });
 

@@ -75,7 +75,7 @@ test('an administrator registers a cluster from a kubeconfig and drills down to 
   await hydrated(
     page,
     () => tile.getByRole('button', { name: 'On-prem dev (second)' }).click(),
-    () => expect(page.locator('.fleet-tile--zoomed')).toHaveCount(1, { timeout: 2_000 }),
+    () => expect(page.locator('.fleet-tile--zoomed')).toHaveCount(1),
   );
   await expect(page.locator('article.fleet-tile')).toHaveCount(1);
   const node = page.locator('.fleet-tile--zoomed g.node').first();
@@ -109,7 +109,7 @@ test('a developer sees only their project’s namespaces and pods', async ({ pag
   await hydrated(
     page,
     () => page.getByLabel('Namespace').selectOption('team-a'),
-    () => expect(tile.locator('g.node:not(.dim)').first()).toBeVisible({ timeout: 2_000 }),
+    () => expect(tile.locator('g.node:not(.dim)').first()).toBeVisible(),
   );
   await tile.locator('g.node:not(.dim)').first().click();
   const rows = page.locator('aside.fleet-pods tr[data-pod]');

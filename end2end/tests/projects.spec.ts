@@ -11,7 +11,7 @@ test('an administrator creates a project, its owner adds a member, the member de
   await hydrated(
     page,
     async () => form.getByLabel('Name (its namespace)').fill('team-d'),
-    async () => expect(form.getByRole('checkbox', { name: 'tokyo-prod', exact: true })).toBeVisible({ timeout: 3_000 }),
+    async () => expect(form.getByRole('checkbox', { name: 'tokyo-prod', exact: true })).toBeVisible(),
   );
   // A taken name is refused in words; what was typed stays.
   await form.getByLabel('Name (its namespace)').fill('team-a');
@@ -49,7 +49,7 @@ test('an administrator creates a project, its owner adds a member, the member de
   await hydrated(
     carol,
     async () => add.getByLabel('E-mail').fill('bob@demo.flotilla.test'),
-    async () => expect(add.getByLabel('E-mail')).toHaveValue('bob@demo.flotilla.test', { timeout: 3_000 }),
+    async () => expect(add.getByLabel('E-mail')).toHaveValue('bob@demo.flotilla.test'),
   );
   await add.getByRole('button', { name: 'Add member' }).click();
   await expect(carol.locator('tr', { hasText: 'bob@demo.flotilla.test' })).toContainText('added by hand');
@@ -67,7 +67,7 @@ test('an administrator creates a project, its owner adds a member, the member de
       await reg.getByLabel('Name', { exact: true }).fill('pay-e2e');
       await reg.getByLabel('Image', { exact: true }).fill('nginx:1.27');
     },
-    async () => expect(preview.locator('tr[data-candidate]')).toHaveCount(2, { timeout: 3_000 }),
+    async () => expect(preview.locator('tr[data-candidate]')).toHaveCount(2),
   );
   await expect(preview.locator('tr[data-candidate="tokyo-prod"]')).toHaveCount(0);
   await reg.getByRole('button', { name: 'Register and deploy' }).click();
@@ -80,7 +80,7 @@ test('an administrator creates a project, its owner adds a member, the member de
   await hydrated(
     page,
     async () => page.getByRole('button', { name: 'Delete project…' }).click(),
-    async () => expect(page.getByRole('alertdialog', { name: 'Delete the project' })).toContainText('It still has 1 workload(s)', { timeout: 3_000 }),
+    async () => expect(page.getByRole('alertdialog', { name: 'Delete the project' })).toContainText('It still has 1 workload(s)'),
   );
   await page.getByRole('button', { name: 'Keep it' }).click();
   await expect(page.getByRole('alertdialog')).toHaveCount(0);

@@ -19,7 +19,7 @@ test('bob schedules a nightly job with the window builder and sees it on the tim
   await page.goto(portalUrl(`/workloads/${id}`));
   const schedule = page.getByRole('form', { name: 'Schedule' });
   await hydrated(page, () => schedule.getByRole('button', { name: 'In recurring windows' }).click(),
-    () => expect(schedule.getByLabel('Time zone')).toBeVisible({ timeout: 1000 }));
+    () => expect(schedule.getByLabel('Time zone')).toBeVisible());
   await schedule.getByLabel('From', { exact: true }).fill('01:00');
   await schedule.getByLabel('Until', { exact: true }).fill('05:00');
   await schedule.getByLabel('Time zone').fill('Asia/Atlantis');
@@ -48,7 +48,7 @@ test('bob registers a weekend job with a schedule in the registration form; it w
   const form = page.locator('form.register__form');
   const sched = page.getByTestId('register-schedule');
   await hydrated(page, () => form.getByLabel('Name', { exact: true }).fill('weekend-e2e'),
-    () => expect(form.getByLabel('Name', { exact: true })).toHaveValue('weekend-e2e', { timeout: 1000 }));
+    () => expect(form.getByLabel('Name', { exact: true })).toHaveValue('weekend-e2e'));
   await form.getByLabel('Image', { exact: true }).fill('example/cleanup:2');
   await form.getByLabel('CPU request').fill('100m');
   await expect(form.getByRole('button', { name: 'Register and deploy' })).toBeVisible();
@@ -86,7 +86,7 @@ test('an administrator sets a cluster\'s thresholds; bob does not see them', asy
   await expect(osaka).toBeVisible({ timeout: 15_000 });
   // The demo's own quick thresholds; back to the defaults, then a custom deploy threshold.
   await hydrated(page, () => osaka.getByRole('button', { name: 'Defaults' }).click(),
-    () => expect(osaka).toContainText('(defaults)', { timeout: 2000 }));
+    () => expect(osaka).toContainText('(defaults)'));
   await osaka.getByLabel('osaka-prod evict above %').fill('55');
   await expect(osaka.getByRole('alert')).toContainText('at least 5 points below');
   await expect(osaka.getByRole('button', { name: 'Save' })).toBeDisabled();

@@ -77,7 +77,7 @@ test('on flotilla serve without a seed: a project on two clusters, an SSO member
   await hydrated(
     page,
     async () => row.getByLabel('shop CPU quota').fill('4'),
-    async () => expect(row.getByLabel('shop CPU quota')).toHaveValue('4', { timeout: 3_000 }),
+    async () => expect(row.getByLabel('shop CPU quota')).toHaveValue('4'),
   );
   await row.getByLabel('shop memory quota').fill('8Gi');
   await row.getByLabel('shop pod quota').fill('20');
@@ -101,7 +101,7 @@ test('on flotilla serve without a seed: a project on two clusters, an SSO member
       await reg.getByLabel('Name', { exact: true }).fill('shop-web');
       await reg.getByLabel('Image', { exact: true }).fill('nginx:1.27');
     },
-    async () => expect(preview.locator('tr[data-candidate]')).toHaveCount(2, { timeout: 3_000 }),
+    async () => expect(preview.locator('tr[data-candidate]')).toHaveCount(2),
   );
   await reg.getByRole('button', { name: 'Register and deploy' }).click();
   await expect(dave).toHaveURL(/\/workloads\/\d+$/, { timeout: 10_000 });
@@ -115,7 +115,7 @@ test('on flotilla serve without a seed: a project on two clusters, an SSO member
   await hydrated(
     carol,
     async () => add.getByLabel('E-mail').fill('bob@example.test'),
-    async () => expect(add.getByLabel('E-mail')).toHaveValue('bob@example.test', { timeout: 3_000 }),
+    async () => expect(add.getByLabel('E-mail')).toHaveValue('bob@example.test'),
   );
   await add.getByRole('button', { name: 'Add member' }).click();
   await expect(carol.locator('tr', { hasText: 'bob@example.test' })).toContainText('added by hand');

@@ -44,7 +44,7 @@ test('the page hydrates: the user menu opens and closes without a reload', async
   await page.evaluate(() => ((window as any).__noReload = true));
   const button = page.getByRole('button', { name: /Alice Admin/ });
   await expect(button).toHaveAttribute('aria-expanded', 'false');
-  await hydrated(page, () => button.click(), () => expect(page.getByRole('menu', { name: 'User menu' })).toBeVisible({ timeout: 500 }));
+  await hydrated(page, () => button.click(), () => expect(page.getByRole('menu', { name: 'User menu' })).toBeVisible());
   await expect(button).toHaveAttribute('aria-expanded', 'true');
   await expect(page.getByRole('menu')).toContainText('Administrator');
   await page.keyboard.press('Escape');
@@ -55,7 +55,7 @@ test('the page hydrates: the user menu opens and closes without a reload', async
 test('the theme toggle switches to dark and is remembered', async ({ page }) => {
   await page.goto(portalUrl('/login'));
   const toggle = page.getByRole('button', { name: /Theme:/ });
-  await hydrated(page, () => toggle.click(), () => expect(page.locator('html')).toHaveAttribute('data-theme', 'light', { timeout: 500 }));
+  await hydrated(page, () => toggle.click(), () => expect(page.locator('html')).toHaveAttribute('data-theme', 'light'));
   await toggle.click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -67,7 +67,7 @@ test('the theme toggle switches to dark and is remembered', async ({ page }) => 
 test('navigation happens in the browser and the Admin page lists the demo people', async ({ page }) => {
   await signInAsDemo(page, 'alice');
   await page.evaluate(() => ((window as any).__noReload = true));
-  await hydrated(page, () => page.getByRole('button', { name: /Alice Admin/ }).click(), () => expect(page.getByRole('menu')).toBeVisible({ timeout: 500 }));
+  await hydrated(page, () => page.getByRole('button', { name: /Alice Admin/ }).click(), () => expect(page.getByRole('menu')).toBeVisible());
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
@@ -93,7 +93,7 @@ test('dark mode follows the system until the visitor picks a theme', async ({ br
   const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   expect(await background()).toBe('rgb(15, 20, 26)');
   const toggle = page.getByRole('button', { name: /Theme:/ });
-  await hydrated(page, () => toggle.click(), () => expect(page.locator('html')).toHaveAttribute('data-theme', 'light', { timeout: 500 }));
+  await hydrated(page, () => toggle.click(), () => expect(page.locator('html')).toHaveAttribute('data-theme', 'light'));
   expect(await background()).toBe('rgb(246, 247, 249)');
   await context.close();
 });

@@ -13,7 +13,7 @@ async function hasSession(context: BrowserContext): Promise<boolean> {
 
 async function rolesOf(page: Page, name: RegExp): Promise<string> {
   const button = page.getByRole('button', { name });
-  await hydrated(page, () => button.click(), () => expect(page.getByRole('menu', { name: 'User menu' })).toBeVisible({ timeout: 500 }));
+  await hydrated(page, () => button.click(), () => expect(page.getByRole('menu', { name: 'User menu' })).toBeVisible());
   return (await page.getByRole('list', { name: 'Your roles' }).textContent()) ?? '';
 }
 

@@ -10,7 +10,7 @@ async function hasSession(context: BrowserContext): Promise<boolean> {
 
 async function openUserMenu(page: Page, name: RegExp) {
   const button = page.getByRole('button', { name });
-  await hydrated(page, () => button.click(), () => expect(page.getByRole('menu', { name: 'User menu' })).toBeVisible({ timeout: 500 }));
+  await hydrated(page, () => button.click(), () => expect(page.getByRole('menu', { name: 'User menu' })).toBeVisible());
 }
 
 test('alice (platform-admins) signs in through SSO and administers the portal', async ({ page }) => {
@@ -101,7 +101,7 @@ test('a signed-in person creates an API token, sees it once, and revokes it', as
   await signInWithSso(page, 'carol', 'carol-pw', '/account');
   await expect(page.getByRole('heading', { name: 'API tokens', level: 1 })).toBeVisible();
   await page.getByLabel('Name').fill('laptop script');
-  await hydrated(page, () => page.getByRole('button', { name: 'Create token' }).click(), () => expect(page.getByLabel('Token secret')).toBeVisible({ timeout: 1000 }));
+  await hydrated(page, () => page.getByRole('button', { name: 'Create token' }).click(), () => expect(page.getByLabel('Token secret')).toBeVisible());
   const secret = (await page.getByLabel('Token secret').textContent())!.trim();
   expect(secret).toMatch(/^flt_/);
   const me = await request.get(portalUrl('/api/v1/me'), { headers: { authorization: `Bearer ${secret}` } });

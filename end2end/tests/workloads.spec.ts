@@ -15,7 +15,7 @@ async function openForm(page: Page) {
       await form.getByLabel('Name', { exact: true }).fill('web-e2e');
       await form.getByLabel('Image', { exact: true }).fill('nginx:1.27');
     },
-    async () => expect(preview).toBeVisible({ timeout: 3_000 }),
+    async () => expect(preview).toBeVisible(),
   );
   return { form, preview };
 }
@@ -70,7 +70,7 @@ test('bob registers a container on automatic placement, scales it and deletes it
   await hydrated(
     page,
     async () => page.getByRole('button', { name: 'Delete…' }).click(),
-    async () => expect(page.getByRole('button', { name: 'Delete from every cluster' })).toBeVisible({ timeout: 2_000 }),
+    async () => expect(page.getByRole('button', { name: 'Delete from every cluster' })).toBeVisible(),
   );
   await page.getByRole('button', { name: 'Delete from every cluster' }).click();
   await expect(page).toHaveURL(portalUrl('/workloads'), { timeout: 10_000 });

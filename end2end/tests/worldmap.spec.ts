@@ -7,7 +7,7 @@ test('the world map shows the demo fleet; a group zooms in and a marker opens it
   await signInAsDemo(page, 'alice', '/fleet');
   const world = page.getByTestId('world-map');
   await hydrated(page, () => page.getByRole('button', { name: 'World map' }).click(),
-    () => expect(world).toBeVisible({ timeout: 1000 }));
+    () => expect(world).toBeVisible());
   // gpu-ml (us-west-2) alone; tokyo-prod, osaka-prod and onprem-dev (Yokohama) as one group.
   await expect(world.locator('a.world-marker[data-clusters="gpu-ml"]')).toHaveCount(1);
   const japan = world.locator('.world-marker--group');
@@ -32,7 +32,7 @@ test('the world map shows the demo fleet; a group zooms in and a marker opens it
 test('bob sees only the clusters where his projects run on the world map', async ({ page }) => {
   await signInAsDemo(page, 'bob', '/fleet');
   await hydrated(page, () => page.getByRole('button', { name: 'World map' }).click(),
-    () => expect(page.getByTestId('world-map')).toBeVisible({ timeout: 1000 }));
+    () => expect(page.getByTestId('world-map')).toBeVisible());
   const api = await (await page.request.get(portalUrl('/api/v1/fleet'))).json();
   const visible = api.map((t: any) => t.cluster.name).sort();
   const shown = (await page.getByTestId('world-map').locator('[data-clusters]').evaluateAll((els) => els.flatMap((e) => e.getAttribute('data-clusters')!.split(' ')))).sort();

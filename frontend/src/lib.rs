@@ -5,8 +5,15 @@
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
-    // Marks the page as interactive (browser tests wait for it instead of retrying clicks).
-    if let Some(body) = leptos::prelude::document().body() {
-        let _ = body.set_attribute("data-hydrated", "");
-    }
+    // Marks the page as interactive (browser tests wait for it, then act once). Suspense
+    // boundaries whose data came with the page hydrate in tasks queued just now, so the mark
+    // waits for the next turn of the event loop, after them.
+    leptos::prelude::set_timeout(
+        || {
+            if let Some(body) = leptos::prelude::document().body() {
+                let _ = body.set_attribute("data-hydrated", "");
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }

@@ -7,7 +7,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use flotilla_backend::credentials::digest;
+use flotilla_backend::opaque_tokens::digest;
 use flotilla_backend::{AuditEvent, Caller, GuardTrace, Outcome, Recheck, RequestAccess};
 use std::net::SocketAddr;
 
@@ -198,8 +198,9 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
     let mut response = next.run(req).await;
     if access.trace.consulted() {
         response.headers_mut().insert(GUARD_HEADER, HeaderValue::from_static("consulted"));
-    } else if path.starts_with("/api/") && response.status().is_success() {
-        // Fail closed: an API route that answered without asking the guard is a bug.
+    } else if path.starts_with("/api/") && !crate::rest::openapi::PUBLIC.contains(&path.as_str()) && response.status().is_success() {
+        // Fail closed: an API route that answered without asking the guard is a bug (the API's
+        // published description is the one thing anyone may read).
         tracing::error!(%path, "API route answered without consulting the access guard; refused");
         return (StatusCode::INTERNAL_SERVER_ERROR, "This route did not check access and was refused.").into_response();
     }

@@ -81,6 +81,9 @@ pub struct Settings {
     /// link-local, CGNAT …): a list of CIDRs, `FLOTILLA_ALLOW_PRIVATE_WEBHOOKS` comma-separated
     /// (`10.20.0.0/16,fd00::/8`). Empty (default): webhooks reach public addresses only.
     pub allow_private_webhooks: flotilla_backend::AllowedNetworks,
+    /// Names this replica in the database leases of singleton work (scheduler, deployer,
+    /// ledger). Default: the host name (a pod's name in Kubernetes) and the process id.
+    pub replica: String,
 }
 
 /// A configuration value that must never be printed or logged.
@@ -128,6 +131,7 @@ impl Default for Settings {
             snapshot_retention_days: 14,
             scheduler_interval_secs: 5,
             allow_private_webhooks: flotilla_backend::AllowedNetworks::default(),
+            replica: format!("{}-{}", std::env::var("HOSTNAME").unwrap_or_else(|_| "flotilla".into()), std::process::id()),
         }
     }
 }

@@ -94,8 +94,8 @@ async fn main() -> ExitCode {
     };
     telemetry::init(settings.log_format);
     let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve::run(settings, false).await,
-        Command::Demo => serve::run(settings.for_demo(), true).await,
+        Command::Serve => serve::run(settings, serve::Mode::Serve).await,
+        Command::Demo => serve::run(settings.for_demo(), serve::Mode::Demo).await,
         Command::Migrate { down } => serve::migrate(&settings, down).await,
         Command::Keys { command } => keys(&settings, command).await,
         Command::Admin { command: AdminCommand::Create { email, name } } => serve::create_admin(&settings, &email, &name).await,

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use std::future::Future;
 
 mod cost_routes;
+pub mod openapi;
 mod project_routes;
 mod schedule_routes;
 mod workloads;
@@ -62,12 +63,14 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     all
 }
 
+/// The API's routes, and its description: the OpenAPI document (open to anyone, like any
+/// published API description) and the reference page.
 pub fn router(state: AppState) -> axum::Router {
     let mut router = axum::Router::new();
     for (_, path, handler) in routes() {
         router = router.route(path, handler);
     }
-    router.with_state(state)
+    router.route(openapi::PUBLIC[0], get(openapi::serve_document)).route(openapi::PUBLIC[1], get(openapi::serve_reference)).with_state(state)
 }
 
 /// Runs a server function with this request's state and caller in its context.
@@ -83,6 +86,14 @@ where
     });
     fut.await
 }
+
+// Request bodies the server accepts: shown when a body cannot be read, and in the API reference.
+const ACTIVE_EXAMPLE: &str = r#"{"active": false}"#;
+const LINK_EXAMPLE: &str = r#"{"user_id": 7}"#;
+const MAPPING_EXAMPLE: &str = r#"{"group": "team-a-devs", "role": "developer", "project": "team-a"}"#;
+const PRICE_EXAMPLE: &str = r#"{"provider": "eks", "instance_type": "m5.xlarge", "currency": "USD", "price_per_hour": 0.192}"#;
+const TOKEN_EXAMPLE: &str = r#"{"name": "CI", "days": 30}"#;
+const PRICE_CSV_EXAMPLE: &str = r#"{"csv": "provider,instance_type,currency,price_per_hour\neks,m5.xlarge,USD,0.192"}"#;
 
 #[derive(Serialize)]
 struct Problem {
@@ -158,7 +169,7 @@ async fn cluster_namespaces(State(s): State<AppState>, Path(id): Path<i64>, req:
     reply(listed(call(s, parts(req), || fleet::load_cluster(id)).await, "namespaces", |d| d.namespaces))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 struct PodParams {
     namespace: Option<String>,
     node: Option<String>,
@@ -174,7 +185,7 @@ async fn load_fleet_map(State(s): State<AppState>, req: Request) -> Response {
 
 const CLUSTER_EXAMPLE: &str = r#"{"metadata": {"name": "tokyo-prod", "display_name": "Tokyo", "provider": "eks", "region": "ap-northeast-1", "environment": "production", "labels": "team=a", "control_plane_price_per_hour": 0.1}, "connection": {"Kubeconfig": {"yaml": "…", "context": "tokyo-prod"}}}"#;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct NewClusterBody {
     metadata: flotilla_domain::ClusterMetadata,
     connection: flotilla_domain::Connection,
@@ -191,7 +202,7 @@ async fn register_cluster(State(s): State<AppState>, req: Request) -> Response {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct ClusterChange {
     metadata: flotilla_domain::ClusterMetadata,
     #[serde(default)]
@@ -244,7 +255,7 @@ async fn group_mappings(State(s): State<AppState>, req: Request) -> Response {
     reply(call(s, parts(req), access::list_group_mappings).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct NewMapping {
     group: String,
     role: String,
@@ -253,8 +264,7 @@ struct NewMapping {
 }
 
 async fn add_group_mapping(State(s): State<AppState>, req: Request) -> Response {
-    let example = r#"{"group": "team-a-devs", "role": "developer", "project": "team-a"}"#;
-    let (parts, NewMapping { group, role, project }) = match json_body(req, example).await {
+    let (parts, NewMapping { group, role, project }) = match json_body(req, MAPPING_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -272,13 +282,13 @@ async fn identities(State(s): State<AppState>, req: Request) -> Response {
     reply(call(s, parts(req), people::list_identities).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct LinkTo {
     user_id: i64,
 }
 
 async fn link_identity(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let (parts, LinkTo { user_id }) = match json_body(req, r#"{"user_id": 7}"#).await {
+    let (parts, LinkTo { user_id }) = match json_body(req, LINK_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -289,20 +299,20 @@ async fn unlink_identity(State(s): State<AppState>, Path(id): Path<i64>, req: Re
     done(call(s, parts(req), || people::unlink_identity(id)).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct Active {
     active: bool,
 }
 
 async fn set_user_active(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let (parts, Active { active }) = match json_body(req, r#"{"active": false}"#).await {
+    let (parts, Active { active }) = match json_body(req, ACTIVE_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
     done(call(s, parts, || people::set_user_active(id, active)).await)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 struct AuditParams {
     #[serde(default)]
     actor: String,
@@ -334,14 +344,14 @@ async fn my_tokens(State(s): State<AppState>, req: Request) -> Response {
     reply(call(s, parts(req), tokens::my_tokens).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct NewToken {
     name: String,
     days: u32,
 }
 
 async fn create_token(State(s): State<AppState>, req: Request) -> Response {
-    let (parts, NewToken { name, days }) = match json_body(req, r#"{"name": "CI", "days": 30}"#).await {
+    let (parts, NewToken { name, days }) = match json_body(req, TOKEN_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -355,7 +365,7 @@ async fn revoke_token(State(s): State<AppState>, Path(id): Path<i64>, req: Reque
     done(call(s, parts(req), || tokens::revoke_token(id)).await)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, schemars::JsonSchema)]
 struct PriceParams {
     /// `csv` for a spreadsheet-ready download.
     format: Option<String>,
@@ -372,15 +382,14 @@ async fn prices(State(s): State<AppState>, Query(p): Query<PriceParams>, req: Re
 }
 
 async fn save_price(State(s): State<AppState>, req: Request) -> Response {
-    let example = r#"{"provider": "eks", "instance_type": "m5.xlarge", "currency": "USD", "price_per_hour": 0.192}"#;
-    let (parts, entry) = match json_body(req, example).await {
+    let (parts, entry) = match json_body(req, PRICE_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
     done(call(s, parts, || costs::save_price(entry)).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct PriceKey {
     provider: flotilla_domain::Provider,
     instance_type: String,
@@ -390,13 +399,13 @@ async fn remove_price(State(s): State<AppState>, Query(k): Query<PriceKey>, req:
     done(call(s, parts(req), || costs::remove_price(k.provider, k.instance_type)).await)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, schemars::JsonSchema)]
 struct PriceCsv {
     csv: String,
 }
 
 async fn import_prices(State(s): State<AppState>, req: Request) -> Response {
-    let (parts, PriceCsv { csv }) = match json_body(req, r#"{"csv": "provider,instance_type,currency,price_per_hour\neks,m5.xlarge,USD,0.192"}"#).await {
+    let (parts, PriceCsv { csv }) = match json_body(req, PRICE_CSV_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };

@@ -1,7 +1,8 @@
-//! Starting the portal: database, state, listener, and a graceful stop on SIGTERM.
+//! Starting the portal: the one assembly (`Application`: database, services, state, router,
+//! listener), its background loops, and a graceful stop on SIGTERM.
 use crate::{config::Settings, demo_fleet, metrics::HttpMetrics, router::router};
-use app::state::{AppState, Fleet, SignIn};
-use flotilla_backend::{Accounts, AuditLog, Budgets, ClusterDirectory, Collector, CollectorSettings, Database, DbError, Ledger, OidcClient, OidcSettings, SecretKey, SessionPolicy, Snapshots, demo};
+use app::state::{AppState, SignIn};
+use flotilla_backend::{Accounts, AuditLog, Collector, CollectorSettings, Database, DbError, Ledger, OidcClient, OidcSettings, SecretKey, ServiceSettings, Services, SessionPolicy, demo};
 use leptos::config::LeptosOptions;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -46,42 +47,120 @@ pub async fn migrate(settings: &Settings, down: bool) -> Result<(), StartError> 
     Ok(())
 }
 
-pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> {
-    let db = Database::connect(&settings.database_url).await?;
-    db.migrate().await?;
-    // The default price table for common cloud instance types; edited prices are kept.
-    let added = flotilla_backend::Prices::new(db.clone()).seed_defaults().await?;
-    if added > 0 {
-        tracing::info!(added, "default prices added to the price catalogue");
+/// Which portal to start: `flotilla serve` (the database as it is) or `flotilla demo` (demo
+/// people, projects and, when `demo_fleet` is on, the simulated fleet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Serve,
+    Demo,
+}
+
+/// The portal, assembled once: `flotilla serve`, `flotilla demo` and the tests all start it
+/// here. [`Application::build`] prepares the database, builds every service
+/// (`Services::build`), the state and the router, and binds the listener;
+/// [`Application::run_until_stopped`] starts the background loops and serves until SIGTERM.
+pub struct Application {
+    settings: Settings,
+    mode: Mode,
+    listener: TcpListener,
+    addr: std::net::SocketAddr,
+    state: AppState,
+    /// Kept alive until the portal stops; dropping it stops the simulated clusters.
+    _fleet: Option<flotilla_sim::RunningFleet>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings, mode: Mode) -> Result<Self, StartError> {
+        let db = Database::connect(&settings.database_url).await?;
+        db.migrate().await?;
+        std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::DataDir(settings.data_dir.clone(), e))?;
+        let key = settings.load_secret_key()?;
+        let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartError::Bind { addr: settings.addr, source })?;
+        let addr = listener.local_addr().map_err(StartError::Serve)?;
+        let sign_in = sign_in_config(&settings, addr)?;
+        let services = Services::build(db.clone(), key, service_settings(&settings, mode, sign_in.oidc.clone()));
+        // The default price table for common cloud instance types; edited prices are kept.
+        let added = services.prices.seed_defaults().await?;
+        if added > 0 {
+            tracing::info!(added, "default prices added to the price catalogue");
+        }
+        if mode == Mode::Demo {
+            demo::seed(&db).await?;
+        }
+        let fleet = if mode == Mode::Demo && settings.demo_fleet {
+            let kubeconfig = std::path::Path::new(&settings.data_dir).join("demo-fleet.kubeconfig");
+            Some(demo_fleet::start(&db, &services.clusters, &kubeconfig).await?)
+        } else {
+            None
+        };
+        services.collector.sync(&services.clusters).await?;
+        let leptos_options = LeptosOptions::builder().output_name("flotilla").site_root(settings.site_root.as_str()).site_pkg_dir("pkg").site_addr(addr).build();
+        let mut state = AppState::new(leptos_options, services, sign_in);
+        if let Some(fleet) = &fleet {
+            demo::open_demo_clusters(&db, &state.clusters).await?;
+            demo::seed_scheduled_work(&db, &state.workloads, &state.scheduler, &state.clusters).await?;
+            state = state.with_demo_burst(demo_burst(fleet));
+        }
+        Ok(Self { settings, mode, listener, addr, state, _fleet: fleet })
     }
-    if demo_mode {
-        demo::seed(&db).await?;
+
+    /// Where the portal listens (port 0 in the settings picks a free one).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
     }
-    std::fs::create_dir_all(&settings.data_dir).map_err(|e| StartError::DataDir(settings.data_dir.clone(), e))?;
-    let key = settings.load_secret_key()?;
-    let directory = ClusterDirectory::new(db.clone(), key.clone());
-    // Kept alive until the server stops; dropping it stops the simulated clusters.
-    let _fleet = if demo_mode && settings.demo_fleet {
-        let kubeconfig = std::path::Path::new(&settings.data_dir).join("demo-fleet.kubeconfig");
-        Some(demo_fleet::start(&db, &directory, &kubeconfig).await?)
-    } else {
-        None
-    };
-    let collector = Collector::new(collector_settings(&settings));
-    collector.sync(&directory).await?;
-    let listener = TcpListener::bind(settings.addr).await.map_err(|source| StartError::Bind { addr: settings.addr, source })?;
-    let addr = listener.local_addr().map_err(StartError::Serve)?;
-    let leptos_options = LeptosOptions::builder().output_name("flotilla").site_root(settings.site_root.as_str()).site_pkg_dir("pkg").site_addr(addr).build();
-    let sign_in = sign_in_config(&settings, addr)?;
-    let policy = SessionPolicy { idle: chrono::Duration::minutes(settings.session_idle_minutes.into()), absolute: chrono::Duration::hours(settings.session_absolute_hours.into()) };
-    let mut state = AppState::new(leptos_options, db.clone(), demo_mode, sign_in, policy, Fleet { key, collector: collector.clone() }, settings.allow_private_webhooks.clone());
-    if let Some(fleet) = &_fleet {
-        demo::open_demo_clusters(&db, &state.clusters).await?;
-        demo::seed_scheduled_work(&db, &state.workloads, &state.scheduler, &state.clusters).await?;
-        state = state.with_demo_burst(demo_burst(fleet));
+
+    pub fn state(&self) -> &AppState {
+        &self.state
     }
-    // Singleton work (deployer, scheduler, snapshots + ledger + budget alerts) runs on the
-    // replica holding its lease in the database; the others stand by and take over.
+
+    /// The portal's routes, for serving or for calling in-process.
+    pub fn router(&self) -> axum::Router {
+        router(self.state.clone(), HttpMetrics::default())
+    }
+
+    /// Starts the background loops and serves until SIGTERM or Ctrl-C.
+    pub async fn run_until_stopped(self) -> Result<(), StartError> {
+        let Self { settings, mode, listener, addr, state, _fleet } = self;
+        spawn_background(&settings, mode, &state);
+        let app = router(state.clone(), HttpMetrics::default()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tracing::info!(database = state.db.backend_name(), "Flotilla is listening on http://{addr}");
+        if mode == Mode::Demo {
+            announce_demo(addr);
+        }
+        let grace = Duration::from_secs(settings.shutdown_grace_secs);
+        axum::serve(listener, app).with_graceful_shutdown(shutdown_signal(grace)).await.map_err(StartError::Serve)?;
+        tracing::info!("Flotilla stopped");
+        Ok(())
+    }
+}
+
+pub async fn run(settings: Settings, mode: Mode) -> Result<(), StartError> {
+    Application::build(settings, mode).await?.run_until_stopped().await
+}
+
+/// The services' part of the settings.
+pub fn service_settings(settings: &Settings, mode: Mode, oidc: Option<OidcClient>) -> ServiceSettings {
+    ServiceSettings {
+        replica: settings.replica.clone(),
+        demo: mode == Mode::Demo,
+        sessions: SessionPolicy { idle: chrono::Duration::minutes(settings.session_idle_minutes.into()), absolute: chrono::Duration::hours(settings.session_absolute_hours.into()) },
+        oidc,
+        link_by_email: settings.oidc_link_by_email,
+        recheck: chrono::Duration::milliseconds((settings.oidc_recheck_minutes.max(0.05) * 60_000.0) as i64),
+        group_grant_ttl: chrono::Duration::days(settings.oidc_group_grant_days.max(1).into()),
+        webhooks: settings.allow_private_webhooks.clone(),
+        collector: CollectorSettings {
+            probe_interval: Duration::from_secs(settings.probe_interval_secs.max(1)),
+            metrics_interval: Duration::from_secs(settings.metrics_interval_secs.max(1)),
+            ..Default::default()
+        },
+    }
+}
+
+/// Singleton work (deployer, scheduler, snapshots + ledger + budget alerts) runs on the replica
+/// holding its lease in the database; the others stand by and take over.
+fn spawn_background(settings: &Settings, mode: Mode, state: &AppState) {
+    let db = &state.db;
     let every = Duration::from_secs(settings.scheduler_interval_secs.max(1));
     let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::seconds(15)).max(chrono::Duration::seconds(3));
     let lease = |name: &str, ttl| {
@@ -90,38 +169,25 @@ pub async fn run(settings: Settings, demo_mode: bool) -> Result<(), StartError> 
         l
     };
     let writer_ttl = chrono::Duration::seconds(settings.snapshot_interval_secs.max(5) as i64 * 2 + 5);
-    spawn_fleet_loops(&settings, db.clone(), directory, collector.clone(), (state.ledger.clone(), state.budgets.clone()), lease("fleet-writer", writer_ttl));
-    if demo_mode {
-        spawn_demo_history(collector, state.ledger.clone());
+    spawn_fleet_loops(settings, state, lease("fleet-writer", writer_ttl));
+    if mode == Mode::Demo {
+        spawn_demo_history(state.collector.clone(), state.ledger.clone());
     }
     // Carries out registered workloads on their clusters (and picks up where a restart left off).
     state.workloads.spawn_loop_leased(WORKLOAD_RECONCILE_EVERY, Some(lease("deployer", ttl)));
     // Scheduled and low-priority workloads; a lease in the database lets one replica act.
     state.scheduler.clone().with_lease_ttl(ttl).spawn_loop(every);
-    let app = router(state, HttpMetrics::default()).into_make_service_with_connect_info::<std::net::SocketAddr>();
-
-    tracing::info!(database = db.backend_name(), "Flotilla is listening on http://{addr}");
-    if demo_mode {
-        announce_demo(addr);
-    }
-    let grace = Duration::from_secs(settings.shutdown_grace_secs);
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal(grace)).await.map_err(StartError::Serve)?;
-    tracing::info!("Flotilla stopped");
-    Ok(())
 }
 
 /// How often the deployer compares every workload with its clusters (changes also wake it at once).
 pub const WORKLOAD_RECONCILE_EVERY: Duration = Duration::from_secs(2);
 
-pub fn collector_settings(settings: &Settings) -> CollectorSettings {
-    CollectorSettings { probe_interval: Duration::from_secs(settings.probe_interval_secs.max(1)), metrics_interval: Duration::from_secs(settings.metrics_interval_secs.max(1)), ..Default::default() }
-}
-
 /// Background work on the fleet: re-reading the cluster directory (changes made through another
 /// replica); utilisation snapshots with their retention; and beside each snapshot a sample for
 /// the cost ledger, followed by the budget check — these three only on the replica holding the
 /// `fleet-writer` lease.
-fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirectory, collector: Collector, (ledger, budgets): (Ledger, Budgets), lease: flotilla_backend::scheduler::Lease) {
+fn spawn_fleet_loops(settings: &Settings, state: &AppState, lease: flotilla_backend::scheduler::Lease) {
+    let (directory, collector, ledger, budgets, snapshots) = (state.clusters.clone(), state.collector.clone(), state.ledger.clone(), state.budgets.clone(), state.snapshots.clone());
     let resync = collector.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
@@ -133,7 +199,6 @@ fn spawn_fleet_loops(settings: &Settings, db: Database, directory: ClusterDirect
             }
         }
     });
-    let snapshots = Snapshots::new(db);
     let every = Duration::from_secs(settings.snapshot_interval_secs.max(5));
     let keep = chrono::Duration::days(settings.snapshot_retention_days.max(1).into());
     tokio::spawn(async move {
@@ -198,12 +263,11 @@ pub async fn rotate_key(settings: &Settings, new: &SecretKey) -> Result<usize, S
     let db = Database::connect(&settings.database_url).await?;
     db.migrate().await?;
     let old = settings.load_secret_key()?;
-    let directory = ClusterDirectory::new(db.clone(), old.clone());
-    let n = directory.rotate_key(new).await?;
-    let ledger = flotilla_backend::Ledger::new(db.clone(), flotilla_backend::Prices::new(db.clone()), directory);
-    let hooks = flotilla_backend::Budgets::new(db.clone(), old.clone(), ledger, settings.allow_private_webhooks.clone()).rotate_key(new).await.map_err(|e| StartError::Budget(e.to_string()))?;
+    let services = Services::build(db, old.clone(), service_settings(settings, Mode::Serve, None));
+    let n = services.clusters.rotate_key(new).await?;
+    let hooks = services.budgets.rotate_key(new).await.map_err(|e| StartError::Budget(e.to_string()))?;
     tracing::info!(webhooks = hooks, "budget webhooks re-sealed");
-    if let Err(e) = AuditLog::new(db).record("cli", "secret-key.rotated", "portal", &format!("{n} clusters re-sealed; key {} → {}", old.fingerprint(), new.fingerprint())).await {
+    if let Err(e) = services.audit.record("cli", "secret-key.rotated", "portal", &format!("{n} clusters re-sealed; key {} → {}", old.fingerprint(), new.fingerprint())).await {
         tracing::warn!("could not audit the key rotation: {e}");
     }
     Ok(n)
@@ -234,15 +298,7 @@ pub fn sign_in_config(settings: &Settings, addr: std::net::SocketAddr) -> Result
         }
         None => None,
     };
-    Ok(SignIn {
-        oidc,
-        local: settings.local_login,
-        secure_cookies: public_url.starts_with("https://"),
-        link_by_email: settings.oidc_link_by_email,
-        recheck: chrono::Duration::milliseconds((settings.oidc_recheck_minutes.max(0.05) * 60_000.0) as i64),
-        group_grant_ttl: chrono::Duration::days(settings.oidc_group_grant_days.max(1).into()),
-        trusted_proxies: settings.trusted_proxies.clone(),
-    })
+    Ok(SignIn { oidc, local: settings.local_login, secure_cookies: public_url.starts_with("https://"), trusted_proxies: settings.trusted_proxies.clone() })
 }
 
 /// `flotilla admin create`: a local administrator, password from the environment or stdin.

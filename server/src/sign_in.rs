@@ -1,7 +1,6 @@
 //! The `/auth/*` routes: single sign-on (OpenID Connect code flow with PKCE, state, nonce),
 //! local e-mail + password accounts (rate-limited), demo accounts (demo mode only), sign-out.
 use crate::auth::{cookie_name, read_cookie, safe_return_path, session_cookie, source_ip};
-use app::error::capitalised;
 use app::links::query_value;
 use app::state::AppState;
 use axum::extract::{Form, Query, Request, State};
@@ -10,6 +9,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Router, middleware::Next};
 use flotilla_backend::{AccountError, AuditEvent, IdentityError, Outcome, SsoSession};
+use flotilla_domain::sentence;
 use serde::Deserialize;
 
 #[derive(Clone)]
@@ -86,7 +86,7 @@ async fn sso_start(State(s): State<SignInState>, req: Request) -> Response {
             }
             return Redirect::to(&return_to).into_response();
         }
-        Err(e) => return problem(StatusCode::SERVICE_UNAVAILABLE, "Single sign-on is unavailable", &format!("{}. Try again in a minute.", capitalised(&e.to_string()))),
+        Err(e) => return problem(StatusCode::SERVICE_UNAVAILABLE, "Single sign-on is unavailable", &format!("{}. Try again in a minute.", sentence(&e.to_string()))),
     };
     if let Err(e) = s.app.sessions.begin_login(&start.state, start.flow).await {
         tracing::error!("cannot remember a sign-in in progress: {e}");
@@ -186,14 +186,14 @@ async fn sso_callback(State(s): State<SignInState>, req: Request) -> Response {
         Ok(i) => i,
         Err(e) => {
             state.audit.write_or_log(refuse(e.to_string())).await;
-            return problem(StatusCode::UNAUTHORIZED, "Sign-in failed", &format!("{}. Please sign in again.", capitalised(&e.to_string())));
+            return problem(StatusCode::UNAUTHORIZED, "Sign-in failed", &format!("{}. Please sign in again.", sentence(&e.to_string())));
         }
     };
     let signed_in = match state.identities.sign_in(&identity, &ip).await {
         Ok(found) => found,
         Err(e @ (IdentityError::LinkRefused { .. } | IdentityError::Deactivated)) => {
             // The refusal itself is audited by the identities service.
-            let mut res = problem(StatusCode::FORBIDDEN, "Your sign-in is not linked", &format!("{}.", capitalised(&e.to_string())));
+            let mut res = problem(StatusCode::FORBIDDEN, "Your sign-in is not linked", &format!("{}.", sentence(&e.to_string())));
             res.headers_mut().append(header::SET_COOKIE, header::HeaderValue::from_static(CLEAR_LOGIN_COOKIE));
             return res;
         }

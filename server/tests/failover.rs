@@ -4,8 +4,8 @@
 //! once; after restarting both, nothing is lost and nothing happens twice.
 use chrono::{Duration as ChronoDuration, Utc};
 use flotilla_backend::entity::{lease, schedule_event};
-use flotilla_backend::scheduler::{ScheduleSpec, Scheduler};
-use flotilla_backend::{Accounts, ClusterDetails, ClusterDirectory, Collector, Credentials, Database, NewCluster, PeopleDirectory, SecretKey, Workloads};
+use flotilla_backend::scheduler::ScheduleSpec;
+use flotilla_backend::{ClusterDetails, Credentials, Database, NewCluster, SecretKey, ServiceSettings, Services};
 use flotilla_domain::schedule::Schedule;
 use flotilla_domain::workload::{PlacementRule, WorkloadForm, validate};
 use flotilla_sim::{FleetSpec, SimOptions};
@@ -61,7 +61,7 @@ impl Env {
             .env("FLOTILLA_PROBE_INTERVAL_SECS", "1")
             .env("FLOTILLA_SHUTDOWN_GRACE_SECS", "2")
             .env("FLOTILLA_LOG_FORMAT", "json")
-            .env("HOSTNAME", name)
+            .env("FLOTILLA_REPLICA", format!("{name}-{port}"))
             .env_remove("DATABASE_URL")
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -126,18 +126,18 @@ async fn two_replicas_share_sessions_and_hand_over_the_scheduler() {
     // One simulated cluster, registered as an operator would, sealed with the replicas' key.
     let key = SecretKey::generate();
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(50), ..Default::default() }).await.unwrap();
-    let dir = ClusterDirectory::new(db.clone(), key.clone());
+    // Built as the replicas build theirs (`Services::build`), to set the scene.
+    let services = Services::build(db.clone(), key.clone(), ServiceSettings::new("setup"));
     let kubeconfig = fleet.kubeconfig_yaml();
     let alpha = &fleet.clusters()[0].name;
     let creds = Credentials::from_kubeconfig(&kubeconfig, alpha).unwrap();
-    let cluster = dir.register(NewCluster { name: flotilla_domain::Dns1123Label::parse(alpha).unwrap(), details: details(alpha) }, Some(&creds)).await.unwrap().id;
+    let cluster = services.clusters.register(NewCluster { name: flotilla_domain::Dns1123Label::parse(alpha).unwrap(), details: details(alpha) }, Some(&creds)).await.unwrap().id;
 
     // People, and a workload whose one-off window opens in 25 s.
-    let people = PeopleDirectory::new(db.clone());
-    let project = people.ensure_project(&flotilla_domain::Dns1123Label::parse("team-a").unwrap(), "Team A").await.unwrap();
-    flotilla_backend::Projects::new(db.clone(), people.clone(), dir.clone(), flotilla_backend::AuditLog::new(db.clone())).open_for_setup(project, cluster).await.unwrap();
-    let bob = people.ensure_user("bob@example.test", "Bob", false).await.unwrap();
-    Accounts::new(db.clone()).create_local("alice@example.test", "Alice", "correct horse battery staple", true).await.unwrap();
+    let project = services.people.ensure_project(&flotilla_domain::Dns1123Label::parse("team-a").unwrap(), "Team A").await.unwrap();
+    services.projects.open_for_setup(project, cluster).await.unwrap();
+    let bob = services.people.ensure_user("bob@example.test", "Bob", false).await.unwrap();
+    services.accounts.create_local("alice@example.test", "Alice", "correct horse battery staple", true).await.unwrap();
     let spec = validate(&WorkloadForm {
         project: "team-a".into(),
         name: "nightly".into(),
@@ -149,14 +149,11 @@ async fn two_replicas_share_sessions_and_hand_over_the_scheduler() {
         ..Default::default()
     })
     .unwrap();
-    let workloads = Workloads::new(db.clone(), dir.clone());
+    let workloads = services.workloads.clone();
     let id = workloads.insert(project, bob, "bob@example.test", &spec, &[]).await.unwrap();
     let opens = Utc::now() + ChronoDuration::seconds(25);
     let window = Schedule::Once { start_ms: opens.timestamp_millis(), end_ms: (opens + ChronoDuration::hours(1)).timestamp_millis() };
-    Scheduler::new(db.clone(), workloads.clone(), flotilla_backend::workloads::capacity::Capacities::on(&db, Collector::new(Default::default()), dir.clone(), workloads.clone()), "setup")
-        .set(id, &ScheduleSpec { schedule: window, ..Default::default() })
-        .await
-        .unwrap();
+    services.scheduler.set(id, &ScheduleSpec { schedule: window, ..Default::default() }).await.unwrap();
 
     let env = Env { db_url, key: key.to_text(), dir: tempfile::tempdir().unwrap() };
     let mut a = env.start("replica-a");

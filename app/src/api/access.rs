@@ -18,7 +18,7 @@ pub async fn save_role(key: String, name: String, permissions: Vec<Permission>) 
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Update, Kind::Role, "role.save", &format!("role {key}")).await?;
-    r.state.access.save_role(&key, &name, &permissions).await.map_err(access_error)?;
+    r.state.access.save_role(&key, &name, &permissions).await?;
     r.record("role.save", &key, &format!("{} permission(s)", permissions.len())).await;
     Ok(())
 }
@@ -28,7 +28,7 @@ pub async fn delete_role(key: String) -> Result<(), AppError> {
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Delete, Kind::Role, "role.delete", &format!("role {key}")).await?;
-    r.state.access.delete_role(&key).await.map_err(access_error)?;
+    r.state.access.delete_role(&key).await?;
     r.record("role.delete", &key, "").await;
     Ok(())
 }
@@ -47,7 +47,7 @@ pub async fn add_group_mapping(group: String, role: String, project: String) -> 
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Create, Kind::Role, "group-mapping.add", &format!("group {group}")).await?;
     let project = Some(project.trim()).filter(|p| !p.is_empty());
-    r.state.access.add_group_mapping(&group, &role, project).await.map_err(access_error)?;
+    r.state.access.add_group_mapping(&group, &role, project).await?;
     r.record("group-mapping.add", group.trim(), &format!("→ {role}{}", project.map(|p| format!(" in {p}")).unwrap_or_default())).await;
     Ok(())
 }
@@ -60,14 +60,4 @@ pub async fn delete_group_mapping(id: i64) -> Result<(), AppError> {
     r.state.access.delete_group_mapping(id).await.map_err(AppError::internal("delete the group mapping"))?;
     r.record("group-mapping.delete", &id.to_string(), "").await;
     Ok(())
-}
-
-#[cfg(feature = "ssr")]
-fn access_error(e: flotilla_backend::AccessError) -> AppError {
-    use flotilla_backend::AccessError as E;
-    match e {
-        E::Invalid(msg) => AppError::Validation(msg),
-        E::UnknownRole(_) | E::UnknownProject(_) | E::InUse(..) => AppError::Validation(format!("{}.", crate::error::capitalised(&e.to_string()))),
-        other => AppError::internal("change the roles")(other),
-    }
 }

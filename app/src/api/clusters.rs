@@ -14,7 +14,7 @@ mod checks {
     pub const TEST_TIMEOUT: Duration = Duration::from_secs(5);
 
     pub fn credentials(connection: &Connection) -> Result<Credentials, AppError> {
-        Credentials::from_connection(connection).map_err(|e| AppError::Validation(crate::error::capitalised(&format!("{e}."))))
+        Credentials::from_connection(connection).map_err(|e| AppError::Validation(flotilla_domain::sentence(&format!("{e}."))))
     }
 
     /// Credentials that lack what Flotilla needs are refused, each missing permission named.
@@ -48,7 +48,7 @@ mod checks {
             problems.push(format!("location: {e}"));
         }
         if !problems.is_empty() {
-            return Err(AppError::Validation(crate::error::capitalised(&format!("{}.", problems.join("; ")))));
+            return Err(AppError::Validation(flotilla_domain::sentence(&format!("{}.", problems.join("; ")))));
         }
         Ok(ClusterDetails {
             display_name: if display_name.is_empty() { m.name.trim().to_owned() } else { display_name.to_owned() },
@@ -76,7 +76,7 @@ pub async fn kubeconfig_contexts(yaml: String) -> Result<Vec<String>, AppError> 
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Create, Kind::Cluster, "cluster.contexts", "register clusters").await?;
-    flotilla_backend::kubeconn::contexts(&yaml).map_err(|e| AppError::Validation(crate::error::capitalised(&format!("{e}."))))
+    flotilla_backend::kubeconn::contexts(&yaml).map_err(|e| AppError::Validation(flotilla_domain::sentence(&format!("{e}."))))
 }
 
 /// "Test connection": server version, node count, metrics, and each missing permission named.

@@ -13,6 +13,7 @@ pub struct CostScope {
 
 /// A cost report with the project's budget and what it has alerted this month.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(schemars::JsonSchema))]
 pub struct CostView {
     pub report: flotilla_domain::CostReport,
     /// The project reported on, when one was asked for.
@@ -31,13 +32,6 @@ pub(crate) mod scope {
 
     pub fn target(kind: Kind, project: Option<i64>) -> Target {
         Target { kind, project, owner: None }
-    }
-
-    pub fn ledger_error(action: &'static str) -> impl Fn(flotilla_backend::LedgerError) -> AppError {
-        move |e| match e {
-            flotilla_backend::LedgerError::Invalid(m) => AppError::Validation(m),
-            other => AppError::internal(action)(other),
-        }
     }
 
     /// Projects whose cost reports the caller may read, and whether they may read all.
@@ -68,7 +62,7 @@ pub async fn load_costs(query: flotilla_domain::CostQuery) -> Result<CostView, A
     let Some(name) = query.project.clone().filter(|p| !p.trim().is_empty()) else {
         let (projects, fleet_wide) = scope::visible(&r).await?;
         let visible = if fleet_wide { Visible::All } else { Visible::Projects(projects.into_iter().map(|p| p.name).collect()) };
-        let report = r.state.ledger.report(&query, None, &visible, now).await.map_err(scope::ledger_error("load the costs"))?;
+        let report = r.state.ledger.report(&query, None, &visible, now).await?;
         return Ok(CostView { report, project_id: None, budget: None, alerts: vec![], may_edit_budget: false });
     };
     r.signed_in()?;
@@ -77,9 +71,9 @@ pub async fn load_costs(query: flotilla_domain::CostQuery) -> Result<CostView, A
     let caller = r.authorize(Verb::Read, scope::target(Kind::CostReport, Some(project.id)), "costs.read", "this project's costs").await?;
     let may_edit_budget = flotilla_domain::allows(&caller.subject, Verb::Update, &scope::target(Kind::Budget, Some(project.id))).is_allowed();
     let visible = Visible::Projects(vec![project.name.clone()]);
-    let mut report = r.state.ledger.report(&query, Some(&project.name), &visible, now).await.map_err(scope::ledger_error("load the costs"))?;
+    let mut report = r.state.ledger.report(&query, Some(&project.name), &visible, now).await?;
     let budget = r.state.budgets.get(project.id).await.map_err(AppError::internal("load the budget"))?;
-    report.month = Some(r.state.ledger.month_status(&project.name, now, budget.as_ref().map(|b| b.monthly)).await.map_err(scope::ledger_error("load the month"))?);
+    report.month = Some(r.state.ledger.month_status(&project.name, now, budget.as_ref().map(|b| b.monthly)).await?);
     let month = now.format("%Y-%m").to_string();
     let alerts = r.state.budgets.alerts(project.id, &month).await.map_err(AppError::internal("load the budget alerts"))?;
     Ok(CostView { report, project_id: Some(project.id), budget, alerts: alerts.into_iter().map(|a| a.2).collect(), may_edit_budget })
@@ -94,7 +88,7 @@ pub async fn load_budget_status() -> Result<Vec<flotilla_domain::BudgetLine>, Ap
     let mut out = Vec::with_capacity(projects.len());
     for p in projects {
         let budget = r.state.budgets.get(p.id).await.map_err(AppError::internal("load the budget"))?;
-        let month = r.state.ledger.month_status(&p.name, now, budget.as_ref().map(|b| b.monthly)).await.map_err(scope::ledger_error("load the month"))?;
+        let month = r.state.ledger.month_status(&p.name, now, budget.as_ref().map(|b| b.monthly)).await?;
         let currency = budget.map_or_else(|| "USD".to_owned(), |b| b.currency);
         out.push(flotilla_domain::BudgetLine { project: p.name, display_name: p.display_name, currency, month });
     }
@@ -108,7 +102,7 @@ pub async fn load_fleet_costs(from: String, to: String) -> Result<flotilla_domai
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Read, Kind::CostReport, "costs.fleet", "the fleet's costs").await?;
-    r.state.ledger.fleet_costs(&from, &to, chrono::Utc::now()).await.map_err(scope::ledger_error("load the fleet's costs"))
+    r.state.ledger.fleet_costs(&from, &to, chrono::Utc::now()).await.map_err(AppError::from)
 }
 
 /// Every cluster's cost weights (administrators): (cluster id, name, weights).
@@ -120,7 +114,7 @@ pub async fn load_cost_weights() -> Result<Vec<(i64, String, flotilla_domain::Co
     let clusters = r.state.clusters.list().await.map_err(AppError::internal("load the clusters"))?;
     let mut out = Vec::with_capacity(clusters.len());
     for c in clusters {
-        let w = r.state.ledger.weights(c.id).await.map_err(scope::ledger_error("load the cost weights"))?;
+        let w = r.state.ledger.weights(c.id).await?;
         out.push((c.id, c.name, w));
     }
     Ok(out)
@@ -134,7 +128,7 @@ pub async fn save_cost_weights(cluster_id: i64, weights: Option<flotilla_domain:
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Update, Kind::Price, "costs.weights.save", "cost weights").await?;
     let cluster = r.state.clusters.get(cluster_id).await.map_err(|_| AppError::NotFound("This cluster".into()))?;
-    r.state.ledger.set_weights(cluster_id, weights).await.map_err(scope::ledger_error("save the cost weights"))?;
+    r.state.ledger.set_weights(cluster_id, weights).await?;
     let detail = weights.map_or("back to the defaults".to_owned(), |w| format!("cpu {} memory {} pods {} gpu {}", w.cpu, w.memory, w.pods, w.gpu));
     r.record("costs.weights.save", &cluster.name, &detail).await;
     Ok(())
@@ -148,8 +142,8 @@ pub async fn recompute_costs(from: String, to: String) -> Result<usize, AppError
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Update, Kind::Price, "costs.recompute", "the cost ledger").await?;
-    let period = Period::of(&from, &to, chrono::Utc::now().date_naive()).map_err(scope::ledger_error("read the period"))?;
-    let n = r.state.ledger.recompute(period.from, period.to).await.map_err(scope::ledger_error("recompute the costs"))?;
+    let period = Period::of(&from, &to, chrono::Utc::now().date_naive())?;
+    let n = r.state.ledger.recompute(period.from, period.to).await?;
     r.record("costs.recompute", "cost ledger", &format!("{from} to {to}: {n} cluster-hours priced again")).await;
     Ok(n)
 }

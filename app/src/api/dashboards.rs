@@ -9,14 +9,6 @@ use leptos::prelude::*;
 mod scope {
     use crate::error::AppError;
     use crate::guard::Request;
-    use flotilla_backend::DashboardError;
-
-    pub fn error(action: &'static str) -> impl Fn(DashboardError) -> AppError {
-        move |e| match e {
-            DashboardError::Invalid(m) => AppError::Validation(m),
-            other => AppError::internal(action)(other),
-        }
-    }
 
     /// The caller's role keys, portal-wide roles first, then project roles.
     pub async fn role_keys(r: &Request) -> Result<Vec<String>, AppError> {
@@ -43,7 +35,7 @@ pub async fn load_dashboard() -> Result<DashboardView, AppError> {
     let r = crate::guard::request()?;
     let me = r.signed_in()?.user_id();
     let keys = scope::role_keys(&r).await?;
-    let (dashboard, source) = r.state.dashboards.for_user(me, &keys).await.map_err(scope::error("load your dashboard"))?;
+    let (dashboard, source) = r.state.dashboards.for_user(me, &keys).await?;
     let roles = r.state.access.roles().await.map_err(AppError::internal("load the roles"))?;
     let source = match source {
         Source::Own => "your own layout".to_owned(),
@@ -61,15 +53,18 @@ pub async fn load_dashboard() -> Result<DashboardView, AppError> {
 pub async fn save_dashboard(dashboard: Dashboard) -> Result<(), AppError> {
     let r = crate::guard::request()?;
     let me = r.signed_in()?.user_id();
-    r.state.dashboards.save(me, &dashboard).await.map_err(scope::error("save your dashboard"))
+    r.state.dashboards.save(me, &dashboard).await.map_err(AppError::from)
 }
 
-/// Forgets the caller's own layout (back to their role's default or the built-in one).
+/// Forgets the caller's own layout and answers what they see now (their role's default or the
+/// built-in one).
 #[server]
-pub async fn reset_dashboard() -> Result<(), AppError> {
+pub async fn reset_dashboard() -> Result<DashboardView, AppError> {
     let r = crate::guard::request()?;
     let me = r.signed_in()?.user_id();
-    r.state.dashboards.reset(me).await.map_err(scope::error("reset your dashboard"))
+    r.state.dashboards.reset(me).await?;
+    // What the person sees now: their role's default or the built-in one.
+    load_dashboard().await
 }
 
 /// Publishes a layout as the default of a role (administrators).
@@ -82,7 +77,7 @@ pub async fn publish_dashboard(role_key: String, dashboard: Dashboard) -> Result
     let Some(role) = roles.iter().find(|d| d.key == role_key) else {
         return Err(AppError::Validation(format!("There is no role {role_key:?}.")));
     };
-    r.state.dashboards.publish(&role.key, &dashboard).await.map_err(scope::error("publish the dashboard"))?;
+    r.state.dashboards.publish(&role.key, &dashboard).await?;
     r.record("dashboard.publish", &role.name, &format!("{} widgets", dashboard.widgets.len())).await;
     Ok(())
 }

@@ -9,14 +9,6 @@ use leptos::prelude::*;
 pub(crate) mod scope {
     use crate::error::AppError;
     use crate::guard::Request;
-    use flotilla_backend::scheduler::SchedulerError;
-
-    pub fn error(action: &'static str) -> impl Fn(SchedulerError) -> AppError {
-        move |e| match e {
-            SchedulerError::Invalid(m) => AppError::Validation(crate::error::capitalised(&m)),
-            other => AppError::internal(action)(other),
-        }
-    }
 
     /// Ids of the workloads the caller may read (`None` = all: administrators).
     pub async fn readable(r: &Request) -> Result<Option<Vec<i64>>, AppError> {
@@ -30,7 +22,7 @@ pub async fn load_schedule(workload_id: i64) -> Result<Option<ScheduleView>, App
     use flotilla_domain::Verb;
     let r = crate::guard::request()?;
     r.state.workload_service.authorized(&r.access, workload_id, Verb::Read, "schedule.read").await?;
-    let views = r.state.scheduler.views(chrono::Utc::now(), 7, Some(&[workload_id])).await.map_err(scope::error("load the schedule"))?;
+    let views = r.state.scheduler.views(chrono::Utc::now(), 7, Some(&[workload_id])).await?;
     Ok(views.into_iter().next())
 }
 
@@ -43,7 +35,7 @@ pub async fn save_schedule(workload_id: i64, schedule: Schedule, when_closed: Wh
     let spec = ScheduleSpec { schedule, when_closed, priority, movable };
     r.state.workload_service.set_schedule(&r.access, workload_id, &spec).await?;
     let now = chrono::Utc::now();
-    let views = r.state.scheduler.views(now, 7, Some(&[workload_id])).await.map_err(scope::error("load the schedule"))?;
+    let views = r.state.scheduler.views(now, 7, Some(&[workload_id])).await?;
     views.into_iter().next().ok_or_else(|| AppError::NotFound("This workload".into()))
 }
 
@@ -53,7 +45,7 @@ pub async fn save_schedule(workload_id: i64, schedule: Schedule, when_closed: Wh
 pub async fn schedule_timeline(days: u32) -> Result<Vec<ScheduleView>, AppError> {
     let r = crate::guard::request()?;
     let only = scope::readable(&r).await?;
-    r.state.scheduler.views(chrono::Utc::now(), i64::from(days.clamp(1, 14)), only.as_deref()).await.map_err(scope::error("load the schedules"))
+    r.state.scheduler.views(chrono::Utc::now(), i64::from(days.clamp(1, 14)), only.as_deref()).await.map_err(AppError::from)
 }
 
 /// The newest automatic actions (deploys, withdrawals, evictions) with their reasons, a page
@@ -62,7 +54,7 @@ pub async fn schedule_timeline(days: u32) -> Result<Vec<ScheduleView>, AppError>
 pub async fn schedule_history(limit: u32, #[server(default)] before: Option<i64>) -> Result<Vec<ScheduleEvent>, AppError> {
     let r = crate::guard::request()?;
     let only = scope::readable(&r).await?;
-    r.state.scheduler.history(limit.clamp(1, 500) as usize, before, only.as_deref()).await.map_err(scope::error("load the scheduler's history"))
+    r.state.scheduler.history(limit.clamp(1, 500) as usize, before, only.as_deref()).await.map_err(AppError::from)
 }
 
 /// Every cluster's thresholds for low-priority work and rebalancing, with its latest CPU
@@ -72,7 +64,7 @@ pub async fn load_cluster_thresholds() -> Result<Vec<ClusterThresholds>, AppErro
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Update, Kind::Cluster, "schedule.thresholds.read", "cluster thresholds").await?;
-    r.state.scheduler.cluster_thresholds(chrono::Utc::now()).await.map_err(scope::error("load the thresholds"))
+    r.state.scheduler.cluster_thresholds(chrono::Utc::now()).await.map_err(AppError::from)
 }
 
 /// Sets (or with `None` resets to the defaults) a cluster's thresholds (administrators).
@@ -82,7 +74,7 @@ pub async fn save_cluster_thresholds(cluster_id: i64, thresholds: Option<Thresho
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Update, Kind::Cluster, "schedule.thresholds.save", "cluster thresholds").await?;
     let cluster = r.state.clusters.get(cluster_id).await.map_err(|_| AppError::NotFound("This cluster".into()))?;
-    r.state.scheduler.set_cluster_thresholds(cluster_id, thresholds).await.map_err(scope::error("save the thresholds"))?;
+    r.state.scheduler.set_cluster_thresholds(cluster_id, thresholds).await?;
     r.record("schedule.thresholds.save", &cluster.name, &thresholds.map_or("back to the defaults".to_owned(), |t| t.describe())).await;
     Ok(())
 }

@@ -19,16 +19,8 @@ pub fn DashboardPage() -> impl IntoView {
     let loaded = Resource::new(|| (), |_| load_dashboard());
     let clusters = Resource::new(|| (), |_| list_clusters());
     let scope = Resource::new(|| (), |_| load_cost_scope());
-    let reset = ServerAction::<ResetDashboard>::new();
-    // After a reset, load what the person now sees (their role's default or the built-in one).
-    Effect::new(move |_| {
-        if let Some(Ok(())) = reset.value().get() {
-            loaded.refetch();
-        }
-    });
     view! {
         <PageHeader title="Dashboard" subtitle="Your own arrangement of what matters to you; saved as you change it."/>
-        {move || action_error(reset.value().get())}
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading your dashboard…"</p> }>
             {move || Suspend::new(async move {
                 let view = match loaded.await {
@@ -38,7 +30,7 @@ pub fn DashboardPage() -> impl IntoView {
                 let clusters = clusters.await.map(|l| l.into_iter().map(|c| (c.id, c.display_name)).collect()).unwrap_or_default();
                 let projects = scope.await.map(|s| s.projects.into_iter().map(|p| (p.name, p.display_name)).collect()).unwrap_or_default();
                 let choices = Choices { clusters: Signal::stored(clusters), projects: Signal::stored(projects) };
-                view! { <DashboardBody view choices reset/> }.into_any()
+                view! { <DashboardBody view choices/> }.into_any()
             })}
         </Transition>
     }
@@ -47,11 +39,22 @@ pub fn DashboardPage() -> impl IntoView {
 
 /// The tools and the grid of one loaded dashboard.
 #[component]
-fn DashboardBody(view: DashboardView, choices: Choices, reset: ServerAction<ResetDashboard>) -> impl IntoView {
+fn DashboardBody(view: DashboardView, choices: Choices) -> impl IntoView {
     let layout = RwSignal::new(Some(view.dashboard));
     let source = RwSignal::new(view.source);
     let roles = view.publish_roles;
     let save = ServerAction::<SaveDashboard>::new();
+    let reset = ServerAction::<ResetDashboard>::new();
+    // A reset answers what the person sees now (their role's default or the built-in one): it
+    // replaces the layout in place, so nothing reloads under a change made just after.
+    let restored = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(v)) = reset.value().get() {
+            layout.set(Some(v.dashboard));
+            source.set(v.source);
+            restored.set(true);
+        }
+    });
     let publish = ServerAction::<PublishDashboard>::new();
     // Every change is saved at once, one save at a time: a change made while a save is on its
     // way waits and goes next (only the newest), so saves never overtake each other.
@@ -79,11 +82,13 @@ fn DashboardBody(view: DashboardView, choices: Choices, reset: ServerAction<Rese
         f(&mut d);
         layout.set(Some(d.clone()));
         source.set("your own layout".into());
+        restored.set(false);
         send(d);
     };
-    let save_state = move || match (save.pending().get(), save.value().get()) {
-        (true, _) => "Saving…",
-        (false, Some(Ok(()))) => "All changes saved",
+    let save_state = move || match (save.pending().get() || reset.pending().get(), restored.get(), save.value().get()) {
+        (true, _, _) => "Saving…",
+        (false, true, _) => "Back to the default",
+        (false, false, Some(Ok(()))) => "All changes saved",
         _ => "",
     };
     let kind = RwSignal::new(WidgetKind::ClusterHealth);
@@ -118,6 +123,7 @@ fn DashboardBody(view: DashboardView, choices: Choices, reset: ServerAction<Rese
             })}
         </div>
         {move || action_error(save.value().get())}
+        {move || action_error(reset.value().get())}
         {move || action_error(publish.value().get())}
         {move || layout.with(|d| d.as_ref().is_some_and(|d| d.widgets.is_empty())).then(|| view! {
             <p class="muted" data-testid="dash-empty">"No widgets. Choose one above and press Add widget."</p>

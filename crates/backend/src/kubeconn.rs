@@ -147,7 +147,7 @@ impl Credentials {
     /// Identifies these credentials (a SHA-256 of the kubeconfig) without revealing them: a
     /// pooled client is reused while its cluster's credentials keep this fingerprint.
     pub fn fingerprint(&self) -> String {
-        crate::credentials::digest(&self.kubeconfig)
+        crate::opaque_tokens::digest(&self.kubeconfig)
     }
 
     /// A kube-rs client (build it through [`crate::ClusterConnections`]); `timeout` bounds connecting (watches keep their own long read timeout).

@@ -2,8 +2,8 @@
 //! timeouts, and the one-time records of OpenID Connect sign-ins in progress.
 use crate::Database;
 use crate::cache::Topic;
-use crate::credentials::{digest, random_secret};
 use crate::entity::{login_flow, session};
+use crate::opaque_tokens::{digest, random_secret};
 use crate::secrets::SecretKey;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};

@@ -2,8 +2,8 @@
 //! acts with its owner's own permissions.
 use crate::Database;
 use crate::cache::Topic;
-use crate::credentials::{digest, random_secret};
 use crate::entity::api_token;
+use crate::opaque_tokens::{digest, random_secret};
 use chrono::{DateTime, Duration, Utc};
 use flotilla_domain::{ApiTokenInfo, CreatedApiToken};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum Verb {
     Create,
     Read,
@@ -25,6 +26,7 @@ impl Verb {
 
 /// What a permission is about: Flotilla's own kinds and the Kubernetes kinds it acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum Kind {
     Cluster,
     Project,
@@ -82,6 +84,7 @@ impl Kind {
 
 /// How far a permission reaches: the subject's own objects, its project's, or everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum Scope {
     Own,
     Project,
@@ -89,6 +92,7 @@ pub enum Scope {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Permission {
     pub kind: Kind,
     pub verb: Verb,
@@ -97,6 +101,7 @@ pub struct Permission {
 
 /// A named set of permissions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Role {
     pub name: String,
     pub permissions: Vec<Permission>,
@@ -111,6 +116,7 @@ impl Role {
 
 /// The roles Flotilla ships with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum BuiltinRole {
     Administrator,
     ProjectOwner,
@@ -205,6 +211,7 @@ impl BuiltinRole {
 
 /// Who is asking: roles held across the whole portal, and roles held in projects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Subject {
     pub user_id: i64,
     pub global_roles: Vec<Role>,
@@ -215,6 +222,7 @@ pub struct Subject {
 /// What is acted on: its kind, the project it belongs to (none for portal-wide objects such as
 /// prices or roles) and the user who owns it (the creator of a workload, say), if any.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Target {
     pub kind: Kind,
     pub project: Option<i64>,
@@ -222,6 +230,7 @@ pub struct Target {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum Decision {
     Allow,
     /// No role of the subject grants this verb on this kind at all.

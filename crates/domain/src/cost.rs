@@ -13,6 +13,7 @@ const MICROS: f64 = 1_000_000.0;
 /// and the rest is split by the other three. Negative or non-finite weights count as 0; if
 /// `cpu + memory + pods` is then 0, the default split of those three is used.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CostWeights {
     pub cpu: f64,
     pub memory: f64,
@@ -28,6 +29,7 @@ impl Default for CostWeights {
 
 /// Where the costs nobody asked for go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AllocationOptions {
     /// Spread idle cost over namespaces pro rata to their cost (`Allocation::idle` is then 0).
     pub spread_idle: bool,
@@ -37,6 +39,7 @@ pub struct AllocationOptions {
 
 /// One node: its hourly price and its allocatable resources.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NodeInput {
     pub name: String,
     /// `None` (or a negative or non-finite number) = price unknown: the node is listed in
@@ -51,6 +54,7 @@ pub struct NodeInput {
 /// One pod, with what it is charged for: the caller passes `max(request, usage)` per
 /// resource (see [`PodInput::charged`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PodInput {
     /// Index into `ClusterInput::nodes`.
     pub node: u32,
@@ -70,6 +74,7 @@ impl PodInput {
 
 /// One cluster to allocate. Pods whose node or namespace index is out of range are skipped.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterInput<'a> {
     pub nodes: &'a [NodeInput],
     pub pods: &'a [PodInput],
@@ -84,6 +89,7 @@ pub struct ClusterInput<'a> {
 /// micro-units, and in micro-units `Σ namespaces + idle + control_plane = cluster_per_hour`
 /// exactly.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Allocation {
     /// Σ priced node prices + control-plane fee (unpriced nodes excluded).
     pub cluster_per_hour: f64,
@@ -272,6 +278,7 @@ pub fn unit_prices(nodes: &[NodeInput], weights: CostWeights) -> Option<[u64; 4]
 
 /// One node over a period: its hourly price and for how many hours it was observed.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NodeHours {
     pub name: String,
     /// `None` = price unknown (flagged, left out of every total, as in [`NodeInput`]).
@@ -283,6 +290,7 @@ pub struct NodeHours {
 /// What one group (a namespace, or a workload) used of one node over a period: per pool
 /// (CPU, memory, pod slots, GPU), the sum of `share × hours` over the samples.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct GroupUsage {
     /// Index into `PeriodInput::nodes`.
     pub node: u32,
@@ -293,6 +301,7 @@ pub struct GroupUsage {
 
 /// One cluster over a period (an hour of the cost ledger), from shares gathered by sampling.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PeriodInput<'a> {
     pub nodes: &'a [NodeHours],
     pub usage: &'a [GroupUsage],

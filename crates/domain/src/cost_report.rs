@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The width of one bar of a cost chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum Step {
     Hour,
     #[default]
@@ -29,6 +30,7 @@ impl Step {
 
 /// What one series of a cost chart is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum GroupBy {
     Project,
     Namespace,
@@ -57,6 +59,7 @@ impl GroupBy {
 /// A cost report request. Dates are `YYYY-MM-DD` (UTC), both days included; empty = the
 /// last 7 days up to today.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct CostQuery {
     /// One project (by name), or (`None` or empty) every project the caller may see.
@@ -70,6 +73,7 @@ pub struct CostQuery {
 
 /// One bar position of a chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Bucket {
     pub start_ms: i64,
     pub label: String,
@@ -77,6 +81,7 @@ pub struct Bucket {
 
 /// One stacked series: its cost in every bucket.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CostSeries {
     pub key: String,
     pub values: Vec<f64>,
@@ -85,6 +90,7 @@ pub struct CostSeries {
 
 /// One workload's cost over the period.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WorkloadCost {
     pub project: Option<String>,
     pub namespace: String,
@@ -95,6 +101,7 @@ pub struct WorkloadCost {
 
 /// The month the report's end date falls in: spent so far, where it is heading, the budget.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MonthStatus {
     /// `YYYY-MM`.
     pub month: String,
@@ -121,6 +128,7 @@ impl MonthStatus {
 
 /// One project's month against its budget (the dashboard's budget widget).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct BudgetLine {
     pub project: String,
     pub display_name: String,
@@ -130,6 +138,7 @@ pub struct BudgetLine {
 
 /// A cost report: series stacked per bucket, totals, and what the numbers leave out.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CostReport {
     pub currency: String,
     pub from: String,
@@ -159,6 +168,7 @@ impl CostReport {
 
 /// One cluster's cost over a period, for administrators: where its money went.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterCost {
     pub cluster_id: i64,
     pub cluster: String,
@@ -180,6 +190,7 @@ impl ClusterCost {
 
 /// Administrators' overview: per cluster and per project.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FleetCosts {
     pub currency: String,
     pub from: String,
@@ -206,6 +217,7 @@ pub const BUDGET_THRESHOLDS: [u8; 2] = [80, 100];
 
 /// What reached a threshold: the actual spend, or only the forecast.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum Basis {
     Actual,
     Forecast,
@@ -244,6 +256,7 @@ pub fn budget_crossings(budget: f64, to_date: f64, forecast: f64, fired: &[u8]) 
 
 /// A project's budget as its owners set it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Budget {
     pub project_id: i64,
     pub monthly: f64,
@@ -254,6 +267,7 @@ pub struct Budget {
 
 /// What a cluster costs right now, per hour, split like one ledger hour.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LiveCosts {
     pub currency: String,
     /// The whole cluster (only for those who may see every namespace's cost).
@@ -269,6 +283,7 @@ pub struct LiveCosts {
 /// What one cluster costs per hour now, as far as the caller may see: the whole cluster, or only
 /// the caller's namespaces on it (the world map's hover).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterCostNow {
     pub cluster_id: i64,
     pub per_hour: f64,
@@ -295,6 +310,7 @@ impl ClusterCostNow {
 
 /// One in-app notification.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Notification {
     pub id: i64,
     pub text: String,

@@ -11,6 +11,7 @@ pub const MAX_WIDGETS: usize = 24;
 
 /// What a widget shows; each reads the same server functions as the page it comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WidgetKind {
     Topology,
@@ -103,6 +104,7 @@ impl WidgetKind {
 
 /// A widget's own choices; what a kind does not use stays empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WidgetSettings {
     #[serde(default)]
     pub cluster: Option<i64>,
@@ -156,6 +158,7 @@ impl WidgetSettings {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Widget {
     pub id: u32,
     pub kind: WidgetKind,
@@ -174,6 +177,7 @@ impl Widget {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Dashboard {
     pub widgets: Vec<Widget>,
 }
@@ -377,6 +381,7 @@ mod tests {
 /// What the dashboard page loads: the layout, where it comes from ("your own", "the default for
 /// Developer", "the built-in default"), and for administrators the roles they may publish it for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DashboardView {
     pub dashboard: Dashboard,
     pub source: String,

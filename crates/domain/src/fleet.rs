@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where a cluster runs; drives price tables and map placement in later issues.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Provider {
     Eks,
@@ -46,6 +47,7 @@ impl Provider {
 
 /// One row of the Fleet page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterSummary {
     pub id: i64,
     pub name: String,
@@ -69,6 +71,7 @@ pub struct ClusterSummary {
 /// How an administrator connects a cluster: a kubeconfig (one of its contexts), or an API
 /// server URL with its CA certificate and a bearer token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum Connection {
     Kubeconfig { yaml: String, context: String },
     Token { server: String, ca_pem: String, token: String },
@@ -76,6 +79,7 @@ pub enum Connection {
 
 /// The descriptive part of a cluster registration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterMetadata {
     pub name: String,
     pub display_name: String,
@@ -92,6 +96,7 @@ pub struct ClusterMetadata {
 
 /// What "Test connection" found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ConnectionReport {
     pub server: String,
     pub server_version: Option<String>,

@@ -8,6 +8,7 @@ use crate::Provider;
 
 /// Degrees: latitude −90..90 (north positive), longitude −180..180 (east positive).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LatLon {
     pub lat: f64,
     pub lon: f64,
@@ -225,6 +226,7 @@ pub fn project(l: LatLon) -> (f64, f64) {
 
 /// One marker: one cluster, or several close together on the map at this zoom.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MapMarker {
     /// Map coordinates (the mean of its members).
     pub x: f64,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The signed-in person as the page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Me {
     pub user_id: i64,
     pub email: String,
@@ -18,6 +19,7 @@ pub struct Me {
 
 /// A role with its permissions, built-in (read-only) or custom.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RoleDef {
     pub key: String,
     pub name: String,
@@ -52,6 +54,7 @@ pub fn parse_role_key(key: &str) -> Result<String, String> {
 
 /// An identity-provider group mapped to a role, portal-wide (no project) or in one project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct GroupMapping {
     pub id: i64,
     pub group: String,
@@ -61,6 +64,7 @@ pub struct GroupMapping {
 
 /// A personal API token as listed (never the secret itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ApiTokenInfo {
     pub id: i64,
     pub name: String,
@@ -74,6 +78,7 @@ pub struct ApiTokenInfo {
 
 /// A freshly created token: the secret is shown once and never again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CreatedApiToken {
     pub info: ApiTokenInfo,
     pub secret: String,
@@ -81,6 +86,7 @@ pub struct CreatedApiToken {
 
 /// One audit line as the Admin page and the CSV export show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AuditLine {
     /// Its place in the log (newer entries have larger ids): the cursor for the next page.
     #[serde(default)]
@@ -97,6 +103,7 @@ pub struct AuditLine {
 
 /// Filters of the audit page; empty strings mean "any".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AuditQuery {
     pub actor: String,
     pub action: String,

@@ -10,6 +10,7 @@ use std::str::FromStr;
 /// or is `localhost`), as Docker and containerd decide it. Nothing is filled in: "nginx"
 /// stays "nginx" (no `docker.io/library/`, no `:latest`), so the text shown is the text typed.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct ImageRef {
     registry: Option<String>,

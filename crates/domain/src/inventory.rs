@@ -9,6 +9,7 @@ pub const PROJECT_LABEL: &str = "flotilla.io/project";
 
 /// How the collector last found a cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum HealthState {
     /// First contact not made yet.
@@ -45,6 +46,7 @@ impl HealthState {
 
 /// A cluster's health: its state, since when, when it last answered, and why (in words).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterHealth {
     pub state: HealthState,
     /// Unix milliseconds when the state began.
@@ -58,6 +60,7 @@ pub struct ClusterHealth {
 
 /// CPU (millicores) and memory (bytes).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Usage {
     pub cpu_m: u64,
     pub mem_b: u64,
@@ -71,6 +74,7 @@ impl Usage {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NodeView {
     pub name: String,
     pub instance_type: String,
@@ -92,6 +96,7 @@ pub struct NodeView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PodView {
     pub namespace: String,
     pub name: String,
@@ -108,6 +113,7 @@ pub struct PodView {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NamespaceView {
     pub name: String,
     /// The project (by name) the namespace belongs to, if any.
@@ -137,6 +143,7 @@ pub fn project_of_namespace<'a>(name: &'a str, project_label: Option<&'a str>, i
 
 /// Totals over a cluster's nodes (the donuts of the cluster page).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Totals {
     pub allocatable: Usage,
     pub allocatable_pods: u32,
@@ -167,6 +174,7 @@ impl Totals {
 
 /// What the node cells of the fleet map are coloured by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Metric {
     #[default]
@@ -211,6 +219,7 @@ pub fn fraction(part: u64, whole: u64) -> f32 {
 /// One node of a fleet-map tile: its utilisation per metric (usage when the cluster serves
 /// metrics, requests otherwise) and which visible namespaces have pods on it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NodeCell {
     pub name: String,
     pub ready: bool,
@@ -247,6 +256,7 @@ impl NodeCell {
 
 /// A cluster on the fleet map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterTile {
     pub cluster: ClusterSummary,
     pub health: ClusterHealth,
@@ -285,6 +295,7 @@ impl ClusterTile {
 
 /// The whole fleet map: a generation number that changes whenever any inventory changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FleetMap {
     pub generation: u64,
     pub tiles: Vec<ClusterTile>,
@@ -292,6 +303,7 @@ pub struct FleetMap {
 
 /// A registered cluster with everything the cluster page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterDetail {
     pub cluster: ClusterSummary,
     pub health: ClusterHealth,
@@ -320,6 +332,7 @@ pub fn may_not_list(kind: &str, cluster: &str) -> String {
 
 /// One row of utilisation history (the heatmap): a row key (node or namespace) × time buckets.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Heatmap {
     /// Bucket start times, unix milliseconds.
     pub times_ms: Vec<i64>,
@@ -327,6 +340,7 @@ pub struct Heatmap {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HeatRow {
     pub name: String,
     /// Utilisation fraction per bucket; `None` where there is no snapshot.

@@ -35,3 +35,11 @@ pub use quantity::{Bytes, CpuMillis, QuantityError};
 pub use quota::{ProjectQuota, QuotaChange, QuotaInput, parse_quota};
 pub use rollout::{ClusterRollout, EventLine, Observed, Phase, PlacementInputs, RegisterOutcome, WorkloadAction, WorkloadDetail, WorkloadPod, WorkloadSummary};
 pub use workload::{EnvVar, FieldError, PlacementRule, PortSpec, Resources, WorkloadForm, WorkloadSpec, quantity_hint, split_words, validate};
+
+/// A message as a sentence: its first letter a capital. Messages of errors start lower-case so
+/// that they read well inside others; whoever shows one to a person on its own makes it a
+/// sentence here.
+pub fn sentence(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+}

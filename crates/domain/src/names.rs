@@ -19,6 +19,7 @@ pub enum NameError {
 /// and most workload names — at most 63 characters of `[a-z0-9-]`, starting and
 /// ending with an alphanumeric character.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Dns1123Label(String);
 

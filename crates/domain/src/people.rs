@@ -2,6 +2,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UserSummary {
     pub id: i64,
     pub email: String,
@@ -13,6 +14,7 @@ pub struct UserSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProjectSummary {
     pub id: i64,
     /// Also the name of its namespace on every cluster opened to it.
@@ -29,6 +31,7 @@ pub struct ProjectSummary {
 
 /// What an administrator gives when creating a project.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NewProject {
     /// DNS-1123 label: the project's name and its namespace on every cluster.
     pub name: String,
@@ -46,6 +49,7 @@ pub struct NewProject {
 
 /// What may change about a project; `None` leaves it as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProjectChange {
     #[serde(default)]
     pub display_name: Option<String>,
@@ -59,6 +63,7 @@ pub struct ProjectChange {
 
 /// A cluster opened to a project.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProjectCluster {
     pub cluster_id: i64,
     pub cluster: String,
@@ -66,6 +71,7 @@ pub struct ProjectCluster {
 
 /// A project as its administrators and owners manage it: its clusters, quota and members.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProjectDetail {
     pub project: ProjectSummary,
     pub clusters: Vec<ProjectCluster>,
@@ -81,6 +87,7 @@ pub struct ProjectDetail {
 
 /// A member of a project and the role they hold there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MemberSummary {
     pub user_id: i64,
     pub email: String,
@@ -92,6 +99,7 @@ pub struct MemberSummary {
 
 /// A single sign-on identity as administrators see it (Admin → Users).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct IdentitySummary {
     pub id: i64,
     pub issuer: String,

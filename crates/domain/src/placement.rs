@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 /// Room left on one node: allocatable minus what its pods request (the caller subtracts).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct NodeFree {
     pub name: String,
     pub cpu_m: u64,
@@ -33,6 +34,7 @@ impl NodeFree {
 
 /// A project's ResourceQuota room on one cluster; `None` = no limit on that resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct QuotaFree {
     pub cpu_m: Option<u64>,
     pub mem_b: Option<u64>,
@@ -44,6 +46,7 @@ pub struct QuotaFree {
 
 /// Everything placement needs to know about one cluster.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterCapacity {
     pub id: i64,
     pub name: String,
@@ -64,6 +67,7 @@ pub struct ClusterCapacity {
 /// A cluster's average hourly price of each resource (its nodes' pools over their
 /// allocatable amounts, see `cost::unit_prices`), in micro-units of `currency`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UnitPrices {
     pub cpu_core: u64,
     pub mem_gib: u64,
@@ -85,6 +89,7 @@ impl UnitPrices {
 
 /// What to find room for: `replicas` identical pods each requesting `per_replica`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Demand {
     pub per_replica: Resources,
     pub replicas: u32,
@@ -92,6 +97,7 @@ pub struct Demand {
 
 /// One cluster as placement saw it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Candidate {
     pub cluster_id: i64,
     pub cluster: String,
@@ -122,6 +128,7 @@ pub struct Candidate {
 
 /// The decision: where the replicas go and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Placement {
     /// (cluster id, replicas), sorted by id; empty when `error` is set.
     pub assignments: Vec<(i64, u32)>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One catalogue line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PriceEntry {
     pub provider: Provider,
     pub instance_type: String,

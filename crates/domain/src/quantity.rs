@@ -72,6 +72,7 @@ fn split_unit(s: &str) -> (&str, &str) {
 
 /// CPU in millicores: "250m" = 250, "1.5" = 1500, "2" = 2000.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CpuMillis(pub u64);
 
 impl CpuMillis {
@@ -107,6 +108,7 @@ impl fmt::Display for CpuMillis {
 
 /// Memory or storage in bytes: "512Mi", "2G", "1.5Gi", "1000".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Bytes(pub u64);
 
 impl Bytes {

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// The quota as pages show and edit it (quantities as text, Kubernetes syntax).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProjectQuota {
     pub project_id: i64,
     pub project: String,
@@ -26,6 +27,7 @@ pub struct ProjectQuota {
 
 /// A quota as a person types it (the quota form, the REST body).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct QuotaInput {
     pub cpu: String,
     pub memory: String,
@@ -37,6 +39,7 @@ pub struct QuotaInput {
 
 /// A change of a project's quota, and (administrators only) of its ceiling.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct QuotaChange {
     #[serde(flatten)]
     pub quota: QuotaInput,

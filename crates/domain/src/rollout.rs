@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A workload's state on one cluster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     /// Recorded, not yet applied to the cluster.
@@ -58,6 +59,7 @@ impl Phase {
 
 /// A workload on one cluster, as lists and the detail page show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterRollout {
     pub cluster_id: i64,
     pub cluster: String,
@@ -70,6 +72,7 @@ pub struct ClusterRollout {
 
 /// One registered workload with its status on every cluster it should run on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WorkloadSummary {
     pub id: i64,
     pub project: String,
@@ -100,6 +103,7 @@ impl WorkloadSummary {
 
 /// One pod of a workload, on one cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WorkloadPod {
     pub cluster_id: i64,
     pub cluster: String,
@@ -111,6 +115,7 @@ pub struct WorkloadPod {
 
 /// The workload page: its status everywhere, its spec, pods and recent events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WorkloadDetail {
     pub summary: WorkloadSummary,
     pub spec: crate::workload::WorkloadSpec,
@@ -124,6 +129,7 @@ pub struct WorkloadDetail {
 
 /// What the registration preview needs to run placement in the browser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PlacementInputs {
     pub project: String,
     pub clusters: Vec<crate::placement::ClusterCapacity>,
@@ -131,6 +137,7 @@ pub struct PlacementInputs {
 
 /// The answer to "register this container".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum RegisterOutcome {
     /// Recorded and being deployed where `placement` says.
     Created { id: i64, placement: crate::placement::Placement },
@@ -142,6 +149,7 @@ pub enum RegisterOutcome {
 
 /// A Kubernetes event about a workload's objects.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EventLine {
     pub cluster: String,
     pub at: String,
@@ -299,6 +307,7 @@ mod tests {
 
 /// A lifecycle action on a workload (pages and the REST API send the same).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum WorkloadAction {
     Scale {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// When a workload runs.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Schedule {
     #[default]
@@ -21,6 +22,7 @@ pub enum Schedule {
 
 /// What happens when a window closes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WhenClosed {
     /// Removed from its clusters.
@@ -47,6 +49,7 @@ impl WhenClosed {
 /// A workload's schedule as its owner sets it: when it runs, what happens when a window closes,
 /// its priority, and whether Flotilla may move it off a cluster that stays hot.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ScheduleSpec {
     #[serde(default)]
     pub schedule: Schedule,
@@ -69,6 +72,7 @@ impl ScheduleSpec {
 
 /// One window: `[start, end)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Window {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -209,6 +213,7 @@ pub fn describe(s: &Schedule, at: DateTime<Utc>) -> String {
 /// How urgent a workload is; backed by a PriorityClass Flotilla creates on every cluster, so
 /// the cluster's own preemption agrees with Flotilla.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Priority {
     High,
@@ -271,6 +276,7 @@ impl Priority {
 
 /// Utilisation thresholds of a cluster for low-priority work and rebalancing.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Thresholds {
     /// Low-priority work is deployed only while utilisation is below this (0..1).
     pub deploy_below: f64,
@@ -318,6 +324,7 @@ impl Thresholds {
 
 /// What to do with a cluster's low-priority work now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub enum Pressure {
     /// Below `deploy_below`: queued low-priority work may come.
     Room,
@@ -358,6 +365,7 @@ pub fn rebalance_target_ok(utilisation: f64, t: &Thresholds) -> bool {
 
 /// A cluster's thresholds as the Schedules page shows and edits them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterThresholds {
     pub cluster_id: i64,
     pub cluster: String,
@@ -374,6 +382,7 @@ mod tests;
 
 /// A workload's schedule as pages and the REST API show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ScheduleView {
     pub workload_id: i64,
     pub workload: String,
@@ -397,6 +406,7 @@ pub struct ScheduleView {
 
 /// One automatic action of the scheduler.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ScheduleEvent {
     /// Its place in the history (newer events have larger ids): the cursor for the next page.
     #[serde(default)]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One environment variable of the container.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EnvVar {
     pub name: String,
     pub value: String,
@@ -13,6 +14,7 @@ pub struct EnvVar {
 
 /// A container port; `expose` asks for a Service in front of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PortSpec {
     pub port: u16,
     /// "TCP" or "UDP".
@@ -22,6 +24,7 @@ pub struct PortSpec {
 
 /// Where the replicas go: clusters the person chose, or an automatic choice.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PlacementRule {
     /// The full replica count on each of these cluster ids.
@@ -38,6 +41,7 @@ pub enum PlacementRule {
 /// Exactly what the browser form sends: text, so that nothing typed is lost on a round trip.
 /// A field left out of a REST body is empty (validation says what is missing, in words).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct WorkloadForm {
     /// The project's name (the REST API takes it from the path instead).
@@ -64,6 +68,7 @@ pub struct WorkloadForm {
 
 /// An amount of compute: millicores, bytes of memory, whole GPUs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Resources {
     pub cpu_m: u64,
     pub mem_b: u64,
@@ -72,6 +77,7 @@ pub struct Resources {
 
 /// A validated workload, ready to be turned into Kubernetes objects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WorkloadSpec {
     pub project: String,
     pub name: Dns1123Label,
@@ -101,6 +107,7 @@ impl WorkloadSpec {
 /// One problem with one form field; `field` names it as the form does: "image", "cpu_request",
 /// "env.2.name", "ports.0.port".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

@@ -12,6 +12,10 @@ use axum::routing::{MethodRouter, delete, get, post, put};
 use flotilla_domain::{CostQuery, GroupBy, Step};
 use serde::Deserialize;
 
+pub(super) const RECOMPUTE_EXAMPLE: &str = r#"{"from": "2026-11-01", "to": "2026-11-24"}"#;
+pub(super) const BUDGET_EXAMPLE: &str = r#"{"monthly": 1500, "currency": "USD", "webhook": "https://hooks.slack.com/services/…"}"#;
+pub(super) const WEIGHTS_EXAMPLE: &str = r#"{"cpu": 0.6, "memory": 0.35, "pods": 0.05, "gpu": 0.5}"#;
+
 pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::GET, "/api/v1/costs", get(report)),
@@ -29,8 +33,8 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
 }
 
 /// `?project=&group_by=project|namespace|cluster|workload&from=YYYY-MM-DD&to=YYYY-MM-DD&step=hour|day|month&format=json|csv`
-#[derive(Deserialize, Default)]
-struct ReportParams {
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub(super) struct ReportParams {
     project: Option<String>,
     group_by: Option<String>,
     from: Option<String>,
@@ -90,8 +94,8 @@ async fn project_report(State(s): State<AppState>, Path(id): Path<i64>, Query(p)
     answer(s, parts, p, Some(project.name)).await
 }
 
-#[derive(Deserialize, Default)]
-struct Period {
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub(super) struct Period {
     from: Option<String>,
     to: Option<String>,
 }
@@ -101,7 +105,7 @@ async fn clusters(State(s): State<AppState>, Query(p): Query<Period>, req: Reque
 }
 
 async fn recompute(State(s): State<AppState>, req: Request) -> Response {
-    let (parts, p) = match json_body::<Period>(req, r#"{"from": "2026-11-01", "to": "2026-11-24"}"#).await {
+    let (parts, p) = match json_body::<Period>(req, RECOMPUTE_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -112,8 +116,8 @@ async fn budget(State(s): State<AppState>, Path(id): Path<i64>, req: Request) ->
     reply(call(s, parts(req), || costs::load_budget(id)).await)
 }
 
-#[derive(Deserialize)]
-struct BudgetBody {
+#[derive(Deserialize, schemars::JsonSchema)]
+pub(super) struct BudgetBody {
     monthly: f64,
     #[serde(default = "usd")]
     currency: String,
@@ -126,8 +130,7 @@ fn usd() -> String {
 }
 
 async fn set_budget(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let example = r#"{"monthly": 1500, "currency": "USD", "webhook": "https://hooks.slack.com/services/…"}"#;
-    let (parts, b) = match json_body::<BudgetBody>(req, example).await {
+    let (parts, b) = match json_body::<BudgetBody>(req, BUDGET_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -153,7 +156,7 @@ async fn weights(State(s): State<AppState>, req: Request) -> Response {
 
 /// `{"cpu": 0.6, "memory": 0.35, "pods": 0.05, "gpu": 0.5}`, or `null` for the defaults.
 async fn set_weights(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let (parts, w) = match json_body::<Option<flotilla_domain::CostWeights>>(req, r#"{"cpu": 0.6, "memory": 0.35, "pods": 0.05, "gpu": 0.5}"#).await {
+    let (parts, w) = match json_body::<Option<flotilla_domain::CostWeights>>(req, WEIGHTS_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };

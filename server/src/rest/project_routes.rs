@@ -11,6 +11,11 @@ use axum::routing::{MethodRouter, delete, get, patch, post, put};
 use flotilla_domain::{NewProject, ProjectChange};
 use serde::Deserialize;
 
+pub(super) const CREATE_EXAMPLE: &str = r#"{"name": "team-d", "display_name": "Team D", "owner_email": "dana@example.com", "clusters": [1, 2], "max_priority": "normal"}"#;
+pub(super) const CHANGE_EXAMPLE: &str = r#"{"display_name": "Team A", "max_priority": "high", "archived": false}"#;
+pub(super) const CLUSTERS_EXAMPLE: &str = r#"{"clusters": [1, 2]}"#;
+pub(super) const MEMBER_EXAMPLE: &str = r#"{"email": "dana@example.com", "role": "developer"}"#;
+
 pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::POST, "/api/v1/projects", post(create)),
@@ -25,8 +30,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
 }
 
 async fn create(State(s): State<AppState>, req: Request) -> Response {
-    let example = r#"{"name": "team-d", "display_name": "Team D", "owner_email": "dana@example.com", "clusters": [1, 2], "max_priority": "normal"}"#;
-    let (parts, new): (_, NewProject) = match json_body(req, example).await {
+    let (parts, new): (_, NewProject) = match json_body(req, CREATE_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -37,15 +41,15 @@ async fn create(State(s): State<AppState>, req: Request) -> Response {
 }
 
 async fn change(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let (parts, change): (_, ProjectChange) = match json_body(req, r#"{"display_name": "Team A", "max_priority": "high", "archived": false}"#).await {
+    let (parts, change): (_, ProjectChange) = match json_body(req, CHANGE_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
     reply(call(s, parts, || pr::change_project(id, change)).await)
 }
 
-#[derive(Deserialize)]
-struct DeleteQuery {
+#[derive(Deserialize, schemars::JsonSchema)]
+pub(super) struct DeleteQuery {
     /// `remove`: remove its workloads from every cluster first (the project is archived meanwhile).
     #[serde(default)]
     workloads: Option<String>,
@@ -68,27 +72,27 @@ async fn clusters(State(s): State<AppState>, Path(id): Path<i64>, req: Request) 
     reply(call(s, parts(req), || pr::project_clusters(id)).await)
 }
 
-#[derive(Deserialize)]
-struct Clusters {
+#[derive(Deserialize, schemars::JsonSchema)]
+pub(super) struct Clusters {
     clusters: Vec<i64>,
 }
 
 async fn set_clusters(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let (parts, Clusters { clusters }) = match json_body(req, r#"{"clusters": [1, 2]}"#).await {
+    let (parts, Clusters { clusters }) = match json_body(req, CLUSTERS_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
     reply(call(s, parts, || pr::set_project_clusters(id, clusters)).await)
 }
 
-#[derive(Deserialize)]
-struct Member {
+#[derive(Deserialize, schemars::JsonSchema)]
+pub(super) struct Member {
     email: String,
     role: String,
 }
 
 async fn set_member(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let (parts, Member { email, role }) = match json_body(req, r#"{"email": "dana@example.com", "role": "developer"}"#).await {
+    let (parts, Member { email, role }) = match json_body(req, MEMBER_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };

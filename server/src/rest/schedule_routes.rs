@@ -14,6 +14,10 @@ use axum::routing::{MethodRouter, delete, get, put};
 use flotilla_domain::schedule::{ScheduleSpec, Thresholds};
 use serde::Deserialize;
 
+pub(super) const SCHEDULE_EXAMPLE: &str =
+    r#"{"schedule": {"kind": "recurring", "days": 31, "start": "01:00", "end": "05:00", "tz": "Asia/Tokyo"}, "when_closed": "remove", "priority": "low", "movable": true}"#;
+pub(super) const THRESHOLDS_EXAMPLE: &str = r#"{"deploy_below": 0.6, "evict_above": 0.85, "burst_minutes": 5, "rebalance_minutes": 10}"#;
+
 pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     vec![
         (Method::GET, "/api/v1/projects/{p}/workloads/{w}/schedule", get(show)),
@@ -36,8 +40,7 @@ async fn show(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: Re
 }
 
 async fn set(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: Request) -> Response {
-    let example = r#"{"schedule": {"kind": "recurring", "days": 31, "start": "01:00", "end": "05:00", "tz": "Asia/Tokyo"}, "when_closed": "remove", "priority": "low", "movable": true}"#;
-    let (parts, b) = match json_body::<ScheduleSpec>(req, example).await {
+    let (parts, b) = match json_body::<ScheduleSpec>(req, SCHEDULE_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -48,8 +51,8 @@ async fn set(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: Req
     }
 }
 
-#[derive(Deserialize, Default)]
-struct Days {
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub(super) struct Days {
     days: Option<u32>,
 }
 
@@ -62,8 +65,8 @@ async fn queue(State(s): State<AppState>, req: Request) -> Response {
     reply(all.map(|v| v.into_iter().filter(|s| s.state == "queued").collect::<Vec<_>>()))
 }
 
-#[derive(Deserialize, Default)]
-struct Limit {
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub(super) struct Limit {
     limit: Option<u32>,
     /// The next page: events older than this id (the last `id` of the previous page).
     before: Option<i64>,
@@ -78,8 +81,7 @@ async fn thresholds(State(s): State<AppState>, req: Request) -> Response {
 }
 
 async fn set_thresholds(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
-    let example = r#"{"deploy_below": 0.6, "evict_above": 0.85, "burst_minutes": 5, "rebalance_minutes": 10}"#;
-    let (parts, t) = match json_body::<Thresholds>(req, example).await {
+    let (parts, t) = match json_body::<Thresholds>(req, THRESHOLDS_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };

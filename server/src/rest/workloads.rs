@@ -29,7 +29,11 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
     ]
 }
 
-const FORM_EXAMPLE: &str = r#"{"name": "web", "image": "nginx:1.27", "command": "", "args": "", "env": [], "ports": [{"port": 80, "protocol": "TCP", "expose": true}], "replicas": "2", "cpu_request": "250m", "cpu_limit": "", "memory_request": "256Mi", "memory_limit": "", "gpu": "", "placement": "least_loaded"}"#;
+pub(super) const CHANGE_EXAMPLE: &str = r#"{"image": "nginx:1.28", "replicas": 3, "paused": false}"#;
+pub(super) const SCALE_EXAMPLE: &str = r#"{"replicas": 3}"#;
+const ACTION_EXAMPLES: &str = r#"{"replicas": 3} (scale), {"from": 1, "to": 2} (move) or {}"#;
+pub(super) const QUOTA_EXAMPLE: &str = r#"{"cpu": "16", "memory": "64Gi", "pods": 100, "gpus": 0}"#;
+pub(super) const FORM_EXAMPLE: &str = r#"{"name": "web", "image": "nginx:1.27", "command": "", "args": "", "env": [], "ports": [{"port": 80, "protocol": "TCP", "expose": true}], "replicas": "2", "cpu_request": "250m", "cpu_limit": "", "memory_request": "256Mi", "memory_limit": "", "gpu": "", "placement": "least_loaded"}"#;
 
 /// A workload of project `p`: the workload must belong to it (else "not found").
 async fn in_project(p: i64, id: i64) -> Result<WorkloadSummary, AppError> {
@@ -51,8 +55,8 @@ async fn list(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> Re
 }
 
 /// A registration: the form's fields, and optionally a `schedule` (as `PUT …/schedule` takes it).
-#[derive(serde::Deserialize)]
-struct CreateBody {
+#[derive(Deserialize, schemars::JsonSchema)]
+pub(super) struct CreateBody {
     #[serde(flatten)]
     form: WorkloadForm,
     #[serde(default)]
@@ -89,15 +93,15 @@ async fn show(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: Re
     )
 }
 
-#[derive(Deserialize, Default)]
-struct Change {
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub(super) struct Change {
     image: Option<String>,
     replicas: Option<u32>,
     paused: Option<bool>,
 }
 
 async fn change(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: Request) -> Response {
-    let (parts, c): (_, Change) = match json_body(req, r#"{"image": "nginx:1.28", "replicas": 3, "paused": false}"#).await {
+    let (parts, c): (_, Change) = match json_body(req, CHANGE_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -120,8 +124,8 @@ async fn change(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, req: 
     )
 }
 
-#[derive(Deserialize, Default)]
-struct RemoveParams {
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub(super) struct RemoveParams {
     cluster: Option<i64>,
 }
 
@@ -135,8 +139,8 @@ async fn remove(State(s): State<AppState>, Path((p, w)): Path<(i64, i64)>, Query
     )
 }
 
-#[derive(Deserialize, Default)]
-struct ActionBody {
+#[derive(Deserialize, Default, schemars::JsonSchema)]
+pub(super) struct ActionBody {
     replicas: Option<u32>,
     from: Option<i64>,
     to: Option<i64>,
@@ -147,7 +151,7 @@ async fn action(State(s): State<AppState>, Path((p, w)): Path<(i64, String)>, re
     let Some((id, verb)) = w.split_once(':').and_then(|(id, verb)| id.parse::<i64>().ok().map(|id| (id, verb.to_owned()))) else {
         return problem(AppError::NotFound("This action".into()));
     };
-    let (parts, body): (_, ActionBody) = match json_body(req, r#"{"replicas": 3} or {"from": 1, "to": 2} or {}"#).await {
+    let (parts, body): (_, ActionBody) = match json_body(req, ACTION_EXAMPLES).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };
@@ -188,7 +192,7 @@ async fn quota(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> R
 }
 
 async fn set_quota(State(s): State<AppState>, Path(p): Path<i64>, req: Request) -> Response {
-    let (parts, q): (_, flotilla_domain::QuotaChange) = match json_body(req, r#"{"cpu": "16", "memory": "64Gi", "pods": 100, "gpus": 0}"#).await {
+    let (parts, q): (_, flotilla_domain::QuotaChange) = match json_body(req, QUOTA_EXAMPLE).await {
         Ok(body) => body,
         Err(refused) => return refused,
     };

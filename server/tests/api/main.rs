@@ -5,6 +5,7 @@ mod bundle;
 mod clusters;
 mod dashboard;
 mod guard;
+mod openapi;
 mod prices;
 mod projects;
 mod sign_in;

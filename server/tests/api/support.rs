@@ -1,11 +1,11 @@
-//! A portal in-process: the real router and state over a fresh SQLite file with the demo
-//! people and projects, and a client that signs in as them.
-use app::state::{AppState, SignIn};
+//! A portal in-process, assembled as production assembles it (`Application::build`) over a
+//! fresh SQLite file with the demo people and projects, and a client that signs in as them.
+use app::state::AppState;
 use axum::body::Body;
 use axum::http::{Method, Request, Response, header};
-use flotilla_backend::{Database, SessionPolicy, demo};
-use flotilla_server::{auth, metrics::HttpMetrics, router::router};
-use leptos::config::LeptosOptions;
+use flotilla_server::auth;
+use flotilla_server::config::{Secret, Settings};
+use flotilla_server::serve::{Application, Mode};
 use tower::ServiceExt;
 
 pub struct TestPortal {
@@ -47,19 +47,23 @@ impl TestPortal {
         Self::start_with(false, "target/site").await
     }
 
+    /// Built as `flotilla demo` (without its simulated fleet) or `flotilla serve` builds the
+    /// portal: `Application::build`, on a throw-away SQLite file. Its background loops do not
+    /// run; the router is called in-process.
     async fn start_with(demo_seed: bool, site_root: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let db = Database::connect(&format!("sqlite://{}/t.db", dir.path().display())).await.unwrap();
-        db.migrate().await.unwrap();
-        if demo_seed {
-            demo::seed(&db).await.unwrap();
-        }
-        let options = LeptosOptions::builder().output_name("flotilla").site_root(site_root).build();
-        let sign_in = SignIn::local_only();
-        let fleet = app::state::Fleet { key: flotilla_backend::SecretKey::generate(), collector: flotilla_backend::Collector::new(Default::default()) };
-        let state = AppState::new(options, db, demo_seed, sign_in, SessionPolicy::default(), fleet, Default::default());
-        let router = router(state.clone(), HttpMetrics::default());
-        Self { state, router, _dir: dir }
+        let settings = Settings {
+            addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: format!("sqlite://{}/t.db", dir.path().display()),
+            site_root: site_root.into(),
+            data_dir: dir.path().join("data").display().to_string(),
+            demo_fleet: false,
+            secret_key: Secret(flotilla_backend::SecretKey::generate().to_text()),
+            replica: "test".into(),
+            ..Settings::default()
+        };
+        let app = Application::build(settings, if demo_seed { Mode::Demo } else { Mode::Serve }).await.unwrap();
+        Self { state: app.state().clone(), router: app.router(), _dir: dir }
     }
 
     pub async fn user_id(&self, login: &str) -> i64 {

@@ -25,13 +25,6 @@ impl Capacities {
         Self { collector, ledger, workloads, projects }
     }
 
-    /// The assembly on its own services (tests and tools that wire a few services by hand).
-    pub fn on(db: &crate::Database, collector: Collector, clusters: crate::ClusterDirectory, workloads: Workloads) -> Self {
-        let ledger = Ledger::new(db.clone(), crate::Prices::new(db.clone()), clusters.clone());
-        let projects = Projects::new(db.clone(), crate::PeopleDirectory::new(db.clone()), clusters, crate::AuditLog::new(db.clone()));
-        Self::new(collector, ledger, workloads, projects)
-    }
-
     pub fn collector(&self) -> &Collector {
         &self.collector
     }

@@ -67,31 +67,37 @@ async fn bounded<T>(what: &str, fut: impl Future<Output = Result<T, kube::Error>
     }
 }
 
-async fn apply<K>(api: Api<K>, name: &str, object: &Value) -> Result<(), KubeError>
+/// Server-side apply as Flotilla's field manager. `force` takes fields back from other managers
+/// and is asked only for objects known to be Flotilla's own; a new object is applied without
+/// it, so one that someone else created meanwhile is a conflict, never a takeover.
+async fn apply<K>(api: Api<K>, name: &str, object: &Value, force: bool) -> Result<(), KubeError>
 where
     K: Resource + Clone + DeserializeOwned + Debug,
 {
-    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let mut params = PatchParams::apply(FIELD_MANAGER);
+    params.force = force;
     let kind = object.get("kind").and_then(Value::as_str).unwrap_or("object");
     bounded(&format!("apply {kind} {name}"), api.patch(name, &params, &Patch::Apply(object))).await.map(|_| ())
 }
 
 /// Creates or updates the project's namespace, ResourceQuota and LimitRange, and the cluster's
-/// Flotilla PriorityClasses (which every Deployment names).
+/// Flotilla PriorityClasses (which every Deployment names). Only a namespace already found to be
+/// the project's is applied with force (and the quota and limits in it, which are Flotilla's).
 pub async fn ensure_namespace(client: &Client, project: &str, project_id: i64, quota: Quota) -> Result<(), KubeError> {
     for p in Priority::ALL {
-        apply(Api::<PriorityClass>::all(client.clone()), p.class().0, &manifests::priority_class(p)).await?;
+        // Cluster-wide and possibly shared with other tools: never taken from another manager.
+        apply(Api::<PriorityClass>::all(client.clone()), p.class().0, &manifests::priority_class(p), false).await?;
     }
     let ns = manifests::namespace_name(project);
     let namespaces = Api::<Namespace>::all(client.clone());
-    if let Some(found) = bounded(&format!("read namespace {ns}"), namespaces.get_opt(ns)).await?
-        && let Some(refusal) = namespace_refusal(&found.metadata, project, project_id)
-    {
+    let found = bounded(&format!("read namespace {ns}"), namespaces.get_opt(ns)).await?;
+    if let Some(refusal) = found.as_ref().and_then(|f| namespace_refusal(&f.metadata, project, project_id)) {
         return Err(KubeError::Declined(refusal));
     }
-    apply(namespaces, ns, &manifests::namespace(project, project_id)).await?;
-    apply(Api::<ResourceQuota>::namespaced(client.clone(), ns), manifests::QUOTA_NAME, &manifests::resource_quota(project, quota)).await?;
-    apply(Api::<LimitRange>::namespaced(client.clone(), ns), manifests::LIMITS_NAME, &manifests::limit_range(project)).await
+    let ours = found.is_some();
+    apply(namespaces, ns, &manifests::namespace(project, project_id), ours).await?;
+    apply(Api::<ResourceQuota>::namespaced(client.clone(), ns), manifests::QUOTA_NAME, &manifests::resource_quota(project, quota), ours).await?;
+    apply(Api::<LimitRange>::namespaced(client.clone(), ns), manifests::LIMITS_NAME, &manifests::limit_range(project), ours).await
 }
 
 /// Why a namespace found on a cluster is not project `project_id`'s, in words; `None` when it

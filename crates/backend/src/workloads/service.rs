@@ -90,7 +90,7 @@ impl WorkloadService {
         if let Some(s) = &schedule {
             let mut errors = Vec::new();
             if let Err(e) = schedule::check(&s.schedule) {
-                errors.push(FieldError { field: "schedule".into(), message: sentence(&e) });
+                errors.push(FieldError { field: "schedule".into(), message: flotilla_domain::sentence(&e) });
             }
             if let Err(e) = s.priority.allowed_under(p.max_priority) {
                 errors.push(FieldError { field: "priority".into(), message: e });
@@ -113,7 +113,7 @@ impl WorkloadService {
         let id = self.workloads.insert(p.id, me, &email, &spec, &assignments).await?;
         let mut detail = format!("{} × {} — {}", spec.replicas, spec.image, placement.summary);
         if let Some(s) = &schedule {
-            self.scheduler.set(id, s).await.map_err(|e| WorkloadError::Invalid(sentence(&e.to_string())))?;
+            self.scheduler.set(id, s).await.map_err(|e| WorkloadError::Invalid(flotilla_domain::sentence(&e.to_string())))?;
             detail = format!("{} × {} — {}; priority {}", spec.replicas, spec.image, schedule::describe(&s.schedule, chrono::Utc::now()), s.priority.as_str());
         }
         access.record(&self.audit, "workload.create", &format!("{}/{}", p.name, spec.name), &detail).await;
@@ -207,7 +207,7 @@ impl WorkloadService {
         let w = self.authorized(access, id, Verb::Update, "schedule.save").await?;
         let ceiling = self.projects.max_priority(w.project_id).await?;
         spec.priority.allowed_under(ceiling).map_err(WorkloadError::Invalid)?;
-        self.scheduler.set(id, spec).await.map_err(|e| WorkloadError::Invalid(sentence(&e.to_string())))?;
+        self.scheduler.set(id, spec).await.map_err(|e| WorkloadError::Invalid(flotilla_domain::sentence(&e.to_string())))?;
         let said = format!("{}; priority {}", schedule::describe(&spec.schedule, chrono::Utc::now()), spec.priority.as_str());
         access.record(&self.audit, "schedule.save", &format!("{}/{}", w.spec.project, w.spec.name), &said).await;
         Ok(w)
@@ -258,7 +258,9 @@ impl WorkloadService {
             self.guard(access, Verb::Update, project_target(None), "project.quota-ceiling", "quota ceilings").await?;
         }
         let read = |q: &QuotaInput, what: &str| {
-            parse_quota(&q.cpu, &q.memory, q.pods).map(|(cpu_m, mem_b, pods)| Quota { cpu_m, mem_b, pods, gpus: q.gpus }).map_err(|e| WorkloadError::Invalid(sentence(&format!("{what}{e}."))))
+            parse_quota(&q.cpu, &q.memory, q.pods)
+                .map(|(cpu_m, mem_b, pods)| Quota { cpu_m, mem_b, pods, gpus: q.gpus })
+                .map_err(|e| WorkloadError::Invalid(flotilla_domain::sentence(&format!("{what}{e}."))))
         };
         let quota = read(&change.quota, "")?;
         let ceiling = change.max.as_ref().map(|m| read(m, "ceiling ")).transpose()?;
@@ -326,10 +328,4 @@ fn chosen_clusters_opened(spec: &WorkloadSpec, caps: &[flotilla_domain::ClusterC
     let message =
         if open.is_empty() { format!("No cluster is open to {project} yet; ask an administrator to open one.") } else { format!("Choose clusters opened to {project}: {}.", open.join(", ")) };
     Err(FieldError { field: "placement".into(), message })
-}
-
-/// A message as a sentence: capitalised.
-fn sentence(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }

@@ -2,13 +2,13 @@
 //! to every cluster-hour, the idle cluster's cost is mostly idle, an unreachable cluster leaves
 //! a gap, a price change is applied by recomputing; budgets alert once and call a webhook,
 //! which must reach a public address unless an administrator allows its network.
-use crate::fleet::{eventually, fast};
+use crate::fleet::eventually;
 use crate::support::on_both_databases;
 use flotilla_backend::costs::budgets::Webhook;
 use flotilla_backend::costs::report::Visible;
 use flotilla_backend::costs::{IDLE, Sample};
 use flotilla_backend::entity::{audit_log, budget_alert, cost_hour, cost_ledger};
-use flotilla_backend::{AllowedNetworks, BudgetError, Budgets, ClusterDetails, ClusterDirectory, Collector, Credentials, Database, Ledger, NewCluster, PeopleDirectory, Prices, SecretKey};
+use flotilla_backend::{AllowedNetworks, BudgetError, Budgets, ClusterDetails, ClusterDirectory, Credentials, Database, Ledger, NewCluster, PeopleDirectory, Prices, SecretKey};
 use flotilla_domain::inventory::HealthState;
 use flotilla_domain::{CostQuery, CostWeights, Dns1123Label, GroupBy, PriceEntry, Provider, Step};
 use flotilla_sim::{FaultMode, FleetSpec, SimOptions};
@@ -54,20 +54,21 @@ async fn the_ledger_prices_simulated_hours_of_the_demo_fleet() {
         // One simulated hour per real second, so the day/night usage curve moves between samples.
         let opts = SimOptions { pod_start_delay: Duration::from_millis(50), time_scale: 3600.0, ..Default::default() };
         let fleet = flotilla_sim::start(FleetSpec::demo(), opts).await.unwrap();
-        let dir = ClusterDirectory::new(db.clone(), SecretKey::generate());
+        let s = crate::support::services(&db);
+        let dir = s.clusters.clone();
         let ids = register(&dir, &fleet).await;
-        let people = PeopleDirectory::new(db.clone());
+        let people = s.people.clone();
         for p in ["team-a", "team-b", "team-c"] {
             people.ensure_project(&Dns1123Label::parse(p).unwrap(), p).await.unwrap();
         }
-        let prices = Prices::new(db.clone());
+        let prices = s.prices.clone();
         prices.seed_defaults().await.unwrap();
-        let collector = Collector::new(fast());
+        let collector = s.collector.clone();
         collector.sync(&dir).await.unwrap();
         eventually(Duration::from_secs(30), "the demo fleet listed with metrics", || collector.states().iter().all(|s| s.synced && s.metrics_live && s.health.state == HealthState::Connected)).await;
         eventually(Duration::from_secs(20), "tokyo's pods scheduled", || collector.pods(ids["tokyo-prod"], None, None).iter().filter(|p| p.node.is_some()).count() >= 32).await;
 
-        let ledger = Ledger::new(db.clone(), prices.clone(), dir.clone());
+        let ledger = s.ledger.clone();
         let start = chrono::Utc::now().date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc() - chrono::Duration::days(1);
         let step = chrono::Duration::minutes(15);
         // Six hours in 15-minute samples; gpu-ml is unreachable for the third hour.

@@ -1,7 +1,7 @@
 //! Registering clusters (credentials sealed at rest), the live collector against the fleet
 //! simulator (inventory, fault isolation, recovery), "Test connection" and snapshots.
 use crate::support::{TestDb, on_both_databases};
-use flotilla_backend::{ClusterDetails, ClusterDirectory, Collector, CollectorSettings, Credentials, FleetError, HeatScope, NewCluster, SecretKey, Snapshots};
+use flotilla_backend::{ClusterDetails, ClusterDirectory, CollectorSettings, Credentials, FleetError, HeatScope, NewCluster, SecretKey, Snapshots};
 use flotilla_domain::inventory::{HealthState, Metric};
 use flotilla_domain::{Dns1123Label, Provider};
 use flotilla_sim::{FaultMode, FleetSpec, RunningFleet, SimOptions};
@@ -110,9 +110,10 @@ async fn the_collector_mirrors_the_simulator_isolates_a_lost_cluster_and_resyncs
     let db = TestDb::sqlite().await;
     db.db().migrate().await.unwrap();
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(100), ..Default::default() }).await.unwrap();
-    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let s = crate::support::services(db.db());
+    let dir = s.clusters.clone();
     let ids = register_fleet(&dir, &fleet).await;
-    let collector = Collector::new(fast());
+    let collector = s.collector.clone();
     collector.sync(&dir).await.unwrap();
 
     // Inventory matches what the simulator holds.

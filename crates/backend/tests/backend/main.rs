@@ -9,6 +9,7 @@ mod identities;
 mod migrations;
 mod prices;
 mod real_k8s;
+mod request_shape;
 mod scheduling;
 mod support;
 mod workloads;

@@ -2,11 +2,11 @@
 //! room away from placement and are named; a kind the credentials may not list is named, never
 //! shown as empty; credentials lacking permissions are refused with the ClusterRole's words; a
 //! blackholed cluster does not hold up deploys to the others.
-use crate::fleet::{eventually, fast, register_fleet};
+use crate::fleet::{eventually, register_fleet};
 use crate::support::TestDb;
 use crate::workloads::{phase_is, project, spec};
 use flotilla_backend::workloads::{DEFAULT_QUOTA, capacity};
-use flotilla_backend::{ClusterDirectory, Collector, Credentials, SecretKey, Workloads, kubeconn};
+use flotilla_backend::{ClusterDirectory, Collector, Credentials, kubeconn};
 use flotilla_domain::inventory::HealthState;
 use flotilla_domain::placement::{Demand, place};
 use flotilla_domain::rollout::Phase;
@@ -31,14 +31,15 @@ async fn taints_and_cordon_take_room_away_and_are_named() {
     let db = TestDb::sqlite().await;
     db.db().migrate().await.unwrap();
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions::default()).await.unwrap();
-    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let s = crate::support::services(db.db());
+    let dir = s.clusters.clone();
     let ids = register_fleet(&dir, &fleet).await;
-    let collector = Collector::new(fast());
+    let collector = s.collector.clone();
     collector.sync(&dir).await.unwrap();
     eventually(Duration::from_secs(15), "alpha listed", || collector.state(ids[0]).is_some_and(|s| s.synced)).await;
     assert!(verdict(&collector, ids[0], 100, 1).fits, "an untainted cluster takes a small workload");
 
-    let kube = Workloads::new(db.db().clone(), dir.clone()).client(ids[0]).await.unwrap();
+    let kube = s.workloads.clone().client(ids[0]).await.unwrap();
     let nodes: Api<Node> = Api::all(kube);
     let names: Vec<String> = nodes.list(&ListParams::default()).await.unwrap().items.into_iter().filter_map(|n| n.metadata.name).collect();
     assert_eq!(names.len(), 3);
@@ -96,9 +97,10 @@ async fn a_kind_flotilla_may_not_list_is_named_never_empty() {
     assert!(refusal.contains("list nodes, watch nodes") && refusal.contains("ClusterRole"), "{refusal}");
 
     // Registered anyway (the permission withdrawn later): the collector says so everywhere.
-    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let s = crate::support::services(db.db());
+    let dir = s.clusters.clone();
     let ids = register_fleet(&dir, &fleet).await;
-    let collector = Collector::new(fast());
+    let collector = s.collector.clone();
     collector.sync(&dir).await.unwrap();
     eventually(Duration::from_secs(10), "nodes forbidden on alpha", || collector.state(ids[0]).is_some_and(|s| s.forbidden == ["nodes"])).await;
     eventually(Duration::from_secs(10), "alpha degraded, naming the permission", || {
@@ -132,11 +134,14 @@ async fn a_blackholed_cluster_does_not_hold_up_deploys_elsewhere() {
     let db = TestDb::sqlite().await;
     db.db().migrate().await.unwrap();
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(100), ..Default::default() }).await.unwrap();
-    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let s = crate::support::services(db.db());
+    let dir = s.clusters.clone();
     let ids = register_fleet(&dir, &fleet).await;
     let (alpha, beta) = (ids[0], ids[1]);
+    // As at the portal's start: the collector watches every registered cluster.
+    s.collector.sync(&dir).await.unwrap();
     let p = project(db.db()).await;
-    let wl = Workloads::new(db.db().clone(), dir.clone());
+    let wl = s.workloads.clone();
     let deployer = wl.spawn_loop(Duration::from_millis(200));
     let available = |id: i64| {
         let wl = wl.clone();
@@ -178,10 +183,12 @@ async fn a_rollout_is_not_available_before_the_controller_has_done_it() {
     let db = TestDb::sqlite().await;
     db.db().migrate().await.unwrap();
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(100), ..Default::default() }).await.unwrap();
-    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let s = crate::support::services(db.db());
+    let dir = s.clusters.clone();
     let ids = register_fleet(&dir, &fleet).await;
+    s.collector.sync(&dir).await.unwrap();
     let p = project(db.db()).await;
-    let wl = Workloads::new(db.db().clone(), dir.clone());
+    let wl = s.workloads.clone();
     let id = wl.create(p, 1, "bob@example.test", &spec("roll", "nginx:1.27", 3, "50m"), &[(ids[0], 3)]).await.unwrap();
     until(&wl, id, Duration::from_secs(20), "3 replicas available", phase_is(Phase::Available)).await;
 
@@ -229,10 +236,11 @@ async fn test_connection_judges_rbac_limited_tokens() {
     // A watcher on the view token: nodes forbidden in kube's words, the rest listed.
     let db = TestDb::sqlite().await;
     db.db().migrate().await.unwrap();
-    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let s = crate::support::services(db.db());
+    let dir = s.clusters.clone();
     let creds = Credentials::from_token(&alpha.url, &alpha.ca_pem, &viewer).unwrap();
     let id = dir.register(crate::fleet::cluster("alpha"), Some(&creds)).await.unwrap().id;
-    let collector = Collector::new(fast());
+    let collector = s.collector.clone();
     collector.sync(&dir).await.unwrap();
     eventually(Duration::from_secs(10), "only nodes forbidden", || collector.state(id).is_some_and(|s| s.forbidden == ["nodes"])).await;
     let state = collector.state(id).unwrap();
@@ -248,12 +256,13 @@ async fn the_deployer_reads_rollouts_from_the_watches_not_by_polling() {
     let db = TestDb::sqlite().await;
     db.db().migrate().await.unwrap();
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(100), ..Default::default() }).await.unwrap();
-    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let s = crate::support::services(db.db());
+    let dir = s.clusters.clone();
     let ids = register_fleet(&dir, &fleet).await;
-    let collector = Collector::new(fast());
+    let collector = s.collector.clone();
     collector.sync(&dir).await.unwrap();
     let p = project(db.db()).await;
-    let wl = Workloads::new(db.db().clone(), dir.clone()).with_collector(collector.clone());
+    let wl = s.workloads.clone();
     let id = wl.create(p, 1, "bob@example.test", &spec("quiet", "nginx:1.27", 2, "50m"), &[(ids[0], 2)]).await.unwrap();
     crate::workloads::until(&wl, id, Duration::from_secs(20), "available", phase_is(Phase::Available)).await;
     let alpha = fleet.cluster("alpha").unwrap();
@@ -292,13 +301,13 @@ async fn one_pool_of_clients_serves_watches_and_deploys_and_follows_other_replic
     let db = TestDb::sqlite().await;
     db.db().migrate().await.unwrap();
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions::default()).await.unwrap();
-    let key = SecretKey::generate();
-    let dir = ClusterDirectory::new(db.db().clone(), key.clone());
+    let s = crate::support::services(db.db());
+    let (key, dir) = (s.key.clone(), s.clusters.clone());
     let ids = register_fleet(&dir, &fleet).await;
     let (alpha, beta) = (ids[0], ids[1]);
-    let collector = Collector::new(fast());
+    let collector = s.collector.clone();
     collector.sync(&dir).await.unwrap();
-    let wl = Workloads::new(db.db().clone(), dir.clone()).with_collector(collector.clone());
+    let wl = s.workloads.clone();
     assert!(wl.connections().same_pool(&collector.connections()), "the deployer uses the collector's pool");
     eventually(Duration::from_secs(10), "a client per watched cluster", || collector.connections().pooled() == ids.len()).await;
     let namespaces = |c: kube::Client| async move { Api::<Namespace>::all(c).list(&ListParams::default()).await.unwrap().items.into_iter().filter_map(|n| n.metadata.name).collect::<Vec<_>>() };

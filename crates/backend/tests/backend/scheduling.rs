@@ -2,13 +2,13 @@
 //! (deployed) and closes (withdrawn, record kept); a restart mid-window changes nothing; two
 //! schedulers → only the lease holder acts, and the other takes over when it stops; a burst on
 //! a cluster evicts low-priority work, which spills over to the cluster with room.
-use crate::fleet::{eventually, fast, register_fleet};
+use crate::fleet::{eventually, register_fleet};
 use crate::support::on_both_databases;
 use chrono::{DateTime, Duration, Utc};
+use flotilla_backend::Database;
 use flotilla_backend::entity::{audit_log, utilisation_snapshot as snap};
 use flotilla_backend::scheduler::{ScheduleSpec, Scheduler};
 use flotilla_backend::workloads::Desired;
-use flotilla_backend::{ClusterDirectory, Collector, Database, SecretKey, Workloads};
 use flotilla_domain::schedule::{EVERY_DAY, Priority, Schedule};
 use flotilla_domain::workload::{PlacementRule, WorkloadForm, validate};
 use flotilla_sim::{FleetSpec, SimOptions};
@@ -57,20 +57,12 @@ async fn utilisation(db: &Database, cluster: i64, from: DateTime<Utc>, minutes: 
     }
 }
 
-/// Opens every test cluster to the project; the placement inputs the scheduler uses.
-async fn open_all(
-    db: &flotilla_backend::Database,
-    collector: &Collector,
-    dir: &ClusterDirectory,
-    workloads: &Workloads,
-    project: i64,
-    ids: &[i64],
-) -> flotilla_backend::workloads::capacity::Capacities {
-    let projects = flotilla_backend::Projects::new(db.clone(), flotilla_backend::PeopleDirectory::new(db.clone()), dir.clone(), flotilla_backend::AuditLog::new(db.clone()));
+/// Opens every test cluster to the project; answers the placement inputs the scheduler uses.
+async fn open_all(s: &flotilla_backend::Services, project: i64, ids: &[i64]) -> flotilla_backend::workloads::capacity::Capacities {
     for id in ids {
-        projects.open_for_setup(project, *id).await.unwrap();
+        s.projects.open_for_setup(project, *id).await.unwrap();
     }
-    flotilla_backend::workloads::capacity::Capacities::on(db, collector.clone(), dir.clone(), workloads.clone())
+    s.capacities.clone()
 }
 
 fn present(w: &flotilla_backend::WorkloadRecord) -> Vec<i64> {
@@ -81,17 +73,18 @@ fn present(w: &flotilla_backend::WorkloadRecord) -> Vec<i64> {
 async fn windows_leases_and_low_priority_spill_over() {
     on_both_databases(|db, kind| async move {
         let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: StdDuration::from_millis(50), ..Default::default() }).await.unwrap();
-        let dir = ClusterDirectory::new(db.clone(), SecretKey::generate());
+        let s = crate::support::services(&db);
+        let dir = s.clusters.clone();
         let ids = register_fleet(&dir, &fleet).await;
         let (alpha, beta) = (ids[0], ids[1]);
-        let collector = Collector::new(fast());
+        let collector = s.collector.clone();
         collector.sync(&dir).await.unwrap();
         eventually(StdDuration::from_secs(20), "both clusters listed", || collector.states().iter().all(|s| s.synced)).await;
-        let people = flotilla_backend::PeopleDirectory::new(db.clone());
+        let people = s.people.clone();
         let project = people.ensure_project(&flotilla_domain::Dns1123Label::parse("team-a").unwrap(), "Team A").await.unwrap();
         let bob = people.ensure_user("bob@example.test", "Bob", false).await.unwrap();
-        let workloads = Workloads::new(db.clone(), dir.clone());
-        let capacities = open_all(&db, &collector, &dir, &workloads, project, &ids).await;
+        let workloads = s.workloads.clone();
+        let capacities = open_all(&s, project, &ids).await;
         let s1 = Scheduler::new(db.clone(), workloads.clone(), capacities.clone(), "replica-1");
 
         // A nightly job: every day 01:00–05:00 UTC.
@@ -203,18 +196,19 @@ async fn priority_classes_scale_to_zero_rebalancing_and_cluster_thresholds() {
     let db = db.db().clone();
     db.migrate().await.unwrap();
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: StdDuration::from_millis(50), ..Default::default() }).await.unwrap();
-    let dir = ClusterDirectory::new(db.clone(), SecretKey::generate());
+    let s = crate::support::services(&db);
+    let dir = s.clusters.clone();
     let ids = register_fleet(&dir, &fleet).await;
     let (alpha, beta) = (ids[0], ids[1]);
-    let collector = Collector::new(fast());
+    let collector = s.collector.clone();
     collector.sync(&dir).await.unwrap();
     eventually(StdDuration::from_secs(20), "both clusters listed", || collector.states().iter().all(|s| s.synced)).await;
-    let people = flotilla_backend::PeopleDirectory::new(db.clone());
+    let people = s.people.clone();
     let project = people.ensure_project(&flotilla_domain::Dns1123Label::parse("team-a").unwrap(), "Team A").await.unwrap();
     let bob = people.ensure_user("bob@example.test", "Bob", false).await.unwrap();
-    let workloads = Workloads::new(db.clone(), dir.clone());
+    let workloads = s.workloads.clone();
     let reconcile = workloads.spawn_loop(StdDuration::from_millis(200));
-    let capacities = open_all(&db, &collector, &dir, &workloads, project, &ids).await;
+    let capacities = open_all(&s, project, &ids).await;
     let s = Scheduler::new(db.clone(), workloads.clone(), capacities, "replica-1");
     let (ka, kb) = (workloads.client(alpha).await.unwrap(), workloads.client(beta).await.unwrap());
 

@@ -69,3 +69,10 @@ where
         test_db.cleanup().await;
     }
 }
+
+/// The backend as production assembles it (`Services::build`), with a collector that probes
+/// every 200 ms; this replica is `replica-1`.
+pub fn services(db: &Database) -> flotilla_backend::Services {
+    let settings = flotilla_backend::ServiceSettings { collector: crate::fleet::fast(), ..flotilla_backend::ServiceSettings::new("replica-1") };
+    flotilla_backend::Services::build(db.clone(), flotilla_backend::SecretKey::generate(), settings)
+}

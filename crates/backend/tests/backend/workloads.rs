@@ -1,10 +1,10 @@
 //! Self-service workloads: the records on both databases, and the deployer against the fleet
 //! simulator — namespace, quota, Deployment and Service with Flotilla's labels; idempotent
 //! apply; failures in words; two clusters; move; delete; and placement on the demo fleet.
-use crate::fleet::{eventually, fast, register_fleet};
+use crate::fleet::{eventually, register_fleet};
 use crate::support::{TestDb, on_both_databases};
 use flotilla_backend::workloads::{Desired, capacity};
-use flotilla_backend::{ClusterDirectory, Collector, Quota, SecretKey, WorkloadError, Workloads};
+use flotilla_backend::{Quota, WorkloadError, Workloads};
 use flotilla_domain::inventory::HealthState;
 use flotilla_domain::placement::place;
 use flotilla_domain::rollout::Phase;
@@ -41,10 +41,11 @@ pub(crate) async fn project(db: &flotilla_backend::Database) -> i64 {
 #[tokio::test]
 async fn records_keep_revisions_roll_back_and_guard_the_quota() {
     on_both_databases(|db, kind| async move {
-        let dir = ClusterDirectory::new(db.clone(), SecretKey::generate());
+        let s = crate::support::services(&db);
+        let dir = s.clusters.clone();
         let c = dir.register(crate::fleet::cluster("alpha"), None).await.unwrap();
         let p = project(&db).await;
-        let wl = Workloads::new(db.clone(), dir);
+        let wl = s.workloads.clone();
         let s = spec("web", "nginx:1.27", 2, "250m");
         let id = wl.create(p, 7, "bob@example.test", &s, &[(c.id, 2)]).await.unwrap();
         assert!(matches!(wl.create(p, 7, "bob@example.test", &s, &[(c.id, 2)]).await, Err(WorkloadError::Duplicate(_))), "{kind}");
@@ -105,11 +106,14 @@ async fn the_deployer_applies_reports_moves_and_cleans_up_on_the_simulator() {
     let db = TestDb::sqlite().await;
     db.db().migrate().await.unwrap();
     let fleet = flotilla_sim::start(FleetSpec::small(), SimOptions { pod_start_delay: Duration::from_millis(100), ..Default::default() }).await.unwrap();
-    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let s = crate::support::services(db.db());
+    let dir = s.clusters.clone();
     let ids = register_fleet(&dir, &fleet).await;
     let (alpha, beta) = (ids[0], ids[1]);
+    // As at the portal's start: the collector watches every registered cluster.
+    s.collector.sync(&dir).await.unwrap();
     let p = project(db.db()).await;
-    let wl = Workloads::new(db.db().clone(), dir.clone());
+    let wl = s.workloads.clone();
     let kube = wl.client(alpha).await.unwrap();
 
     // Register on alpha: namespace, quota, limits, Deployment and Service appear, labelled.
@@ -187,9 +191,10 @@ async fn automatic_placement_picks_the_idle_cluster_of_the_demo_fleet_over_the_h
     let db = TestDb::sqlite().await;
     db.db().migrate().await.unwrap();
     let fleet = flotilla_sim::start(FleetSpec::demo(), SimOptions { pod_start_delay: Duration::from_millis(50), ..Default::default() }).await.unwrap();
-    let dir = ClusterDirectory::new(db.db().clone(), SecretKey::generate());
+    let s = crate::support::services(db.db());
+    let dir = s.clusters.clone();
     register_fleet(&dir, &fleet).await;
-    let collector = Collector::new(fast());
+    let collector = s.collector.clone();
     collector.sync(&dir).await.unwrap();
     eventually(Duration::from_secs(30), "every demo cluster listed", || collector.states().iter().all(|s| s.synced && s.health.state != HealthState::Connecting)).await;
     let caps = capacity::capacities(&collector.states(), "team-a", flotilla_backend::workloads::DEFAULT_QUOTA);

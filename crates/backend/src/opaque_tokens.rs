@@ -1,4 +1,4 @@
-//! Secrets handed to browsers and API clients (session cookies, API tokens, OIDC state):
+//! Opaque tokens handed to browsers and API clients (session cookies, API tokens, OIDC state):
 //! made from the OS random source and stored only as SHA-256 digests.
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
