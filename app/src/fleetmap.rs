@@ -169,6 +169,8 @@ fn tile(out: &mut String, t: &ClusterTile, f: &MapFilter) {
         name = esc(&c.name),
         metric = f.metric.label()
     );
+    // Zoomed in, each node is labelled by the part of its name that tells it apart.
+    let labels = if zoomed { flotilla_domain::node_labels(&t.nodes.iter().map(|n| n.name.as_str()).collect::<Vec<_>>()) } else { Vec::new() };
     for (i, node) in t.nodes.iter().enumerate() {
         let x = (i % cols) as f64 * (cell + gap);
         let y = (i / cols) as f64 * (cell + gap);
@@ -195,7 +197,7 @@ fn tile(out: &mut String, t: &ClusterTile, f: &MapFilter) {
             },
         );
         if zoomed {
-            let short: String = node.name.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+            let short = labels.get(i).map(String::as_str).unwrap_or_default();
             let _ = write!(
                 out,
                 "<text x=\"{tx}\" y=\"{ty}\" class=\"node-label\">{pct}</text><text x=\"{tx}\" y=\"{ty2}\" class=\"node-label node-label--small\">{short}</text>",
@@ -203,7 +205,7 @@ fn tile(out: &mut String, t: &ClusterTile, f: &MapFilter) {
                 ty = y + cell / 2.0,
                 ty2 = y + cell / 2.0 + 14.0,
                 pct = percent(v),
-                short = esc(&short),
+                short = esc(short),
             );
         }
         out.push_str("</g>");

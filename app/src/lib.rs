@@ -97,14 +97,16 @@ pub fn App() -> impl IntoView {
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Flotilla".to_string() } else { format!("{page} · Flotilla") }/>
         <Router>
+            <a class="skip-link" href="#content">"Skip to content"</a>
             <TopBar/>
             // Async SSR: pages arrive complete, so they read well before (or without) the WASM.
-            <main class="page">
+            <main class="page" id="content" tabindex="-1">
                 <Routes fallback=NotFound>
                     // The portal opens on the person's dashboard (/dashboard is the same page).
                     <Route path=StaticSegment("") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("fleet") view=FleetPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("clusters"), ParamSegment("id")) view=ClusterPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("clusters"), ParamSegment("id"), StaticSegment("nodes"), ParamSegment("node")) view=crate::pages::node::NodePage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("workloads") view=WorkloadsPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("workloads"), StaticSegment("new")) view=RegisterPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("workloads"), ParamSegment("id")) view=WorkloadPage ssr=SsrMode::Async/>

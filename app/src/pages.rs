@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod dashboard_widgets;
 pub mod fleet;
 pub mod login;
+pub mod node;
 pub mod not_found;
 pub mod project;
 pub mod register;

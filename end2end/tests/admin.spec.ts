@@ -1,7 +1,9 @@
 // Administrators manage access in the browser: a custom role from the permission matrix,
 // a group mapping, and the audit log that records both.
 import { test, expect } from '@playwright/test';
-import { hydrated, signInAsDemo } from './portal';
+import { afterwards, apiAs, hydrated, restore, runAfterwards, signInAsDemo } from './portal';
+
+test.afterEach(runAfterwards);
 
 test('an administrator creates a custom role in the matrix and maps a group to it', async ({ page }) => {
   await signInAsDemo(page, 'alice', '/admin');
@@ -51,6 +53,13 @@ test('an administrator creates a custom role in the matrix and maps a group to i
 });
 
 test('an administrator changes a price in the catalogue and it is kept', async ({ page }) => {
+  // The demo's price of m5.xlarge comes back afterwards (other specs price with it).
+  const api = await apiAs('alice');
+  const before = (await (await api.get('/api/v1/prices')).json()).filter((p: any) => p.instance_type === 'm5.xlarge');
+  afterwards(async () => {
+    for (const p of before) await restore(api, 'put', '/api/v1/prices', p);
+    await api.dispose();
+  });
   await signInAsDemo(page, 'alice', '/admin');
   const prices = page.getByRole('region', { name: 'Prices' });
   const row = prices.locator('tr[data-price="m5.xlarge"]');

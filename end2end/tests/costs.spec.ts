@@ -1,11 +1,15 @@
 // Project owners see what their work costs: a chart drawn in the browser, a CSV export, a
 // budget that alerts; never another team's costs. Administrators see idle cost per cluster.
 import { test, expect, Page } from '@playwright/test';
-import { hydrated, portalUrl, signInAsDemo } from './portal';
+import { afterwards, apiAs, hydrated, portalUrl, restore, runAfterwards, signInAsDemo } from './portal';
+
+test.afterEach(runAfterwards);
 
 /// The demo fills an empty ledger with a week of history once its clusters are listed:
 /// reload until the chart is there.
 async function waitForChart(page: Page) {
+  // Up to 90 s on a cold, busy machine: more than the default limit of a test.
+  test.slow();
   await expect(async () => {
     await page.reload();
     await expect(page.getByTestId('cost-chart')).toBeVisible({ timeout: 3000 });
@@ -47,7 +51,22 @@ test('carol sees team-b costs with a chart, exports CSV, and cannot see team-a',
   expect(api.status()).toBe(404);
 });
 
+/// How many budget checks the portal has finished (`flotilla_background_passes_total`).
+async function budgetChecks(page: any): Promise<number> {
+  const text = await (await page.request.get(portalUrl('/metrics'))).text();
+  return Number(/flotilla_background_passes_total\{loop="budget-check"\} (\d+)/.exec(text)?.[1] ?? 0);
+}
+
 test('a budget below what team-b spends alerts carol once, in a banner and the bell', async ({ page }) => {
+  // Waits for the ledger's budget checks (every few seconds) twice.
+  test.slow();
+  // team-b has no budget in the demo: the 1 USD one goes afterwards.
+  const api = await apiAs('alice');
+  const teamB = (await (await api.get('/api/v1/projects')).json()).find((p: any) => p.name === 'team-b').id;
+  afterwards(async () => {
+    await restore(api, 'delete', `/api/v1/projects/${teamB}/budget`);
+    await api.dispose();
+  });
   await signInAsDemo(page, 'carol', '/costs?project=team-b');
   await waitForChart(page);
   const budget = page.getByRole('form', { name: 'Budget' });
@@ -67,8 +86,10 @@ test('a budget below what team-b spends alerts carol once, in a banner and the b
   await expect(page.getByTestId('unread')).toHaveText('2');
   await hydrated(page, () => page.getByRole('button', { name: /Notifications/ }).click(),
     () => expect(page.getByRole('region', { name: 'Notifications' })).toContainText('budget'));
-  // Still two alerts after more checks: each threshold fires once a month.
-  await page.waitForTimeout(6000);
+  // Still two alerts after two more budget checks (counted by /metrics, not waited for by the
+  // clock): each threshold fires once a month.
+  const checks = await budgetChecks(page);
+  await expect.poll(() => budgetChecks(page), { timeout: 60_000 }).toBeGreaterThanOrEqual(checks + 2);
   await page.reload();
   await expect(page.getByTestId('budget-banner')).toHaveCount(2);
 });

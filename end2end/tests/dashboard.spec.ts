@@ -6,36 +6,38 @@ import { hydrated, portalUrl, signInAsDemo } from './portal';
 const kinds = async (page: any) => page.getByTestId('dashboard').locator('section.widget').evaluateAll((els: Element[]) => els.map((e) => e.getAttribute('data-widget')));
 
 test('bob adds, moves and removes widgets; the layout is kept across a reload and resets to the default', async ({ page }) => {
-  // The portal opens on the dashboard: the world map above the fleet topology.
+  // A developer lands on his workloads, the clusters' health and the low-priority queue.
   await signInAsDemo(page, 'bob');
   await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
   await expect(page.getByTestId('dash-source')).toHaveText('Showing the built-in default');
-  expect(await kinds(page)).toEqual(['WorldMap', 'Topology']);
-  await expect(page.getByTestId('world-map').locator('.world-marker').first()).toBeVisible();
-  await expect(page.locator('section.widget[data-widget="Topology"] article.fleet-tile').first()).toBeVisible();
-  await hydrated(page, () => page.getByLabel('Widget').selectOption({ label: 'Cluster health' }),
-    () => expect(page.getByLabel('Widget')).toHaveValue('ClusterHealth'));
+  const builtIn = ['MyWorkloads', 'ClusterHealth', 'LowPriorityQueue'];
+  expect(await kinds(page)).toEqual(builtIn);
+  await expect(page.getByTestId('my-workloads')).toContainText('team-a');
+  await hydrated(page, () => page.getByLabel('Widget').selectOption({ label: 'Cluster utilisation' }),
+    () => expect(page.getByLabel('Widget')).toHaveValue('ClusterUtilisation'));
   await page.getByRole('button', { name: 'Add widget' }).click();
-  const health = page.locator('section.widget[data-widget="ClusterHealth"]');
-  await expect(health).toContainText('tokyo-prod');
-  expect(await kinds(page)).toEqual(['WorldMap', 'Topology', 'ClusterHealth']);
-  // Up twice: above the topology, then above the world map.
-  for (let i = 0; i < 6; i++) await health.getByRole('button', { name: 'Move up' }).click();
-  await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'WorldMap', 'Topology']);
-  await health.getByRole('button', { name: 'Wider' }).click();
+  const util = page.locator('section.widget[data-widget="ClusterUtilisation"]');
+  await expect(util).toContainText('tokyo-prod');
+  expect(await kinds(page)).toEqual([...builtIn, 'ClusterUtilisation']);
+  // Up until it is first.
+  for (let i = 0; i < 6; i++) await util.getByRole('button', { name: 'Move up' }).click();
+  await expect.poll(async () => (await kinds(page))[0]).toBe('ClusterUtilisation');
+  await util.getByRole('button', { name: 'Wider' }).click();
   await expect(page.getByTestId('dash-source')).toHaveText('Showing your own layout');
-  await page.locator('section.widget[data-widget="WorldMap"]').getByRole('button', { name: 'Remove' }).click();
-  await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'Topology']);
+  await page.locator('section.widget[data-widget="LowPriorityQueue"]').getByRole('button', { name: 'Remove' }).click();
+  await expect.poll(() => kinds(page)).not.toContain('LowPriorityQueue');
+  const arranged = await kinds(page);
   const place = (w: any) => w.evaluate((el: HTMLElement) => `${el.style.gridColumn} ${el.style.gridRow}`);
-  const style = await place(health);
+  const style = await place(util);
   await expect(page.getByTestId('dash-saved')).toHaveText('All changes saved');
   await page.reload();
-  await expect.poll(() => kinds(page)).toEqual(['ClusterHealth', 'Topology']);
-  await expect.poll(() => place(page.locator('section.widget[data-widget="ClusterHealth"]'))).toBe(style);
+  await expect.poll(() => kinds(page)).toEqual(arranged);
+  await expect.poll(() => place(page.locator('section.widget[data-widget="ClusterUtilisation"]'))).toBe(style);
   await expect(page.getByTestId('dash-source')).toHaveText('Showing your own layout');
-  await page.getByRole('button', { name: 'Reset to default' }).click();
+  await hydrated(page, () => page.getByRole('button', { name: 'Reset to default' }).click(),
+    () => expect(page.getByTestId('dash-saved')).toHaveText('Back to the default'));
   await expect(page.getByTestId('dash-source')).toHaveText('Showing the built-in default');
-  await expect.poll(() => kinds(page)).toEqual(['WorldMap', 'Topology']);
+  await expect.poll(() => kinds(page)).toEqual(builtIn);
   await expect(page.getByRole('button', { name: "Publish as the role's default" })).toHaveCount(0);
 });
 
@@ -51,6 +53,7 @@ test('an administrator publishes a default for project owners; carol sees it', a
     () => expect(page.getByLabel('Widget')).toHaveValue('LowPriorityQueue'));
   await page.getByRole('button', { name: 'Add widget' }).click();
   await expect(page.locator('section.widget[data-widget="LowPriorityQueue"]')).toContainText('batch-thumbnails');
+  const published = await kinds(page);
   await page.getByLabel('Role').selectOption({ label: 'Project owner' });
   await page.getByRole('button', { name: "Publish as the role's default" }).click();
   await expect(page.getByText('Published.')).toBeVisible();
@@ -61,7 +64,7 @@ test('an administrator publishes a default for project owners; carol sees it', a
   await hydrated(carol, () => carol.getByRole('button', { name: 'Reset to default' }).click(),
     () => expect(carol.getByTestId('dash-saved')).toHaveText('Back to the default'));
   await expect(carol.getByTestId('dash-source')).toHaveText('Showing the default for Project owner');
-  await expect.poll(() => kinds(carol)).toEqual(['WorldMap', 'Topology', 'LowPriorityQueue']);
+  await expect.poll(() => kinds(carol)).toEqual(published);
   await expect(carol.locator('section.widget[data-widget="LowPriorityQueue"]')).toContainText('batch-thumbnails');
   // The audit widget is for those who may read the audit log: carol is told so in words.
   await carol.getByLabel('Widget').selectOption({ label: 'Recent audit events' });
@@ -123,8 +126,9 @@ test('without JavaScript the dashboard still shows its widgets and their data', 
   await expect(page.getByText('Loading your dashboard…')).toHaveCount(0);
   const widgets = page.getByTestId('dashboard').locator('section.widget');
   expect(await widgets.count()).toBeGreaterThan(0);
-  await expect(page.locator('section.widget[data-widget="Topology"] article.fleet-tile').first()).toBeVisible();
-  await expect(page.locator('section.widget[data-widget="Topology"]')).toContainText('tokyo-prod');
+  // alice's layout: the clusters' health and utilisation above the world map.
+  await expect(page.locator('section.widget[data-widget="ClusterHealth"]')).toContainText('tokyo-prod');
+  await expect(page.getByTestId('utilisation-bars').first()).toContainText('tokyo-prod');
   await expect(page.getByTestId('world-map').locator('.world-marker').first()).toBeVisible();
   await expect(page.locator('body[data-hydrated]')).toHaveCount(0);
   await context.close();

@@ -1,5 +1,5 @@
 // Where the portal started by global-setup.ts listens, and how tests sign in.
-import { expect, Locator, Page } from '@playwright/test';
+import { APIRequestContext, expect, Locator, Page, request } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
 export function portalUrl(path = '/'): string {
@@ -32,6 +32,34 @@ export async function signInAsDemo(page: Page, login: string, path = '/'): Promi
   await page.goto(portalUrl(`/login?next=${encodeURIComponent(path)}`));
   await page.getByRole('button', { name: `Continue as ${login}` }).click();
   await expect(page).toHaveURL(portalUrl(path));
+}
+
+/// An API client signed in as a demo account: specs restore through it what they changed, so
+/// the next spec finds the demo as it was.
+export async function apiAs(login: string): Promise<APIRequestContext> {
+  const origin = new URL(portalUrl('/')).origin;
+  const api = await request.newContext({ baseURL: origin, extraHTTPHeaders: { origin } });
+  const res = await api.post('/auth/demo', { form: { login, next: '/' }, maxRedirects: 0 });
+  if (res.status() !== 303) throw new Error(`demo sign-in as ${login}: ${res.status()}`);
+  return api;
+}
+
+/// Sends a restoring request and fails loudly when the portal refuses it.
+export async function restore(api: APIRequestContext, method: 'put' | 'delete', path: string, data?: unknown): Promise<void> {
+  const res = await api[method](path, data === undefined ? {} : { data });
+  if (!res.ok()) throw new Error(`restoring ${method.toUpperCase()} ${path}: ${res.status()} ${await res.text()}`);
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+
+/// Registers what puts back the state a test changed; `runAfterwards` (a spec's `afterEach`)
+/// runs it whether the test passed or failed.
+export function afterwards(fn: () => Promise<void>): void {
+  cleanups.push(fn);
+}
+
+export async function runAfterwards(): Promise<void> {
+  while (cleanups.length) await cleanups.pop()!();
 }
 
 /// Signs in through the OpenID provider's own login form.

@@ -1,7 +1,9 @@
 // Scheduling in the browser: bob gives a workload weekday-night windows in Tokyo with the
 // window builder (the sentence previews as he types), saves, and finds it on the timeline.
 import { test, expect } from '@playwright/test';
-import { hydrated, portalUrl, signInAsDemo } from './portal';
+import { afterwards, apiAs, hydrated, portalUrl, restore, runAfterwards, signInAsDemo } from './portal';
+
+test.afterEach(runAfterwards);
 
 test('bob schedules a nightly job with the window builder and sees it on the timeline', async ({ page }) => {
   await signInAsDemo(page, 'bob', '/workloads');
@@ -80,6 +82,14 @@ test('bob registers a weekend job with a schedule in the registration form; it w
 });
 
 test('an administrator sets a cluster\'s thresholds; bob does not see them', async ({ page, browser }) => {
+  // osaka-prod's thresholds (the demo's quick ones) come back afterwards.
+  const api = await apiAs('alice');
+  const before = (await (await api.get('/api/v1/schedules/thresholds')).json()).find((c: any) => c.cluster === 'osaka-prod');
+  afterwards(async () => {
+    if (before.custom) await restore(api, 'put', `/api/v1/clusters/${before.cluster_id}/thresholds`, before.thresholds);
+    else await restore(api, 'delete', `/api/v1/clusters/${before.cluster_id}/thresholds`);
+    await api.dispose();
+  });
   await signInAsDemo(page, 'alice', '/schedules');
   const table = page.getByTestId('thresholds');
   const osaka = table.locator('tr[data-cluster="osaka-prod"]');

@@ -21,6 +21,8 @@ async function openForm(page: Page) {
 }
 
 test('bob registers a container on automatic placement, scales it and deletes it', async ({ page }) => {
+  // Waits for rollouts on the simulated fleet (up to 30 s each).
+  test.slow();
   const { form, preview } = await openForm(page);
   await form.getByLabel('Replicas', { exact: true }).fill('2');
   await form.getByLabel('CPU request').fill('250m');

@@ -1,4 +1,5 @@
-//! `/metrics`: request counts by route and status and a latency histogram, in Prometheus text.
+//! `/metrics`: request counts by route and status, a latency histogram, and the passes of the
+//! background loops (is the ledger writer alive?), in Prometheus text.
 use axum::{
     extract::{MatchedPath, Request, State},
     http::header,
@@ -24,6 +25,7 @@ struct Histogram {
 struct Inner {
     requests: BTreeMap<(String, String, u16), u64>,
     latency: BTreeMap<String, Histogram>,
+    passes: BTreeMap<&'static str, u64>,
 }
 
 /// Shared, cheap-to-clone metrics registry.
@@ -31,6 +33,12 @@ struct Inner {
 pub struct HttpMetrics(Arc<Mutex<Inner>>);
 
 impl HttpMetrics {
+    /// One pass of a background loop finished (`budget-check`: snapshot, ledger sample and
+    /// budget alerts on the replica holding the lease).
+    pub fn pass(&self, name: &'static str) {
+        *self.0.lock().expect("metrics lock").passes.entry(name).or_default() += 1;
+    }
+
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
         let mut inner = self.0.lock().expect("metrics lock");
         *inner.requests.entry((route.to_owned(), method.to_owned(), status)).or_default() += 1;
@@ -62,6 +70,11 @@ impl HttpMetrics {
             let _ = writeln!(out, "flotilla_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.total);
             let _ = writeln!(out, "flotilla_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
             let _ = writeln!(out, "flotilla_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.total);
+        }
+        out.push_str("# HELP flotilla_background_passes_total Passes of the background loops this replica finished.\n");
+        out.push_str("# TYPE flotilla_background_passes_total counter\n");
+        for (name, n) in &inner.passes {
+            let _ = writeln!(out, "flotilla_background_passes_total{{loop=\"{name}\"}} {n}");
         }
         out
     }

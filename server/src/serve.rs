@@ -65,6 +65,7 @@ pub struct Application {
     listener: TcpListener,
     addr: std::net::SocketAddr,
     state: AppState,
+    metrics: HttpMetrics,
     /// Kept alive until the portal stops; dropping it stops the simulated clusters.
     _fleet: Option<flotilla_sim::RunningFleet>,
 }
@@ -101,7 +102,7 @@ impl Application {
             demo::seed_scheduled_work(&db, &state.workloads, &state.scheduler, &state.clusters).await?;
             state = state.with_demo_burst(demo_burst(fleet));
         }
-        Ok(Self { settings, mode, listener, addr, state, _fleet: fleet })
+        Ok(Self { settings, mode, listener, addr, state, metrics: HttpMetrics::default(), _fleet: fleet })
     }
 
     /// Where the portal listens (port 0 in the settings picks a free one).
@@ -115,14 +116,14 @@ impl Application {
 
     /// The portal's routes, for serving or for calling in-process.
     pub fn router(&self) -> axum::Router {
-        router(self.state.clone(), HttpMetrics::default())
+        router(self.state.clone(), self.metrics.clone())
     }
 
     /// Starts the background loops and serves until SIGTERM or Ctrl-C.
     pub async fn run_until_stopped(self) -> Result<(), StartError> {
-        let Self { settings, mode, listener, addr, state, _fleet } = self;
-        spawn_background(&settings, mode, &state);
-        let app = router(state.clone(), HttpMetrics::default()).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let Self { settings, mode, listener, addr, state, metrics, _fleet } = self;
+        spawn_background(&settings, mode, &state, &metrics);
+        let app = router(state.clone(), metrics).into_make_service_with_connect_info::<std::net::SocketAddr>();
         tracing::info!(database = state.db.backend_name(), "Flotilla is listening on http://{addr}");
         if mode == Mode::Demo {
             announce_demo(addr);
@@ -159,7 +160,7 @@ pub fn service_settings(settings: &Settings, mode: Mode, oidc: Option<OidcClient
 
 /// Singleton work (deployer, scheduler, snapshots + ledger + budget alerts) runs on the replica
 /// holding its lease in the database; the others stand by and take over.
-fn spawn_background(settings: &Settings, mode: Mode, state: &AppState) {
+fn spawn_background(settings: &Settings, mode: Mode, state: &AppState, metrics: &HttpMetrics) {
     let db = &state.db;
     let every = Duration::from_secs(settings.scheduler_interval_secs.max(1));
     let ttl = chrono::Duration::from_std(every * 3).unwrap_or(chrono::Duration::seconds(15)).max(chrono::Duration::seconds(3));
@@ -169,7 +170,7 @@ fn spawn_background(settings: &Settings, mode: Mode, state: &AppState) {
         l
     };
     let writer_ttl = chrono::Duration::seconds(settings.snapshot_interval_secs.max(5) as i64 * 2 + 5);
-    spawn_fleet_loops(settings, state, lease("fleet-writer", writer_ttl));
+    spawn_fleet_loops(settings, state, lease("fleet-writer", writer_ttl), metrics.clone());
     if mode == Mode::Demo {
         spawn_demo_history(state.collector.clone(), state.ledger.clone());
     }
@@ -186,7 +187,7 @@ pub const WORKLOAD_RECONCILE_EVERY: Duration = Duration::from_secs(2);
 /// replica); utilisation snapshots with their retention; and beside each snapshot a sample for
 /// the cost ledger, followed by the budget check — these three only on the replica holding the
 /// `fleet-writer` lease.
-fn spawn_fleet_loops(settings: &Settings, state: &AppState, lease: flotilla_backend::scheduler::Lease) {
+fn spawn_fleet_loops(settings: &Settings, state: &AppState, lease: flotilla_backend::scheduler::Lease, metrics: HttpMetrics) {
     let (directory, collector, ledger, budgets, snapshots) = (state.clusters.clone(), state.collector.clone(), state.ledger.clone(), state.budgets.clone(), state.snapshots.clone());
     let resync = collector.clone();
     tokio::spawn(async move {
@@ -226,6 +227,7 @@ fn spawn_fleet_loops(settings: &Settings, state: &AppState, lease: flotilla_back
             if let Err(e) = snapshots.prune(keep).await {
                 tracing::warn!("could not prune old utilisation snapshots: {e}");
             }
+            metrics.pass("budget-check");
         }
     });
 }

@@ -103,6 +103,23 @@ async fn holder(db: &Database, name: &str) -> Option<String> {
     lease::Entity::find().filter(lease::Column::Name.eq(name)).one(db.conn()).await.unwrap().map(|l| l.holder)
 }
 
+/// Waits until the scheduler's lease has been renewed `passes` times (each pass of the leader
+/// renews it): "nothing happened twice" is checked after passes that could have done it, not
+/// after a time that a busy machine may not reach.
+async fn scheduler_passes(db: &Database, passes: usize) {
+    let expiry = || async { lease::Entity::find().filter(lease::Column::Name.eq("scheduler")).one(db.conn()).await.unwrap().map(|l| l.expires_at) };
+    let (mut last, mut seen, start) = (expiry().await, 0, Instant::now());
+    while seen < passes {
+        assert!(start.elapsed() < Duration::from_secs(60), "the scheduler made {seen} of {passes} passes in 60 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = expiry().await;
+        if now.is_some() && now != last {
+            seen += 1;
+            last = now;
+        }
+    }
+}
+
 async fn deployed_events(db: &Database, workload: i64) -> u64 {
     schedule_event::Entity::find().filter(schedule_event::Column::WorkloadId.eq(workload)).filter(schedule_event::Column::Action.eq("deployed")).count(db.conn()).await.unwrap()
 }
@@ -215,7 +232,7 @@ async fn two_replicas_share_sessions_and_hand_over_the_scheduler() {
         assert!(wait.elapsed() < Duration::from_secs(20), "the surviving replica's deployer did not apply it: {:?}", w.deployments);
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    scheduler_passes(&db, 3).await;
     assert_eq!(deployed_events(&db, id).await, 1, "the window fired exactly once");
     assert_eq!(workloads.get(id).await.unwrap().deployments.len(), 1);
 
@@ -231,7 +248,7 @@ async fn two_replicas_share_sessions_and_hand_over_the_scheduler() {
     healthy(&env, &b2).await;
     let again = client.get(format!("{}/api/v1/projects", b2.url)).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(again.status(), 200, "sessions live in PostgreSQL: still signed in after restarting both");
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    scheduler_passes(&db, 3).await;
     assert_eq!(deployed_events(&db, id).await, 1, "nothing fired twice after the restart");
     let w = workloads.get(id).await.unwrap();
     assert_eq!(w.deployments.len(), 1, "the workload and its deployment are kept");

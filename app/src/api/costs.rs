@@ -24,8 +24,9 @@ pub struct CostView {
     pub may_edit_budget: bool,
 }
 
+/// What of the costs the caller may see: the projects whose reports they may read.
 #[cfg(feature = "ssr")]
-pub(crate) mod scope {
+pub(crate) mod visible {
     use crate::error::AppError;
     use crate::guard::Request;
     use flotilla_domain::{Kind, ProjectSummary, Target, Verb, allows};
@@ -48,7 +49,7 @@ pub(crate) mod scope {
 #[server]
 pub async fn load_cost_scope() -> Result<CostScope, AppError> {
     let r = crate::guard::request()?;
-    let (projects, fleet_wide) = scope::visible(&r).await?;
+    let (projects, fleet_wide) = visible::visible(&r).await?;
     Ok(CostScope { projects, fleet_wide })
 }
 
@@ -60,7 +61,7 @@ pub async fn load_costs(query: flotilla_domain::CostQuery) -> Result<CostView, A
     let r = crate::guard::request()?;
     let now = chrono::Utc::now();
     let Some(name) = query.project.clone().filter(|p| !p.trim().is_empty()) else {
-        let (projects, fleet_wide) = scope::visible(&r).await?;
+        let (projects, fleet_wide) = visible::visible(&r).await?;
         let visible = if fleet_wide { Visible::All } else { Visible::Projects(projects.into_iter().map(|p| p.name).collect()) };
         let report = r.state.ledger.report(&query, None, &visible, now).await?;
         return Ok(CostView { report, project_id: None, budget: None, alerts: vec![], may_edit_budget: false });
@@ -68,8 +69,8 @@ pub async fn load_costs(query: flotilla_domain::CostQuery) -> Result<CostView, A
     r.signed_in()?;
     let project = r.state.people.project_named(name.trim()).await.map_err(AppError::internal("load the project"))?;
     let project = project.ok_or_else(|| AppError::NotFound("This project".into()))?;
-    let caller = r.authorize(Verb::Read, scope::target(Kind::CostReport, Some(project.id)), "costs.read", "this project's costs").await?;
-    let may_edit_budget = flotilla_domain::allows(&caller.subject, Verb::Update, &scope::target(Kind::Budget, Some(project.id))).is_allowed();
+    let caller = r.authorize(Verb::Read, visible::target(Kind::CostReport, Some(project.id)), "costs.read", "this project's costs").await?;
+    let may_edit_budget = flotilla_domain::allows(&caller.subject, Verb::Update, &visible::target(Kind::Budget, Some(project.id))).is_allowed();
     let visible = Visible::Projects(vec![project.name.clone()]);
     let mut report = r.state.ledger.report(&query, Some(&project.name), &visible, now).await?;
     let budget = r.state.budgets.get(project.id).await.map_err(AppError::internal("load the budget"))?;
@@ -83,7 +84,7 @@ pub async fn load_costs(query: flotilla_domain::CostQuery) -> Result<CostView, A
 #[server]
 pub async fn load_budget_status() -> Result<Vec<flotilla_domain::BudgetLine>, AppError> {
     let r = crate::guard::request()?;
-    let (projects, _) = scope::visible(&r).await?;
+    let (projects, _) = visible::visible(&r).await?;
     let now = chrono::Utc::now();
     let mut out = Vec::with_capacity(projects.len());
     for p in projects {
@@ -155,7 +156,7 @@ pub async fn save_budget(project_id: i64, monthly: String, currency: String, web
     use flotilla_backend::costs::budgets::Webhook;
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
-    r.authorize(Verb::Update, scope::target(Kind::Budget, Some(project_id)), "budget.save", "this project's budget").await?;
+    r.authorize(Verb::Update, visible::target(Kind::Budget, Some(project_id)), "budget.save", "this project's budget").await?;
     let amount: f64 = monthly.trim().replace(',', "").parse().map_err(|_| AppError::Validation(format!("The monthly budget must be a number, such as 1500 (got “{monthly}”).")))?;
     let hook = match (clear_webhook, webhook.trim()) {
         (true, _) => Webhook::Clear,
@@ -177,7 +178,7 @@ pub async fn save_budget(project_id: i64, monthly: String, currency: String, web
 pub async fn load_budget(project_id: i64) -> Result<Option<flotilla_domain::Budget>, AppError> {
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
-    r.authorize(Verb::Read, scope::target(Kind::Budget, Some(project_id)), "budget.read", "this project's budget").await?;
+    r.authorize(Verb::Read, visible::target(Kind::Budget, Some(project_id)), "budget.read", "this project's budget").await?;
     r.state.budgets.get(project_id).await.map_err(AppError::internal("load the budget"))
 }
 
@@ -186,7 +187,7 @@ pub async fn load_budget(project_id: i64) -> Result<Option<flotilla_domain::Budg
 pub async fn remove_budget(project_id: i64) -> Result<(), AppError> {
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
-    r.authorize(Verb::Delete, scope::target(Kind::Budget, Some(project_id)), "budget.remove", "this project's budget").await?;
+    r.authorize(Verb::Delete, visible::target(Kind::Budget, Some(project_id)), "budget.remove", "this project's budget").await?;
     r.state.budgets.remove(project_id).await.map_err(AppError::internal("remove the budget"))?;
     r.record("budget.remove", &format!("project {project_id}"), "").await;
     Ok(())

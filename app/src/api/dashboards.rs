@@ -5,8 +5,9 @@ use crate::error::AppError;
 use flotilla_domain::dashboard::{Dashboard, DashboardView};
 use leptos::prelude::*;
 
+/// About the caller: the roles whose published dashboards apply to them.
 #[cfg(feature = "ssr")]
-mod scope {
+mod caller {
     use crate::error::AppError;
     use crate::guard::Request;
 
@@ -34,7 +35,7 @@ pub async fn load_dashboard() -> Result<DashboardView, AppError> {
     use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
     let me = r.signed_in()?.user_id();
-    let keys = scope::role_keys(&r).await?;
+    let keys = caller::role_keys(&r).await?;
     let (dashboard, source) = r.state.dashboards.for_user(me, &keys).await?;
     let roles = r.state.access.roles().await.map_err(AppError::internal("load the roles"))?;
     let source = match source {

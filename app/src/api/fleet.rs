@@ -4,8 +4,9 @@ use crate::error::AppError;
 use flotilla_domain::{ClusterDetail, ClusterSummary, FleetMap, Heatmap, Metric, PodView};
 use leptos::prelude::*;
 
+/// What of the fleet the caller may see: visible clusters and namespaces, costs cut to them.
 #[cfg(feature = "ssr")]
-mod scope {
+mod visible {
     use crate::error::AppError;
     use crate::guard::Request;
     use flotilla_backend::inventory::Visibility;
@@ -55,7 +56,7 @@ mod scope {
 #[server]
 pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
     let r = crate::guard::request()?;
-    let vis = scope::visibility(&r).await?;
+    let vis = visible::visibility(&r).await?;
     let all = r.state.clusters.list().await.map_err(AppError::internal("load the cluster list"))?;
     Ok(flotilla_backend::inventory::visible_clusters(all, &r.state.collector.states(), &vis))
 }
@@ -64,7 +65,7 @@ pub async fn list_clusters() -> Result<Vec<ClusterSummary>, AppError> {
 #[server]
 pub async fn load_fleet_map(since: Option<u64>) -> Result<Option<FleetMap>, AppError> {
     let r = crate::guard::request()?;
-    let vis = scope::visibility(&r).await?;
+    let vis = visible::visibility(&r).await?;
     let generation = r.state.collector.generation();
     if since == Some(generation) {
         return Ok(None);
@@ -77,27 +78,27 @@ pub async fn load_fleet_map(since: Option<u64>) -> Result<Option<FleetMap>, AppE
 #[server]
 pub async fn load_cluster(id: i64) -> Result<ClusterDetail, AppError> {
     let r = crate::guard::request()?;
-    let vis = scope::visibility(&r).await?;
+    let vis = visible::visibility(&r).await?;
     let summary = match r.state.clusters.get(id).await {
         Ok(s) => s,
-        Err(flotilla_backend::FleetError::NotFound(_)) => return Err(scope::not_found()),
+        Err(flotilla_backend::FleetError::NotFound(_)) => return Err(visible::not_found()),
         Err(e) => return Err(AppError::internal("load the cluster")(e)),
     };
     let state = r.state.collector.state(id);
-    flotilla_backend::inventory::cluster_detail(&summary, state.as_ref(), &vis).ok_or_else(scope::not_found)
+    flotilla_backend::inventory::cluster_detail(&summary, state.as_ref(), &vis).ok_or_else(visible::not_found)
 }
 
 /// Pods of a cluster the caller may see, optionally on one node and/or in one namespace.
 #[server]
 pub async fn cluster_pods(id: i64, node: Option<String>, namespace: Option<String>) -> Result<Vec<PodView>, AppError> {
     let r = crate::guard::request()?;
-    let vis = scope::visibility(&r).await?;
+    let vis = visible::visibility(&r).await?;
     let Some(state) = r.state.collector.state(id) else {
-        return if vis.sees_everything() { Ok(vec![]) } else { Err(scope::not_found()) };
+        return if vis.sees_everything() { Ok(vec![]) } else { Err(visible::not_found()) };
     };
     let mut allowed: Vec<String> = flotilla_backend::inventory::visible_namespaces(&state, &vis).into_iter().collect();
     if !vis.sees_everything() && allowed.is_empty() {
-        return Err(scope::not_found());
+        return Err(visible::not_found());
     }
     if let Some(words) = state.may_not_list(&["pods"]) {
         return Err(AppError::ClusterForbids(words));
@@ -108,12 +109,46 @@ pub async fn cluster_pods(id: i64, node: Option<String>, namespace: Option<Strin
     Ok(r.state.collector.pods(id, node.as_deref().filter(|n| !n.is_empty()), Some(&allowed)))
 }
 
+/// One node: its facts and the pods on it the caller may see, each with its project and its
+/// share of its workload's cost now (workload cost split evenly over its replicas).
+#[server]
+pub async fn load_node(id: i64, node: String) -> Result<flotilla_domain::NodeDetail, AppError> {
+    use flotilla_domain::{NodeDetail, NodePod};
+    let detail = load_cluster(id).await?;
+    if let Some(words) = detail.may_not_list("nodes") {
+        return Err(AppError::ClusterForbids(words));
+    }
+    let Some(view) = detail.nodes.iter().find(|n| n.name == node).cloned() else {
+        return Err(AppError::NotFound(format!("Node {node} on {}", detail.cluster.display_name)));
+    };
+    let everywhere = cluster_pods(id, None, None).await?;
+    let live = cluster_costs_now(id).await.ok().flatten();
+    let replicas = |ns: &str, workload: &str| everywhere.iter().filter(|p| p.namespace == ns && p.workload == workload).count().max(1) as f64;
+    let project_of = |ns: &str| detail.namespaces.iter().find(|n| n.name == ns).and_then(|n| n.project.clone());
+    let pods = everywhere
+        .iter()
+        .filter(|p| p.node.as_deref() == Some(node.as_str()))
+        .map(|p| {
+            let cost = live.as_ref().map(|l| l.lines.iter().find(|(ns, w, _)| *ns == p.namespace && *w == p.workload).map_or(0.0, |(_, _, c)| c / replicas(&p.namespace, &p.workload)));
+            NodePod { pod: p.clone(), project: project_of(&p.namespace), cost_per_hour: cost }
+        })
+        .collect();
+    Ok(NodeDetail {
+        cluster_id: id,
+        cluster: detail.cluster.display_name.clone(),
+        node: view,
+        pods,
+        currency: live.map(|l| l.currency).unwrap_or_else(|| "USD".into()),
+        metrics_live: detail.metrics_live,
+    })
+}
+
 /// Utilisation history of a cluster's nodes (`by = "node"`) or namespaces, over `hours`.
 #[server]
 pub async fn cluster_heatmap(id: i64, by: String, metric: Metric, hours: u32) -> Result<Heatmap, AppError> {
     use flotilla_backend::HeatScope;
     let r = crate::guard::request()?;
-    let (vis, state) = scope::seen_cluster(&r, id).await?;
+    let (vis, state) = visible::seen_cluster(&r, id).await?;
     let scope = if by == "namespace" { HeatScope::Namespace } else { HeatScope::Node };
     let hours = hours.clamp(1, 24 * 7);
     // One column per minute for the last hour, per hour otherwise.
@@ -134,14 +169,14 @@ pub async fn cluster_heatmap(id: i64, by: String, metric: Metric, hours: u32) ->
 #[server]
 pub async fn cluster_costs_now(id: i64) -> Result<Option<flotilla_domain::LiveCosts>, AppError> {
     let r = crate::guard::request()?;
-    let (vis, state) = scope::seen_cluster(&r, id).await?;
+    let (vis, state) = visible::seen_cluster(&r, id).await?;
     let Some(state) = state else { return Ok(None) };
     // Costs split pods' requests over nodes' prices: without either they are unknown, not 0.
     if let Some(words) = state.may_not_list(&["nodes", "pods"]) {
         return Err(AppError::ClusterForbids(words));
     }
     let live = r.state.ledger.live(&r.state.collector, id).await.map_err(AppError::internal("compute the cluster's costs"))?;
-    Ok(live.map(|l| scope::for_caller(l, &state, &vis)))
+    Ok(live.map(|l| visible::for_caller(l, &state, &vis)))
 }
 
 /// What each cluster the caller sees costs per hour now (the world map's hover): the whole
@@ -149,7 +184,7 @@ pub async fn cluster_costs_now(id: i64) -> Result<Option<flotilla_domain::LiveCo
 #[server]
 pub async fn fleet_costs_now() -> Result<Vec<flotilla_domain::ClusterCostNow>, AppError> {
     let r = crate::guard::request()?;
-    let vis = scope::visibility(&r).await?;
+    let vis = visible::visibility(&r).await?;
     let mut out = Vec::new();
     for state in r.state.collector.states() {
         if !flotilla_backend::inventory::may_see(Some(&state), &vis) {
@@ -157,7 +192,7 @@ pub async fn fleet_costs_now() -> Result<Vec<flotilla_domain::ClusterCostNow>, A
         }
         let id = state.summary.id;
         if let Some(live) = r.state.ledger.live(&r.state.collector, id).await.map_err(AppError::internal("compute the clusters' costs"))? {
-            out.push(flotilla_domain::ClusterCostNow::of(id, &scope::for_caller(live, &state, &vis)));
+            out.push(flotilla_domain::ClusterCostNow::of(id, &visible::for_caller(live, &state, &vis)));
         }
     }
     Ok(out)

@@ -5,8 +5,9 @@ use crate::error::AppError;
 use flotilla_domain::schedule::{ClusterThresholds, Priority, Schedule, ScheduleEvent, ScheduleView, Thresholds, WhenClosed};
 use leptos::prelude::*;
 
+/// What of the schedules the caller may see: the workloads they may read.
 #[cfg(feature = "ssr")]
-pub(crate) mod scope {
+pub(crate) mod visible {
     use crate::error::AppError;
     use crate::guard::Request;
 
@@ -44,7 +45,7 @@ pub async fn save_schedule(workload_id: i64, schedule: Schedule, when_closed: Wh
 #[server]
 pub async fn schedule_timeline(days: u32) -> Result<Vec<ScheduleView>, AppError> {
     let r = crate::guard::request()?;
-    let only = scope::readable(&r).await?;
+    let only = visible::readable(&r).await?;
     r.state.scheduler.views(chrono::Utc::now(), i64::from(days.clamp(1, 14)), only.as_deref()).await.map_err(AppError::from)
 }
 
@@ -53,7 +54,7 @@ pub async fn schedule_timeline(days: u32) -> Result<Vec<ScheduleView>, AppError>
 #[server]
 pub async fn schedule_history(limit: u32, #[server(default)] before: Option<i64>) -> Result<Vec<ScheduleEvent>, AppError> {
     let r = crate::guard::request()?;
-    let only = scope::readable(&r).await?;
+    let only = visible::readable(&r).await?;
     r.state.scheduler.history(limit.clamp(1, 500) as usize, before, only.as_deref()).await.map_err(AppError::from)
 }
 

@@ -7,8 +7,9 @@ use flotilla_domain::workload::{FieldError, WorkloadForm};
 use flotilla_domain::{PlacementInputs, ProjectQuota, RegisterOutcome, WorkloadDetail, WorkloadSummary};
 use leptos::prelude::*;
 
+/// What of the workloads the caller may see: their clusters and summaries.
 #[cfg(feature = "ssr")]
-pub(crate) mod scope {
+pub(crate) mod visible {
     use crate::error::AppError;
     use crate::guard::Request;
     use flotilla_backend::WorkloadRecord;
@@ -75,8 +76,8 @@ pub async fn preview_placement(form: WorkloadForm) -> Result<Result<Placement, V
 pub async fn list_workloads(project_id: Option<i64>) -> Result<Vec<WorkloadSummary>, AppError> {
     let r = crate::guard::request()?;
     let visible = r.state.workload_service.list(&r.access, project_id).await?;
-    let clusters = scope::clusters(&r).await?;
-    Ok(visible.iter().map(|w| scope::summarise(w, &clusters)).collect())
+    let clusters = visible::clusters(&r).await?;
+    Ok(visible.iter().map(|w| visible::summarise(w, &clusters)).collect())
 }
 
 /// One workload: status, spec, pods (from the live inventory) and recent events.
@@ -86,7 +87,7 @@ pub async fn load_workload(id: i64) -> Result<WorkloadDetail, AppError> {
     let r = crate::guard::request()?;
     let w = r.state.workload_service.authorized(&r.access, id, Verb::Read, "workload.read").await?;
     let may_change = flotilla_backend::WorkloadService::may_change(&r.access, &w);
-    let summary = scope::summary(&r, &w).await?;
+    let summary = visible::summary(&r, &w).await?;
     let ns = vec![w.spec.project.clone()];
     let mut pods = Vec::new();
     let mut events = Vec::new();
@@ -113,7 +114,7 @@ pub async fn load_workload(id: i64) -> Result<WorkloadDetail, AppError> {
 pub async fn workload_summary(id: i64) -> Result<WorkloadSummary, AppError> {
     let r = crate::guard::request()?;
     let w = r.state.workload_service.authorized(&r.access, id, flotilla_domain::Verb::Read, "workload.read").await?;
-    scope::summary(&r, &w).await
+    visible::summary(&r, &w).await
 }
 
 /// The last lines of one of the workload's pods' log.
@@ -135,7 +136,7 @@ pub use flotilla_domain::WorkloadAction;
 pub async fn act_on_workload(id: i64, action: WorkloadAction) -> Result<Option<WorkloadSummary>, AppError> {
     let r = crate::guard::request()?;
     match r.state.workload_service.act(&r.access, id, &action).await? {
-        Some(w) => Ok(Some(scope::summary(&r, &w).await?)),
+        Some(w) => Ok(Some(visible::summary(&r, &w).await?)),
         None => Ok(None),
     }
 }
@@ -160,7 +161,7 @@ pub async fn workload_costs_now(id: i64) -> Result<Vec<(String, f64, String)>, A
     use flotilla_domain::Verb;
     let r = crate::guard::request()?;
     let w = r.state.workload_service.authorized(&r.access, id, Verb::Read, "workload.read").await?;
-    let summary = scope::summary(&r, &w).await?;
+    let summary = visible::summary(&r, &w).await?;
     let mut out = Vec::new();
     for ro in &summary.rollouts {
         let live = r.state.ledger.live(&r.state.collector, ro.cluster_id).await.map_err(AppError::internal("compute the workload's cost"))?;

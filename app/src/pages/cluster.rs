@@ -51,8 +51,14 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
             <p class="page-header__subtitle">
                 {format!("{} · {} · {}", c.provider.label(), if c.region.is_empty() { "no region" } else { &c.region }, c.environment)}
                 {h.version.clone().map(|v| format!(" · Kubernetes {v}"))}
-                {(!labels.is_empty()).then(|| format!(" · {labels}"))}
             </p>
+            // Labels as chips a person reads ("simulated=true" is the demo's own marker).
+            {(!labels.is_empty()).then(|| view! {
+                <p class="label-chips" aria-label="Labels">{c.labels.iter().map(|(k, v)| {
+                    let text = if k == "simulated" && v == "true" { "Simulated demo cluster".to_owned() } else if v.is_empty() { k.clone() } else { format!("{k}: {v}") };
+                    view! { <span class="badge badge--info" title=format!("{k}={v}")>{text}</span> }
+                }).collect_view()}</p>
+            })}
         </header>
         <p class="cluster-health">
             <span class=format!("badge badge--{health_class}")>{format!("{}{since}", h.state.label())}</span>
@@ -64,7 +70,7 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
         </section>
         {match detail.may_not_list("nodes") {
             Some(words) => view! { <p class="notice notice--warn" role="status" id="nodes-forbidden">{words}</p> }.into_any(),
-            None => view! { <NodeTable nodes=detail.nodes.clone()/> }.into_any(),
+            None => view! { <NodeTable cluster=detail.cluster.id nodes=detail.nodes.clone()/> }.into_any(),
         }}
         {match detail.may_not_list("namespaces").or_else(|| detail.may_not_list("pods")) {
             Some(words) => view! { <p class="notice notice--warn" role="status">{words}</p> }.into_any(),
@@ -127,19 +133,19 @@ fn sort_button(label: &'static str, key: &'static str, sort: RwSignal<Sort>) -> 
 }
 
 /// "2.3 cores used · 3.1 cores req." (usage only when measured).
-fn used_and_requested(used: Option<u64>, requested: u64, fmt: fn(u64) -> String) -> String {
+pub(crate) fn used_and_requested(used: Option<u64>, requested: u64, fmt: fn(u64) -> String) -> String {
     match used {
         Some(u) => format!("{} used · {} req.", fmt(u), fmt(requested)),
         None => format!("{} req.", fmt(requested)),
     }
 }
 
-fn usage_cell(used: Option<u64>, requested: u64, allocatable: u64, fmt: fn(u64) -> String) -> String {
+pub(crate) fn usage_cell(used: Option<u64>, requested: u64, allocatable: u64, fmt: fn(u64) -> String) -> String {
     format!("{} of {}", used_and_requested(used, requested, fmt), fmt(allocatable))
 }
 
 /// Why the node takes no new pods (not Ready, cordoned, a taint), or that it is avoided.
-fn node_badge(n: &NodeView) -> Option<AnyView> {
+pub(crate) fn node_badge(n: &NodeView) -> Option<AnyView> {
     match (&n.refuses, n.avoid) {
         (_, _) if !n.ready => Some(view! { " "<span class="badge badge--bad">"Not ready"</span> }.into_any()),
         (Some(why), _) => Some(view! { " "<span class="badge badge--warn" title="Flotilla places no workloads here">{why.clone()}</span> }.into_any()),
@@ -149,7 +155,7 @@ fn node_badge(n: &NodeView) -> Option<AnyView> {
 }
 
 #[component]
-fn NodeTable(nodes: Vec<NodeView>) -> impl IntoView {
+fn NodeTable(cluster: i64, nodes: Vec<NodeView>) -> impl IntoView {
     let sort = RwSignal::new(Sort { key: "name", desc: false });
     let count = nodes.len();
     let rows = move || {
@@ -172,7 +178,7 @@ fn NodeTable(nodes: Vec<NodeView>) -> impl IntoView {
             .map(|n| {
                 view! {
                     <tr>
-                        <td class="mono">{n.name.clone()}{node_badge(&n)}</td>
+                        <td class="mono"><a href=format!("/clusters/{cluster}/nodes/{}", n.name)>{n.name.clone()}</a>{node_badge(&n)}</td>
                         <td>{n.instance_type.clone()}</td>
                         <td>{usage_cell(n.used.map(|u| u.cpu_m), n.requested.cpu_m, n.allocatable.cpu_m, format_cpu)}</td>
                         <td>{usage_cell(n.used.map(|u| u.mem_b), n.requested.mem_b, n.allocatable.mem_b, format_bytes)}</td>

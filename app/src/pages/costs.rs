@@ -20,9 +20,28 @@ struct Controls {
     to: RwSignal<String>,
     step: RwSignal<Step>,
     group_by: RwSignal<GroupBy>,
+    /// The period button last pressed, while the dates are still its own.
+    preset: RwSignal<Option<&'static str>>,
 }
 
 impl Controls {
+    /// This view's own address: the filters in the URL, so a view can be shared or bookmarked.
+    fn page_url(&self) -> String {
+        let q = self.query();
+        let mut parts = Vec::new();
+        for (k, v) in [("project", q.project.unwrap_or_default()), ("from", q.from), ("to", q.to)] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={}", query_value(&v)));
+            }
+        }
+        if let Some(p) = self.preset.get() {
+            parts.push(format!("period={p}"));
+        }
+        parts.push(format!("step={}", q.step.as_str()));
+        parts.push(format!("group_by={}", q.group_by.as_str()));
+        format!("/costs?{}", parts.join("&"))
+    }
+
     fn query(&self) -> CostQuery {
         let project = self.project.get();
         CostQuery { project: (!project.is_empty()).then_some(project), from: self.from.get(), to: self.to.get(), step: self.step.get(), group_by: self.group_by.get() }
@@ -43,14 +62,26 @@ impl Controls {
 
 #[component]
 pub fn CostsPage() -> impl IntoView {
+    // The filters come from the address (a shared link opens the same view) and go back to it.
     let query = use_query_map();
+    let param = move |k: &str| query.with_untracked(|q| q.get(k).unwrap_or_default());
+    let (from, to) = (param("from"), param("to"));
+    let preset = PRESETS.iter().map(|p| p.0).find(|id| *id == param("period")).or((from.is_empty() && to.is_empty()).then_some("last-7"));
     let c = Controls {
-        project: RwSignal::new(query.with_untracked(|q| q.get("project").unwrap_or_default())),
-        from: RwSignal::new(String::new()),
-        to: RwSignal::new(String::new()),
-        step: RwSignal::new(Step::Day),
-        group_by: RwSignal::new(GroupBy::Cluster),
+        project: RwSignal::new(param("project")),
+        from: RwSignal::new(from),
+        to: RwSignal::new(to),
+        step: RwSignal::new(Step::parse(&param("step")).unwrap_or(Step::Day)),
+        group_by: RwSignal::new(GroupBy::parse(&param("group_by")).unwrap_or(GroupBy::Cluster)),
+        preset: RwSignal::new(preset),
     };
+    Effect::new(move |first: Option<()>| {
+        let url = c.page_url();
+        // Not on hydration: the address the page came from stays as it was.
+        if first.is_some() {
+            replace_url(&url);
+        }
+    });
     let scope = Resource::new(|| (), |_| load_cost_scope());
     let save = ServerAction::<SaveBudget>::new();
     let remove = ServerAction::<RemoveBudget>::new();
@@ -70,9 +101,21 @@ pub fn CostsPage() -> impl IntoView {
     }
 }
 
+/// The period buttons: id, label, days before today, bars.
+const PRESETS: [(&str, &str, i64, Step); 4] =
+    [("last-day", "Last 24 hours", 0, Step::Hour), ("last-7", "Last 7 days", 6, Step::Day), ("last-30", "Last 30 days", 29, Step::Day), ("last-365", "Last 12 months", 364, Step::Month)];
+
+/// Puts the view's address in the location bar without a navigation (so nothing reloads).
+fn replace_url(url: &str) {
+    #[cfg(target_arch = "wasm32")]
+    if let Ok(history) = leptos::prelude::window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url));
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = url;
+}
+
 fn controls(c: Controls, scope: CostScope) -> AnyView {
-    let presets: [(&str, &str, i64, Step); 4] =
-        [("last-day", "Last 24 hours", 0, Step::Hour), ("last-7", "Last 7 days", 6, Step::Day), ("last-30", "Last 30 days", 29, Step::Day), ("last-365", "Last 12 months", 364, Step::Month)];
     let everything = if scope.fleet_wide { "Everything (all projects, idle capacity)" } else { "All my projects" };
     view! {
         <form class="cost-controls" aria-label="Cost report" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
@@ -82,8 +125,8 @@ fn controls(c: Controls, scope: CostScope) -> AnyView {
                     {scope.projects.into_iter().map(|p| view! { <option value=p.name.clone()>{format!("{} ({})", p.display_name, p.name)}</option> }).collect_view()}
                 </select>
             </label>
-            <label>"From"<input type="date" name="from" prop:value=move || c.from.get() on:change=move |ev| c.from.set(event_target_value(&ev))/></label>
-            <label>"To"<input type="date" name="to" prop:value=move || c.to.get() on:change=move |ev| c.to.set(event_target_value(&ev))/></label>
+            <label>"From"<input type="date" name="from" prop:value=move || c.from.get() on:change=move |ev| { c.preset.set(None); c.from.set(event_target_value(&ev)); }/></label>
+            <label>"To"<input type="date" name="to" prop:value=move || c.to.get() on:change=move |ev| { c.preset.set(None); c.to.set(event_target_value(&ev)); }/></label>
             <label>"Bars"
                 <select name="step" on:change=move |ev| c.step.set(Step::parse(&event_target_value(&ev)).unwrap_or_default()) prop:value=move || c.step.get().as_str()>
                     <option value="hour">"Hourly"</option><option value="day">"Daily"</option><option value="month">"Monthly"</option>
@@ -96,13 +139,17 @@ fn controls(c: Controls, scope: CostScope) -> AnyView {
                 </select>
             </label>
             <div class="cost-presets" role="group" aria-label="Periods">
-                {presets.map(|(id, label, days, step)| view! {
-                    <button type="button" class="button button--quiet" data-preset=id on:click=move |_| {
+                {PRESETS.map(|(id, label, days, step)| view! {
+                    <button type="button" data-preset=id
+                        class=move || if c.preset.get() == Some(id) { "button button--quiet is-selected" } else { "button button--quiet" }
+                        aria-pressed=move || if c.preset.get() == Some(id) { "true" } else { "false" }
+                        on:click=move |_| {
                         // Empty "to" is today on the server; "from" counts back from it.
                         let today = js_today();
                         c.to.set(today.clone());
                         c.from.set(days_before(&today, days));
                         c.step.set(step);
+                        c.preset.set(Some(id));
                     }>{label}</button>
                 }).collect_view()}
             </div>
@@ -185,7 +232,7 @@ fn chart_series(r: &CostReport) -> Vec<(String, Vec<f64>, &'static str)> {
 fn report_view(c: Controls, v: CostView, save: ServerAction<SaveBudget>, remove: ServerAction<RemoveBudget>) -> AnyView {
     let r = v.report.clone();
     let cur = r.currency.clone();
-    let change = r.change_percent().map(|p| format!("{}{p:.0} % vs the previous {} days", if p >= 0.0 { "+" } else { "" }, r.buckets.len().max(1)));
+    let change = r.change_percent().map(|p| format!("{}{p:.0} % vs the same time in the {} days before", if p >= 0.0 { "+" } else { "" }, r.buckets.len().max(1)));
     let empty = r.total == 0.0 && r.series.is_empty();
     view! {
         <div data-testid="cost-report">

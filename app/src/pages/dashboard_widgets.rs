@@ -29,6 +29,7 @@ pub fn widget_body(kind: WidgetKind, settings: Memo<WidgetSettings>, choices: Ch
         WidgetKind::BudgetStatus => view! { <BudgetWidget settings/> }.into_any(),
         WidgetKind::LowPriorityQueue => view! { <QueueWidget/> }.into_any(),
         WidgetKind::AuditEvents => view! { <AuditWidget/> }.into_any(),
+        WidgetKind::MyWorkloads => view! { <WorkloadsWidget/> }.into_any(),
     }
 }
 
@@ -106,6 +107,17 @@ fn utilisation_bars(map: &FleetMap, cluster: Option<i64>, metric: Metric) -> Any
     if rows.is_empty() {
         return view! { <p class="muted">"This cluster reports no nodes yet."</p> }.into_any();
     }
+    // The busiest first; those that cannot be read last.
+    let mut rows = rows;
+    rows.sort_by(|a, b| match (&a.2, &b.2) {
+        (Ok(x), Ok(y)) => y.total_cmp(x),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        _ => a.0.cmp(&b.0),
+    });
+    // Coloured as the scheduler sees it: room below its deploy threshold, hot above its
+    // eviction threshold.
+    let t = flotilla_domain::schedule::Thresholds::default();
     let caption = format!("{} in use (else requested) of allocatable", metric.label());
     view! {
         <figure class="util-bars" data-testid="utilisation-bars">
@@ -115,7 +127,7 @@ fn utilisation_bars(map: &FleetMap, cluster: Option<i64>, metric: Metric) -> Any
                     let row = name.clone();
                     let bar = match v {
                         Ok(v) => {
-                            let level = if v >= 0.85 { "bad" } else if v >= 0.6 { "warn" } else { "ok" };
+                            let level = if f64::from(v) >= t.evict_above { "bad" } else if f64::from(v) >= t.deploy_below { "warn" } else { "ok" };
                             view! {
                                 <span class="util-bars__track" role="img" aria-label=percent(v)>
                                     <span class=format!("util-bars__fill util-bars__fill--{level}") style=format!("width:{:.1}%", v * 100.0)></span>
@@ -256,6 +268,35 @@ fn QueueWidget() -> impl IntoView {
             return view! { <p class="muted">"No low-priority work."</p> }.into_any();
         }
         view! { <ul>{low.into_iter().map(|v| view! { <li><strong>{v.workload}</strong>{format!(" — {}: {}", v.state, v.reason)}</li> }).collect_view()}</ul> }.into_any()
+    })
+}
+
+/// The workloads the person may read, most troubled first, each with its state.
+#[component]
+fn WorkloadsWidget() -> impl IntoView {
+    use crate::pages::workloads::phase_class;
+    use flotilla_domain::Phase;
+    let data = Resource::new(|| (), |_| crate::api::workloads::list_workloads(None));
+    shown(data, "Loading your workloads…", |mut list| {
+        if list.is_empty() {
+            return view! { <p class="muted">"No workloads yet. "<a href="/workloads/new">"Register a container"</a>"."</p> }.into_any();
+        }
+        let rank = |p: Phase| match p {
+            Phase::Failed => 0,
+            Phase::Pending | Phase::Progressing => 1,
+            Phase::Paused | Phase::Removing => 2,
+            Phase::Available => 3,
+        };
+        list.sort_by_key(|w| (rank(w.overall()), w.name.as_str().to_owned()));
+        let more = list.len().saturating_sub(8);
+        view! {
+            <ul class="widget-list" data-testid="my-workloads">{list.into_iter().take(8).map(|w| {
+                let phase = w.overall();
+                view! { <li><a href=format!("/workloads/{}", w.id)>{w.name.as_str().to_owned()}</a>" "<span class="muted">{w.project.clone()}</span>" "<span class=phase_class(phase)>{phase.label()}</span></li> }
+            }).collect_view()}</ul>
+            {(more > 0).then(|| view! { <p class="muted"><a href="/workloads">{format!("{more} more on Workloads")}</a></p> })}
+        }
+        .into_any()
     })
 }
 

@@ -179,7 +179,7 @@ fn NodePods(cluster: i64, node: String, map: RwSignal<FleetMap>, filter: RwSigna
     view! {
         <aside class="fleet-pods" aria-label="Pods on the selected node">
             <header>
-                <h2>"Pods on "<span class="mono">{node.clone()}</span></h2>
+                <h2>"Pods on "<a class="mono" href=format!("/clusters/{cluster}/nodes/{node}")>{node.clone()}</a></h2>
                 <button type="button" class="button button--quiet" aria-label="Close the pod list" on:click=move |_| filter.update(|f| f.selected = None)>"×"</button>
             </header>
             <Loaded resource=pods loading="Loading pods…" render=pod_table/>

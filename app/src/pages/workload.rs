@@ -3,7 +3,8 @@
 use super::workloads::{phase_class, rollout_chip};
 use crate::api::fleet::list_clusters;
 use crate::api::workloads::{ActOnWorkload, WorkloadAction, load_workload, workload_log};
-use crate::components::{error_view::action_error, loaded::Loaded, page_header::PageHeader, poll};
+use crate::components::{error_view::action_error, loaded::Loaded, poll};
+use leptos_meta::Title;
 use flotilla_domain::{ClusterSummary, WorkloadDetail};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -87,7 +88,6 @@ pub fn WorkloadPage() -> impl IntoView {
     });
     let render = move |d: WorkloadDetail| detail_view(d, ui);
     view! {
-        <PageHeader title="Workload" subtitle="Where it runs, how it is doing, and what you can change."/>
         {move || action_error(act.value().get())}
         <Loaded resource=detail loading="Loading the workload…" render/>
         <crate::components::schedule_editor::ScheduleSection id=Signal::derive(id)/>
@@ -101,9 +101,14 @@ fn detail_view(d: WorkloadDetail, ui: Ui) -> AnyView {
     let id = s.id;
     let overall = s.overall();
     view! {
+        // The workload's own name heads the page and names the tab.
+        <Title text=s.name.as_str().to_owned()/>
+        <div class="page-header">
+            <h1>{s.name.as_str().to_owned()}" "<span class=phase_class(overall) data-testid="overall">{overall.label()}</span>
+                {s.paused.then(|| view! { " " <span class="badge badge--warn">"paused"</span> })}</h1>
+            <p class="muted">{format!("A workload of {}: where it runs, how it is doing, and what you can change.", s.project)}</p>
+        </div>
         <section class="workload" data-workload=s.name.clone()>
-            <h2>{s.name.clone()}" "<span class=phase_class(overall) data-testid="overall">{overall.label()}</span>
-                {s.paused.then(|| view! { " " <span class="badge badge--warn">"paused"</span> })}</h2>
             <dl class="facts">
                 <dt>"Project"</dt><dd class="mono">{s.project.clone()}</dd>
                 <dt>"Image"</dt><dd class="mono" data-testid="image">{s.image.clone()}</dd>
@@ -180,6 +185,8 @@ fn actions(d: &WorkloadDetail, ui: Ui) -> AnyView {
     let running: Vec<(i64, String)> = s.rollouts.iter().map(|r| (r.cluster_id, r.cluster.clone())).collect();
     let paused = s.paused;
     let can_roll_back = s.can_roll_back;
+    // Running on at least one cluster (a scheduled workload outside its window is not).
+    let deployed = !running.is_empty();
     let send = move |action: WorkloadAction| {
         act.dispatch(ActOnWorkload { id, action });
     };
@@ -196,23 +203,29 @@ fn actions(d: &WorkloadDetail, ui: Ui) -> AnyView {
             </form>
             <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); send(WorkloadAction::SetImage { image: image.get_untracked() }); }>
                 <label>"Image"<input type="text" name="image" bind:value=image/></label>
-                <button type="submit" class="button">"Change image"</button>
+                <button type="submit" class="button button--secondary">"Change image"</button>
             </form>
-            <div class="inline-form">
-                <button type="button" class="button" disabled=!can_roll_back on:click=move |_| send(WorkloadAction::RollBack)>"Roll back"</button>
-                <button type="button" class="button" on:click=move |_| send(if paused { WorkloadAction::Resume } else { WorkloadAction::Pause })>
-                    {if paused { "Resume" } else { "Pause" }}</button>
-            </div>
-            <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); send(WorkloadAction::Move { from: move_from.get_untracked(), to: move_to.get_untracked() }); }>
-                <label>"Move from"<select name="from" prop:value=move || move_from.get().to_string() on:change=move |ev| move_from.set(event_target_value(&ev).parse().unwrap_or(0))>
-                    {running.iter().map(|(cid, name)| view! { <option value=cid.to_string()>{name.clone()}</option> }).collect_view()}
-                </select></label>
-                <label>"to"<select name="to" prop:value=move || move_to.get().to_string() on:change=move |ev| move_to.set(event_target_value(&ev).parse().unwrap_or(0))>
-                    <option value="0">"Choose a cluster"</option>
-                    {move || targets().into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
-                </select></label>
-                <button type="submit" class="button">"Move"</button>
-            </form>
+            // Only what applies now: a roll back once there is an earlier revision; pause and move
+            // once it runs somewhere. One primary action (Scale); the others are quieter.
+            {(can_roll_back || deployed).then(|| view! {
+                <div class="inline-form">
+                    {can_roll_back.then(|| view! { <button type="button" class="button button--secondary" on:click=move |_| send(WorkloadAction::RollBack)>"Roll back"</button> })}
+                    {deployed.then(|| view! { <button type="button" class="button button--secondary" on:click=move |_| send(if paused { WorkloadAction::Resume } else { WorkloadAction::Pause })>
+                        {if paused { "Resume" } else { "Pause" }}</button> })}
+                </div>
+            })}
+            {deployed.then(|| view! {
+                <form class="inline-form" on:submit=move |ev| { ev.prevent_default(); send(WorkloadAction::Move { from: move_from.get_untracked(), to: move_to.get_untracked() }); }>
+                    <label>"Move from"<select name="from" prop:value=move || move_from.get().to_string() on:change=move |ev| move_from.set(event_target_value(&ev).parse().unwrap_or(0))>
+                        {running.iter().map(|(cid, name)| view! { <option value=cid.to_string()>{name.clone()}</option> }).collect_view()}
+                    </select></label>
+                    <label>"to"<select name="to" prop:value=move || move_to.get().to_string() on:change=move |ev| move_to.set(event_target_value(&ev).parse().unwrap_or(0))>
+                        <option value="0">"Choose a cluster"</option>
+                        {move || targets().into_iter().map(|c| view! { <option value=c.id.to_string()>{c.name}</option> }).collect_view()}
+                    </select></label>
+                    <button type="submit" class="button button--secondary">"Move"</button>
+                </form>
+            })}
             <div class="inline-form">
                 {move || if confirm_delete.get() {
                     view! {

@@ -111,7 +111,12 @@ fn workload_table(list: Vec<WorkloadSummary>) -> AnyView {
                         <td class="mono">{w.project.clone()}</td>
                         <td class="mono">{w.image.clone()}</td>
                         <td>{w.replicas}</td>
-                        <td class="chips">{w.rollouts.iter().map(rollout_chip).collect_view()}</td>
+                        <td class="chips">{if w.rollouts.is_empty() {
+                            // Scheduled work outside its windows, or low-priority work waiting for room.
+                            view! { <span class="muted" data-testid="not-running">"Not running now: waiting for its window or for room (see Schedules)"</span> }.into_any()
+                        } else {
+                            w.rollouts.iter().map(rollout_chip).collect_view().into_any()
+                        }}</td>
                         <td class="muted">{w.created_by.clone()}</td>
                     </tr>
                 }

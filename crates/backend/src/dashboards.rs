@@ -52,7 +52,7 @@ impl Dashboards {
                 return Ok((d, Source::Role(key.clone())));
             }
         }
-        Ok((Dashboard::built_in(), Source::BuiltIn))
+        Ok((Dashboard::built_in_for(role_keys), Source::BuiltIn))
     }
 
     async fn put(&self, user_id: Option<i64>, role_key: Option<String>, d: &Dashboard) -> Result<(), DashboardError> {

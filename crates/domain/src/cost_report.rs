@@ -149,7 +149,8 @@ pub struct CostReport {
     /// Largest total first.
     pub series: Vec<CostSeries>,
     pub total: f64,
-    /// The same number of days just before `from`.
+    /// The same stretch of time just before `from`, as far into it as this period has got
+    /// (up to now for a period that ends today).
     pub previous_total: f64,
     pub top_workloads: Vec<WorkloadCost>,
     pub month: Option<MonthStatus>,

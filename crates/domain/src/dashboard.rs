@@ -24,10 +24,13 @@ pub enum WidgetKind {
     BudgetStatus,
     LowPriorityQueue,
     AuditEvents,
+    /// The person's workloads (those they may read) and the state of each.
+    MyWorkloads,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 10] = [
+    pub const ALL: [WidgetKind; 11] = [
+        WidgetKind::MyWorkloads,
         WidgetKind::Topology,
         WidgetKind::WorldMap,
         WidgetKind::ClusterHealth,
@@ -52,6 +55,7 @@ impl WidgetKind {
             WidgetKind::BudgetStatus => "Budget status",
             WidgetKind::LowPriorityQueue => "Low-priority queue",
             WidgetKind::AuditEvents => "Recent audit events",
+            WidgetKind::MyWorkloads => "Your workloads",
         }
     }
 
@@ -59,7 +63,7 @@ impl WidgetKind {
     pub fn default_size(self) -> (u32, u32) {
         match self {
             WidgetKind::Topology | WidgetKind::WorldMap => (12, 3),
-            WidgetKind::CostOverTime | WidgetKind::PodHeatmap | WidgetKind::ClusterUtilisation => (6, 2),
+            WidgetKind::CostOverTime | WidgetKind::PodHeatmap | WidgetKind::ClusterUtilisation | WidgetKind::MyWorkloads => (6, 2),
             _ => (4, 2),
         }
     }
@@ -87,7 +91,7 @@ impl WidgetKind {
             WidgetKind::PodHeatmap => &[Setting::Cluster, Setting::Metric, Setting::Days],
             WidgetKind::CostOverTime | WidgetKind::TopWorkloads => &[Setting::Project, Setting::Days],
             WidgetKind::BudgetStatus => &[Setting::Project],
-            WidgetKind::Topology | WidgetKind::WorldMap | WidgetKind::LowPriorityQueue | WidgetKind::AuditEvents => &[],
+            WidgetKind::Topology | WidgetKind::WorldMap | WidgetKind::LowPriorityQueue | WidgetKind::AuditEvents | WidgetKind::MyWorkloads => &[],
         }
     }
 
@@ -184,12 +188,32 @@ pub struct Dashboard {
 
 impl Dashboard {
     /// What everyone sees until they or an administrator change it: the world map above the
-    /// fleet topology.
+    /// fleet topology (people whose roles say nothing more specific; see [`Self::built_in_for`]).
     pub fn built_in() -> Self {
         let mut d = Dashboard::default();
         d.add(WidgetKind::WorldMap);
         d.add(WidgetKind::Topology);
         d
+    }
+
+    /// The built-in default for a person holding these role keys (most privileged first): an
+    /// administrator sees the fleet's health and its hottest clusters; a project owner their
+    /// projects' cost and budget; a developer their workloads and their state; anyone else
+    /// [`Self::built_in`].
+    pub fn built_in_for(role_keys: &[String]) -> Self {
+        use crate::access::BuiltinRole as R;
+        let has = |r: R| role_keys.iter().any(|k| k == r.key());
+        let layout: &[(WidgetKind, u32, u32, u32, u32)] = if has(R::Administrator) {
+            &[(WidgetKind::ClusterHealth, 0, 0, 5, 2), (WidgetKind::ClusterUtilisation, 5, 0, 7, 2), (WidgetKind::WorldMap, 0, 2, 12, 3)]
+        } else if has(R::ProjectOwner) {
+            &[(WidgetKind::CostOverTime, 0, 0, 7, 2), (WidgetKind::BudgetStatus, 7, 0, 5, 2), (WidgetKind::MyWorkloads, 0, 2, 7, 2), (WidgetKind::TopWorkloads, 7, 2, 5, 2)]
+        } else if has(R::Developer) {
+            &[(WidgetKind::MyWorkloads, 0, 0, 7, 2), (WidgetKind::ClusterHealth, 7, 0, 5, 2), (WidgetKind::LowPriorityQueue, 0, 2, 7, 2)]
+        } else {
+            return Self::built_in();
+        };
+        let widgets = layout.iter().zip(1..).map(|(&(kind, x, y, w, h), id)| Widget { id, kind, x, y, w, h, settings: WidgetSettings::default() }).collect();
+        Dashboard { widgets }
     }
 
     /// Adds a widget below everything; returns its id (None when the dashboard is full).
@@ -312,6 +336,19 @@ mod tests {
         assert_eq!(d.widgets.iter().map(|w| w.kind).collect::<Vec<_>>(), [WidgetKind::WorldMap, WidgetKind::Topology]);
         assert_eq!(places(&d), [(1, 0, 0, 12, 3), (2, 0, 3, 12, 3)]);
         assert!(d.check().is_ok());
+    }
+
+    #[test]
+    fn each_role_gets_its_own_built_in_dashboard() {
+        let kinds = |keys: &[&str]| Dashboard::built_in_for(&keys.iter().map(|k| k.to_string()).collect::<Vec<_>>()).widgets.iter().map(|w| w.kind).collect::<Vec<_>>();
+        assert_eq!(kinds(&["administrator", "developer"]), [WidgetKind::ClusterHealth, WidgetKind::ClusterUtilisation, WidgetKind::WorldMap], "the most privileged role decides");
+        assert_eq!(kinds(&["owner"]), [WidgetKind::CostOverTime, WidgetKind::BudgetStatus, WidgetKind::MyWorkloads, WidgetKind::TopWorkloads]);
+        assert_eq!(kinds(&["developer"]), [WidgetKind::MyWorkloads, WidgetKind::ClusterHealth, WidgetKind::LowPriorityQueue]);
+        assert_eq!(kinds(&["viewer"]), [WidgetKind::WorldMap, WidgetKind::Topology]);
+        for keys in [&["administrator"][..], &["owner"], &["developer"]] {
+            let d = Dashboard::built_in_for(&keys.iter().map(|k| k.to_string()).collect::<Vec<_>>());
+            assert!(d.check().is_ok(), "{keys:?}: {:?}", d.check());
+        }
     }
 
     #[test]

@@ -455,3 +455,74 @@ mod tests {
         assert_eq!(Metric::parse("junk"), Metric::Cpu);
     }
 }
+
+/// A node as its own page shows it: its cluster, the node, and its pods the caller may see, each
+/// with its project and what it costs per hour now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct NodeDetail {
+    pub cluster_id: i64,
+    pub cluster: String,
+    pub node: NodeView,
+    pub pods: Vec<NodePod>,
+    /// The currency of `cost_per_hour`.
+    pub currency: String,
+    /// Whether pods' usage comes from metrics.k8s.io (else only requests are known).
+    pub metrics_live: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct NodePod {
+    pub pod: PodView,
+    /// The project whose namespace the pod runs in, if any.
+    pub project: Option<String>,
+    /// The pod's share of its workload's cost now (`None` when the node has no known price).
+    pub cost_per_hour: Option<f64>,
+}
+
+/// Labels for nodes drawn side by side: the part of each name that tells them apart. The
+/// domain every name shares is dropped (`ip-10-0-0-12.ap-northeast-1.compute.internal` →
+/// `ip-10-0-0-12`), then the words every name starts with (`gke-prod-pool-1-abc12` → `abc12`);
+/// what is left keeps its last 12 characters.
+pub fn node_labels(names: &[&str]) -> Vec<String> {
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let split: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
+    let common_tail = (0..split.iter().map(Vec::len).min().unwrap_or(0).saturating_sub(1))
+        .take_while(|&i| split.iter().all(|parts| parts[parts.len() - 1 - i] == split[0][split[0].len() - 1 - i]))
+        .count();
+    let heads: Vec<String> = split.iter().map(|parts| parts[..parts.len() - common_tail].join(".")).collect();
+    let words: Vec<Vec<&str>> = heads.iter().map(|h| h.split('-').collect()).collect();
+    let common_head = if names.len() < 2 {
+        0
+    } else {
+        (0..words.iter().map(Vec::len).min().unwrap_or(0).saturating_sub(1)).take_while(|&i| words.iter().all(|w| w[i] == words[0][i])).count()
+    };
+    // "ip-10-0-0-12" stays whole: dropping "ip-10-0-0" would leave numbers that mean nothing.
+    let common_head = if words[0].first() == Some(&"ip") { 0 } else { common_head };
+    words
+        .iter()
+        .map(|w| {
+            let label = w[common_head..].join("-");
+            let chars: Vec<char> = label.chars().collect();
+            if chars.len() > 12 { format!("…{}", chars[chars.len() - 11..].iter().collect::<String>()) } else { label }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod node_label_tests {
+    use super::node_labels;
+
+    #[test]
+    fn node_labels_keep_what_tells_nodes_apart() {
+        assert_eq!(node_labels(&["ip-10-0-0-12.ap-northeast-1.compute.internal", "ip-10-0-1-7.ap-northeast-1.compute.internal"]), ["ip-10-0-0-12", "ip-10-0-1-7"]);
+        assert_eq!(node_labels(&["gke-prod-pool-1-abc12", "gke-prod-pool-1-def34"]), ["abc12", "def34"]);
+        assert_eq!(node_labels(&["tokyo-n0", "tokyo-n1"]), ["n0", "n1"]);
+        assert_eq!(node_labels(&["worker"]), ["worker"]);
+        assert_eq!(node_labels(&["aks-nodepool1-12345678-vmss000000", "aks-nodepool1-12345678-vmss000001"]), ["vmss000000", "vmss000001"]);
+        assert_eq!(node_labels(&["a-very-long-node-name-without-a-shared-part", "b"]), ["…shared-part", "b"]);
+    }
+}

@@ -89,6 +89,21 @@ async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_t
     let sneaky = portal.get(&format!("/api/v1/clusters/{alpha}/pods?namespace=team-b"), Some(&bob)).await.json();
     assert_eq!(sneaky.as_array().unwrap().len(), 0, "asking for another team's namespace returns nothing");
     assert_eq!(portal.get(&format!("/api/v1/clusters/{}", ids[1]), Some(&bob)).await.status, 404, "beta runs nothing of team-a");
+    // A node's page: bob sees his own pods there (with their project), never team-b's; a node
+    // of beta (which runs nothing of team-a) is "not found" for him, as is a node that is not there.
+    let node = bob_pods[0]["node"].as_str().expect("bob's pod is scheduled").to_owned();
+    let on_node = portal.server_fn("load_node", &bob, &format!("id={alpha}&node={node}")).await;
+    assert_eq!(on_node.status, 200, "{}", on_node.body);
+    let on_node = on_node.json();
+    assert!(!on_node["pods"].as_array().unwrap().is_empty(), "{on_node}");
+    assert!(on_node["pods"].as_array().unwrap().iter().all(|p| p["pod"]["namespace"] == "team-a" && p["project"] == "team-a"), "{on_node}");
+    let beta_nodes = portal.get(&format!("/api/v1/clusters/{}/nodes", ids[1]), Some(&alice)).await.json();
+    let beta_node = beta_nodes[0]["name"].as_str().unwrap();
+    let hidden = portal.server_fn("load_node", &bob, &format!("id={}&node={beta_node}", ids[1])).await;
+    assert_eq!(hidden.status, 404, "{}", hidden.body);
+    let missing = portal.server_fn("load_node", &alice, &format!("id={alpha}&node=no-such-node")).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("Node no-such-node on alpha was not found"), "{}", missing.body);
     let bob_fleet = portal.get("/api/v1/fleet", Some(&bob)).await.json();
     let tiles: Vec<&str> = bob_fleet.as_array().unwrap().iter().map(|t| t["cluster"]["name"].as_str().unwrap()).collect();
     assert_eq!(tiles, ["alpha"]);

@@ -37,3 +37,23 @@ async fn the_dashboard_arrives_with_its_widgets_content_and_a_refused_widget_say
     assert!(html.contains(r#"data-project="team-a""#), "bob's budget widget shows his project: {html}");
     assert!(!html.contains(r#"data-project="team-b""#), "and not another project: {html}");
 }
+
+/// Until someone arranges their own, each person lands on what their role needs: the fleet's
+/// health for an administrator, cost and budget for a project owner, their workloads for a
+/// developer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_role_lands_on_its_own_default() {
+    let portal = TestPortal::start().await;
+    let widgets = |html: &str| {
+        html.match_indices(r#"data-widget=""#).map(|(i, m)| html[i + m.len()..].split('"').next().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let (_, alice) = page(&portal, &portal.session("alice").await).await;
+    assert_eq!(widgets(&alice), ["ClusterHealth", "ClusterUtilisation", "WorldMap"]);
+    let (_, carol) = page(&portal, &portal.session("carol").await).await;
+    assert_eq!(widgets(&carol), ["CostOverTime", "BudgetStatus", "MyWorkloads", "TopWorkloads"]);
+    assert!(carol.contains(r#"data-project="team-b""#), "carol's budget widget shows her project: {carol}");
+    let (_, bob) = page(&portal, &portal.session("bob").await).await;
+    assert_eq!(widgets(&bob), ["MyWorkloads", "ClusterHealth", "LowPriorityQueue"]);
+    assert!(bob.contains("No workloads yet."), "{bob}");
+    assert!(bob.contains("Showing the built-in default"), "{bob}");
+}

@@ -10,6 +10,7 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("load_fleet_map", ""),
     ("load_cluster", "id=1"),
     ("cluster_pods", "id=1"),
+    ("load_node", "id=1&node=n"),
     ("cluster_heatmap", "id=1&by=node&metric=cpu&hours=24"),
     ("kubeconfig_contexts", "yaml=x"),
     ("test_cluster_connection", r#"{"connection":{"Token":{"server":"https://127.0.0.1:9","ca_pem":"","token":"t"}}}"#),

@@ -5,7 +5,7 @@
 pub mod snapshots;
 pub mod store;
 
-use crate::fleet::ClusterDirectory;
+use crate::cluster_directory::ClusterDirectory;
 use crate::kubeconn::{Credentials, describe_kube_error};
 use chrono::Utc;
 use flotilla_domain::ClusterSummary;

@@ -165,7 +165,11 @@ impl Ledger {
         top.sort_by(|a, b| b.cost.total_cmp(&a.cost).then_with(|| (&a.cluster, &a.workload).cmp(&(&b.cluster, &b.workload))));
         top.truncate(10);
 
-        let before = Period { from: period.from - Duration::days(period.days()), to: period.from };
+        // Like with like: the same stretch of time just before, as far into it as this period
+        // has got (a period ending today is compared with the same hours, not with full days).
+        let elapsed = (now.min(period.to) - period.from).max(Duration::zero());
+        let start = period.from - Duration::days(period.days());
+        let before = Period { from: start, to: start + elapsed };
         let previous = self.lines(before.from, before.to, visible, project).await?;
         let hours = self.hours(period.from, period.to).await?;
         let in_view: Option<Vec<i64>> = match visible {

@@ -133,6 +133,16 @@ async fn the_ledger_prices_simulated_hours_of_the_demo_fleet() {
         assert!(r.unpriced.is_empty() || r.unpriced.iter().all(|u| u.starts_with("onprem-dev")), "{kind}");
         assert!(r.top_workloads.iter().all(|w| w.project.as_deref() == Some("team-b")), "{kind}: only team-b's workloads");
         let by_workload = ledger.report(&CostQuery { group_by: GroupBy::Workload, ..q.clone() }, Some("team-b"), &team_b, now).await.unwrap();
+        // Like with like: a period that ends today is compared with the same hours of the
+        // period before (at 03:00 the day after, with its first three hours), not a full day.
+        let next_day = (start + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+        let early = ledger.report(&CostQuery { from: next_day.clone(), to: next_day, ..q.clone() }, Some("team-b"), &team_b, start + chrono::Duration::hours(27)).await.unwrap();
+        let mut first_three = 0;
+        for id in ids.values() {
+            first_three += lines_of(&db, *id).await.iter().filter(|l| l.project.as_deref() == Some("team-b") && l.hour < start + chrono::Duration::hours(3)).map(|l| l.cost_micros).sum::<i64>();
+        }
+        assert!(first_three > 0 && first_three < b_lines, "{kind}: {first_three} of {b_lines}");
+        assert!((early.previous_total - first_three as f64 / 1e6).abs() < 1e-6, "{kind}: compared with {} instead of the same three hours ({})", early.previous_total, first_three as f64 / 1e6);
         assert!(by_workload.series.iter().any(|s| s.key == "team-b/batch"), "{kind}");
         assert!((by_workload.total - r.total).abs() < 1e-6, "{kind}: the same money however it is grouped");
 

@@ -13,7 +13,7 @@ async fn own_layouts_role_defaults_and_reset() {
         let dave = people.ensure_user("dave@example.test", "Dave", false).await.unwrap();
         let boards = Dashboards::new(db.clone());
         let developer = vec!["developer".to_owned()];
-        assert_eq!(boards.for_user(bob, &developer).await.unwrap(), (Dashboard::built_in(), Source::BuiltIn), "{kind}");
+        assert_eq!(boards.for_user(bob, &developer).await.unwrap(), (Dashboard::built_in_for(&developer), Source::BuiltIn), "{kind}");
 
         // Bob adds a queue widget, moves it to the top and saves.
         let mut mine = Dashboard::built_in();
