@@ -54,11 +54,11 @@ test('an administrator creates a custom role in the matrix and maps a group to i
 
 test('an administrator changes a price in the catalogue and it is kept', async ({ page }) => {
   // The demo's price of m5.xlarge comes back afterwards (other specs price with it).
-  const api = await apiAs('alice');
-  const before = (await (await api.get('/api/v1/prices')).json()).filter((p: any) => p.instance_type === 'm5.xlarge');
+  const admin = await apiAs('alice');
+  const before = (await (await admin.get('/api/v1/prices')).json()).filter((p: any) => p.instance_type === 'm5.xlarge');
   afterwards(async () => {
-    for (const p of before) await restore(api, 'put', '/api/v1/prices', p);
-    await api.dispose();
+    for (const p of before) await restore(admin, 'put', '/api/v1/prices', p);
+    await admin.dispose();
   });
   await signInAsDemo(page, 'alice', '/admin');
   const prices = page.getByRole('region', { name: 'Prices' });

@@ -61,11 +61,11 @@ test('a budget below what team-b spends alerts carol once, in a banner and the b
   // Waits for the ledger's budget checks (every few seconds) twice.
   test.slow();
   // team-b has no budget in the demo: the 1 USD one goes afterwards.
-  const api = await apiAs('alice');
-  const teamB = (await (await api.get('/api/v1/projects')).json()).find((p: any) => p.name === 'team-b').id;
+  const admin = await apiAs('alice');
+  const teamB = (await (await admin.get('/api/v1/projects')).json()).find((p: any) => p.name === 'team-b').id;
   afterwards(async () => {
-    await restore(api, 'delete', `/api/v1/projects/${teamB}/budget`);
-    await api.dispose();
+    await restore(admin, 'delete', `/api/v1/projects/${teamB}/budget`);
+    await admin.dispose();
   });
   await signInAsDemo(page, 'carol', '/costs?project=team-b');
   await waitForChart(page);

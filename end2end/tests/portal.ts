@@ -76,7 +76,7 @@ export async function signInWithSso(page: Page, user: string, password: string, 
 /// when it has (a loaded CI machine can take a while). Waits for that mark, then acts once (an
 /// action is never repeated: a second click would undo a toggle or create a second token) and
 /// waits for its effect.
-export async function hydrated(page: Page, action: () => Promise<void>, check: () => Promise<void>): Promise<void> {
+export async function hydrated(page: Page, action: () => Promise<unknown>, check: () => Promise<unknown>): Promise<void> {
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
   await action();
   await check();

@@ -83,12 +83,12 @@ test('bob registers a weekend job with a schedule in the registration form; it w
 
 test('an administrator sets a cluster\'s thresholds; bob does not see them', async ({ page, browser }) => {
   // osaka-prod's thresholds (the demo's quick ones) come back afterwards.
-  const api = await apiAs('alice');
-  const before = (await (await api.get('/api/v1/schedules/thresholds')).json()).find((c: any) => c.cluster === 'osaka-prod');
+  const admin = await apiAs('alice');
+  const before = (await (await admin.get('/api/v1/schedules/thresholds')).json()).find((c: any) => c.cluster === 'osaka-prod');
   afterwards(async () => {
-    if (before.custom) await restore(api, 'put', `/api/v1/clusters/${before.cluster_id}/thresholds`, before.thresholds);
-    else await restore(api, 'delete', `/api/v1/clusters/${before.cluster_id}/thresholds`);
-    await api.dispose();
+    if (before.custom) await restore(admin, 'put', `/api/v1/clusters/${before.cluster_id}/thresholds`, before.thresholds);
+    else await restore(admin, 'delete', `/api/v1/clusters/${before.cluster_id}/thresholds`);
+    await admin.dispose();
   });
   await signInAsDemo(page, 'alice', '/schedules');
   const table = page.getByTestId('thresholds');

@@ -60,6 +60,6 @@ test('on a phone the top bar keeps every section, the bell, the theme and Sign o
   await expect(menu).toBeVisible();
   const box = (await menu.boundingBox())!;
   expect(box.x >= 0 && box.x + box.width <= PHONE.width, `the user menu fits: ${JSON.stringify(box)}`).toBe(true);
-  await expect(menu.getByRole('button', { name: 'Sign out' })).toBeInViewport();
+  await expect(menu.getByRole('menuitem', { name: 'Sign out' })).toBeInViewport();
   await context.close();
 });

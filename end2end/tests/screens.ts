@@ -74,7 +74,15 @@ export async function faintTexts(page: Page, min = 4.5): Promise<string[]> {
       const svgText = el instanceof SVGElement;
       const fg = parse(svgText ? style.fill : style.color);
       if (!fg) continue;
-      const bg = background(svgText ? el.closest('svg')?.parentElement ?? null : el);
+      // SVG text sits on the page behind the drawing, or on the shape it labels (a marker's
+      // circle, a node's square) when it shares a group with one.
+      let bg = background(svgText ? el.closest('svg')?.parentElement ?? null : el);
+      if (svgText) {
+        const group = el.parentElement?.tagName.toLowerCase() === 'g' ? el.parentElement : null;
+        const shape = group?.querySelector(':scope > circle, :scope > rect');
+        const fill = shape ? parse(getComputedStyle(shape).fill) : null;
+        if (fill) bg = blend([fill[0], fill[1], fill[2], Number(getComputedStyle(shape!).fillOpacity) * fill[3]], bg);
+      }
       const color = blend(fg, bg);
       const [a, b] = [lum(color), lum(bg)].sort((x, y) => y - x);
       const ratio = (a + 0.05) / (b + 0.05);

@@ -4,9 +4,9 @@ use super::workloads::{phase_class, rollout_chip};
 use crate::api::fleet::list_clusters;
 use crate::api::workloads::{ActOnWorkload, WorkloadAction, load_workload, workload_log};
 use crate::components::{error_view::action_error, loaded::Loaded, poll};
-use leptos_meta::Title;
 use flotilla_domain::{ClusterSummary, WorkloadDetail};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 /// What the person is doing on the page. It lives outside the part redrawn every 2 s, so

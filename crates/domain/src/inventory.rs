@@ -490,16 +490,11 @@ pub fn node_labels(names: &[&str]) -> Vec<String> {
         return Vec::new();
     }
     let split: Vec<Vec<&str>> = names.iter().map(|n| n.split('.').collect()).collect();
-    let common_tail = (0..split.iter().map(Vec::len).min().unwrap_or(0).saturating_sub(1))
-        .take_while(|&i| split.iter().all(|parts| parts[parts.len() - 1 - i] == split[0][split[0].len() - 1 - i]))
-        .count();
+    let common_tail =
+        (0..split.iter().map(Vec::len).min().unwrap_or(0).saturating_sub(1)).take_while(|&i| split.iter().all(|parts| parts[parts.len() - 1 - i] == split[0][split[0].len() - 1 - i])).count();
     let heads: Vec<String> = split.iter().map(|parts| parts[..parts.len() - common_tail].join(".")).collect();
     let words: Vec<Vec<&str>> = heads.iter().map(|h| h.split('-').collect()).collect();
-    let common_head = if names.len() < 2 {
-        0
-    } else {
-        (0..words.iter().map(Vec::len).min().unwrap_or(0).saturating_sub(1)).take_while(|&i| words.iter().all(|w| w[i] == words[0][i])).count()
-    };
+    let common_head = if names.len() < 2 { 0 } else { (0..words.iter().map(Vec::len).min().unwrap_or(0).saturating_sub(1)).take_while(|&i| words.iter().all(|w| w[i] == words[0][i])).count() };
     // "ip-10-0-0-12" stays whole: dropping "ip-10-0-0" would leave numbers that mean nothing.
     let common_head = if words[0].first() == Some(&"ip") { 0 } else { common_head };
     words

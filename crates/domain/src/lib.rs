@@ -26,7 +26,9 @@ pub use cost_report::{
 pub use fleet::{ClusterMetadata, ClusterSummary, Connection, ConnectionReport, Provider, labels_text, parse_labels};
 pub use identity::{ApiTokenInfo, AuditLine, AuditQuery, CreatedApiToken, GroupMapping, Me, RoleDef};
 pub use image::ImageRef;
-pub use inventory::{ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, HeatRow, Heatmap, Metric, NamespaceView, NodeCell, NodeDetail, NodePod, NodeView, PodView, Totals, Usage, node_labels};
+pub use inventory::{
+    ClusterDetail, ClusterHealth, ClusterTile, FleetMap, HealthState, HeatRow, Heatmap, Metric, NamespaceView, NodeCell, NodeDetail, NodePod, NodeView, PodView, Totals, Usage, node_labels,
+};
 pub use names::{Dns1123Label, NameError};
 pub use people::{IdentitySummary, MemberSummary, NewProject, ProjectChange, ProjectCluster, ProjectDetail, ProjectSummary, UserSummary};
 pub use placement::{Candidate, ClusterCapacity, Demand, NodeFree, Placement, QuotaFree, UnitPrices, place};

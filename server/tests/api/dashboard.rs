@@ -44,9 +44,7 @@ async fn the_dashboard_arrives_with_its_widgets_content_and_a_refused_widget_say
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_role_lands_on_its_own_default() {
     let portal = TestPortal::start().await;
-    let widgets = |html: &str| {
-        html.match_indices(r#"data-widget=""#).map(|(i, m)| html[i + m.len()..].split('"').next().unwrap().to_owned()).collect::<Vec<_>>()
-    };
+    let widgets = |html: &str| html.match_indices(r#"data-widget=""#).map(|(i, m)| html[i + m.len()..].split('"').next().unwrap().to_owned()).collect::<Vec<_>>();
     let (_, alice) = page(&portal, &portal.session("alice").await).await;
     assert_eq!(widgets(&alice), ["ClusterHealth", "ClusterUtilisation", "WorldMap"]);
     let (_, carol) = page(&portal, &portal.session("carol").await).await;
