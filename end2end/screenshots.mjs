@@ -3,7 +3,8 @@
 // Each shot signs in as a demo account first (one click on the login page), or not at all.
 import { chromium } from '@playwright/test';
 
-// An optional third argument shoots only the files whose name contains it.
+// An optional third argument shoots only the files whose name contains it (`screens`: every
+// main page at both sizes in both themes, see below).
 const [base = 'http://127.0.0.1:3000', out = '.', only = ''] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -74,24 +75,21 @@ async function openWorldMap(page) {
   await page.getByTestId('world-map').locator('.world-marker--group').hover();
   await page.waitForTimeout(500);
 }
-// Bob's dashboard with a cluster-health widget beside a narrower world map.
-async function arrangeDashboard(page) {
-  await page.getByTestId('dashboard').locator('section.widget').first().waitFor();
-  await page.getByLabel('Widget').selectOption({ label: 'Cluster health' });
-  await page.getByRole('button', { name: 'Add widget' }).click();
-  const world = page.locator('section.widget[data-widget="WorldMap"]');
-  for (let i = 0; i < 4; i++) await world.getByRole('button', { name: 'Narrower' }).click();
-  const health = page.locator('section.widget[data-widget="ClusterHealth"]');
-  await health.getByRole('button', { name: 'Move up' }).click();
-  for (let i = 0; i < 8; i++) await health.getByRole('button', { name: 'Move right' }).click();
-  await page.waitForTimeout(1000);
-  await page.evaluate(() => window.scrollTo(0, 0));
-}
-// The home page once the world map has its markers and the topology its tiles.
+// An administrator's home page once the world map has its markers and the bars their clusters.
 async function waitForDashboard(page) {
   await page.getByTestId('world-map').locator('.world-marker').first().waitFor({ timeout: 20_000 });
-  await page.locator('article.fleet-tile').first().waitFor();
+  await page.getByTestId('utilisation-bars').first().waitFor();
   await page.waitForTimeout(500);
+}
+// A developer's home page: his workloads, the clusters' health and the queue.
+async function waitForWorkloads(page) {
+  await page.getByTestId('my-workloads').waitFor({ timeout: 20_000 });
+  await page.waitForTimeout(500);
+}
+// A node's page, from the first node of the first cluster's table.
+async function openNode(page) {
+  await page.locator('#node-table tbody tr').first().getByRole('link').click();
+  await page.locator('#node-pods').waitFor({ timeout: 20_000 });
 }
 // Carol's dashboard: team-b's cost over 30 days, the budget, utilisation by memory, the heatmap.
 async function costWidgets(page) {
@@ -149,13 +147,33 @@ const shots = [
   ['shot-register-schedule.png', 'bob', '/workloads/new', { width: 1440, height: 900 }, 'light', false, scheduleRegistration],
   ['shot-schedules.png', 'alice', '/schedules', { width: 1440, height: 900 }, 'light', true, waitForThresholds],
   ['shot-world-map.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'light', true, openWorldMap],
-  ['shot-dashboard.png', 'bob', '/', { width: 1440, height: 1000 }, 'light', false, arrangeDashboard],
+  ['shot-dashboard.png', 'bob', '/', { width: 1440, height: 1000 }, 'light', false, waitForWorkloads],
+  ['shot-node.png', 'alice', '/clusters/1', { width: 1280, height: 800 }, 'light', false, openNode],
+  ['shot-phone-dashboard.png', 'carol', '/', { width: 390, height: 844 }, 'light', true],
+  ['shot-phone-costs-dark.png', 'carol', '/costs?project=team-b', { width: 390, height: 844 }, 'dark', true, waitForChart],
+  ['shot-phone-workloads.png', 'bob', '/workloads', { width: 390, height: 844 }, 'light', true],
   ['shot-dashboard-widgets.png', 'carol', '/', { width: 1440, height: 1100 }, 'light', false, costWidgets],
   // The dashboard as the server sends it: what a browser without JavaScript (or before the
   // bundle arrives) shows.
   ['shot-dashboard-nojs.png', 'carol', '/', { width: 1440, height: 1100 }, 'light', false, null, { javaScriptEnabled: false }],
 ];
-for (const [file, who, path, viewport, colorScheme, fullPage, action, options] of shots.filter(([f]) => f.includes(only))) {
+// `screens` as the third argument: every main page of each role at a phone's and a laptop's
+// size, light and dark (end2end/tests/screens.spec.ts checks the same pages by computation;
+// these are for the eye). Written to `out`, not committed.
+const pages = { alice: ['/', '/fleet', '/workloads', '/costs', '/schedules', '/admin', '/account', '/clusters/1'], bob: ['/', '/fleet', '/workloads', '/workloads/new', '/costs', '/schedules'], carol: ['/', '/workloads', '/costs?project=team-b'] };
+const matrix = [];
+for (const [who, paths] of Object.entries(pages)) {
+  for (const path of paths) {
+    for (const [size, viewport] of [['phone', { width: 390, height: 844 }], ['laptop', { width: 1280, height: 800 }]]) {
+      for (const scheme of ['light', 'dark']) {
+        const slug = path.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '') || 'home';
+        matrix.push([`screens-${who}-${slug}-${size}-${scheme}.png`, who, path, viewport, scheme, true]);
+      }
+    }
+  }
+}
+const chosen = only === 'screens' ? matrix : shots.filter(([f]) => f.includes(only));
+for (const [file, who, path, viewport, colorScheme, fullPage, action, options] of chosen) {
   const page = await browser.newPage({ viewport, colorScheme, ...options });
   if (who) {
     await page.goto(new URL('/login', base).toString());

@@ -63,3 +63,15 @@ test('on a phone the top bar keeps every section, the bell, the theme and Sign o
   await expect(menu.getByRole('menuitem', { name: 'Sign out' })).toBeInViewport();
   await context.close();
 });
+
+test('on a phone the dashboard shows every widget, one below the other', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  await signInAsDemo(page, 'carol');
+  await settled(page);
+  const boxes = await page.getByTestId('dashboard').locator('section.widget').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ top: r.top, bottom: r.bottom, left: r.left, right: r.right })));
+  expect(boxes.length).toBeGreaterThan(1);
+  for (let i = 1; i < boxes.length; i++) expect(boxes[i].top, `widget ${i + 1} starts below widget ${i}`).toBeGreaterThanOrEqual(boxes[i - 1].bottom);
+  for (const b of boxes) expect(b.right).toBeLessThanOrEqual(PHONE.width);
+  await context.close();
+});
