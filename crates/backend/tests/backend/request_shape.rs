@@ -32,8 +32,9 @@ impl Seen {
     }
 }
 
-/// Answers like an empty cluster: every read is 404, every apply returns the object applied.
-async fn fresh_cluster(mut handle: Handle) -> Vec<Seen> {
+/// Answers like an API server holding at most `namespace`: reading it returns it, any other
+/// read is 404, every apply returns the object applied. Answers what it was asked, in order.
+async fn api_server(mut handle: Handle, namespace: Option<Value>) -> Vec<Seen> {
     let mut seen = Vec::new();
     while let Some((request, reply)) = handle.next_request().await {
         let method = request.method().clone();
@@ -41,11 +42,14 @@ async fn fresh_cluster(mut handle: Handle) -> Vec<Seen> {
         let query = request.uri().query().unwrap_or_default().to_owned();
         let bytes = request.into_body().collect_bytes().await.unwrap();
         let body: Value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
-        let response = if method == Method::GET {
-            let status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "not found", "reason": "NotFound", "code": 404});
-            Response::builder().status(StatusCode::NOT_FOUND).body(Body::from(serde_json::to_vec(&status).unwrap())).unwrap()
-        } else {
-            Response::builder().body(Body::from(bytes.to_vec())).unwrap()
+        let held = namespace.as_ref().filter(|ns| method == Method::GET && path == format!("/api/v1/namespaces/{}", ns["metadata"]["name"].as_str().unwrap_or_default()));
+        let response = match (held, method == Method::GET) {
+            (Some(ns), _) => Response::builder().body(Body::from(serde_json::to_vec(ns).unwrap())).unwrap(),
+            (None, true) => {
+                let status = json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": "not found", "reason": "NotFound", "code": 404});
+                Response::builder().status(StatusCode::NOT_FOUND).body(Body::from(serde_json::to_vec(&status).unwrap())).unwrap()
+            }
+            (None, false) => Response::builder().body(Body::from(bytes.to_vec())).unwrap(),
         };
         reply.send_response(response);
         seen.push(Seen { method, path, query, body });
@@ -53,10 +57,20 @@ async fn fresh_cluster(mut handle: Handle) -> Vec<Seen> {
     seen
 }
 
+/// `ensure_namespace` for team-a against a server holding `namespace`: its answer and the requests.
+async fn ensure_against(namespace: Value) -> (Result<(), String>, Vec<Seen>) {
+    let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
+    let server = tokio::spawn(api_server(handle, Some(namespace)));
+    let client = kube::Client::new(service, "default");
+    let answer = ensure_namespace(&client, "team-a", 7, Quota { cpu_m: 4000, mem_b: 8 << 30, pods: 10, gpus: 0 }).await.map_err(|e| e.to_string());
+    drop(client);
+    (answer, server.await.unwrap())
+}
+
 #[tokio::test]
 async fn a_first_deploy_creates_namespace_quota_and_workload_in_order_without_force() {
     let (service, handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let server = tokio::spawn(fresh_cluster(handle));
+    let server = tokio::spawn(api_server(handle, None));
     let client = kube::Client::new(service, "default");
     let spec = validate(&WorkloadForm {
         project: "team-a".into(),
@@ -120,53 +134,20 @@ async fn a_first_deploy_creates_namespace_quota_and_workload_in_order_without_fo
 /// with force (taking back a hand edit); the workload's new objects still are not.
 #[tokio::test]
 async fn an_existing_project_namespace_is_applied_with_force_and_nothing_else_is() {
-    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let server = tokio::spawn(async move {
-        let mut seen = Vec::new();
-        while let Some((request, reply)) = handle.next_request().await {
-            let (method, path, query) = (request.method().clone(), request.uri().path().to_owned(), request.uri().query().unwrap_or_default().to_owned());
-            let bytes = request.into_body().collect_bytes().await.unwrap();
-            let body = if method == Method::GET {
-                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a", "labels": {"flotilla.io/project": "team-a", "flotilla.io/project-id": "7"}}})
-            } else {
-                serde_json::from_slice(&bytes).unwrap()
-            };
-            reply.send_response(Response::builder().body(Body::from(serde_json::to_vec(&body).unwrap())).unwrap());
-            seen.push((method, path, query));
-        }
-        seen
-    });
-    let client = kube::Client::new(service, "default");
-    ensure_namespace(&client, "team-a", 7, Quota { cpu_m: 4000, mem_b: 8 << 30, pods: 10, gpus: 0 }).await.unwrap();
-    drop(client);
-    let seen = server.await.unwrap();
-    let forced: Vec<&str> = seen.iter().filter(|(_, _, q)| q.contains("force=true")).map(|(_, p, _)| p.as_str()).collect();
+    let ours = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a", "labels": {"flotilla.io/project": "team-a", "flotilla.io/project-id": "7"}}});
+    let (answer, seen) = ensure_against(ours).await;
+    answer.unwrap();
+    let forced: Vec<&str> = seen.iter().filter(|s| s.query.contains("force=true")).map(|s| s.path.as_str()).collect();
     assert_eq!(forced, ["/api/v1/namespaces/team-a", "/api/v1/namespaces/team-a/resourcequotas/flotilla-quota", "/api/v1/namespaces/team-a/limitranges/flotilla-limits"]);
 }
 
 /// Someone else's namespace of the project's name: read, refused in words, never written.
 #[tokio::test]
 async fn a_namespace_someone_else_made_is_read_and_never_written() {
-    let (service, mut handle) = tower_test::mock::pair::<Request<Body>, Response<Body>>();
-    let server = tokio::spawn(async move {
-        let mut writes = Vec::new();
-        while let Some((request, reply)) = handle.next_request().await {
-            let (method, path) = (request.method().clone(), request.uri().path().to_owned());
-            let bytes = request.into_body().collect_bytes().await.unwrap();
-            let body = if method == Method::GET {
-                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a", "labels": {"owner": "payments"}}})
-            } else {
-                writes.push(path);
-                serde_json::from_slice(&bytes).unwrap()
-            };
-            reply.send_response(Response::builder().body(Body::from(serde_json::to_vec(&body).unwrap())).unwrap());
-        }
-        writes
-    });
-    let client = kube::Client::new(service, "default");
-    let refused = ensure_namespace(&client, "team-a", 7, Quota { cpu_m: 4000, mem_b: 8 << 30, pods: 10, gpus: 0 }).await.unwrap_err().to_string();
-    drop(client);
-    let writes = server.await.unwrap();
+    let theirs = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a", "labels": {"owner": "payments"}}});
+    let (answer, seen) = ensure_against(theirs).await;
+    let refused = answer.unwrap_err();
+    let writes: Vec<&str> = seen.iter().filter(|s| s.method != Method::GET).map(|s| s.path.as_str()).collect();
     assert!(refused.contains("does not belong to project team-a"), "{refused}");
     assert!(writes.iter().all(|p| p.contains("priorityclasses")), "only the shared PriorityClasses were written: {writes:?}");
 }
