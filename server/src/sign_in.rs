@@ -1,6 +1,7 @@
 //! The `/auth/*` routes: single sign-on (OpenID Connect code flow with PKCE, state, nonce),
 //! local e-mail + password accounts (rate-limited), demo accounts (demo mode only), sign-out.
 use crate::auth::{cookie_name, read_cookie, safe_return_path, session_cookie, source_ip};
+use app::fleetmap::esc;
 use app::links::query_value;
 use app::state::AppState;
 use axum::extract::{Form, Query, Request, State};
@@ -36,7 +37,6 @@ async fn no_store(req: Request, next: Next) -> Response {
 
 /// A plain page for sign-in failures: what happened and a way back.
 fn problem(status: StatusCode, title: &str, message: &str) -> Response {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let body = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <meta name=\"color-scheme\" content=\"light dark\"><title>{t} · Flotilla</title><link rel=\"stylesheet\" href=\"/pkg/flotilla.css\"></head>\

@@ -4,6 +4,7 @@
 //! `/api/v1/openapi.json` and as a reference page at `/api/v1/reference`. The test
 //! `openapi::every_route_is_described` fails when a route is added without its description.
 use super::{cost_routes, project_routes, schedule_routes, workloads};
+use app::fleetmap::esc;
 use axum::http::{Method, header};
 use axum::response::{Html, IntoResponse, Response};
 use flotilla_domain as d;
@@ -335,10 +336,6 @@ pub async fn serve_reference() -> Response {
     Html(reference(&document())).into_response()
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
 /// A schema in a few words: a type name, or "list of …".
 fn shape(schema: &Value) -> String {
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
@@ -373,7 +370,7 @@ fn reference(doc: &Value) -> String {
     );
     html.push_str(&format!(
         "<p>{}</p><p>The machine-readable document: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (OpenAPI 3.1).</p>",
-        escape(doc["info"]["description"].as_str().unwrap_or_default())
+        esc(doc["info"]["description"].as_str().unwrap_or_default())
     ));
     let mut current = String::new();
     for o in operations() {
@@ -383,12 +380,12 @@ fn reference(doc: &Value) -> String {
             current = t;
         }
         let item = &doc["paths"][o.path][o.method.as_str().to_ascii_lowercase()];
-        html.push_str(&format!("<div class=\"op\"><div><span class=\"m\">{}</span> <code>{}</code></div><p>{}</p>", o.method, escape(o.path), escape(o.summary)));
+        html.push_str(&format!("<div class=\"op\"><div><span class=\"m\">{}</span> <code>{}</code></div><p>{}</p>", o.method, esc(o.path), esc(o.summary)));
         let params: Vec<String> = item["parameters"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|p| format!("<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>", escape(p["name"].as_str().unwrap_or_default()), p["in"].as_str().unwrap_or_default(), shape(&p["schema"])))
+            .map(|p| format!("<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>", esc(p["name"].as_str().unwrap_or_default()), p["in"].as_str().unwrap_or_default(), shape(&p["schema"])))
             .collect();
         if !params.is_empty() {
             html.push_str(&format!("<table><tr><th>parameter</th><th>in</th><th>type</th></tr>{}</table>", params.concat()));
@@ -397,7 +394,7 @@ fn reference(doc: &Value) -> String {
             let media = &body["content"]["application/json"];
             html.push_str(&format!("<p>Body: {}</p>", shape(&media["schema"])));
             if let Some(example) = o.example {
-                html.push_str(&format!("<pre>{}</pre>", escape(example)));
+                html.push_str(&format!("<pre>{}</pre>", esc(example)));
             }
         }
         for (status, answer) in item["responses"].as_object().into_iter().flatten().filter(|(s, _)| s.as_str() != "default") {
@@ -410,17 +407,17 @@ fn reference(doc: &Value) -> String {
     for (name, schema) in doc["components"]["schemas"].as_object().into_iter().flatten() {
         html.push_str(&format!("<div class=\"op\" id=\"schema-{name}\"><strong>{name}</strong>"));
         if let Some(text) = schema.get("description").and_then(Value::as_str) {
-            html.push_str(&format!("<p>{}</p>", escape(text)));
+            html.push_str(&format!("<p>{}</p>", esc(text)));
         }
         if let Some(props) = schema.get("properties").and_then(Value::as_object) {
             html.push_str("<table>");
             for (field, s) in props {
-                let text = s.get("description").and_then(Value::as_str).map(escape).unwrap_or_default();
+                let text = s.get("description").and_then(Value::as_str).map(esc).unwrap_or_default();
                 html.push_str(&format!("<tr><td><code>{field}</code></td><td>{}</td><td>{text}</td></tr>", shape(s)));
             }
             html.push_str("</table>");
         } else if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-            html.push_str(&format!("<p>One of {}</p>", values.iter().map(|v| format!("<code>{}</code>", escape(&v.to_string()))).collect::<Vec<_>>().join(", ")));
+            html.push_str(&format!("<p>One of {}</p>", values.iter().map(|v| format!("<code>{}</code>", esc(&v.to_string()))).collect::<Vec<_>>().join(", ")));
         } else if schema.get("oneOf").is_some() || schema.get("anyOf").is_some() {
             html.push_str(&format!("<p>{}</p>", shape(schema)));
         }
