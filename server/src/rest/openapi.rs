@@ -326,14 +326,25 @@ fn tag(path: &str) -> String {
     path.trim_start_matches("/api/v1/").split('/').next().unwrap_or_default().to_owned()
 }
 
+/// The document and the reference page, made once: they depend only on the code, and anyone may
+/// ask for them.
+fn published() -> &'static (Value, String) {
+    static PUBLISHED: std::sync::OnceLock<(Value, String)> = std::sync::OnceLock::new();
+    PUBLISHED.get_or_init(|| {
+        let doc = document();
+        let page = reference(&doc);
+        (doc, page)
+    })
+}
+
 /// `GET /api/v1/openapi.json`.
 pub async fn serve_document() -> Response {
-    ([(header::CACHE_CONTROL, "no-cache")], axum::Json(document())).into_response()
+    ([(header::CACHE_CONTROL, "no-cache")], axum::Json(&published().0)).into_response()
 }
 
 /// `GET /api/v1/reference`: the document as a page a person reads (no script, no CDN).
 pub async fn serve_reference() -> Response {
-    Html(reference(&document())).into_response()
+    Html(published().1.as_str()).into_response()
 }
 
 /// A schema in a few words: a type name, or "list of …".
