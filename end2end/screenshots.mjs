@@ -143,7 +143,7 @@ const shots = [
   ['shot-workloads.png', 'bob', '/workloads', { width: 1280, height: 700 }, 'light', true],
   ['shot-costs.png', 'carol', '/costs?project=team-b', { width: 1280, height: 900 }, 'light', true, waitForChart],
   ['shot-costs-workloads-dark.png', 'carol', '/costs?project=team-b', { width: 1280, height: 800 }, 'dark', false, stackByWorkload],
-  ['shot-costs-admin.png', 'alice', '/admin#costs', { width: 1280, height: 900 }, 'light', false, scrollToCosts],
+  ['shot-costs-admin.png', 'alice', '/admin/costs', { width: 1280, height: 900 }, 'light', false, scrollToCosts],
   ['shot-register-schedule.png', 'bob', '/workloads/new', { width: 1440, height: 900 }, 'light', false, scheduleRegistration],
   ['shot-schedules.png', 'alice', '/schedules', { width: 1440, height: 900 }, 'light', true, waitForThresholds],
   ['shot-world-map.png', 'alice', '/fleet', { width: 1440, height: 900 }, 'light', true, openWorldMap],
@@ -160,7 +160,7 @@ const shots = [
 // `screens` as the third argument: every main page of each role at a phone's and a laptop's
 // size, light and dark (end2end/tests/screens.spec.ts checks the same pages by computation;
 // these are for the eye). Written to `out`, not committed.
-const pages = { alice: ['/', '/fleet', '/workloads', '/costs', '/schedules', '/admin', '/account', '/clusters/1'], bob: ['/', '/fleet', '/workloads', '/workloads/new', '/costs', '/schedules'], carol: ['/', '/workloads', '/costs?project=team-b'] };
+const pages = { alice: ['/', '/fleet', '/workloads', '/costs', '/schedules', '/admin', '/admin/projects', '/admin/clusters', '/admin/costs', '/admin/access', '/admin/audit', '/account', '/clusters/1'], bob: ['/', '/fleet', '/workloads', '/workloads/new', '/costs', '/schedules'], carol: ['/', '/workloads', '/costs?project=team-b'] };
 const matrix = [];
 for (const [who, paths] of Object.entries(pages)) {
   for (const path of paths) {

@@ -1,5 +1,6 @@
 //! Charts drawn by plotters into SVG (in the browser from WASM, and on the server for the first
 //! paint): the cluster page's donuts and its utilisation heatmap.
+use flotilla_domain::format::{self, Tz};
 use flotilla_domain::inventory::{Heatmap, heat_colour};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -45,7 +46,7 @@ pub struct HeatGeometry {
 pub const HEAT_WIDTH: u32 = 860;
 
 /// Rows (nodes or namespaces) × time buckets, coloured like the fleet map; grey where no snapshot exists.
-pub fn heatmap(map: &Heatmap, title: &str) -> (String, HeatGeometry) {
+pub fn heatmap(map: &Heatmap, title: &str, zone: Tz) -> (String, HeatGeometry) {
     let rows = map.rows.len().max(1);
     let cols = map.times_ms.len().max(1);
     let left = 150.0;
@@ -79,8 +80,8 @@ pub fn heatmap(map: &Heatmap, title: &str) -> (String, HeatGeometry) {
         let step = (cols / 6).max(1);
         for (c, t) in map.times_ms.iter().enumerate().step_by(step) {
             let x = left + c as f64 * cell_w;
-            let label = crate::fleetmap::utc_time(*t);
-            let _ = root.draw(&Text::new(label[..5].to_owned(), (x as i32, (top + rows as f64 * cell_h + 6.0) as i32), ("sans-serif", 11).into_font().color(&grey)));
+            let label = format::clock_ms(*t, zone);
+            let _ = root.draw(&Text::new(label.get(..5).unwrap_or(&label).to_owned(), (x as i32, (top + rows as f64 * cell_h + 6.0) as i32), ("sans-serif", 11).into_font().color(&grey)));
         }
         let _ = root.present();
     }
@@ -211,7 +212,7 @@ mod tests {
             times_ms: vec![0, 3_600_000, 7_200_000],
             rows: vec![HeatRow { name: "node-a".into(), values: vec![Some(0.1), None, Some(0.95)] }, HeatRow { name: "node-b".into(), values: vec![None; 3] }],
         };
-        let (svg, g) = heatmap(&map, "CPU by node");
+        let (svg, g) = heatmap(&map, "CPU by node", Tz::UTC);
         assert_eq!((g.rows, g.cols), (2, 3));
         assert!(svg.contains("node-a") && svg.contains("CPU by node"));
         let lower = svg.to_lowercase();

@@ -12,6 +12,7 @@ pub mod links;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod time;
 pub mod worldmap;
 
 use components::top_bar::TopBar;
@@ -94,6 +95,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    time::provide_zone();
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Flotilla".to_string() } else { format!("{page} · Flotilla") }/>
         <Router>
@@ -114,6 +116,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("dashboard") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("schedules") view=crate::pages::schedules::SchedulesPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), ParamSegment("section")) view=AdminPage ssr=SsrMode::Async/>
                     <Route path=(StaticSegment("projects"), ParamSegment("id")) view=crate::pages::project::ProjectPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>

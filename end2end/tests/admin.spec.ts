@@ -6,7 +6,7 @@ import { afterwards, apiAs, hydrated, restore, runAfterwards, signInAsDemo } fro
 test.afterEach(runAfterwards);
 
 test('an administrator creates a custom role in the matrix and maps a group to it', async ({ page }) => {
-  await signInAsDemo(page, 'alice', '/admin');
+  await signInAsDemo(page, 'alice', '/admin/access');
   const roles = page.getByRole('region', { name: 'Roles' });
   // Built-in roles are shown read-only.
   await hydrated(page, () => roles.getByRole('button', { name: 'Viewer' }).click(),
@@ -38,8 +38,9 @@ test('an administrator creates a custom role in the matrix and maps a group to i
   await groups.getByRole('button', { name: 'Add mapping' }).click();
   await expect(groups.getByRole('alert')).toContainText('No role with key no-such-role');
 
-  // Both changes are in the audit log, filterable, and exportable.
-  await page.reload();
+  // Both changes are in the audit log (its own tab), filterable, and exportable.
+  await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Audit log' }).click();
+  await expect(page).toHaveURL(/\/admin\/audit$/);
   const audit = page.getByRole('region', { name: 'Audit log' });
   await hydrated(page, () => audit.getByLabel('Action').fill('role.save'),
     () => expect(audit.getByRole('row', { name: /group-mapping/ })).toHaveCount(0));
@@ -60,7 +61,7 @@ test('an administrator changes a price in the catalogue and it is kept', async (
     for (const p of before) await restore(admin, 'put', '/api/v1/prices', p);
     await admin.dispose();
   });
-  await signInAsDemo(page, 'alice', '/admin');
+  await signInAsDemo(page, 'alice', '/admin/costs');
   const prices = page.getByRole('region', { name: 'Prices' });
   const row = prices.locator('tr[data-price="m5.xlarge"]');
   await expect(row).toBeVisible();

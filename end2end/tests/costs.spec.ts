@@ -97,7 +97,7 @@ test('a budget below what team-b spends alerts carol once, in a banner and the b
 test('an administrator sees idle cost per cluster, and the idle cluster is mostly idle', async ({ page }) => {
   await signInAsDemo(page, 'alice', '/costs');
   await waitForChart(page);
-  await page.goto(portalUrl('/admin'));
+  await page.goto(portalUrl('/admin/costs'));
   const costs = page.getByRole('region', { name: 'Costs' });
   const osaka = costs.locator('tr[data-cluster="osaka-prod"]');
   await expect(osaka).toBeVisible();

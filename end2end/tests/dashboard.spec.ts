@@ -1,7 +1,10 @@
 // Dashboards: bob arranges his own (add, move, remove), reloads and finds it kept, then resets;
-// alice publishes a layout as the default for project owners, and carol (an owner) sees it.
+// alice publishes a layout as the default for project owners, carol (an owner) sees it, and
+// alice withdraws it again.
 import { test, expect } from '@playwright/test';
-import { hydrated, portalUrl, signInAsDemo } from './portal';
+import { afterwards, apiAs, hydrated, portalUrl, restore, runAfterwards, signInAsDemo } from './portal';
+
+test.afterEach(runAfterwards);
 
 const kinds = async (page: any) => page.getByTestId('dashboard').locator('section.widget').evaluateAll((els: Element[]) => els.map((e) => e.getAttribute('data-widget')));
 
@@ -57,6 +60,9 @@ test('an administrator publishes a default for project owners; carol sees it', a
   await page.getByLabel('Role').selectOption({ label: 'Project owner' });
   await page.getByRole('button', { name: "Publish as the role's default" }).click();
   await expect(page.getByText('Published.')).toBeVisible();
+  // Whatever happens next, project owners get the built-in default back afterwards.
+  const admin = await apiAs('alice');
+  afterwards(() => restore(admin, 'delete', '/api/v1/dashboards/defaults/owner'));
 
   const carol = await (await browser.newContext()).newPage();
   await signInAsDemo(carol, 'carol', '/dashboard');
@@ -70,6 +76,19 @@ test('an administrator publishes a default for project owners; carol sees it', a
   await carol.getByLabel('Widget').selectOption({ label: 'Recent audit events' });
   await carol.getByRole('button', { name: 'Add widget' }).click();
   await expect(carol.locator('section.widget[data-widget="AuditEvents"]')).toContainText(/not allowed|may not|permission/i);
+
+  // alice withdraws the default: carol, back on the default, sees the built-in one for owners.
+  await page.getByRole('button', { name: "Withdraw the role's default" }).click();
+  await expect(page.getByText('Withdrawn: the role sees the built-in default.')).toBeVisible();
+  await carol.getByRole('button', { name: 'Reset to default' }).click();
+  await expect(carol.getByTestId('dash-saved')).toHaveText('Back to the default');
+  await expect(carol.getByTestId('dash-source')).toHaveText('Showing the built-in default');
+  await expect.poll(() => kinds(carol)).not.toContain('LowPriorityQueue');
+  // carol (an owner, not an administrator) may not withdraw defaults: refused in words.
+  const owner = await apiAs('carol');
+  const refused = await owner.delete('/api/v1/dashboards/defaults/developer');
+  expect(refused.status()).toBe(403);
+  expect((await refused.json()).error).toMatch(/permission/);
 });
 
 test('widget settings choose the project, metric and time range, and are kept', async ({ page }) => {

@@ -35,7 +35,7 @@ async function openTile(page: Page, name: string) {
 }
 
 test('an administrator registers a cluster from a kubeconfig and drills down to pods', async ({ page }) => {
-  await signInAsDemo(page, 'alice', '/admin');
+  await signInAsDemo(page, 'alice', '/admin/clusters');
   const form = page.locator('form.cluster-form');
   await pasteKubeconfig(page, form);
   await form.getByLabel('Context').selectOption('onprem-dev');

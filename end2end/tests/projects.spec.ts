@@ -8,7 +8,7 @@ import { portalUrl, signInAsDemo, hydrated } from './portal';
 test('an administrator creates a project, its owner adds a member, the member deploys into it', async ({ page, browser }) => {
   // Waits for rollouts on the simulated fleet (up to 30 s each).
   test.slow();
-  await signInAsDemo(page, 'alice', '/admin');
+  await signInAsDemo(page, 'alice', '/admin/projects');
   const form = page.getByRole('form', { name: 'New project' });
   await hydrated(
     page,

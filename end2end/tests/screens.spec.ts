@@ -7,7 +7,7 @@ import { portalUrl, signInAsDemo } from './portal';
 import { faintTexts, LAPTOP, overflow, PHONE } from './screens';
 
 const PAGES: Record<string, string[]> = {
-  alice: ['/', '/fleet', '/workloads', '/costs', '/schedules', '/admin', '/account'],
+  alice: ['/', '/fleet', '/workloads', '/costs', '/schedules', '/admin', '/admin/projects', '/admin/clusters', '/admin/costs', '/admin/access', '/admin/audit', '/account'],
   bob: ['/', '/fleet', '/workloads', '/workloads/new', '/costs', '/schedules'],
   carol: ['/', '/workloads', '/costs?project=team-b'],
 };

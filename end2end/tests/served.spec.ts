@@ -48,10 +48,13 @@ test('on flotilla serve without a seed: a project on two clusters, an SSO member
   await page.getByLabel('Password').fill(process.env.FLOTILLA_STRICT_ADMIN_PASSWORD ?? '');
   await page.getByRole('button', { name: 'Sign in with password' }).click();
   await expect(page).toHaveURL(strictUrl('/admin'));
+  await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Clusters' }).click();
+  await expect(page).toHaveURL(strictUrl('/admin/clusters'));
   await registerCluster(page, 'tokyo-prod');
   await registerCluster(page, 'osaka-prod');
 
   // A project with carol as its owner and both clusters opened.
+  await page.goto(strictUrl('/admin/projects'));
   const form = page.getByRole('form', { name: 'New project' });
   await form.getByLabel('Name (its namespace)').fill('shop');
   await form.getByLabel('Display name').fill('Shop');
@@ -60,13 +63,15 @@ test('on flotilla serve without a seed: a project on two clusters, an SSO member
   await form.getByRole('checkbox', { name: 'osaka-prod', exact: true }).check();
   await form.getByRole('button', { name: 'Create project' }).click();
   await expect(form.getByRole('status')).toContainText('Created shop.');
+  const projectHref = await form.getByRole('link', { name: 'Open it' }).getAttribute('href');
+  await page.goto(strictUrl('/admin/access'));
   const mappings = page.locator('section[aria-labelledby="groups-h"]');
   await mappings.getByLabel('Group').fill('shop-devs');
   await mappings.getByLabel('Role').fill('developer');
   await mappings.getByLabel('Project (empty = portal-wide)').fill('shop');
   await mappings.getByRole('button', { name: 'Add mapping' }).click();
   await expect(mappings.locator('tr', { hasText: 'shop-devs' })).toBeVisible();
-  await form.getByRole('link', { name: 'Open it' }).click();
+  await page.goto(strictUrl(projectHref!));
   await expect(page).toHaveURL(/\/projects\/\d+$/);
   const projectPath = new URL(page.url()).pathname;
   await expect(page.locator('.facts')).toContainText('osaka-prod, tokyo-prod');

@@ -56,6 +56,7 @@ for (const world of [
       await signInWithSso(page, 'alice', 'alice-pw', '/admin', world.at);
       await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
       await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@example.test', exact: true })).toBeVisible();
+      await page.goto(world.at('/admin/access'));
       await expect(page.getByRole('region', { name: 'Group mappings' }).getByRole('cell', { name: 'team-a-devs', exact: true })).toBeVisible();
       expect(await rolesOf(page, /Alice Admin/)).toContain('Administrator');
     });

@@ -18,6 +18,7 @@ test('alice (platform-admins) signs in through SSO and administers the portal', 
   await expect(page).toHaveURL(portalUrl('/admin'));
   await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@example.test', exact: true })).toBeVisible();
+  await page.goto(portalUrl('/admin/access'));
   await expect(page.getByRole('region', { name: 'Group mappings' }).getByRole('cell', { name: 'team-b-owners', exact: true })).toBeVisible();
   await expect(page.getByRole('heading', { name: 'Roles' })).toBeVisible();
   await openUserMenu(page, /Alice Admin/);

@@ -39,7 +39,7 @@ test('bob registers a container on automatic placement, scales it and deletes it
   // "Cheapest cluster that fits" picks the lowest estimate among the clusters that fit.
   await form.getByRole('button', { name: 'Cheapest cluster that fits' }).click();
   await expect(summary).toContainText('the cheapest cluster that fits');
-  const costOf = async (row: ReturnType<Page['locator']>) => Number(/([\d.]+) USD/.exec(await row.getByTestId('monthly-cost').innerText())![1]);
+  const costOf = async (row: ReturnType<Page['locator']>) => Number(/([\d.,]+) USD/.exec(await row.getByTestId('monthly-cost').innerText())![1].replace(/,/g, ''));
   const cheapest = await costOf(preview.locator('tr.chosen'));
   for (const row of await preview.locator('tr[data-candidate]').filter({ has: page.locator('.badge--ok') }).all()) {
     expect(cheapest).toBeLessThanOrEqual(await costOf(row));

@@ -1,7 +1,7 @@
 //! The REST API under `/api/v1`: a thin JSON adapter over the same server functions the
 //! pages use, so both take one path through the access guard. Callers use a session cookie
 //! or a personal API token (`Authorization: Bearer flt_…`).
-use app::api::{access, clusters as cluster_admin, costs, directory, fleet, people, portal, tokens};
+use app::api::{access, clusters as cluster_admin, costs, dashboards, directory, fleet, people, portal, tokens};
 use app::error::AppError;
 use app::state::AppState;
 use axum::Json;
@@ -55,6 +55,7 @@ pub fn routes() -> Vec<(Method, &'static str, MethodRouter<AppState>)> {
         (Method::GET, "/api/v1/tokens", get(my_tokens)),
         (Method::POST, "/api/v1/tokens", post(create_token)),
         (Method::DELETE, "/api/v1/tokens/{id}", delete(revoke_token)),
+        (Method::DELETE, "/api/v1/dashboards/defaults/{role}", delete(remove_dashboard_default)),
     ];
     all.extend(project_routes::routes());
     all.extend(workloads::routes());
@@ -363,6 +364,10 @@ async fn create_token(State(s): State<AppState>, req: Request) -> Response {
 
 async fn revoke_token(State(s): State<AppState>, Path(id): Path<i64>, req: Request) -> Response {
     done(call(s, parts(req), || tokens::revoke_token(id)).await)
+}
+
+async fn remove_dashboard_default(State(s): State<AppState>, Path(role): Path<String>, req: Request) -> Response {
+    reply(call(s, parts(req), || dashboards::remove_dashboard_default(role)).await)
 }
 
 #[derive(Deserialize, Default, schemars::JsonSchema)]

@@ -168,7 +168,7 @@ pub async fn save_budget(project_id: i64, monthly: String, currency: String, web
         flotilla_backend::BudgetError::Invalid(m) => AppError::Validation(m),
         other => AppError::internal("save the budget")(other),
     })?;
-    let detail = format!("{:.2} {} a month{}", b.monthly, b.currency, if changed_hook { "; webhook changed" } else { "" });
+    let detail = format!("{} a month{}", flotilla_domain::format::money(b.monthly, &b.currency), if changed_hook { "; webhook changed" } else { "" });
     r.record("budget.save", &format!("project {project_id}"), &detail).await;
     Ok(b)
 }
@@ -238,7 +238,7 @@ pub async fn save_price(entry: flotilla_domain::PriceEntry) -> Result<(), AppErr
     let r = crate::guard::request()?;
     r.authorize_portal(Verb::Update, Kind::Price, "prices.save", "the price catalogue").await?;
     r.state.prices.import(std::slice::from_ref(&entry)).await.map_err(price_error)?;
-    let detail = format!("{} {} = {} {}/h", entry.provider.as_str(), entry.instance_type, entry.price_per_hour, entry.currency);
+    let detail = format!("{} {} = {}/h", entry.provider.as_str(), entry.instance_type, flotilla_domain::format::money(entry.price_per_hour, &entry.currency));
     r.record("prices.save", &entry.instance_type, &detail).await;
     Ok(())
 }

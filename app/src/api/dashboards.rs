@@ -82,3 +82,21 @@ pub async fn publish_dashboard(role_key: String, dashboard: Dashboard) -> Result
     r.record("dashboard.publish", &role.name, &format!("{} widgets", dashboard.widgets.len())).await;
     Ok(())
 }
+
+/// Withdraws a role's published default (administrators): people of that role see the built-in
+/// default again. Answers whether one was published.
+#[server]
+pub async fn remove_dashboard_default(role_key: String) -> Result<bool, AppError> {
+    use flotilla_domain::{Kind, Verb};
+    let r = crate::guard::request()?;
+    r.authorize_portal(Verb::Update, Kind::Role, "dashboard.unpublish", "role defaults").await?;
+    let roles = r.state.access.roles().await.map_err(AppError::internal("load the roles"))?;
+    let Some(role) = roles.iter().find(|d| d.key == role_key) else {
+        return Err(AppError::NotFound(format!("the role {role_key:?}")));
+    };
+    let removed = r.state.dashboards.unpublish(&role.key).await?;
+    if removed {
+        r.record("dashboard.unpublish", &role.name, "back to the built-in default").await;
+    }
+    Ok(removed)
+}

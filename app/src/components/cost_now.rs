@@ -4,19 +4,10 @@ use crate::api::fleet::cluster_costs_now;
 use crate::api::workloads::workload_costs_now;
 use crate::components::loaded::Loaded;
 use flotilla_domain::LiveCosts;
+use flotilla_domain::format::money;
 use flotilla_domain::placement::HOURS_PER_MONTH;
 use leptos::prelude::*;
 use std::collections::BTreeMap;
-
-fn money(v: f64, currency: &str) -> String {
-    if v.abs() >= 100.0 {
-        format!("{v:.0} {currency}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.2} {currency}")
-    } else {
-        format!("{v:.3} {currency}")
-    }
-}
 
 /// A cluster's cost now, per namespace.
 #[component]

@@ -30,7 +30,7 @@ pub fn NotificationBell() -> impl IntoView {
                         view! {
                             <ul>{all.into_iter().map(|n| view! {
                                 <li class:unread=!n.read><a href=n.link.clone()>{n.text.clone()}</a>
-                                    <span class="muted">{format!(" · {}", crate::fleetmap::utc_time(n.at_ms))}</span></li>
+                                    <span class="muted">{move || format!(" · {}", crate::time::when_ms(n.at_ms))}</span></li>
                             }).collect_view()}</ul>
                             <button type="button" class="button button--quiet" on:click=move |_| { read.dispatch(ReadNotifications {}); }>"Mark all read"</button>
                         }.into_any()

@@ -48,19 +48,6 @@ fn ms_to_local(ms: i64) -> String {
     }
 }
 
-/// The browser's IANA time zone ("Europe/Berlin"), the default for recurring windows.
-fn browser_zone() -> String {
-    #[cfg(target_arch = "wasm32")]
-    {
-        let o = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
-        js_sys::Reflect::get(&o, &"timeZone".into()).ok().and_then(|v| v.as_string()).unwrap_or_else(|| "UTC".into())
-    }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        "UTC".into()
-    }
-}
-
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Always,
@@ -157,7 +144,7 @@ pub fn ScheduleFields(f: ScheduleForm) -> impl IntoView {
         view! {
             <button type="button" class="chip" aria-pressed=move || (f.kind.get() == k).to_string() on:click=move |_| {
                 if k == Kind::Recurring && f.kind.get_untracked() != Kind::Recurring && f.tz.get_untracked() == "UTC" {
-                    f.tz.set(browser_zone());
+                    f.tz.set(crate::time::browser_zone());
                 }
                 f.kind.set(k);
             }>{label}</button>

@@ -1,6 +1,7 @@
-//! The account page: the signed-in person's personal API tokens.
+//! The account page: the signed-in person's time zone and personal API tokens.
 use crate::api::tokens::{CreateToken, RevokeToken, my_tokens};
 use crate::components::{error_view::action_error, loaded::Loaded, page_header::PageHeader};
+use crate::time::when;
 use flotilla_domain::ApiTokenInfo;
 use leptos::prelude::*;
 
@@ -29,11 +30,41 @@ pub fn AccountPage() -> impl IntoView {
                 </div>
             })}
         </section>
+        <ZoneChoice/>
         <section aria-labelledby="tokens-h">
             <h2 id="tokens-h">"Your tokens"</h2>
             <Loaded resource=tokens loading="Loading your tokens…" render=table/>
         </section>
     }
+}
+
+/// The zone every time in the portal is written in (remembered in this browser).
+#[component]
+fn ZoneChoice() -> impl IntoView {
+    use flotilla_domain::format::TZ_VARIANTS;
+    let saved = RwSignal::new(false);
+    view! {
+        <section class="card" aria-labelledby="zone-h">
+            <h2 id="zone-h">"Time zone"</h2>
+            <p class="muted">"Every time in the portal is written in this zone. It starts as your browser's and is remembered in this browser."</p>
+            <div class="inline-form">
+                <label>"Show times in"
+                    <select name="time-zone" prop:value=move || crate::time::zone().name().to_owned() on:change=move |ev| {
+                        crate::time::choose_zone(&event_target_value(&ev));
+                        saved.set(true);
+                    }>
+                        {TZ_VARIANTS.iter().map(|z| view! { <option value=z.name()>{z.name()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <span class="muted" role="status">{move || saved.get().then(|| format!("Saved: times now read like {}.", crate::time::when_ms(js_now())))}</span>
+            </div>
+        </section>
+    }
+}
+
+/// Now, in unix milliseconds (the browser's clock; the server never renders the status line).
+fn js_now() -> i64 {
+    js_sys::Date::now() as i64
 }
 
 fn token_table(list: Vec<ApiTokenInfo>, revoke: ServerAction<RevokeToken>) -> AnyView {
@@ -49,9 +80,9 @@ fn token_table(list: Vec<ApiTokenInfo>, revoke: ServerAction<RevokeToken>) -> An
                 let label = format!("Revoke {}", t.name);
                 view! {
                     <tr>
-                        <td>{t.name}</td><td class="mono">{t.prefix}"…"</td><td class="nowrap">{t.created_at}</td>
-                        <td class="nowrap">{t.expires_at.unwrap_or_else(|| "never".into())}</td>
-                        <td class="nowrap">{t.last_used_at.unwrap_or_else(|| "never".into())}</td>
+                        <td>{t.name}</td><td class="mono">{t.prefix}"…"</td><td class="nowrap">{move || when(t.created_at)}</td>
+                        <td class="nowrap">{move || t.expires_at.map_or_else(|| "never".into(), when)}</td>
+                        <td class="nowrap">{move || t.last_used_at.map_or_else(|| "never".into(), when)}</td>
                         <td>{if t.revoked {
                             view! { <span class="badge">"revoked"</span> }.into_any()
                         } else {

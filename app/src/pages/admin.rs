@@ -1,4 +1,5 @@
-//! The Admin page: people, projects, clusters, roles and group mappings, and the audit trail.
+//! The Admin pages: people, projects, clusters, costs and prices, roles and group mappings, and
+//! the audit trail, each a tab with its own address (`/admin`, `/admin/projects`, …).
 use crate::api::directory::{admin_gate, audit_log, list_users};
 use crate::api::people::{LinkIdentity, SetUserActive, UnlinkIdentity, list_identities};
 use crate::components::error_view::action_error;
@@ -13,31 +14,54 @@ use crate::pages::admin_projects::ProjectAdmin;
 use flotilla_domain::{AuditLine, AuditQuery, IdentitySummary, UserSummary};
 use leptos::prelude::*;
 
+/// The Admin tabs: (path segment, tab name, what it holds).
+const TABS: &[(&str, &str, &str)] = &[
+    ("", "People", "Who has signed in, their sign-in identities, and sign-ins waiting for a link."),
+    ("projects", "Projects", "Projects, their owners, quotas and clusters."),
+    ("clusters", "Clusters", "Registered clusters, their connections and locations."),
+    ("costs", "Costs and prices", "What each cluster costs, how its price splits, and the price catalogue."),
+    ("access", "Roles and groups", "What each role may do, and which provider groups grant roles."),
+    ("audit", "Audit log", "Everything that changed, and every refusal."),
+];
+
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let tab = Memo::new(move |_| params.with(|p| p.get("section").unwrap_or_default()));
+    let title = move || TABS.iter().find(|t| t.0 == tab.get()).map_or("Admin", |t| t.1);
     // One clear refusal for people who may not administer, instead of a refusal per section.
     let gate = Resource::new(|| (), |_| admin_gate());
     view! {
-        <PageHeader title="Admin" subtitle="People, projects, clusters, roles and everything that changed."/>
-        <Loaded resource=gate loading="Checking your access…" render=|_| view! { <AdminSections/> }/>
+        <PageHeader title="Admin" subtitle="People, projects, clusters, costs, roles and everything that changed."/>
+        <leptos_meta::Title text=move || format!("{} · Admin", title())/>
+        <Loaded resource=gate loading="Checking your access…" render=move |_| view! {
+            <nav class="tabs" aria-label="Admin sections">
+                {TABS.iter().map(|&(seg, name, _)| {
+                    let href = if seg.is_empty() { "/admin".to_owned() } else { format!("/admin/{seg}") };
+                    view! { <a href=href aria-current=move || (tab.get() == seg).then_some("page")>{name}</a> }
+                }).collect_view()}
+            </nav>
+            {move || admin_tab(&tab.get())}
+        }/>
     }
 }
 
-#[component]
-fn AdminSections() -> impl IntoView {
+/// One tab's sections.
+fn admin_tab(tab: &str) -> AnyView {
     provide_context(crate::pages::admin_clusters::ClustersChanged(RwSignal::new(0)));
-    view! {
-        <div class="admin-grid">
-            <UsersSection/>
-        </div>
-        <ProjectAdmin/>
-        <ClusterAdmin/>
-        <FleetCostsSection/>
-        <PriceCatalogue/>
-        <RoleMatrix/>
-        <GroupMappings/>
-        <AuditTrail/>
-    }
+    let about = TABS.iter().find(|t| t.0 == tab).map(|t| t.2);
+    let body = match tab {
+        "" => view! { <div class="admin-grid"><UsersSection/></div> }.into_any(),
+        "projects" => view! { <ProjectAdmin/> }.into_any(),
+        "clusters" => view! { <ClusterAdmin/> }.into_any(),
+        "costs" => view! { <FleetCostsSection/><PriceCatalogue/> }.into_any(),
+        "access" => view! { <RoleMatrix/><GroupMappings/> }.into_any(),
+        "audit" => view! { <AuditTrail/> }.into_any(),
+        other => {
+            return view! { <p class="notice notice--error" role="alert">{format!("There is no Admin section called “{other}”. Choose one of the tabs above.")}</p> }.into_any();
+        }
+    };
+    view! { <p class="muted tab-about">{about}</p>{body} }.into_any()
 }
 
 fn none_yet(what: &'static str) -> AnyView {
@@ -153,7 +177,7 @@ fn waiting_table(waiting: Vec<IdentitySummary>, choices: Vec<(i64, String)>, lin
                     <tr data-identity=email>
                         <td class="mono">{i.email}</td><td>{if i.email_verified { "yes" } else { "no" }}</td>
                         <td class="mono" title=i.issuer.clone()>{format!("{} @ {}", i.subject, issuer_host(&i.issuer))}</td>
-                        <td>{i.last_seen_at}</td>
+                        <td class="nowrap">{move || crate::time::when(i.last_seen_at)}</td>
                         <td>
                             <select aria-label="Account" on:change=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { pick.set(v); } }>
                                 {options.into_iter().map(|(u, e)| view! { <option value=u.to_string() selected=move || pick.get() == u>{e}</option> }).collect_view()}
@@ -231,7 +255,7 @@ fn audit_table(lines: Vec<AuditLine>, before: RwSignal<Option<i64>>) -> AnyView 
             <tbody>{lines.into_iter().map(|l| {
                 let class = format!("badge badge--{}", l.outcome);
                 view! {
-                    <tr><td class="mono nowrap">{l.at}</td><td>{l.actor}</td><td class="mono">{l.action}</td>
+                    <tr><td class="mono nowrap">{move || crate::time::when(l.at)}</td><td>{l.actor}</td><td class="mono">{l.action}</td>
                         <td>{l.target}{(!l.cluster.is_empty()).then(|| format!(" on {}", l.cluster))}</td>
                         <td><span class=class>{l.outcome}</span></td><td class="mono">{l.source_ip}</td><td>{l.detail}</td></tr>
                 }

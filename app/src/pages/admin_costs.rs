@@ -2,6 +2,7 @@
 //! every project's total, and pricing a period again after a price correction.
 use crate::api::costs::{RecomputeCosts, SaveCostWeights, load_cost_weights, load_fleet_costs};
 use crate::components::{error_view::action_error, loaded::Loaded};
+use flotilla_domain::format::money;
 use flotilla_domain::{CostWeights, FleetCosts};
 use leptos::prelude::*;
 
@@ -15,8 +16,8 @@ pub fn FleetCostsSection() -> impl IntoView {
             <h2 id="fleet-costs-h">"Costs"</h2>
             <p class="muted">"What each cluster cost in the period (the last 7 days unless you choose), how much of it no workload used (idle), and each project's share. Project owners see their own on the Costs page."</p>
             <form class="inline-form" aria-label="Cost period" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
-                <label>"From"<input type="date" name="from" bind:value=from/></label>
-                <label>"To"<input type="date" name="to" bind:value=to/></label>
+                <label>"From"<input type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD" size="10" autocomplete="off" name="from" bind:value=from/></label>
+                <label>"To"<input type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD" size="10" autocomplete="off" name="to" bind:value=to/></label>
                 <button type="button" class="button button--quiet" on:click=move |_| { recompute.dispatch(RecomputeCosts { from: from.get_untracked(), to: to.get_untracked() }); }
                     title="Price every recorded hour of the period again with today's price catalogue">"Recompute with today's prices"</button>
             </form>
@@ -68,10 +69,6 @@ fn WeightsTable() -> impl IntoView {
     }
 }
 
-fn money(v: f64, currency: &str) -> String {
-    format!("{v:.2} {currency}")
-}
-
 fn fleet_costs_view(f: FleetCosts) -> AnyView {
     if f.clusters.is_empty() {
         return view! { <p class="muted">{format!("No cost was recorded from {} to {}.", f.from, f.to)}</p> }.into_any();
@@ -79,7 +76,8 @@ fn fleet_costs_view(f: FleetCosts) -> AnyView {
     let cur = f.currency.clone();
     view! {
         <p class="muted">{format!("{} to {}", f.from, f.to)}</p>
-        <div class="admin-grid">
+        // Stacked, not side by side: the cluster table needs the page's width for its six columns.
+        <div class="stacked">
             <div class="table-wrap"><table class="data-table" data-testid="cluster-cost-table">
                 <thead><tr><th scope="col">"Cluster"</th><th scope="col" class="num">"Total"</th><th scope="col" class="num">"Used"</th>
                     <th scope="col" class="num">"Idle"</th><th scope="col" class="num">"Control plane"</th><th scope="col" class="num">"Hours observed"</th></tr></thead>

@@ -3,7 +3,7 @@
 use crate::api::fleet::{cluster_heatmap, load_cluster};
 use crate::charts;
 use crate::components::loaded::Loaded;
-use crate::fleetmap::utc_time;
+use crate::time::when_ms;
 use flotilla_domain::inventory::{ClusterDetail, Heatmap, Metric, NamespaceView, NodeView, format_bytes, format_cpu, fraction, percent};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,8 +34,9 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
     let c = &detail.cluster;
     let h = &detail.health;
     let health_class = crate::fleetmap::health_class(h.state);
-    let since = if h.since_ms > 0 { format!(" since {}", utc_time(h.since_ms)) } else { Default::default() };
-    let seen = h.last_seen_ms.map(|t| format!("Last answered at {}.", utc_time(t))).unwrap_or_else(|| "Has not answered yet.".into());
+    let (since_ms, last_seen_ms) = (h.since_ms, h.last_seen_ms);
+    let since = move || if since_ms > 0 { format!(" since {}", when_ms(since_ms)) } else { String::new() };
+    let seen = move || last_seen_ms.map(|t| format!("Last answered at {}.", when_ms(t))).unwrap_or_else(|| "Has not answered yet.".into());
     let t = detail.totals;
     let source =
         if detail.metrics_live { "Usage comes from metrics.k8s.io." } else { "Requests only: this cluster serves no metrics.k8s.io, so usage is unknown and charts show what pods requested." };
@@ -61,7 +62,7 @@ fn ClusterView(detail: ClusterDetail) -> impl IntoView {
             })}
         </header>
         <p class="cluster-health">
-            <span class=format!("badge badge--{health_class}")>{format!("{}{since}", h.state.label())}</span>
+            <span class=format!("badge badge--{health_class}")>{h.state.label()}{since}</span>
             " "{h.detail.clone()}" · "{seen}
         </p>
         <p class="muted">{source}</p>
@@ -279,7 +280,7 @@ pub(crate) fn heat_view(map: Heatmap, by: String, metric: Metric) -> AnyView {
         return view! { <p class="muted">"No history yet: Flotilla saves a utilisation snapshot every minute once the cluster is connected."</p> }.into_any();
     }
     let title = format!("{} utilisation by {} (usage when measured, else requests; grey = no snapshot)", metric.label(), by);
-    let (svg, g) = charts::heatmap(&map, &title);
+    let (svg, g) = charts::heatmap(&map, &title, crate::time::zone());
     let readout = RwSignal::new(String::new());
     let on_move = move |ev: leptos::ev::MouseEvent| {
         use wasm_bindgen::JsCast;
@@ -292,7 +293,7 @@ pub(crate) fn heat_view(map: Heatmap, by: String, metric: Metric) -> AnyView {
         let row = ((y - g.top) / g.cell_h).floor();
         let text = if col >= 0.0 && row >= 0.0 && (col as usize) < g.cols && (row as usize) < g.rows {
             let r = &map.rows[row as usize];
-            let when = utc_time(map.times_ms[col as usize]);
+            let when = when_ms(map.times_ms[col as usize]);
             match r.values[col as usize] {
                 Some(v) => format!("{} · from {when}: {}", r.name, percent(v)),
                 None => format!("{} · from {when}: no snapshot", r.name),

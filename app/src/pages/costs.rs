@@ -5,6 +5,7 @@ use crate::api::costs::{CostScope, CostView, RemoveBudget, SaveBudget, load_cost
 use crate::charts::{IDLE_COLOUR, SERIES, cost_bars};
 use crate::components::{error_view::action_error, loaded::Loaded, page_header::PageHeader};
 use crate::links::query_value;
+use flotilla_domain::format::money;
 use flotilla_domain::{CostQuery, CostReport, GroupBy, MonthStatus, Step};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -125,8 +126,8 @@ fn controls(c: Controls, scope: CostScope) -> AnyView {
                     {scope.projects.into_iter().map(|p| view! { <option value=p.name.clone()>{format!("{} ({})", p.display_name, p.name)}</option> }).collect_view()}
                 </select>
             </label>
-            <label>"From"<input type="date" name="from" prop:value=move || c.from.get() on:change=move |ev| { c.preset.set(None); c.from.set(event_target_value(&ev)); }/></label>
-            <label>"To"<input type="date" name="to" prop:value=move || c.to.get() on:change=move |ev| { c.preset.set(None); c.to.set(event_target_value(&ev)); }/></label>
+            <label>"From"<input type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD" size="10" autocomplete="off" name="from" prop:value=move || c.from.get() on:change=move |ev| { c.preset.set(None); c.from.set(event_target_value(&ev)); }/></label>
+            <label>"To"<input type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD" size="10" autocomplete="off" name="to" prop:value=move || c.to.get() on:change=move |ev| { c.preset.set(None); c.to.set(event_target_value(&ev)); }/></label>
             <label>"Bars"
                 <select name="step" on:change=move |ev| c.step.set(Step::parse(&event_target_value(&ev)).unwrap_or_default()) prop:value=move || c.step.get().as_str()>
                     <option value="hour">"Hourly"</option><option value="day">"Daily"</option><option value="month">"Monthly"</option>
@@ -204,10 +205,6 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-pub(crate) fn money(v: f64, currency: &str) -> String {
-    if v.abs() >= 100.0 { format!("{v:.0} {currency}") } else { format!("{v:.2} {currency}") }
-}
-
 /// The chart's series: the largest first, the rest summed as "other"; idle in grey.
 fn chart_series(r: &CostReport) -> Vec<(String, Vec<f64>, &'static str)> {
     let mut out = Vec::new();
@@ -267,6 +264,7 @@ fn report_view(c: Controls, v: CostView, save: ServerAction<SaveBudget>, remove:
                 </section>
             </div>
             {r.month.clone().filter(|_| v.may_edit_budget || v.budget.is_some()).map(|_| budget_form(c, &v, save, remove))}
+            {v.project_id.is_none().then(|| view! { <ProjectBudgets/> })}
         </div>
     }
     .into_any()
@@ -369,5 +367,53 @@ mod tests {
         assert_eq!(days_before("2028-03-01", 1), "2028-02-29");
         assert_eq!(days_before("2027-01-05", 29), "2026-12-07");
         assert_eq!(days_before("nonsense", 3), "");
+    }
+}
+
+/// Each project's month against its budget (the dashboard's budget widget, and the Costs page
+/// under "All my projects", where the budget form needs one project).
+pub(crate) fn budget_list(lines: Vec<flotilla_domain::BudgetLine>) -> AnyView {
+    if lines.is_empty() {
+        return view! { <p class="muted">"No project whose costs you may see."</p> }.into_any();
+    }
+    view! {
+        <ul class="budget-list">
+            {lines.into_iter().map(|l| {
+                let m = &l.month;
+                let href = format!("/costs?project={}", crate::links::query_value(&l.project));
+                let detail = match (m.budget, m.forecast_percent()) {
+                    (Some(b), Some(p)) => format!("{} of {} spent in {}; forecast {} ({p:.0} %)", money(m.to_date, &l.currency), money(b, &l.currency), m.month, money(m.forecast, &l.currency)),
+                    _ => format!("{} spent in {}; no budget set", money(m.to_date, &l.currency), m.month),
+                };
+                let spent = m.budget.filter(|b| *b > 0.0).map(|b| (m.to_date / b * 100.0).min(100.0));
+                let forecast = m.forecast_percent().map(|p| p.min(100.0));
+                view! {
+                    <li data-project=l.project.clone()>
+                        <a href=href>{l.display_name.clone()}</a>
+                        {spent.map(|s| view! {
+                            <span class="budget-bar" role="img" aria-label=format!("{s:.0} % of the budget spent")>
+                                <span class=format!("budget-bar__forecast budget-bar__forecast--{}", m.status_class()) style=format!("width:{:.1}%", forecast.unwrap_or(s))></span>
+                                <span class="budget-bar__spent" style=format!("width:{s:.1}%")></span>
+                            </span>
+                        })}
+                        <span class="muted">{detail}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+/// Under "All my projects": every project's budget, each linking to its own view.
+#[component]
+fn ProjectBudgets() -> impl IntoView {
+    let data = Resource::new(|| (), |_| crate::api::costs::load_budget_status());
+    view! {
+        <section aria-labelledby="budgets-h" data-testid="project-budgets">
+            <h2 id="budgets-h">"Budgets this month"</h2>
+            <Loaded resource=data loading="Loading budgets…" render=budget_list/>
+            <p class="muted">"Choose a project above to set or change its budget."</p>
+        </section>
     }
 }

@@ -3,7 +3,7 @@
 //! administrator publishes their layout as a role's default. Each widget reads the server
 //! functions of the page it comes from, so it shows only what the person may see there.
 use crate::api::costs::load_cost_scope;
-use crate::api::dashboards::{PublishDashboard, ResetDashboard, SaveDashboard, load_dashboard};
+use crate::api::dashboards::{PublishDashboard, RemoveDashboardDefault, ResetDashboard, SaveDashboard, load_dashboard};
 use crate::api::fleet::list_clusters;
 use crate::components::error_view::action_error;
 use crate::components::page_header::PageHeader;
@@ -56,6 +56,7 @@ fn DashboardBody(view: DashboardView, choices: Choices) -> impl IntoView {
         }
     });
     let publish = ServerAction::<PublishDashboard>::new();
+    let withdraw = ServerAction::<RemoveDashboardDefault>::new();
     // Every change is saved at once, one save at a time: a change made while a save is on its
     // way waits and goes next (only the newest), so saves never overtake each other.
     let next = StoredValue::new(None::<Dashboard>);
@@ -118,13 +119,22 @@ fn DashboardBody(view: DashboardView, choices: Choices) -> impl IntoView {
                     <button type="button" class="button button--quiet" disabled=move || role.with(String::is_empty) on:click=move |_| {
                         if let Some(d) = layout.get_untracked() { publish.dispatch(PublishDashboard { role_key: role.get_untracked(), dashboard: d }); }
                     }>"Publish as the role's default"</button>
+                    <button type="button" class="button button--quiet" disabled=move || role.with(String::is_empty) on:click=move |_| {
+                        withdraw.dispatch(RemoveDashboardDefault { role_key: role.get_untracked() });
+                    }>"Withdraw the role's default"</button>
                     {move || matches!(publish.value().get(), Some(Ok(()))).then(|| view! { <span role="status">"Published."</span> })}
+                    {move || match withdraw.value().get() {
+                        Some(Ok(true)) => Some(view! { <span role="status">"Withdrawn: the role sees the built-in default."</span> }),
+                        Some(Ok(false)) => Some(view! { <span role="status">"That role had no published default."</span> }),
+                        _ => None,
+                    }}
                 </span>
             })}
         </div>
         {move || action_error(save.value().get())}
         {move || action_error(reset.value().get())}
         {move || action_error(publish.value().get())}
+        {move || action_error(withdraw.value().get())}
         {move || layout.with(|d| d.as_ref().is_some_and(|d| d.widgets.is_empty())).then(|| view! {
             <p class="muted" data-testid="dash-empty">"No widgets. Choose one above and press Add widget."</p>
         })}

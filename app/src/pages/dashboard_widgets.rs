@@ -7,8 +7,9 @@ use crate::api::fleet::{cluster_heatmap, load_fleet_map};
 use crate::api::schedules::schedule_timeline;
 use crate::error::AppError;
 use crate::fleetmap::health_class;
-use crate::pages::costs::{cost_chart, days_before, js_today, money, top_table};
+use crate::pages::costs::{budget_list, cost_chart, days_before, js_today, top_table};
 use flotilla_domain::dashboard::{WidgetKind, WidgetSettings};
+use flotilla_domain::format::money;
 use flotilla_domain::inventory::{FleetMap, Metric, percent};
 use flotilla_domain::{AuditQuery, CostQuery, GroupBy, Step};
 use leptos::prelude::*;
@@ -65,7 +66,9 @@ fn FleetWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoVie
     shown(data, "Loading the fleet…", move |map| {
         let Some(map) = map.filter(|m| !m.tiles.is_empty()) else { return view! { <p class="muted">"No clusters yet."</p> }.into_any() };
         if kind == WidgetKind::Topology {
-            return view! { <crate::pages::fleet::FleetMapView initial=map/> }.into_any();
+            // Compact: filters folded away, no world-map switch, the pod list below the map. The
+            // widget grows to show every cluster (the grid's rows are at least, not exactly, `h`).
+            return view! { <crate::pages::fleet::FleetMapView initial=map compact=true/> }.into_any();
         }
         let map = RwSignal::new(map);
         crate::pages::fleet::follow(map, 5000);
@@ -225,37 +228,7 @@ fn BudgetWidget(settings: Memo<WidgetSettings>) -> impl IntoView {
     let data = Resource::new(|| (), |_| load_budget_status());
     shown(data, "Loading budgets…", move |lines| {
         let only = settings.get().project;
-        let lines: Vec<_> = lines.into_iter().filter(|l| only.as_ref().is_none_or(|p| *p == l.project)).collect();
-        if lines.is_empty() {
-            return view! { <p class="muted">"No project whose costs you may see."</p> }.into_any();
-        }
-        view! {
-            <ul class="budget-list">
-                {lines.into_iter().map(|l| {
-                    let m = &l.month;
-                    let href = format!("/costs?project={}", crate::links::query_value(&l.project));
-                    let detail = match (m.budget, m.forecast_percent()) {
-                        (Some(b), Some(p)) => format!("{} of {} spent in {}; forecast {} ({p:.0} %)", money(m.to_date, &l.currency), money(b, &l.currency), m.month, money(m.forecast, &l.currency)),
-                        _ => format!("{} spent in {}; no budget set", money(m.to_date, &l.currency), m.month),
-                    };
-                    let spent = m.budget.filter(|b| *b > 0.0).map(|b| (m.to_date / b * 100.0).min(100.0));
-                    let forecast = m.forecast_percent().map(|p| p.min(100.0));
-                    view! {
-                        <li data-project=l.project.clone()>
-                            <a href=href>{l.display_name.clone()}</a>
-                            {spent.map(|s| view! {
-                                <span class="budget-bar" role="img" aria-label=format!("{s:.0} % of the budget spent")>
-                                    <span class=format!("budget-bar__forecast budget-bar__forecast--{}", m.status_class()) style=format!("width:{:.1}%", forecast.unwrap_or(s))></span>
-                                    <span class="budget-bar__spent" style=format!("width:{s:.1}%")></span>
-                                </span>
-                            })}
-                            <span class="muted">{detail}</span>
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-        }
-        .into_any()
+        budget_list(lines.into_iter().filter(|l| only.as_ref().is_none_or(|p| *p == l.project)).collect())
     })
 }
 
@@ -305,7 +278,7 @@ fn AuditWidget() -> impl IntoView {
     let data = Resource::new(|| (), |_| audit_log(AuditQuery { limit: 8, ..Default::default() }));
     shown(data, "Loading the audit log…", |lines| {
         view! {
-            <ul class="audit-list">{lines.into_iter().map(|l| view! { <li><span class="mono">{l.at}</span>{format!(" {} {} {} ({})", l.actor, l.action, l.target, l.outcome)}</li> }).collect_view()}</ul>
+            <ul class="audit-list">{lines.into_iter().map(|l| view! { <li><span class="mono">{move || crate::time::when(l.at)}</span>{format!(" {} {} {} ({})", l.actor, l.action, l.target, l.outcome)}</li> }).collect_view()}</ul>
         }
         .into_any()
     })

@@ -62,8 +62,11 @@ pub(crate) fn follow(map: RwSignal<FleetMap>, period_ms: u64) -> RwSignal<bool> 
     live
 }
 
+/// The interactive topology. `compact` (a dashboard widget): no switch to the world map (the
+/// dashboard has a widget of its own for it) and the filters folded away, so the map itself gets
+/// the room; the node's pod list then goes below the map (see `.widget .fleet-layout`).
 #[component]
-pub(crate) fn FleetMapView(initial: FleetMap) -> impl IntoView {
+pub(crate) fn FleetMapView(initial: FleetMap, #[prop(optional)] compact: bool) -> impl IntoView {
     let map = RwSignal::new(initial);
     let filter = RwSignal::new(MapFilter::default());
     let live = follow(map, 1000);
@@ -73,12 +76,17 @@ pub(crate) fn FleetMapView(initial: FleetMap) -> impl IntoView {
     let environments = options(|m| distinct(m.tiles.iter().map(|t| t.cluster.environment.clone())));
     let projects = options(|m| distinct(m.tiles.iter().flat_map(|t| t.namespaces.iter().filter_map(|(_, p)| p.clone()))));
     let namespaces = options(|m| distinct(m.tiles.iter().flat_map(|t| t.namespaces.iter().map(|(n, _)| n.clone()))));
-    let html = move || map.with(|m| filter.with(|f| fleetmap::render(m, f)));
+    let html = move || map.with(|m| filter.with(|f| fleetmap::render(m, f, crate::time::zone())));
     let summary = move || {
         map.with(|m| {
             let nodes: usize = m.tiles.iter().map(|t| t.nodes.len()).sum();
             let pods: u32 = m.tiles.iter().map(|t| t.pods).sum();
-            format!("{} clusters · {nodes} nodes · {pods} pods", m.tiles.len())
+            // Says how many of the clusters are on the map when filters or a zoom hide some.
+            let total = m.tiles.len();
+            let shown = filter.with(|f| fleetmap::shown(m, f));
+            let plural = if total == 1 { "" } else { "s" };
+            let clusters = if shown < total { format!("{shown} of {total} cluster{plural} shown") } else { format!("{total} cluster{plural}") };
+            format!("{clusters} · {nodes} nodes · {pods} pods")
         })
     };
     let on_map_click = move |ev: leptos::ev::MouseEvent| activate(ev.target(), filter);
@@ -94,12 +102,7 @@ pub(crate) fn FleetMapView(initial: FleetMap) -> impl IntoView {
         let id = focused()?;
         map.with(|m| m.tiles.iter().find(|t| t.cluster.id == id).map(|t| t.cluster.display_name.clone()))
     };
-    view! {
-        <div class="chips" role="radiogroup" aria-label="Map">
-            <button type="button" class="chip" aria-pressed=move || (!world.get()).to_string() on:click=move |_| world.set(false)>"Topology"</button>
-            <button type="button" class="chip" aria-pressed=move || world.get().to_string() on:click=move |_| world.set(true)>"World map"</button>
-        </div>
-        {move || world.get().then(|| view! { <WorldMapView map/> })}
+    let toolbar = view! {
         <div class="fleet-toolbar" role="search" hidden=move || world.get()>
             <label>"Colour by"
                 <select on:change=move |ev| { let m = Metric::parse(&event_target_value(&ev)); filter.update(|f| f.metric = m); }>
@@ -122,6 +125,27 @@ pub(crate) fn FleetMapView(initial: FleetMap) -> impl IntoView {
                     on:input=move |ev| { let q = event_target_value(&ev); filter.update(|f| f.search = q.trim().to_owned()); }/>
             </label>
         </div>
+    };
+    let toolbar = if compact {
+        view! {
+            <details class="fleet-filters" data-testid="topology-filters">
+                <summary>"Colour, group and filter"</summary>
+                {toolbar}
+            </details>
+        }
+        .into_any()
+    } else {
+        toolbar.into_any()
+    };
+    view! {
+        {(!compact).then(|| view! {
+            <div class="chips" role="radiogroup" aria-label="Map">
+                <button type="button" class="chip" aria-pressed=move || (!world.get()).to_string() on:click=move |_| world.set(false)>"Topology"</button>
+                <button type="button" class="chip" aria-pressed=move || world.get().to_string() on:click=move |_| world.set(true)>"World map"</button>
+            </div>
+        })}
+        {move || world.get().then(|| view! { <WorldMapView map/> })}
+        {toolbar}
         <div class="fleet-status" hidden=move || world.get()>
             <span class="summary">{summary}</span>
             <span class=move || if live.get() { "live live--on" } else { "live live--off" } role="status">

@@ -4,8 +4,8 @@
 use crate::api::fleet::load_node;
 use crate::components::loaded::Loaded;
 use crate::pages::cluster::{node_badge, usage_cell, used_and_requested};
-use crate::pages::costs::money;
 use flotilla_domain::NodeDetail;
+use flotilla_domain::format::money;
 use flotilla_domain::inventory::{format_bytes, format_cpu};
 use leptos::prelude::*;
 use leptos_meta::Title;

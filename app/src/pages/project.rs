@@ -4,6 +4,7 @@ use crate::api::fleet::list_clusters;
 use crate::api::projects::{ChangeProject, DeleteProject, RemoveProjectMember, SetProjectClusters, SetProjectMember, load_project};
 use crate::components::{error_view::action_error, loaded::Loaded, page_header::PageHeader};
 use crate::pages::admin_projects::cluster_picker;
+use flotilla_domain::format::money;
 use flotilla_domain::schedule::Priority;
 use flotilla_domain::{ProjectChange, ProjectDetail};
 use leptos::prelude::*;
@@ -165,9 +166,9 @@ fn ProjectSpend(project: String) -> impl IntoView {
         None => view! { <span class="muted">"—"</span> }.into_any(),
         Some(l) => {
             let m = &l.month;
-            let budget = m.budget.map(|b| format!(" of a {b:.2} {} budget", l.currency)).unwrap_or_default();
+            let budget = m.budget.map(|b| format!(" of a {} budget", money(b, &l.currency))).unwrap_or_default();
             view! {
-                {format!("{:.2} {cur} so far in {} · forecast {:.2} {cur}{budget} · ", m.to_date, m.month, m.forecast, cur = l.currency)}
+                {format!("{} so far in {} · forecast {}{budget} · ", money(m.to_date, &l.currency), m.month, money(m.forecast, &l.currency))}
                 <a href=format!("/costs?project={}", l.project)>"Costs"</a>
             }
             .into_any()

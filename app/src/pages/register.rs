@@ -116,9 +116,33 @@ pub fn RegisterPage() -> impl IntoView {
         out
     };
     let error_for = move |field: &str| errors_for(field).into_iter().next();
-    let preview = Memo::new(move |_| {
-        let Some(Ok(Some(PlacementInputs { clusters, .. }))) = inputs.get() else { return None };
-        checked.with(|c| c.as_ref().ok().map(|spec| place(&spec.placement, &spec.demand(), &clusters)))
+    // What placement reads (project, replicas, requests, GPUs, the rule), checked on its own: a
+    // missing name, a bad image or limit, or an env row do not stop the preview. The fields
+    // placement does not read get stand-ins that always pass; the form itself is not touched.
+    let demand = Memo::new(move |_| {
+        let form = WorkloadForm {
+            name: "preview".into(),
+            image: "nginx".into(),
+            command: String::new(),
+            args: String::new(),
+            env: vec![],
+            ports: vec![],
+            cpu_limit: String::new(),
+            memory_limit: String::new(),
+            ..f.form()
+        };
+        validate(&form).map(|spec| (spec.placement.clone(), spec.demand()))
+    });
+    // The newest preview that could be worked out, with the project it is for. While a field
+    // placement reads is invalid (or after a refused register) the last one stays on screen,
+    // marked out of date, instead of the panel going back to "Fill in the form".
+    let preview = Memo::new(move |last: Option<&Option<(String, Placement)>>| {
+        let project = f.project.get();
+        let fresh = match (inputs.get(), demand.get()) {
+            (Some(Ok(Some(PlacementInputs { clusters, .. }))), Ok((rule, need))) => Some((project.clone(), place(&rule, &need, &clusters))),
+            _ => None,
+        };
+        fresh.or_else(|| last.cloned().flatten().filter(|(p, _)| *p == project))
     });
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
@@ -225,33 +249,69 @@ pub fn RegisterPage() -> impl IntoView {
             <aside class="register__preview" aria-labelledby="preview-h" aria-live="polite">
                 <h2 id="preview-h">"Where it would run"</h2>
                 {move || (!sched.spec().deploys_at_once()).then_some(view! { <p class="muted" data-testid="placed-later">"Now. With this schedule it is placed when its window opens (low priority: when a cluster has room), on the clusters' load then."</p> })}
-                {move || match (inputs.get(), preview.get()) {
-                    (None, _) => view! { <p class="loading" role="status">"Reading the clusters' free capacity…"</p> }.into_any(),
-                    (Some(Err(e)), _) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
-                    (Some(Ok(None)), _) => view! { <p class="muted">"Choose a project."</p> }.into_any(),
-                    (_, None) => view! { <p class="muted">"Fill in the form; the preview updates as you type."</p> }.into_any(),
-                    (_, Some(p)) => preview_view(p),
+                {move || match (inputs.get(), preview.get(), demand.get()) {
+                    (None, _, _) => view! { <p class="loading" role="status">"Reading the clusters' free capacity…"</p> }.into_any(),
+                    (Some(Err(e)), _, _) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
+                    (Some(Ok(None)), _, _) => view! { <p class="muted">"Choose a project."</p> }.into_any(),
+                    (_, Some((_, p)), Ok(_)) => preview_view(p, false),
+                    (_, kept, Err(errors)) => blocked_view(kept.map(|(_, p)| p), errors),
+                    (_, None, Ok(_)) => view! { <p class="muted">"Fill in the form; the preview updates as you type."</p> }.into_any(),
                 }}
             </aside>
         </div>
     }
 }
 
-fn preview_view(p: Placement) -> AnyView {
+/// The placement: its summary and every candidate cluster. `stale`: worked out from earlier
+/// values of the form (a field placement reads is invalid now), shown dimmed.
+fn preview_view(p: Placement, stale: bool) -> AnyView {
     view! {
-        <div data-testid="placement-preview">
+        <div data-testid="placement-preview" data-stale=stale.to_string() class=if stale { "register__preview-stale" } else { "" }>
             {match &p.error {
                 Some(e) => view! { <p class="notice notice--error" data-testid="placement-summary">{e.clone()}</p> }.into_any(),
                 None => view! { <p class="notice" data-testid="placement-summary"><strong>{p.summary.clone()}</strong></p> }.into_any(),
             }}
-            <table class="data-table candidates">
-                <thead><tr><th scope="col">"Cluster"</th><th scope="col">"Fits"</th><th scope="col">"Free CPU before → after"</th>
-                    <th scope="col">"Free memory before → after"</th><th scope="col">"Score"</th><th scope="col">"Cost a month (all replicas)"</th><th scope="col">"Replicas"</th></tr></thead>
-                <tbody>{p.candidates.into_iter().map(candidate_row).collect_view()}</tbody>
-            </table>
+            // Four columns (whether it fits and the score under the name, CPU and memory in one
+            // cell) so the cost and the replicas fit the panel; a very long name scrolls the
+            // table in its own box.
+            <div class="table-wrap">
+                <table class="data-table candidates">
+                    <thead><tr><th scope="col">"Cluster"</th><th scope="col">"Free before → after"</th>
+                        <th scope="col">"Cost a month (all replicas)"</th><th scope="col">"Replicas"</th></tr></thead>
+                    <tbody>{p.candidates.into_iter().map(candidate_row).collect_view()}</tbody>
+                </table>
+            </div>
         </div>
     }
     .into_any()
+}
+
+/// A field placement reads is invalid: which one, in words, above the last preview (if any).
+fn blocked_view(kept: Option<Placement>, errors: Vec<FieldError>) -> AnyView {
+    let intro = if kept.is_some() { "Showing the last preview that could be worked out. To update it, fix:" } else { "The preview needs these fields first:" };
+    view! {
+        <div class="notice notice--warn register__preview-blocked" data-testid="preview-blocked">
+            {intro}
+            <ul>
+                {errors.into_iter().map(|e| view! { <li data-field=e.field.clone()><strong>{field_label(&e.field)}</strong>{format!(": {}", e.message)}</li> }).collect_view()}
+            </ul>
+        </div>
+        {kept.map(|p| preview_view(p, true))}
+    }
+    .into_any()
+}
+
+/// The label a form field carries, for the fields placement reads.
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "project" => "Project",
+        "replicas" => "Replicas",
+        "cpu_request" => "CPU request",
+        "memory_request" => "Memory request",
+        "gpu" => "GPUs per replica",
+        "placement" => "Placement",
+        _ => "A field",
+    }
 }
 
 fn candidate_row(c: Candidate) -> impl IntoView {
@@ -259,14 +319,16 @@ fn candidate_row(c: Candidate) -> impl IntoView {
     let chosen = c.chosen_replicas > 0;
     view! {
         <tr class:chosen=chosen data-candidate=c.cluster.clone()>
-            <td><strong>{c.cluster.clone()}</strong></td>
-            <td>{if c.fits { view! { <span class="badge badge--ok">"fits"</span> }.into_any() }
-                 else { view! { <span class="badge badge--bad">"no"</span><br/><span class="muted">{c.reason.clone().unwrap_or_default()}</span> }.into_any() }}</td>
-            <td class="mono">{format!("{} → {}", format_cpu(c.free_before.cpu_m), format_cpu(c.free_after.cpu_m))}</td>
-            <td class="mono">{format!("{} → {}", format_bytes(c.free_before.mem_b), format_bytes(c.free_after.mem_b))}</td>
-            <td class="mono">{format!("{:.2}", c.score)}</td>
+            <td><strong>{c.cluster.clone()}</strong>
+                {if c.fits { view! { <span class="badge badge--ok">"fits"</span> }.into_any() }
+                 else { view! { <span class="badge badge--bad">"no"</span><span class="muted candidates__why">{c.reason.clone().unwrap_or_default()}</span> }.into_any() }}
+                <span class="muted candidates__why mono">{format!("score {:.2}", c.score)}</span></td>
+            <td class="mono">
+                <span class="candidates__free">{format!("CPU {} → {}", format_cpu(c.free_before.cpu_m), format_cpu(c.free_after.cpu_m))}</span>
+                <span class="candidates__free">{format!("Memory {} → {}", format_bytes(c.free_before.mem_b), format_bytes(c.free_after.mem_b))}</span>
+            </td>
             <td class="mono" data-testid="monthly-cost">{match c.monthly_cost {
-                Some(m) => format!("≈ {m:.2} {}", c.currency),
+                Some(m) => format!("≈ {}", flotilla_domain::format::money(m, &c.currency)),
                 None => "no price known".into(),
             }}</td>
             <td>{if chosen { c.chosen_replicas.to_string() } else { "—".into() }}</td>

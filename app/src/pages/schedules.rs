@@ -5,7 +5,8 @@ use crate::api::portal::portal_info;
 use crate::api::schedules::{SaveClusterThresholds, SimulateBurst, load_cluster_thresholds, schedule_history, schedule_timeline};
 use crate::components::error_view::action_error;
 use crate::components::{loaded::Loaded, page_header::PageHeader};
-use flotilla_domain::schedule::{ClusterThresholds, ScheduleEvent, ScheduleView, Thresholds, utc_day_label, utc_minute};
+use flotilla_domain::format::{self, Tz};
+use flotilla_domain::schedule::{ClusterThresholds, ScheduleEvent, ScheduleView, Thresholds, utc_day_label};
 use leptos::prelude::*;
 
 const DAYS: i64 = 7;
@@ -13,7 +14,7 @@ const WIDTH: f64 = 480.0;
 const DAY_MS: i64 = 86_400_000;
 
 /// A row's windows as an SVG strip over the next seven days (day lines every 24 h).
-fn strip(v: &ScheduleView, from_ms: i64) -> String {
+fn strip(v: &ScheduleView, from_ms: i64, zone: Tz) -> String {
     let span = (DAYS * DAY_MS) as f64;
     let x = |ms: i64| ((ms - from_ms) as f64 / span * WIDTH).clamp(0.0, WIDTH);
     let mut svg = format!(r#"<svg viewBox="0 0 {WIDTH} 18" width="{WIDTH}" height="18" role="img" aria-label="{} windows in the next 7 days">"#, v.windows_ms.len());
@@ -28,7 +29,12 @@ fn strip(v: &ScheduleView, from_ms: i64) -> String {
     }
     for (a, b) in &v.windows_ms {
         let (x0, x1) = (x(*a), x(*b));
-        svg.push_str(&format!(r##"<rect class="window" x="{x0:.1}" y="3" width="{:.1}" height="12" fill="{fill}"><title>{} – {}</title></rect>"##, (x1 - x0).max(1.0), utc_minute(*a), utc_minute(*b)));
+        svg.push_str(&format!(
+            r##"<rect class="window" x="{x0:.1}" y="3" width="{:.1}" height="12" fill="{fill}"><title>{} – {}</title></rect>"##,
+            (x1 - x0).max(1.0),
+            format::when_ms(*a, zone),
+            format::when_ms(*b, zone)
+        ));
     }
     svg.push_str("</svg>");
     svg
@@ -87,7 +93,7 @@ fn timeline_view(list: Vec<ScheduleView>) -> AnyView {
     view! {
         <section aria-labelledby="timeline-h">
             <h2 id="timeline-h">"Next 7 days, per cluster"</h2>
-            <p class="muted legend-line"><span class="swatch swatch--window"></span>"scheduled window "<span class="swatch swatch--low"></span>"low priority (runs while there is room)"</p>
+            <p class="muted legend-line"><span class="swatch swatch--window"></span>"scheduled window "<span class="swatch swatch--low"></span>"low priority (runs while there is room) · days are UTC days"</p>
             <div class="table-wrap"><table class="data-table" data-testid="timeline">
                 <thead><tr><th scope="col">"Workload"</th><th scope="col">"When"</th><th scope="col">"Priority"</th><th scope="col">"Now"</th><th scope="col" class="strip" inner_html=day_axis(from)></th></tr></thead>
                 {groups.into_iter().map(|(cluster, rows)| view! {
@@ -99,7 +105,7 @@ fn timeline_view(list: Vec<ScheduleView>) -> AnyView {
                                 <td>{v.sentence.clone()}</td>
                                 <td>{v.priority.as_str()}</td>
                                 <td><span class=format!("state state--{}", v.state)>{v.state.clone()}</span><br/><span class="muted">{v.reason.clone()}</span></td>
-                                <td class="strip" inner_html=strip(&v, from)></td>
+                                <td class="strip" inner_html={ let s = v.clone(); move || strip(&s, from, crate::time::zone()) }></td>
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -126,7 +132,7 @@ fn history_view(events: Vec<ScheduleEvent>) -> AnyView {
         <div class="table-wrap"><table class="data-table" data-testid="history">
             <thead><tr><th scope="col">"When"</th><th scope="col">"Workload"</th><th scope="col">"Cluster"</th><th scope="col">"Action"</th><th scope="col">"Why"</th></tr></thead>
             <tbody>{events.into_iter().map(|e| view! {
-                <tr><td class="mono">{utc_minute(e.at_ms)}</td><td>{e.workload}</td><td>{e.cluster}</td><td>{e.action}</td><td>{e.reason}</td></tr>
+                <tr><td class="mono nowrap">{move || crate::time::when_ms(e.at_ms)}</td><td>{e.workload}</td><td>{e.cluster}</td><td>{e.action}</td><td>{e.reason}</td></tr>
             }).collect_view()}</tbody>
         </table></div>
     }

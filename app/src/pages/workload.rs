@@ -134,7 +134,7 @@ fn detail_view(d: WorkloadDetail, ui: Ui) -> AnyView {
                 <div class="table-wrap"><table class="data-table" id="events-table">
                     <thead><tr><th scope="col">"When"</th><th scope="col">"Cluster"</th><th scope="col">"Type"</th><th scope="col">"Reason"</th><th scope="col">"Object"</th><th scope="col">"Message"</th></tr></thead>
                     <tbody>{d.events.iter().map(|e| view! {
-                        <tr><td class="mono">{e.at.clone()}</td><td>{e.cluster.clone()}</td><td>{e.kind.clone()}</td><td>{e.reason.clone()}</td><td class="mono">{e.object.clone()}</td><td>{e.message.clone()}</td></tr>
+                        <tr><td class="mono nowrap">{e.at.map(|t| move || crate::time::when(t))}</td><td>{e.cluster.clone()}</td><td>{e.kind.clone()}</td><td>{e.reason.clone()}</td><td class="mono">{e.object.clone()}</td><td>{e.message.clone()}</td></tr>
                     }).collect_view()}</tbody>
                 </table></div>
             }.into_any() }}

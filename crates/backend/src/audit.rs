@@ -2,7 +2,7 @@
 //! from and how it ended. Append-only: the app offers no way to edit or delete lines.
 use crate::Database;
 use crate::entity::audit_log;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use flotilla_domain::{AuditLine, AuditQuery};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
@@ -74,11 +74,7 @@ pub struct AuditLog {
 }
 
 fn line(r: audit_log::Model) -> AuditLine {
-    AuditLine { id: r.id, at: stamp(r.at), actor: r.actor, action: r.action, target: r.target, cluster: r.cluster, outcome: r.outcome, source_ip: r.source_ip, detail: r.detail }
-}
-
-fn stamp(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+    AuditLine { id: r.id, at: r.at, actor: r.actor, action: r.action, target: r.target, cluster: r.cluster, outcome: r.outcome, source_ip: r.source_ip, detail: r.detail }
 }
 
 impl AuditLog {

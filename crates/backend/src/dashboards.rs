@@ -82,4 +82,11 @@ impl Dashboards {
     pub async fn publish(&self, role_key: &str, d: &Dashboard) -> Result<(), DashboardError> {
         self.put(None, Some(role_key.to_owned()), d).await
     }
+
+    /// Withdraws a role's published default: its people see the built-in default again (those
+    /// with their own layout keep it). False when none was published.
+    pub async fn unpublish(&self, role_key: &str) -> Result<bool, DashboardError> {
+        let gone = dashboard::Entity::delete_many().filter(dashboard::Column::RoleKey.eq(role_key)).exec(self.db.conn()).await?;
+        Ok(gone.rows_affected > 0)
+    }
 }

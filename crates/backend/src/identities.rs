@@ -193,7 +193,7 @@ impl Identities {
                 email: r.email,
                 email_verified: r.email_verified,
                 display_name: r.display_name,
-                last_seen_at: r.last_seen_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                last_seen_at: r.last_seen_at,
             })
             .collect())
     }

@@ -4,7 +4,7 @@ use crate::Database;
 use crate::cache::Topic;
 use crate::entity::api_token;
 use crate::opaque_tokens::{digest, random_secret};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use flotilla_domain::{ApiTokenInfo, CreatedApiToken};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -25,20 +25,8 @@ pub enum TokenError {
 
 pub const TOKEN_PREFIX: &str = "flt_";
 
-fn stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
 fn info(row: api_token::Model) -> ApiTokenInfo {
-    ApiTokenInfo {
-        id: row.id,
-        name: row.name,
-        prefix: row.prefix,
-        created_at: stamp(row.created_at),
-        expires_at: row.expires_at.map(stamp),
-        last_used_at: row.last_used_at.map(stamp),
-        revoked: row.revoked_at.is_some(),
-    }
+    ApiTokenInfo { id: row.id, name: row.name, prefix: row.prefix, created_at: row.created_at, expires_at: row.expires_at, last_used_at: row.last_used_at, revoked: row.revoked_at.is_some() }
 }
 
 #[derive(Clone, Debug)]

@@ -304,7 +304,7 @@ impl ClusterCostNow {
 
     /// "1.84 USD/h", or "your namespaces 0.12 USD/h".
     pub fn label(&self) -> String {
-        let amount = format!("{:.2} {}/h", self.per_hour, self.currency);
+        let amount = format!("{}/h", crate::format::money(self.per_hour, &self.currency));
         if self.whole { amount } else { format!("your namespaces {amount}") }
     }
 }

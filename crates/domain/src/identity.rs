@@ -70,9 +70,9 @@ pub struct ApiTokenInfo {
     pub name: String,
     /// The first characters, so a person can tell tokens apart.
     pub prefix: String,
-    pub created_at: String,
-    pub expires_at: Option<String>,
-    pub last_used_at: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revoked: bool,
 }
 
@@ -91,7 +91,7 @@ pub struct AuditLine {
     /// Its place in the log (newer entries have larger ids): the cursor for the next page.
     #[serde(default)]
     pub id: i64,
-    pub at: String,
+    pub at: chrono::DateTime<chrono::Utc>,
     pub actor: String,
     pub action: String,
     pub target: String,
@@ -129,7 +129,9 @@ pub fn audit_csv(lines: &[AuditLine]) -> String {
     }
     let mut out = String::from("at,actor,action,target,cluster,outcome,source_ip,detail\r\n");
     for l in lines {
-        for (i, v) in [&l.at, &l.actor, &l.action, &l.target, &l.cluster, &l.outcome, &l.source_ip, &l.detail].iter().enumerate() {
+        // ISO 8601 in UTC: what spreadsheets and log tools read.
+        let at = l.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        for (i, v) in [&at, &l.actor, &l.action, &l.target, &l.cluster, &l.outcome, &l.source_ip, &l.detail].iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
@@ -148,7 +150,7 @@ mod tests {
     fn csv_quotes_commas_quotes_and_defuses_formulas() {
         let line = AuditLine {
             id: 1,
-            at: "2026-11-23 10:00:00 UTC".into(),
+            at: chrono::DateTime::from_timestamp(1_795_428_000, 0).unwrap(),
             actor: "bob@example.test".into(),
             action: "project.update".into(),
             target: "team-a".into(),
@@ -162,6 +164,7 @@ mod tests {
         let csv = audit_csv(&[line, evil]);
         let rows: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(rows[0], "at,actor,action,target,cluster,outcome,source_ip,detail");
+        assert!(rows[1].starts_with("2026-11-23T10:00:00Z,bob@"), "{}", rows[1]);
         assert!(rows[1].ends_with(",denied,127.0.0.1,\"said \"\"hi\"\", then =SUM(A1)\""), "{}", rows[1]);
         assert!(rows[2].ends_with(",\"'=HYPERLINK(\"\"x\"\")\""), "{}", rows[2]);
     }

@@ -4,6 +4,7 @@ pub mod cost;
 pub mod cost_report;
 pub mod dashboard;
 pub mod fleet;
+pub mod format;
 pub mod geo;
 pub mod identity;
 pub mod image;

@@ -110,5 +110,5 @@ pub struct IdentitySummary {
     pub email: String,
     pub email_verified: bool,
     pub display_name: String,
-    pub last_seen_at: String,
+    pub last_seen_at: chrono::DateTime<chrono::Utc>,
 }

@@ -152,7 +152,8 @@ pub enum RegisterOutcome {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct EventLine {
     pub cluster: String,
-    pub at: String,
+    /// When it last happened (None: the cluster did not say).
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
     pub kind: String,
     pub reason: String,
     pub object: String,

@@ -183,6 +183,16 @@ pub fn next_opening(s: &Schedule, t: DateTime<Utc>) -> Option<Window> {
     windows(s, t, t + Duration::days(8)).into_iter().find(|w| w.start > t)
 }
 
+/// "next window opens 2026-12-08 01:00 JST": in the schedule's own zone, so it reads in one
+/// zone with [`describe`] (a one-off window is given in UTC).
+pub fn next_opening_words(s: &Schedule, t: DateTime<Utc>) -> String {
+    let zone = match s {
+        Schedule::Recurring { tz, .. } => parse_tz(tz).unwrap_or(chrono_tz::Tz::UTC),
+        _ => chrono_tz::Tz::UTC,
+    };
+    next_opening(s, t).map_or_else(|| "no window ahead".to_owned(), |w| format!("next window opens {}", crate::format::when(w.start, zone)))
+}
+
 fn days_words(days: u8) -> String {
     match days & EVERY_DAY {
         EVERY_DAY => "every day".into(),
@@ -421,11 +431,6 @@ pub struct ScheduleEvent {
 /// [`describe`] at a time given in UTC milliseconds (the browser's clock).
 pub fn describe_at_ms(s: &Schedule, at_ms: i64) -> String {
     describe(s, DateTime::from_timestamp_millis(at_ms).unwrap_or_default())
-}
-
-/// "2026-11-24 01:00 UTC" for UTC milliseconds (tables of the Schedules page).
-pub fn utc_minute(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
 /// "Tue 24" for the UTC day that holds `ms` (the timeline's day labels).

@@ -143,3 +143,13 @@ fn thresholds_keep_a_gap_between_deploy_and_evict() {
     assert!(t(0.5, 0.9, 0, 10).check().unwrap_err().contains("Minutes"));
     assert_eq!(Thresholds::default().describe(), "low-priority work below 60 %, evicted above 85 % after 5 min; movable work moved after 10 min");
 }
+
+#[test]
+fn the_next_window_is_told_in_the_schedules_own_zone() {
+    let s = recurring(WEEKDAYS, "01:00", "05:00", "Asia/Tokyo");
+    // Monday 2026-11-23 06:00 JST: the next window is Tuesday 01:00 JST, said in JST like the schedule.
+    let at = utc("2026-11-22T21:00:00Z");
+    assert_eq!(next_opening_words(&s, at), "next window opens 2026-11-24 01:00 JST");
+    assert!(describe(&s, at).contains("JST"));
+    assert_eq!(next_opening_words(&Schedule::Always, at), "no window ahead");
+}

@@ -124,6 +124,7 @@ pub fn operations() -> Vec<Operation> {
         op(M::GET, "/api/v1/tokens", "The caller's API tokens").ok::<Vec<d::ApiTokenInfo>>(),
         op(M::POST, "/api/v1/tokens", "Create an API token; its secret is shown once").body::<super::NewToken>(super::TOKEN_EXAMPLE).created::<d::CreatedApiToken>(),
         op(M::DELETE, "/api/v1/tokens/{id}", "Revoke one of the caller's API tokens"),
+        op(M::DELETE, "/api/v1/dashboards/defaults/{role}", "Withdraw a role's published default dashboard (administrators); answers whether one was published").ok::<bool>(),
     ];
     all.extend(project_operations());
     all.extend(workload_operations());
@@ -206,7 +207,7 @@ fn schedule_operations() -> Vec<Operation> {
     ]
 }
 
-/// The path's parameters: ids, except `{w}` of the action route (`{id}:{action}`).
+/// The path's parameters: ids, except `{w}` of the action route (`{id}:{action}`) and role keys.
 fn path_parameters(o: &Operation) -> Vec<Value> {
     o.path
         .split('/')
@@ -214,6 +215,8 @@ fn path_parameters(o: &Operation) -> Vec<Value> {
         .map(|name| {
             let schema = if name == "w" && o.method == Method::POST && o.path.ends_with("/workloads/{w}") {
                 json!({"type": "string", "pattern": "^[0-9]+:(scale|rollback|pause|resume|move)$", "examples": ["42:scale"]})
+            } else if name == "role" {
+                json!({"type": "string", "description": "A role's key", "examples": ["owner"]})
             } else {
                 json!({"type": "integer", "format": "int64"})
             };

@@ -45,6 +45,7 @@ const SERVER_FN_CALLS: &[(&str, &str)] = &[
     ("save_dashboard", r#"{"dashboard":{"widgets":[]}}"#),
     ("reset_dashboard", ""),
     ("publish_dashboard", r#"{"role_key":"viewer","dashboard":{"widgets":[]}}"#),
+    ("remove_dashboard_default", "role_key=viewer"),
     ("load_costs", r#"{"query":{"project":"team-a","from":"","to":"","step":"Day","group_by":"Cluster"}}"#),
     ("load_fleet_costs", "from=&to="),
     ("recompute_costs", "from=&to="),
@@ -159,7 +160,7 @@ async fn every_rest_route_consults_the_guard_and_refuses_strangers() {
     let portal = TestPortal::start().await;
     let bob = portal.session("bob").await;
     for (method, template, _) in flotilla_server::rest::routes() {
-        let path = template.replace("{id}", "2").replace("{p}", "2").replace("{user}", "999");
+        let path = template.replace("{id}", "2").replace("{p}", "2").replace("{user}", "999").replace("{role}", "viewer");
         let path = if method == axum::http::Method::POST { path.replace("{w}", "1:pause") } else { path.replace("{w}", "1") };
         let path = if method == axum::http::Method::DELETE && template == "/api/v1/prices" { format!("{path}?provider=eks&instance_type=x") } else { path };
         let body = valid_body(&method, template);
@@ -249,7 +250,7 @@ async fn every_write_route_refuses_a_developer_of_another_project_and_changes_no
             continue;
         }
         // Every id in the path names a team-a object (or, for clusters and mappings, the first one).
-        let path = template.replace("{p}", &team_a.to_string()).replace("{user}", &bob.to_string());
+        let path = template.replace("{p}", &team_a.to_string()).replace("{user}", &bob.to_string()).replace("{role}", "owner");
         let path = if template.starts_with("/api/v1/projects/{id}") { path.replace("{id}", &team_a.to_string()) } else { path.replace("{id}", "1") };
         let path = if method == axum::http::Method::POST { path.replace("{w}", &format!("{w}:pause")) } else { path.replace("{w}", &w.to_string()) };
         let path = if template == "/api/v1/prices" { format!("{path}?provider=eks&instance_type=m5.xlarge") } else { path };

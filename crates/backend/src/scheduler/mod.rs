@@ -188,7 +188,7 @@ impl Scheduler {
         let present: Vec<&DeploymentRecord> = w.deployments.iter().filter(|d| d.desired == Desired::Present).collect();
         let label = w.spec.name.to_string();
         if schedule::open_at(&sched, now).is_none() {
-            let next = schedule::next_opening(&sched, now).map_or("no window ahead".to_owned(), |n| format!("next window opens {} UTC", n.start.format("%Y-%m-%d %H:%M")));
+            let next = schedule::next_opening_words(&sched, now);
             let up: Vec<i64> = present.iter().filter(|d| !to_zero || d.replicas > 0).map(|d| d.cluster_id).collect();
             if !up.is_empty() {
                 let (action, when) = if to_zero { ("scaled-to-zero", "scaled to zero") } else { ("window-closed", "removed") };

@@ -236,7 +236,12 @@ pub async fn events(client: &Client, project: &str, name: &str, cluster: &str) -
         .filter(|e| e.involved_object.name.as_deref().is_some_and(|n| n == name || n.starts_with(&format!("{name}-"))))
         .map(|e| EventLine {
             cluster: cluster.to_owned(),
-            at: e.last_timestamp.map(|t| t.0.to_string()).or_else(|| e.event_time.map(|t| t.0.to_string())).or_else(|| e.metadata.creation_timestamp.map(|t| t.0.to_string())).unwrap_or_default(),
+            at: e
+                .last_timestamp
+                .map(|t| t.0)
+                .or_else(|| e.event_time.map(|t| t.0))
+                .or_else(|| e.metadata.creation_timestamp.map(|t| t.0))
+                .and_then(|t| chrono::DateTime::from_timestamp(t.as_second(), t.subsec_nanosecond().try_into().unwrap_or(0))),
             kind: e.type_.unwrap_or_default(),
             reason: e.reason.unwrap_or_default(),
             object: format!("{}/{}", e.involved_object.kind.unwrap_or_default(), e.involved_object.name.unwrap_or_default()),

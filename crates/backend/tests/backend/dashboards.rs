@@ -32,7 +32,12 @@ async fn own_layouts_role_defaults_and_reset() {
         assert_eq!(boards.for_user(bob, &developer).await.unwrap().1, Source::Own, "{kind}");
         // Reset: Bob now sees his role's default.
         boards.reset(bob).await.unwrap();
-        assert_eq!(boards.for_user(bob, &developer).await.unwrap(), (published, Source::Role("developer".into())), "{kind}");
+        assert_eq!(boards.for_user(bob, &developer).await.unwrap(), (published.clone(), Source::Role("developer".into())), "{kind}");
+        // Withdrawn: developers see the built-in default again; withdrawing twice says nothing was there.
+        assert!(boards.unpublish("developer").await.unwrap(), "{kind}");
+        assert_eq!(boards.for_user(bob, &developer).await.unwrap(), (Dashboard::built_in_for(&developer), Source::BuiltIn), "{kind}");
+        assert!(!boards.unpublish("developer").await.unwrap(), "{kind}: nothing left to withdraw");
+        boards.publish("developer", &published).await.unwrap();
 
         // An overlapping layout is refused in words and changes nothing.
         let mut bad = Dashboard::built_in();
