@@ -51,3 +51,18 @@ test.describe('in New York', () => {
     await expect(firstTime).toHaveText(new RegExp(TIME.source + 'JST$'));
   });
 });
+
+test('costs: dates are typed and read as ISO dates, and "All my projects" shows every budget', async ({ page }) => {
+  await signInAsDemo(page, 'carol', '/costs');
+  const budgets = page.getByTestId('project-budgets');
+  await expect(budgets.locator('li[data-project="team-b"]')).toContainText(/spent in \d{4}-\d{2}/);
+  const from = page.getByLabel('From');
+  await expect(from).toHaveAttribute('placeholder', 'YYYY-MM-DD');
+  await hydrated(page, () => from.fill('12/01/2026'), () => expect(from).toHaveValue('12/01/2026'));
+  await from.press('Tab');
+  await expect(page.getByRole('alert').filter({ hasText: 'must look like' })).toContainText('The start date must look like 2026-11-24');
+  // One project chosen: its own budget form, no list of every project.
+  await page.goto(portalUrl('/costs?project=team-b'));
+  await expect(page.getByRole('heading', { name: /Monthly budget of/ })).toBeVisible();
+  await expect(budgets).toHaveCount(0);
+});

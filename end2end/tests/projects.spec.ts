@@ -29,7 +29,10 @@ test('an administrator creates a project, its owner adds a member, the member de
   await form.getByRole('button', { name: 'Create project' }).click();
   await expect(form.getByRole('status')).toContainText('Created team-d.');
 
-  // An SSO group grants developer rights in it.
+  const projectPath = await form.getByRole('link', { name: 'Open it' }).getAttribute('href');
+
+  // An SSO group grants developer rights in it (Admin → Roles and groups).
+  await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Roles and groups' }).click();
   const mappings = page.locator('section[aria-labelledby="groups-h"]');
   await mappings.getByLabel('Group').fill('team-d-devs');
   await mappings.getByLabel('Role').fill('developer');
@@ -38,7 +41,7 @@ test('an administrator creates a project, its owner adds a member, the member de
   await expect(mappings.locator('tr', { hasText: 'team-d-devs' })).toBeVisible();
 
   // The project page says where it may run.
-  await form.getByRole('link', { name: 'Open it' }).click();
+  await page.goto(portalUrl(projectPath!));
   await expect(page).toHaveURL(/\/projects\/\d+$/);
   const projectUrl = page.url();
   await expect(page.locator('.facts')).toContainText('onprem-dev, osaka-prod');

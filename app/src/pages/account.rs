@@ -48,14 +48,13 @@ fn ZoneChoice() -> impl IntoView {
             <h2 id="zone-h">"Time zone"</h2>
             <p class="muted">"Every time in the portal is written in this zone. It starts as your browser's and is remembered in this browser."</p>
             <div class="inline-form">
-                <label>"Show times in"
-                    <select name="time-zone" prop:value=move || crate::time::zone().name().to_owned() on:change=move |ev| {
+                <label for="time-zone">"Show times in"</label>
+                    <select id="time-zone" name="time-zone" prop:value=move || crate::time::zone().name().to_owned() on:change=move |ev| {
                         crate::time::choose_zone(&event_target_value(&ev));
                         saved.set(true);
                     }>
                         {TZ_VARIANTS.iter().map(|z| view! { <option value=z.name()>{z.name()}</option> }).collect_view()}
                     </select>
-                </label>
                 <span class="muted" role="status">{move || saved.get().then(|| format!("Saved: times now read like {}.", crate::time::when_ms(js_now())))}</span>
             </div>
         </section>

@@ -133,16 +133,20 @@ pub fn RegisterPage() -> impl IntoView {
         };
         validate(&form).map(|spec| (spec.placement.clone(), spec.demand()))
     });
-    // The newest preview that could be worked out, with the project it is for. While a field
-    // placement reads is invalid (or after a refused register) the last one stays on screen,
-    // marked out of date, instead of the panel going back to "Fill in the form".
-    let preview = Memo::new(move |last: Option<&Option<(String, Placement)>>| {
+    // The newest preview that could be worked out, with the project it is for, and whether the
+    // fields placement reads are valid now. While one is not (or after a refused register) the
+    // last preview stays on screen, marked out of date, instead of the panel going back to "Fill
+    // in the form". One memo carries both: a view reading `demand` beside it would miss a change
+    // that leaves the kept preview equal (the memo graph settles `demand` while checking this).
+    let preview = Memo::new(move |last: Option<&(Option<(String, Placement)>, Result<(), Vec<FieldError>>)>| {
         let project = f.project.get();
-        let fresh = match (inputs.get(), demand.get()) {
-            (Some(Ok(Some(PlacementInputs { clusters, .. }))), Ok((rule, need))) => Some((project.clone(), place(&rule, &need, &clusters))),
+        let need = demand.get();
+        let fresh = match (inputs.get(), &need) {
+            (Some(Ok(Some(PlacementInputs { clusters, .. }))), Ok((rule, need))) => Some((project.clone(), place(rule, need, &clusters))),
             _ => None,
         };
-        fresh.or_else(|| last.cloned().flatten().filter(|(p, _)| *p == project))
+        let kept = fresh.or_else(|| last.and_then(|(p, _)| p.clone()).filter(|(p, _)| *p == project));
+        (kept, need.map(|_| ()))
     });
     let navigate = leptos_router::hooks::use_navigate();
     Effect::new(move |_| {
@@ -249,13 +253,13 @@ pub fn RegisterPage() -> impl IntoView {
             <aside class="register__preview" aria-labelledby="preview-h" aria-live="polite">
                 <h2 id="preview-h">"Where it would run"</h2>
                 {move || (!sched.spec().deploys_at_once()).then_some(view! { <p class="muted" data-testid="placed-later">"Now. With this schedule it is placed when its window opens (low priority: when a cluster has room), on the clusters' load then."</p> })}
-                {move || match (inputs.get(), preview.get(), demand.get()) {
-                    (None, _, _) => view! { <p class="loading" role="status">"Reading the clusters' free capacity…"</p> }.into_any(),
-                    (Some(Err(e)), _, _) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
-                    (Some(Ok(None)), _, _) => view! { <p class="muted">"Choose a project."</p> }.into_any(),
-                    (_, Some((_, p)), Ok(_)) => preview_view(p, false),
-                    (_, kept, Err(errors)) => blocked_view(kept.map(|(_, p)| p), errors),
-                    (_, None, Ok(_)) => view! { <p class="muted">"Fill in the form; the preview updates as you type."</p> }.into_any(),
+                {move || match (inputs.get(), preview.get()) {
+                    (None, _) => view! { <p class="loading" role="status">"Reading the clusters' free capacity…"</p> }.into_any(),
+                    (Some(Err(e)), _) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
+                    (Some(Ok(None)), _) => view! { <p class="muted">"Choose a project."</p> }.into_any(),
+                    (_, (Some((_, p)), Ok(()))) => preview_view(p, false),
+                    (_, (kept, Err(errors))) => blocked_view(kept.map(|(_, p)| p), errors),
+                    (_, (None, Ok(()))) => view! { <p class="muted">"Fill in the form; the preview updates as you type."</p> }.into_any(),
                 }}
             </aside>
         </div>
