@@ -21,11 +21,10 @@ async function zoomIn(page) {
 async function fillRegistration(page) {
   const form = page.locator('form.register__form');
   await form.locator('input[name="name"]').waitFor();
-  for (let i = 0; i < 50 && !(await page.getByTestId('placement-preview').isVisible()); i++) {
-    await form.locator('input[name="name"]').fill('storefront');
-    await form.locator('input[name="image"]').fill('nginx:1.27');
-    await page.waitForTimeout(200);
-  }
+  // The preview appears once the page is live (it needs no name): then the typing is kept.
+  await page.getByTestId('placement-preview').waitFor({ timeout: 30_000 });
+  await form.locator('input[name="name"]').fill('storefront');
+  await form.locator('input[name="image"]').fill('nginx:1.27');
   await form.locator('input[name="replicas"]').fill('3');
   await form.locator('input[name="cpu_request"]').fill('500m');
 }
