@@ -90,6 +90,18 @@ async function openNode(page) {
   await page.locator('#node-table tbody tr').first().getByRole('link').click();
   await page.locator('#node-pods').waitFor({ timeout: 20_000 });
 }
+// alice adds the topology to her dashboard and picks a node: every cluster and the node's pods
+// show in the widget (issue 23, item 2).
+async function topologyWidget(page) {
+  await page.getByTestId('dashboard').locator('section.widget').first().waitFor();
+  await page.locator('body[data-hydrated]').waitFor({ state: 'attached' });
+  await page.getByLabel('Widget').selectOption({ label: 'Fleet topology map' });
+  await page.getByRole('button', { name: 'Add widget' }).click();
+  const topo = page.locator('section.widget[data-widget="Topology"]');
+  await topo.locator('g.node').first().click();
+  await topo.locator('aside.fleet-pods tr[data-pod]').first().waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
 // Carol's dashboard: team-b's cost over 30 days, the budget, utilisation by memory, the heatmap.
 async function costWidgets(page) {
   await page.getByTestId('dashboard').locator('section.widget').first().waitFor();
@@ -152,6 +164,7 @@ const shots = [
   ['shot-phone-costs-dark.png', 'carol', '/costs?project=team-b', { width: 390, height: 844 }, 'dark', true, waitForChart],
   ['shot-phone-workloads.png', 'bob', '/workloads', { width: 390, height: 844 }, 'light', true],
   ['shot-dashboard-widgets.png', 'carol', '/', { width: 1440, height: 1100 }, 'light', false, costWidgets],
+  ['shot-dashboard-topology.png', 'alice', '/', { width: 1280, height: 800 }, 'light', true, topologyWidget],
   // The dashboard as the server sends it: what a browser without JavaScript (or before the
   // bundle arrives) shows.
   ['shot-dashboard-nojs.png', 'carol', '/', { width: 1440, height: 1100 }, 'light', false, null, { javaScriptEnabled: false }],

@@ -1,5 +1,5 @@
 // Below the cluster page: a node's own page with its pods (namespace, project, requests,
-// usage, cost now), reached from the cluster page and from the topology; zoomed-in nodes are
+// usage, cost now), reached from the cluster page, its heatmap and the topology; zoomed-in nodes are
 // labelled by the part of their name that tells them apart; another project's pods stay hidden.
 import { test, expect } from '@playwright/test';
 import { hydrated, portalUrl, signInAsDemo } from './portal';
@@ -22,6 +22,17 @@ test('an administrator opens a node from the cluster page and sees its pods with
   // Back up through the breadcrumb.
   await page.locator('.breadcrumb a').nth(1).click();
   await expect(page.locator('#node-table')).toBeVisible();
+  // The heatmap's rows open their node too (a click on a row, or its link below the chart).
+  const heat = page.getByRole('region', { name: 'Utilisation over time' });
+  // The first snapshot is taken within a minute of the cluster connecting.
+  await expect(async () => {
+    await page.reload();
+    await expect(heat.locator('.heatmap__nodes a').first()).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+  const last = heat.locator('.heatmap__nodes a').last();
+  const other = (await last.textContent())!;
+  await hydrated(page, () => last.click(), () => expect(page).toHaveURL(portalUrl(`/clusters/${tokyo.id}/nodes/${other}`)));
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(other);
 });
 
 test('zoomed in, nodes are labelled by what tells them apart, and a developer\'s node page shows only his pods', async ({ page }) => {

@@ -4,7 +4,9 @@
 import { test, expect, Page } from '@playwright/test';
 import { request as httpsRequest } from 'node:https';
 import { parse } from 'yaml';
-import { portalUrl, signInAsDemo, hydrated, kubeconfigText, pasteKubeconfig } from './portal';
+import { afterwards, apiAs, portalUrl, restore, runAfterwards, signInAsDemo, hydrated, kubeconfigText, pasteKubeconfig } from './portal';
+
+test.afterEach(runAfterwards);
 
 /// Creates a pod straight in a simulated cluster (as kubectl would), pinned to `node`.
 async function createPod(context: string, namespace: string, name: string, node: string): Promise<void> {
@@ -35,6 +37,13 @@ async function openTile(page: Page, name: string) {
 }
 
 test('an administrator registers a cluster from a kubeconfig and drills down to pods', async ({ page }) => {
+  // The second registration of the simulator's onprem-dev goes again afterwards.
+  afterwards(async () => {
+    const admin = await apiAs('alice');
+    const second = (await (await admin.get('/api/v1/clusters')).json()).find((c: any) => c.name === 'onprem-dev-2');
+    if (second) await restore(admin, 'delete', `/api/v1/clusters/${second.id}`);
+    await admin.dispose();
+  });
   await signInAsDemo(page, 'alice', '/admin/clusters');
   const form = page.locator('form.cluster-form');
   await pasteKubeconfig(page, form);

@@ -3,11 +3,22 @@
 // bob by hand on the project page; bob registers a container there, and the preview offers
 // only the two opened clusters. A name that is taken is refused in words and keeps the form.
 import { test, expect } from '@playwright/test';
-import { portalUrl, signInAsDemo, hydrated } from './portal';
+import { afterwards, apiAs, portalUrl, restore, runAfterwards, signInAsDemo, hydrated } from './portal';
+
+test.afterEach(runAfterwards);
 
 test('an administrator creates a project, its owner adds a member, the member deploys into it', async ({ page, browser }) => {
   // Waits for rollouts on the simulated fleet (up to 30 s each).
   test.slow();
+  // team-d, its workloads and its group mapping go again afterwards.
+  afterwards(async () => {
+    const admin = await apiAs('alice');
+    const mapping = (await (await admin.get('/api/v1/group-mappings')).json()).find((m: any) => m.group === 'team-d-devs');
+    if (mapping) await restore(admin, 'delete', `/api/v1/group-mappings/${mapping.id}`);
+    const project = (await (await admin.get('/api/v1/projects')).json()).find((p: any) => p.name === 'team-d');
+    if (project) await restore(admin, 'delete', `/api/v1/projects/${project.id}?workloads=remove`);
+    await admin.dispose();
+  });
   await signInAsDemo(page, 'alice', '/admin/projects');
   const form = page.getByRole('form', { name: 'New project' });
   await hydrated(

@@ -81,6 +81,33 @@ test('bob registers a weekend job with a schedule in the registration form; it w
   expect(removed.status()).toBeLessThan(300);
 });
 
+test('a workload waiting for its window says so in the list, and its page offers only what applies', async ({ page }) => {
+  await signInAsDemo(page, 'bob', '/workloads');
+  const origin = new URL(portalUrl('/')).origin;
+  const projects = await (await page.request.get(portalUrl('/api/v1/projects'))).json();
+  const teamA = projects.find((p: any) => p.name === 'team-a').id;
+  // One window, two days from now: nothing is deployed until then.
+  const start = Date.now() + 2 * 86_400_000;
+  const data = {
+    project: 'team-a', name: 'later-e2e', image: 'example/report:1', command: '', args: '', env: [], ports: [],
+    replicas: '1', cpu_request: '100m', cpu_limit: '', memory_request: '64Mi', memory_limit: '', gpu: '', placement: 'least_loaded',
+    schedule: { schedule: { kind: 'once', start_ms: start, end_ms: start + 3_600_000 } },
+  };
+  const created = await page.request.post(portalUrl(`/api/v1/projects/${teamA}/workloads`), { data, headers: { Origin: origin } });
+  expect(created.status()).toBe(201);
+  const id = (await created.json()).Created.id;
+  const bob = await apiAs('bob');
+  afterwards(() => restore(bob, 'delete', `/api/v1/projects/${teamA}/workloads/${id}`));
+  await page.goto(portalUrl('/workloads'));
+  await expect(page.locator('tr[data-workload="later-e2e"]').getByTestId('not-running')).toContainText('Not running now: waiting for its window');
+  await page.locator('tr[data-workload="later-e2e"]').getByRole('link', { name: 'later-e2e' }).click();
+  // Headed and titled by its name; nothing runs, so nothing to pause, move or roll back.
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('later-e2e');
+  await expect(page).toHaveTitle(/^later-e2e/);
+  await expect(page.getByRole('button', { name: 'Scale' })).toBeVisible();
+  for (const name of ['Roll back', 'Pause', 'Move']) await expect(page.getByRole('button', { name, exact: true })).toHaveCount(0);
+});
+
 test('an administrator sets a cluster\'s thresholds; bob does not see them', async ({ page, browser }) => {
   // osaka-prod's thresholds (the demo's quick ones) come back afterwards.
   const admin = await apiAs('alice');

@@ -103,7 +103,7 @@ pub async fn load_workload(id: i64) -> Result<WorkloadDetail, AppError> {
             Err(e) => problems.push(format!("{}: {e}", ro.cluster)),
         }
     }
-    events.sort_by(|a, b| b.at.cmp(&a.at));
+    events.sort_by_key(|e| std::cmp::Reverse(e.at));
     events.truncate(50);
     Ok(WorkloadDetail { summary, spec: w.spec, pods, events, problems, may_change })
 }

@@ -41,7 +41,7 @@ fn cluster_cost_view(live: Option<LiveCosts>) -> AnyView {
     };
     view! {
         {summary}
-        {(!l.unpriced.is_empty()).then(|| view! { <p class="notice notice--warn">{format!("Not priced (set prices in Admin → Prices): {}", l.unpriced.join(", "))}</p> })}
+        {(!l.unpriced.is_empty()).then(|| view! { <p class="notice notice--warn">{format!("Not priced (set prices in Admin → Costs and prices): {}", l.unpriced.join(", "))}</p> })}
         <div class="table-wrap"><table class="data-table" data-testid="namespace-costs">
             <thead><tr><th scope="col">"Namespace"</th><th scope="col" class="num">"Per hour"</th><th scope="col" class="num">"Per month"</th></tr></thead>
             <tbody>{rows.into_iter().map(|(ns, c)| view! {

@@ -270,42 +270,67 @@ fn HeatmapSection(id: Signal<i64>) -> impl IntoView {
                 <label>"Period"<select on:change=move |ev| hours.set(event_target_value(&ev).parse().unwrap_or(24))>
                     <option value="24">"Last 24 hours (hourly)"</option><option value="1">"Last hour (per minute)"</option></select></label>
             </div>
-            <Loaded resource=map loading="Loading history…" render=move |m: Heatmap| heat_view(m, by.get_untracked(), metric.get_untracked())/>
+            <Loaded resource=map loading="Loading history…" render=move |m: Heatmap| { let b = by.get_untracked(); let nodes_of = (b == "node").then(|| id.get_untracked()); heat_view(m, b, metric.get_untracked(), nodes_of) }/>
         </section>
     }
 }
 
-pub(crate) fn heat_view(map: Heatmap, by: String, metric: Metric) -> AnyView {
+/// The heatmap with a readout of the cell under the pointer. `nodes_of`: the cluster whose
+/// nodes are the rows; a click on a row (or its link below) opens that node's page.
+pub(crate) fn heat_view(map: Heatmap, by: String, metric: Metric, nodes_of: Option<i64>) -> AnyView {
     if map.rows.is_empty() {
         return view! { <p class="muted">"No history yet: Flotilla saves a utilisation snapshot every minute once the cluster is connected."</p> }.into_any();
     }
     let title = format!("{} utilisation by {} (usage when measured, else requests; grey = no snapshot)", metric.label(), by);
     let (svg, g) = charts::heatmap(&map, &title, crate::time::zone());
     let readout = RwSignal::new(String::new());
-    let on_move = move |ev: leptos::ev::MouseEvent| {
+    let map = StoredValue::new(map);
+    // The (row, column) of the cell under the pointer.
+    let cell_at = move |ev: &leptos::ev::MouseEvent| -> Option<(usize, usize)> {
         use wasm_bindgen::JsCast;
-        let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else { return };
+        let el = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())?;
         let rect = el.get_bounding_client_rect();
         // The chart may be drawn smaller than its natural width.
         let scale = if rect.width() > 0.0 { f64::from(charts::HEAT_WIDTH) / rect.width() } else { 1.0 };
         let (x, y) = ((f64::from(ev.client_x()) - rect.left()) * scale, (f64::from(ev.client_y()) - rect.top()) * scale);
-        let col = ((x - g.left) / g.cell_w).floor();
-        let row = ((y - g.top) / g.cell_h).floor();
-        let text = if col >= 0.0 && row >= 0.0 && (col as usize) < g.cols && (row as usize) < g.rows {
-            let r = &map.rows[row as usize];
-            let when = when_ms(map.times_ms[col as usize]);
-            match r.values[col as usize] {
-                Some(v) => format!("{} · from {when}: {}", r.name, percent(v)),
-                None => format!("{} · from {when}: no snapshot", r.name),
-            }
-        } else {
-            String::new()
-        };
+        let (col, row) = (((x - g.left) / g.cell_w).floor(), ((y - g.top) / g.cell_h).floor());
+        (col >= 0.0 && row >= 0.0 && (col as usize) < g.cols && (row as usize) < g.rows).then_some((row as usize, col as usize))
+    };
+    let node_href = move |name: &str| nodes_of.map(|id| format!("/clusters/{id}/nodes/{}", crate::links::query_value(name)));
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let text = cell_at(&ev).map_or_else(String::new, |(row, col)| {
+            map.with_value(|map| {
+                let r = &map.rows[row];
+                let when = when_ms(map.times_ms[col]);
+                let open = if nodes_of.is_some() { " · click to open the node" } else { "" };
+                match r.values[col] {
+                    Some(v) => format!("{} · from {when}: {}{open}", r.name, percent(v)),
+                    None => format!("{} · from {when}: no snapshot{open}", r.name),
+                }
+            })
+        });
         readout.set(text);
     };
+    let navigate = leptos_router::hooks::use_navigate();
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if let Some(href) = cell_at(&ev).and_then(|(row, _)| map.with_value(|m| node_href(&m.rows[row].name))) {
+            navigate(&href, Default::default());
+        }
+    };
+    let links = nodes_of.map(|_| {
+        map.with_value(|m| {
+            view! {
+                <p class="heatmap__nodes muted">"Open a node: "
+                    {m.rows.iter().map(|r| view! { <a href=node_href(&r.name)>{r.name.clone()}</a>" " }).collect_view()}
+                </p>
+            }
+        })
+    });
     view! {
-        <div class="heatmap__chart" on:mousemove=on_move on:mouseleave=move |_| readout.set(String::new()) inner_html=svg></div>
+        <div class="heatmap__chart" class:heatmap__chart--links=nodes_of.is_some() on:mousemove=on_move on:click=on_click
+            on:mouseleave=move |_| readout.set(String::new()) inner_html=svg></div>
         <p class="heatmap__readout" role="status">{move || { let t = readout.get(); if t.is_empty() { "Point at a cell to read it.".to_owned() } else { t } }}</p>
+        {links}
         <div class="legend" inner_html=crate::fleetmap::legend(metric)></div>
     }
     .into_any()

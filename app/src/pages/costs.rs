@@ -246,7 +246,7 @@ fn report_view(c: Controls, v: CostView, save: ServerAction<SaveBudget>, remove:
                 cost_chart(&r)
             }}
             {(!r.gaps.is_empty()).then(|| view! { <div class="notice" data-testid="cost-gaps"><strong>"Not observed: "</strong><ul>{r.gaps.iter().map(|g| view! { <li>{g.clone()}</li> }).collect_view()}</ul></div> })}
-            {(!r.unpriced.is_empty()).then(|| view! { <div class="notice notice--warn" data-testid="cost-unpriced"><strong>"Nodes without a price (their cost is in no total; set it in Admin → Prices): "</strong><ul>{r.unpriced.iter().map(|g| view! { <li>{g.clone()}</li> }).collect_view()}</ul></div> })}
+            {(!r.unpriced.is_empty()).then(|| view! { <div class="notice notice--warn" data-testid="cost-unpriced"><strong>"Nodes without a price (their cost is in no total; set it in Admin → Costs and prices): "</strong><ul>{r.unpriced.iter().map(|g| view! { <li>{g.clone()}</li> }).collect_view()}</ul></div> })}
             <div class="cost-columns">
                 <section aria-labelledby="top-h">
                     <h2 id="top-h">"Top workloads"</h2>

@@ -177,7 +177,7 @@ fn HeatmapWidget(settings: Memo<WidgetSettings>, choices: Choices) -> impl IntoV
     view! {
         <p class="muted widget__subject">{move || format!("{} · last {}", name(), days_label(target.get().2))}</p>
         {shown(data, "Loading history…", move |map| match map {
-            Some(map) => crate::pages::cluster::heat_view(map, "namespace".into(), target.get_untracked().1),
+            Some(map) => crate::pages::cluster::heat_view(map, "namespace".into(), target.get_untracked().1, None),
             None => view! { <p class="muted">"No cluster to show: none is visible to you yet."</p> }.into_any(),
         })}
     }

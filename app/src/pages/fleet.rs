@@ -29,7 +29,7 @@ fn no_clusters() -> AnyView {
     view! {
         <EmptyState title="No clusters yet">
             <p>"Flotilla shows every registered Kubernetes cluster here, live, with each node coloured by how busy it is."</p>
-            <p>"An administrator registers clusters in "<a href="/admin#clusters">"Admin → Clusters"</a>
+            <p>"An administrator registers clusters in "<a href="/admin/clusters">"Admin → Clusters"</a>
                " from a kubeconfig. To explore with a simulated fleet instead, start the portal with "
                <code>"flotilla demo"</code>"."</p>
         </EmptyState>

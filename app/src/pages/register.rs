@@ -76,6 +76,10 @@ impl Fields {
     }
 }
 
+/// The preview kept on screen (with the project it is for), and whether the fields placement
+/// reads are valid now.
+type Preview = (Option<(String, Placement)>, Result<(), Vec<FieldError>>);
+
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let f = Fields::new();
@@ -83,8 +87,17 @@ pub fn RegisterPage() -> impl IntoView {
     let projects = LocalResource::new(list_projects);
     let inputs = LocalResource::new(move || {
         let p = f.project.get();
-        async move { if p.is_empty() { Ok(None) } else { load_placement_inputs(p).await.map(Some) } }
+        // Tagged with its project: an answer for a project no longer chosen is never shown as this one's.
+        async move { if p.is_empty() { Ok(None) } else { load_placement_inputs(p.clone()).await.map(|i| Some((p, i))) } }
     });
+    // The chosen project's inputs; None while they load (also while an older answer is shown).
+    let current = move || {
+        inputs.get().and_then(|r| match r {
+            Ok(Some((of, i))) => (of == f.project.get()).then_some(Ok(Some(i))),
+            Ok(None) => Some(Ok(None)),
+            Err(e) => Some(Err(e)),
+        })
+    };
     // Start with the caller's first project.
     Effect::new(move |_| {
         if f.project.get_untracked().is_empty()
@@ -138,10 +151,10 @@ pub fn RegisterPage() -> impl IntoView {
     // last preview stays on screen, marked out of date, instead of the panel going back to "Fill
     // in the form". One memo carries both: a view reading `demand` beside it would miss a change
     // that leaves the kept preview equal (the memo graph settles `demand` while checking this).
-    let preview = Memo::new(move |last: Option<&(Option<(String, Placement)>, Result<(), Vec<FieldError>>)>| {
+    let preview = Memo::new(move |last: Option<&Preview>| {
         let project = f.project.get();
         let need = demand.get();
-        let fresh = match (inputs.get(), &need) {
+        let fresh = match (current(), &need) {
             (Some(Ok(Some(PlacementInputs { clusters, .. }))), Ok((rule, need))) => Some((project.clone(), place(rule, need, &clusters))),
             _ => None,
         };
@@ -219,7 +232,7 @@ pub fn RegisterPage() -> impl IntoView {
                         }).collect_view()}
                     </div>
                     <div hidden=move || f.mode.get() != "clusters" class="choose-clusters">
-                        {move || inputs.get().and_then(Result::ok).flatten().map(|i| i.clusters.into_iter().map(|c| {
+                        {move || current().and_then(Result::ok).flatten().map(|i| i.clusters.into_iter().map(|c| {
                             let id = c.id;
                             view! { <label class="check"><input type="checkbox" name="cluster" value=c.name.clone() prop:checked=move || f.chosen.with(|v| v.contains(&id))
                                 on:change=move |ev| { let on = event_target_checked(&ev); f.chosen.update(|v| { v.retain(|x| *x != id); if on { v.push(id); v.sort(); } }); }/>{c.name.clone()}</label> }
@@ -253,7 +266,7 @@ pub fn RegisterPage() -> impl IntoView {
             <aside class="register__preview" aria-labelledby="preview-h" aria-live="polite">
                 <h2 id="preview-h">"Where it would run"</h2>
                 {move || (!sched.spec().deploys_at_once()).then_some(view! { <p class="muted" data-testid="placed-later">"Now. With this schedule it is placed when its window opens (low priority: when a cluster has room), on the clusters' load then."</p> })}
-                {move || match (inputs.get(), preview.get()) {
+                {move || match (current(), preview.get()) {
                     (None, _) => view! { <p class="loading" role="status">"Reading the clusters' free capacity…"</p> }.into_any(),
                     (Some(Err(e)), _) => view! { <p class="notice notice--error" role="alert">{e.to_string()}</p> }.into_any(),
                     (Some(Ok(None)), _) => view! { <p class="muted">"Choose a project."</p> }.into_any(),

@@ -17,7 +17,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    #[error("an account with the e-mail {email} already exists in Flotilla, and your sign-in was not linked to it ({why}). An administrator must link your sign-in to that account (Admin → Users)")]
+    #[error("an account with the e-mail {email} already exists in Flotilla, and your sign-in was not linked to it ({why}). An administrator must link your sign-in to that account (Admin → People)")]
     LinkRefused { email: String, why: &'static str },
     #[error("your Flotilla account is deactivated; ask an administrator if you need it again")]
     Deactivated,

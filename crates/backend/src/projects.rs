@@ -246,7 +246,7 @@ impl Projects {
         let current = self.load(id).await?;
         let role = role.trim();
         if role == BuiltinRole::Administrator.key() {
-            return Err(ProjectError::Invalid("Administrator is a portal-wide role; grant it in Admin → Users, not in a project.".into()));
+            return Err(ProjectError::Invalid("Administrator is a portal-wide role; grant it in Admin → People, not in a project.".into()));
         }
         if BuiltinRole::from_key(role).is_none() && crate::entity::role::Entity::find().filter(crate::entity::role::Column::Key.eq(role)).one(self.db.conn()).await?.is_none() {
             return Err(ProjectError::Invalid(format!("There is no role \"{role}\"; choose owner, developer, viewer or a custom role.")));

@@ -248,7 +248,7 @@ pub async fn events(client: &Client, project: &str, name: &str, cluster: &str) -
             message: e.message.unwrap_or_default(),
         })
         .collect();
-    lines.sort_by(|a, b| a.at.cmp(&b.at));
+    lines.sort_by_key(|a| a.at);
     Ok(lines)
 }
 
