@@ -157,7 +157,13 @@ async fn demo_mode_seeds_people_and_projects() {
     for who in ["alice@demo.flotilla.test", "bob@demo.flotilla.test", "carol@demo.flotilla.test"] {
         assert!(html.contains(who), "{who} listed on the Admin page");
     }
-    assert!(html.contains("team-a") && html.contains("demo.seeded"), "projects and the audit line are shown");
+    // Admin's other tabs, each at its own address: the projects, and the audit line of the seed.
+    let (status, html) = portal.get_as("/admin/projects", &alice).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("team-a"), "projects are shown");
+    let (status, html) = portal.get_as("/admin/audit", &alice).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("demo.seeded"), "the seed's audit line is shown");
 }
 
 #[tokio::test]
@@ -220,7 +226,10 @@ async fn local_accounts_sign_in_with_a_password_and_guessing_is_rate_limited() {
     assert!(cookie.starts_with("flotilla_session="), "{cookie}");
     let (status, html) = portal.get_as("/admin", &cookie).await;
     assert_eq!(status, 200);
-    assert!(html.contains("root@example.test") && html.contains("auth.sign-in"), "the sign-in is in the audit log");
+    assert!(html.contains("root@example.test"), "the administrator is listed");
+    let (status, html) = portal.get_as("/admin/audit", &cookie).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("auth.sign-in"), "the sign-in is in the audit log");
 
     // Signing out ends the session on the server: the old cookie no longer works.
     let res = Portal::client().post(format!("{}/auth/logout", portal.url)).header("origin", &portal.url).header("cookie", &cookie).send().await.unwrap();

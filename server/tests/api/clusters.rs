@@ -118,7 +118,7 @@ async fn registered_clusters_show_live_inventory_filtered_per_caller_and_never_t
         answers.push(portal.get(path, Some(&alice)).await.body);
     }
     answers.push(portal.get("/api/v1/audit", Some(&alice)).await.body);
-    for page in ["/fleet", &format!("/clusters/{alpha}"), "/admin"] {
+    for page in ["/fleet", &format!("/clusters/{alpha}"), "/admin", "/admin/clusters", "/admin/audit"] {
         let html = portal.send(Method::GET, page, Some(&alice), "", "").await;
         answers.push(html.body);
     }
