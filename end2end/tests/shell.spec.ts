@@ -72,9 +72,13 @@ test('navigation happens in the browser and the Admin page lists the demo people
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@demo.flotilla.test', exact: true })).toBeVisible();
+  await expect(page).toHaveTitle('People · Admin · Flotilla');
+  // Admin's tabs are pages of their own, reached in the browser too.
+  await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Projects' }).click();
+  await expect(page).toHaveURL(/\/admin\/projects$/);
   await expect(page.getByRole('region', { name: 'Projects' }).getByRole('cell', { name: 'Team B — data platform' })).toBeVisible();
   expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
-  await expect(page).toHaveTitle('Admin · Flotilla');
+  await expect(page).toHaveTitle('Projects · Admin · Flotilla');
 });
 
 test('an unknown address shows the 404 page with status 404', async ({ page }) => {
