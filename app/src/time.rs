@@ -1,7 +1,7 @@
 //! The person's time zone: the one they chose on the Account page, else their browser's,
 //! remembered in a cookie so the server writes times as the browser does (no flicker on
-//! hydration). Every time on every page goes through [`when`] / [`when_ms`] / [`clock_ms`],
-//! which write it with `flotilla_domain::format` in this zone.
+//! hydration). Every time on every page goes through [`when`] / [`when_ms`] (or, for drawings
+//! given the zone, `flotilla_domain::format` itself) in this zone.
 use flotilla_domain::format::{self, DateTime, Tz, Utc};
 use leptos::prelude::*;
 
@@ -88,11 +88,6 @@ pub fn when(t: DateTime<Utc>) -> String {
 /// [`when`] for unix milliseconds.
 pub fn when_ms(ms: i64) -> String {
     format::when_ms(ms, zone())
-}
-
-/// "14:04 JST".
-pub fn clock_ms(ms: i64) -> String {
-    format::clock_ms(ms, zone())
 }
 
 #[cfg(test)]
