@@ -1,5 +1,6 @@
 //! Reusable pieces of the interface.
 pub mod cost_now;
+pub mod date_input;
 pub mod empty_state;
 pub mod error_view;
 pub mod loaded;

@@ -26,6 +26,15 @@ mod caller {
         }
         Ok(keys)
     }
+
+    /// The role whose default an administrator changes (`action`, audited), after the guard:
+    /// an unknown role answers not found.
+    pub async fn role_default(r: &Request, action: &str, role_key: &str) -> Result<flotilla_domain::RoleDef, AppError> {
+        use flotilla_domain::{Kind, Verb};
+        r.authorize_portal(Verb::Update, Kind::Role, action, "role defaults").await?;
+        let roles = r.state.access.roles().await.map_err(AppError::internal("load the roles"))?;
+        roles.into_iter().find(|d| d.key == role_key).ok_or_else(|| AppError::NotFound(format!("the role {role_key:?}")))
+    }
 }
 
 /// The caller's dashboard: their own, else their role's default, else the built-in one.
@@ -71,13 +80,8 @@ pub async fn reset_dashboard() -> Result<DashboardView, AppError> {
 /// Publishes a layout as the default of a role (administrators).
 #[server(input = leptos::server_fn::codec::Json)]
 pub async fn publish_dashboard(role_key: String, dashboard: Dashboard) -> Result<(), AppError> {
-    use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
-    r.authorize_portal(Verb::Update, Kind::Role, "dashboard.publish", "role defaults").await?;
-    let roles = r.state.access.roles().await.map_err(AppError::internal("load the roles"))?;
-    let Some(role) = roles.iter().find(|d| d.key == role_key) else {
-        return Err(AppError::Validation(format!("There is no role {role_key:?}.")));
-    };
+    let role = caller::role_default(&r, "dashboard.publish", &role_key).await?;
     r.state.dashboards.publish(&role.key, &dashboard).await?;
     r.record("dashboard.publish", &role.name, &format!("{} widgets", dashboard.widgets.len())).await;
     Ok(())
@@ -87,13 +91,8 @@ pub async fn publish_dashboard(role_key: String, dashboard: Dashboard) -> Result
 /// default again. Answers whether one was published.
 #[server]
 pub async fn remove_dashboard_default(role_key: String) -> Result<bool, AppError> {
-    use flotilla_domain::{Kind, Verb};
     let r = crate::guard::request()?;
-    r.authorize_portal(Verb::Update, Kind::Role, "dashboard.unpublish", "role defaults").await?;
-    let roles = r.state.access.roles().await.map_err(AppError::internal("load the roles"))?;
-    let Some(role) = roles.iter().find(|d| d.key == role_key) else {
-        return Err(AppError::NotFound(format!("the role {role_key:?}")));
-    };
+    let role = caller::role_default(&r, "dashboard.unpublish", &role_key).await?;
     let removed = r.state.dashboards.unpublish(&role.key).await?;
     if removed {
         r.record("dashboard.unpublish", &role.name, "back to the built-in default").await;

@@ -1,7 +1,7 @@
 //! Admin → Costs: every cluster's cost over a period with its idle share and control-plane fee,
 //! every project's total, and pricing a period again after a price correction.
 use crate::api::costs::{RecomputeCosts, SaveCostWeights, load_cost_weights, load_fleet_costs};
-use crate::components::{error_view::action_error, loaded::Loaded};
+use crate::components::{date_input::DateInput, error_view::action_error, loaded::Loaded};
 use flotilla_domain::format::money;
 use flotilla_domain::{CostWeights, FleetCosts};
 use leptos::prelude::*;
@@ -16,8 +16,8 @@ pub fn FleetCostsSection() -> impl IntoView {
             <h2 id="fleet-costs-h">"Costs"</h2>
             <p class="muted">"What each cluster cost in the period (the last 7 days unless you choose), how much of it no workload used (idle), and each project's share. Project owners see their own on the Costs page."</p>
             <form class="inline-form" aria-label="Cost period" on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
-                <label>"From"<input type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD" size="10" autocomplete="off" name="from" bind:value=from/></label>
-                <label>"To"<input type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD" size="10" autocomplete="off" name="to" bind:value=to/></label>
+                <DateInput label="From" name="from" value=from/>
+                <DateInput label="To" name="to" value=to/>
                 <button type="button" class="button button--quiet" on:click=move |_| { recompute.dispatch(RecomputeCosts { from: from.get_untracked(), to: to.get_untracked() }); }
                     title="Price every recorded hour of the period again with today's price catalogue">"Recompute with today's prices"</button>
             </form>

@@ -3,7 +3,7 @@
 //! forecast against the budget, the top workloads, gaps, and a CSV export.
 use crate::api::costs::{CostScope, CostView, RemoveBudget, SaveBudget, load_cost_scope, load_costs};
 use crate::charts::{IDLE_COLOUR, SERIES, cost_bars};
-use crate::components::{error_view::action_error, loaded::Loaded, page_header::PageHeader};
+use crate::components::{date_input::DateInput, error_view::action_error, loaded::Loaded, page_header::PageHeader};
 use crate::links::query_value;
 use flotilla_domain::format::money;
 use flotilla_domain::{CostQuery, CostReport, GroupBy, MonthStatus, Step};
@@ -126,8 +126,8 @@ fn controls(c: Controls, scope: CostScope) -> AnyView {
                     {scope.projects.into_iter().map(|p| view! { <option value=p.name.clone()>{format!("{} ({})", p.display_name, p.name)}</option> }).collect_view()}
                 </select>
             </label>
-            <label>"From"<input type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD" size="10" autocomplete="off" name="from" prop:value=move || c.from.get() on:change=move |ev| { c.preset.set(None); c.from.set(event_target_value(&ev)); }/></label>
-            <label>"To"<input type="text" inputmode="numeric" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" placeholder="YYYY-MM-DD" size="10" autocomplete="off" name="to" prop:value=move || c.to.get() on:change=move |ev| { c.preset.set(None); c.to.set(event_target_value(&ev)); }/></label>
+            <DateInput label="From" name="from" value=c.from on_set=Callback::new(move |()| c.preset.set(None))/>
+            <DateInput label="To" name="to" value=c.to on_set=Callback::new(move |()| c.preset.set(None))/>
             <label>"Bars"
                 <select name="step" on:change=move |ev| c.step.set(Step::parse(&event_target_value(&ev)).unwrap_or_default()) prop:value=move || c.step.get().as_str()>
                     <option value="hour">"Hourly"</option><option value="day">"Daily"</option><option value="month">"Monthly"</option>

@@ -40,6 +40,7 @@ pub fn DashboardPage() -> impl IntoView {
 /// The tools and the grid of one loaded dashboard.
 #[component]
 fn DashboardBody(view: DashboardView, choices: Choices) -> impl IntoView {
+    crate::pages::dashboard_widgets::SharedFleet::provide_for(view.dashboard.widgets.iter().map(|w| w.kind));
     let layout = RwSignal::new(Some(view.dashboard));
     let source = RwSignal::new(view.source);
     let roles = view.publish_roles;

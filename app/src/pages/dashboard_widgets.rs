@@ -58,11 +58,32 @@ where
     }
 }
 
-/// The fleet map's data, loaded once per widget and then kept live: the world map, the
-/// topology, a health list or utilisation bars.
+/// The fleet map, loaded once for all of a dashboard's fleet widgets: the server reads and
+/// serializes it into the page once, not once per widget (issue 21: an administrator's default
+/// dashboard has three). Provided by the dashboard when its layout has a fleet widget.
+#[derive(Clone, Copy)]
+pub struct SharedFleet(Resource<Result<Option<FleetMap>, AppError>>);
+
+impl SharedFleet {
+    /// Whether a widget of `kind` shows the fleet map (a `FleetWidget`, see `widget_body`).
+    pub fn shows(kind: WidgetKind) -> bool {
+        matches!(kind, WidgetKind::WorldMap | WidgetKind::Topology | WidgetKind::ClusterHealth | WidgetKind::ClusterUtilisation)
+    }
+
+    /// Provides one fleet map to the widgets below when any of `kinds` shows it.
+    pub fn provide_for(kinds: impl IntoIterator<Item = WidgetKind>) {
+        if kinds.into_iter().any(Self::shows) {
+            provide_context(SharedFleet(Resource::new(|| (), |_| load_fleet_map(None))));
+        }
+    }
+}
+
+/// The fleet map's data (the dashboard's shared load, or the widget's own when it was added
+/// after the page loaded), then kept live: the world map, the topology, a health list or
+/// utilisation bars.
 #[component]
 fn FleetWidget(kind: WidgetKind, settings: Memo<WidgetSettings>) -> impl IntoView {
-    let data = Resource::new(|| (), |_| load_fleet_map(None));
+    let data = use_context::<SharedFleet>().map_or_else(|| Resource::new(|| (), |_| load_fleet_map(None)), |s| s.0);
     shown(data, "Loading the fleet…", move |map| {
         let Some(map) = map.filter(|m| !m.tiles.is_empty()) else { return view! { <p class="muted">"No clusters yet."</p> }.into_any() };
         if kind == WidgetKind::Topology {

@@ -1,7 +1,7 @@
 //! Roles and who holds them: custom roles, portal-wide role grants, IdP group mappings
 //! (re-applied at every sign-in), and the `Subject` the domain decision is asked about.
 use crate::Database;
-use crate::cache::Topic;
+use crate::cache::{Cache, Topic};
 use crate::entity::{group_mapping, project, project_member, role, user, user_role};
 use chrono::Utc;
 use flotilla_domain::{BuiltinRole, GroupMapping, Me, Permission, Role, RoleDef, Subject};
@@ -33,6 +33,9 @@ pub struct AccessControl {
     db: Database,
     /// Group-derived grants the provider has not confirmed for this long grant nothing.
     group_grant_ttl: chrono::Duration,
+    /// Every dashboard and role check reads the roles: read once per [`crate::cache::TTL`] or
+    /// after a change.
+    listed: Cache<(), Vec<RoleDef>>,
 }
 
 /// `oidc_group_grant_days` by default.
@@ -40,7 +43,8 @@ pub const GROUP_GRANT_DAYS: i64 = 7;
 
 impl AccessControl {
     pub fn new(db: Database) -> Self {
-        Self { db, group_grant_ttl: chrono::Duration::days(GROUP_GRANT_DAYS) }
+        let listed = Cache::new(&db, Topic::Access);
+        Self { db, group_grant_ttl: chrono::Duration::days(GROUP_GRANT_DAYS), listed }
     }
 
     /// How long group-derived grants last without the provider confirming them.
@@ -51,6 +55,10 @@ impl AccessControl {
 
     /// Every role, built-in first, then custom ones by key.
     pub async fn roles(&self) -> Result<Vec<RoleDef>, AccessError> {
+        self.listed.get_or_load((), || self.read_roles()).await
+    }
+
+    async fn read_roles(&self) -> Result<Vec<RoleDef>, AccessError> {
         let mut out: Vec<RoleDef> = BuiltinRole::ALL
             .into_iter()
             .map(|b| {

@@ -44,11 +44,6 @@ pub fn clock_ms(ms: i64, zone: Tz) -> String {
     DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.with_timezone(&zone).format("%H:%M %Z").to_string())
 }
 
-/// "2026-12-06": the day in the person's zone.
-pub fn day(t: DateTime<Utc>, zone: Tz) -> String {
-    t.with_timezone(&zone).format("%Y-%m-%d").to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,7 +70,6 @@ mod tests {
         assert_eq!(when(t, zone("UTC")), "2026-12-06 05:04 UTC");
         assert_eq!(when(t, zone("America/New_York")), "2026-12-06 00:04 EST");
         assert_eq!(when(t, zone("not a zone")), "2026-12-06 05:04 UTC");
-        assert_eq!(day(t, zone("America/Los_Angeles")), "2026-12-05");
         assert_eq!(clock_ms(t.timestamp_millis(), zone("Europe/Berlin")), "06:04 CET");
         assert_eq!(when_ms(t.timestamp_millis(), Tz::UTC), "2026-12-06 05:04 UTC");
     }
