@@ -1,4 +1,5 @@
 //! Reusable pieces of the interface.
+pub mod browser_data;
 pub mod cost_now;
 pub mod date_input;
 pub mod empty_state;

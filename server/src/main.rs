@@ -4,6 +4,11 @@ use flotilla_server::{config::Settings, serve, telemetry};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc instead of glibc's malloc: page rendering allocates many small short-lived values on
+/// every worker thread, where glibc's arenas spent a third of the CPU (BENCHMARKS.md, "Load").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "flotilla", version, about = "Flotilla: one portal for many Kubernetes clusters")]
 struct Cli {

@@ -76,6 +76,13 @@ impl HttpMetrics {
         for (name, n) in &inner.passes {
             let _ = writeln!(out, "flotilla_background_passes_total{{loop=\"{name}\"}} {n}");
         }
+        // Tasks that never finish pile up here (and hold memory): a steady number under a steady
+        // load is healthy, one that grows with the requests answered is a leak.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            out.push_str("# HELP flotilla_runtime_alive_tasks Tasks alive in this replica's async runtime.\n");
+            out.push_str("# TYPE flotilla_runtime_alive_tasks gauge\n");
+            let _ = writeln!(out, "flotilla_runtime_alive_tasks {}", runtime.metrics().num_alive_tasks());
+        }
         out
     }
 }

@@ -1,5 +1,6 @@
 //! The bell in the top bar: budget alerts and other notifications for the signed-in person.
 use crate::api::costs::{ReadNotifications, load_notifications};
+use crate::components::browser_data::BrowserData;
 use leptos::prelude::*;
 
 #[component]
@@ -7,7 +8,7 @@ pub fn NotificationBell() -> impl IntoView {
     let read = ServerAction::<ReadNotifications>::new();
     // Loaded in the browser only (nothing of it is rendered on the server, so hydration
     // always matches), and again after "mark all read".
-    let list = LocalResource::new(move || {
+    let list = BrowserData::new(move || {
         read.version().get();
         load_notifications()
     });

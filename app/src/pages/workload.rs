@@ -3,7 +3,7 @@
 use super::workloads::{phase_class, rollout_chip};
 use crate::api::fleet::list_clusters;
 use crate::api::workloads::{ActOnWorkload, WorkloadAction, load_workload, workload_log};
-use crate::components::{error_view::action_error, loaded::Loaded, poll};
+use crate::components::{browser_data::BrowserData, error_view::action_error, loaded::Loaded, poll};
 use flotilla_domain::{ClusterSummary, WorkloadDetail};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,8 +22,8 @@ struct Ui {
     /// The pod whose log is shown (cluster id, pod name), and whether it refreshes.
     log_of: RwSignal<Option<(i64, String)>>,
     follow: RwSignal<bool>,
-    log: LocalResource<Result<Option<String>, crate::error::AppError>>,
-    clusters: LocalResource<Result<Vec<ClusterSummary>, crate::error::AppError>>,
+    log: BrowserData<Result<Option<String>, crate::error::AppError>>,
+    clusters: BrowserData<Result<Vec<ClusterSummary>, crate::error::AppError>>,
 }
 
 #[component]
@@ -43,7 +43,7 @@ pub fn WorkloadPage() -> impl IntoView {
         confirm_delete: RwSignal::new(false),
         log_of,
         follow: RwSignal::new(true),
-        log: LocalResource::new(move || {
+        log: BrowserData::new(move || {
             let (c, w) = (log_of.get(), id());
             async move {
                 match c {
@@ -52,7 +52,7 @@ pub fn WorkloadPage() -> impl IntoView {
                 }
             }
         }),
-        clusters: LocalResource::new(list_clusters),
+        clusters: BrowserData::new(list_clusters),
     };
     poll::every(2000, move || {
         if ui.follow.get_untracked() && ui.log_of.with_untracked(Option::is_some) {
