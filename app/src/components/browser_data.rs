@@ -1,4 +1,5 @@
 //! Data loaded in the browser only.
+#[cfg(feature = "hydrate")]
 use leptos::prelude::*;
 use std::future::Future;
 

@@ -55,3 +55,48 @@ async fn each_role_lands_on_its_own_default() {
     assert!(bob.contains("No workloads yet."), "{bob}");
     assert!(bob.contains("Showing the built-in default"), "{bob}");
 }
+
+/// The fleet widgets share one load: the fleet map is written into the page once, however many
+/// of them the layout has (issue 21).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_fleet_widgets_carry_one_fleet_map() {
+    let portal = TestPortal::start().await;
+    let alice = portal.session("alice").await;
+    save(&portal, &alice, &["cluster_health", "cluster_utilisation", "world_map"]).await;
+    let (status, html) = page(&portal, &alice).await;
+    assert_eq!(status, 200);
+    assert_eq!(html.matches("data-widget=").count(), 3, "{html}");
+    assert_eq!(html.matches(r#"\"generation\":"#).count(), 1, "one fleet map in the page: {html}");
+}
+
+/// A signed-in page view leaves nothing running: before, the notification bell's resource left
+/// three tasks (and their memory) behind every page, the workload page one more (issue 21).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_views_leave_no_task_behind() {
+    let portal = TestPortal::start().await;
+    let alice = portal.session("alice").await;
+    let before = alive_tasks(&portal).await;
+    for path in ["/", "/fleet", "/costs", "/workloads", "/workloads/1", "/account", "/no-such-page"] {
+        for _ in 0..20 {
+            let req = axum::http::Request::builder().uri(path).header("accept", "text/html").header("cookie", alice.as_str()).body(axum::body::Body::empty()).unwrap();
+            portal.raw(req).await;
+        }
+    }
+    // Tasks that end after the answer (the response stream's) get a moment to finish.
+    let mut after = alive_tasks(&portal).await;
+    for _ in 0..50 {
+        if after - before < 10 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        after = alive_tasks(&portal).await;
+    }
+    assert!(after - before < 10, "140 page views left {} tasks running", after - before);
+}
+
+/// The runtime's live tasks, as `/metrics` tells.
+async fn alive_tasks(portal: &TestPortal) -> i64 {
+    let metrics = portal.get("/metrics", None).await;
+    assert_eq!(metrics.status, 200);
+    metrics.body.lines().find_map(|l| l.strip_prefix("flotilla_runtime_alive_tasks ")).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no task count in {}", metrics.body))
+}
