@@ -10,7 +10,12 @@ async fn save(portal: &TestPortal, cookie: &str, kinds: &[&str]) {
 }
 
 async fn page(portal: &TestPortal, cookie: &str) -> (u16, String) {
-    let req = axum::http::Request::builder().uri("/").header("accept", "text/html").header("cookie", cookie).body(axum::body::Body::empty()).unwrap();
+    page_at(portal, "/", cookie).await
+}
+
+/// The page at `path` as a browser asks for it.
+async fn page_at(portal: &TestPortal, path: &str, cookie: &str) -> (u16, String) {
+    let req = axum::http::Request::builder().uri(path).header("accept", "text/html").header("cookie", cookie).body(axum::body::Body::empty()).unwrap();
     let res = portal.raw(req).await;
     (res.status, String::from_utf8(res.bytes.to_vec()).unwrap())
 }
@@ -78,8 +83,7 @@ async fn page_views_leave_no_task_behind() {
     let before = alive_tasks(&portal).await;
     for path in ["/", "/fleet", "/costs", "/workloads", "/workloads/1", "/account", "/no-such-page"] {
         for _ in 0..20 {
-            let req = axum::http::Request::builder().uri(path).header("accept", "text/html").header("cookie", alice.as_str()).body(axum::body::Body::empty()).unwrap();
-            portal.raw(req).await;
+            page_at(&portal, path, &alice).await;
         }
     }
     // Tasks that end after the answer (the response stream's) get a moment to finish.
