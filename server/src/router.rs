@@ -4,18 +4,30 @@ use crate::{assets, auth, health, metrics, rest, sign_in};
 use app::{App, shell, state::AppState};
 use axum::{Router, middleware, routing::get};
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
+
+/// The app's routes, worked out once per process. Leptos works them out by rendering the app
+/// with every resource held back by a process-wide switch: a page another portal in the same
+/// process rendered meanwhile (the tests start many) would wait forever (leptos-rs/leptos#4773).
+fn routes() -> Vec<AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
 
 pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
-    let routes = generate_route_list(App);
+    let routes = routes();
     let o = &state.leptos_options;
     let bundle = assets::Assets::load(&std::path::Path::new(o.site_root.as_ref()).join(o.site_pkg_dir.as_ref()));
     // Every page and the fallback get the state and the bundle's names.
     let context = {
-        let (state, names) = (state.clone(), bundle.names(o.output_name.as_ref(), o.site_pkg_dir.as_ref()));
+        let (state, names, chunks) = (state.clone(), bundle.names(o.output_name.as_ref(), o.site_pkg_dir.as_ref()), bundle.split_manifest(o.site_pkg_dir.as_ref()));
         move || {
             provide_context(state.clone());
             provide_context(names.clone());
+            // The page preloads the chunks of the page it opens with (when the bundle has them).
+            if let Some(chunks) = &chunks {
+                provide_context(chunks.clone());
+            }
         }
     };
     let bundle_route = Router::new().route("/pkg/{file}", get(assets::serve)).with_state(bundle);

@@ -3,7 +3,7 @@
 //! typing), what happens when a window closes, its priority and whether it may be moved. The
 //! fields are one component used by the registration form and by the workload page's section.
 use crate::api::schedules::{SaveSchedule, load_schedule};
-use crate::components::error_view::action_error;
+use crate::components::{browser_data::BrowserData, error_view::action_error};
 use flotilla_domain::schedule::{self, EVERY_DAY, Priority, Schedule, ScheduleSpec, WEEKDAYS, WhenClosed};
 use leptos::prelude::*;
 
@@ -217,7 +217,7 @@ fn sentence(s: &ScheduleSpec) -> String {
 pub fn ScheduleSection(id: Signal<i64>) -> impl IntoView {
     let save = ServerAction::<SaveSchedule>::new();
     // Loaded in the browser only: the form is the person's until they save.
-    let current = LocalResource::new(move || load_schedule(id.get()));
+    let current = BrowserData::new(move || load_schedule(id.get()));
     let f = ScheduleForm::new();
     let seeded = RwSignal::new(false);
     Effect::new(move |_| {

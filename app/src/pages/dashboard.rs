@@ -7,7 +7,7 @@ use crate::api::dashboards::{PublishDashboard, RemoveDashboardDefault, ResetDash
 use crate::api::fleet::list_clusters;
 use crate::components::error_view::action_error;
 use crate::components::page_header::PageHeader;
-use crate::pages::dashboard_widgets::{Choices, settings_form, widget_body};
+use crate::pages::dashboard_widgets::{Choices, SharedFleet, settings_form, widget_body};
 use flotilla_domain::dashboard::{Dashboard, DashboardView, Widget, WidgetKind, WidgetSettings};
 use leptos::prelude::*;
 
@@ -19,6 +19,7 @@ pub fn DashboardPage() -> impl IntoView {
     let loaded = Resource::new(|| (), |_| load_dashboard());
     let clusters = Resource::new(|| (), |_| list_clusters());
     let scope = Resource::new(|| (), |_| load_cost_scope());
+    let fleet = SharedFleet::load(loaded);
     view! {
         <PageHeader title="Dashboard" subtitle="Your own arrangement of what matters to you; saved as you change it."/>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading your dashboard…"</p> }>
@@ -30,7 +31,7 @@ pub fn DashboardPage() -> impl IntoView {
                 let clusters = clusters.await.map(|l| l.into_iter().map(|c| (c.id, c.display_name)).collect()).unwrap_or_default();
                 let projects = scope.await.map(|s| s.projects.into_iter().map(|p| (p.name, p.display_name)).collect()).unwrap_or_default();
                 let choices = Choices { clusters: Signal::stored(clusters), projects: Signal::stored(projects) };
-                view! { <DashboardBody view choices/> }.into_any()
+                view! { <DashboardBody view choices fleet/> }.into_any()
             })}
         </Transition>
     }
@@ -39,8 +40,8 @@ pub fn DashboardPage() -> impl IntoView {
 
 /// The tools and the grid of one loaded dashboard.
 #[component]
-fn DashboardBody(view: DashboardView, choices: Choices) -> impl IntoView {
-    crate::pages::dashboard_widgets::SharedFleet::provide_for(view.dashboard.widgets.iter().map(|w| w.kind));
+fn DashboardBody(view: DashboardView, choices: Choices, fleet: SharedFleet) -> impl IntoView {
+    fleet.provide_for(&view.dashboard);
     let layout = RwSignal::new(Some(view.dashboard));
     let source = RwSignal::new(view.source);
     let roles = view.publish_roles;

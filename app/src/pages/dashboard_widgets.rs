@@ -8,7 +8,7 @@ use crate::api::schedules::schedule_timeline;
 use crate::error::AppError;
 use crate::fleetmap::health_class;
 use crate::pages::costs::{budget_list, cost_chart, days_before, js_today, top_table};
-use flotilla_domain::dashboard::{WidgetKind, WidgetSettings};
+use flotilla_domain::dashboard::{Dashboard, DashboardView, WidgetKind, WidgetSettings};
 use flotilla_domain::format::money;
 use flotilla_domain::inventory::{FleetMap, Metric, percent};
 use flotilla_domain::{AuditQuery, CostQuery, GroupBy, Step};
@@ -60,7 +60,9 @@ where
 
 /// The fleet map, loaded once for all of a dashboard's fleet widgets: the server reads and
 /// serializes it into the page once, not once per widget (issue 21: an administrator's default
-/// dashboard has three). Provided by the dashboard when its layout has a fleet widget.
+/// dashboard has three). Created by the page outside its Suspense (whose children the server
+/// may build more than once: a resource created there is loaded and written into the page
+/// once per build), and provided to the widgets when the layout loaded has a fleet widget.
 #[derive(Clone, Copy)]
 pub struct SharedFleet(Resource<Result<Option<FleetMap>, AppError>>);
 
@@ -70,10 +72,20 @@ impl SharedFleet {
         matches!(kind, WidgetKind::WorldMap | WidgetKind::Topology | WidgetKind::ClusterHealth | WidgetKind::ClusterUtilisation)
     }
 
-    /// Provides one fleet map to the widgets below when any of `kinds` shows it.
-    pub fn provide_for(kinds: impl IntoIterator<Item = WidgetKind>) {
-        if kinds.into_iter().any(Self::shows) {
-            provide_context(SharedFleet(Resource::new(|| (), |_| load_fleet_map(None))));
+    fn wanted(dashboard: &Dashboard) -> bool {
+        dashboard.widgets.iter().any(|w| Self::shows(w.kind))
+    }
+
+    /// The fleet map once `layout` has loaded, if it has a fleet widget (else nothing is read).
+    pub fn load(layout: Resource<Result<DashboardView, AppError>>) -> Self {
+        Self(Resource::new(|| (), move |_| async move { if layout.await.is_ok_and(|v| Self::wanted(&v.dashboard)) { load_fleet_map(None).await } else { Ok(None) } }))
+    }
+
+    /// Provides the map to the widgets below when `dashboard` (the layout it was loaded for)
+    /// has a fleet widget; a fleet widget added later loads its own.
+    pub fn provide_for(self, dashboard: &Dashboard) {
+        if Self::wanted(dashboard) {
+            provide_context(self);
         }
     }
 }

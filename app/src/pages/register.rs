@@ -4,7 +4,7 @@
 use crate::api::directory::list_projects;
 use crate::api::workloads::{RegisterWorkload, load_placement_inputs};
 use crate::components::schedule_editor::{ScheduleFields, ScheduleForm};
-use crate::components::{error_view::action_error, page_header::PageHeader};
+use crate::components::{browser_data::BrowserData, error_view::action_error, page_header::PageHeader};
 use flotilla_domain::placement::{Candidate, Placement, place};
 use flotilla_domain::workload::{EnvVar, FieldError, PlacementRule, PortSpec, WorkloadForm, quantity_hint, validate};
 use flotilla_domain::{PlacementInputs, RegisterOutcome};
@@ -84,8 +84,8 @@ type Preview = (Option<(String, Placement)>, Result<(), Vec<FieldError>>);
 pub fn RegisterPage() -> impl IntoView {
     let f = Fields::new();
     // Loaded in the browser only: the form works on what the person types, not on a server render.
-    let projects = LocalResource::new(list_projects);
-    let inputs = LocalResource::new(move || {
+    let projects = BrowserData::new(list_projects);
+    let inputs = BrowserData::new(move || {
         let p = f.project.get();
         // Tagged with its project: an answer for a project no longer chosen is never shown as this one's.
         async move { if p.is_empty() { Ok(None) } else { load_placement_inputs(p.clone()).await.map(|i| Some((p, i))) } }

@@ -4,7 +4,7 @@
 use crate::api::portal::portal_info;
 use crate::api::schedules::{SaveClusterThresholds, SimulateBurst, load_cluster_thresholds, schedule_history, schedule_timeline};
 use crate::components::error_view::action_error;
-use crate::components::{loaded::Loaded, page_header::PageHeader};
+use crate::components::{browser_data::BrowserData, loaded::Loaded, page_header::PageHeader};
 use flotilla_domain::format::{self, Tz};
 use flotilla_domain::schedule::{ClusterThresholds, ScheduleEvent, ScheduleView, Thresholds, utc_day_label};
 use leptos::prelude::*;
@@ -152,7 +152,7 @@ fn ThresholdsSection() -> impl IntoView {
     });
     // Client-only: the inputs are the administrator's until saved. Only administrators are
     // asked for them: the page does not request what the person may not see.
-    let list = LocalResource::new(move || {
+    let list = BrowserData::new(move || {
         saved.get();
         async move {
             match crate::api::portal::whoami().await? {
@@ -161,7 +161,7 @@ fn ThresholdsSection() -> impl IntoView {
             }
         }
     });
-    let demo = LocalResource::new(portal_info);
+    let demo = BrowserData::new(portal_info);
     let is_demo = move || demo.get().and_then(Result::ok).is_some_and(|p| p.demo);
     move || {
         let Some(Ok(Some(rows))) = list.get() else { return None };

@@ -115,12 +115,15 @@ impl TestPortal {
     }
 
     pub async fn raw(&self, req: Request<Body>) -> Answer {
-        let res: Response<Body> = self.router.clone().oneshot(req).await.unwrap();
+        // An answer that never comes fails the test with its address instead of hanging it.
+        let what = format!("{} {}", req.method(), req.uri());
+        let limit = std::time::Duration::from_secs(10);
+        let res: Response<Body> = tokio::time::timeout(limit, self.router.clone().oneshot(req)).await.unwrap_or_else(|_| panic!("{what} did not answer in {limit:?}")).unwrap();
         let status = res.status().as_u16();
         let guard = res.headers().get(auth::GUARD_HEADER).is_some();
         let location = res.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned());
         let headers = res.headers().clone();
-        let bytes = axum::body::to_bytes(res.into_body(), 1 << 20).await.unwrap();
+        let bytes = tokio::time::timeout(limit, axum::body::to_bytes(res.into_body(), 1 << 20)).await.unwrap_or_else(|_| panic!("{what} did not finish its answer in {limit:?}")).unwrap();
         Answer { status, guard, location, body: String::from_utf8_lossy(&bytes).into_owned(), headers, bytes }
     }
 
