@@ -136,7 +136,7 @@ ensure_build_tools() {
 # Builds the server binary and the site (wasm, js, css) in release mode.
 build_release() {
   say "building Flotilla (release)"
-  (cd "$ROOT" && cargo leptos build --release --split)
+  (cd "$ROOT" && cargo leptos build --release)
   # The bundle compressed once, at the strongest settings, for the server to send as it is.
   node "$ROOT/end2end/precompress.mjs" "$ROOT/target/site/pkg" >&2
 }

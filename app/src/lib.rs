@@ -19,12 +19,12 @@ use components::top_bar::TopBar;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
-    Lazy, ParamSegment, SsrMode, StaticSegment,
+    ParamSegment, SsrMode, StaticSegment,
     components::{Route, Router, Routes},
 };
 use pages::{
-    account::AccountPage, admin::AdminPage, cluster::ClusterPage, costs::CostsPage, dashboard::DashboardPage, fleet::FleetPage, login::LoginPage, node::NodePage, not_found::NotFound,
-    project::ProjectPage, register::RegisterPage, schedules::SchedulesPage, workload::WorkloadPage, workloads::WorkloadsPage,
+    account::AccountPage, admin::AdminPage, cluster::ClusterPage, costs::CostsPage, fleet::FleetPage, login::LoginPage, not_found::NotFound, register::RegisterPage, workload::WorkloadPage,
+    workloads::WorkloadsPage,
 };
 
 /// Applies a stored theme choice before first paint, so dark-mode users see no flash.
@@ -65,9 +65,8 @@ impl Default for BundleNames {
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
     let bundle = use_context::<BundleNames>().unwrap_or_default();
-    // Loads the JavaScript glue, then the wasm it is given, then hydrates the page. The wasm's
-    // exports are kept where the loader of page chunks finds them (server/src/assets.rs).
-    let hydrate = format!("import({:?}).then(m=>m.default({{module_or_path:{:?}}}).then(w=>{{globalThis.__flotillaWasm=w;m.hydrate()}}));", bundle.js, bundle.wasm);
+    // Loads the JavaScript glue, then the wasm it is given, then hydrates the page.
+    let hydrate = format!("import({:?}).then(m=>m.default({{module_or_path:{:?}}}).then(()=>m.hydrate()));", bundle.js, bundle.wasm);
     #[cfg(feature = "ssr")]
     content_security_policy(nonce.as_ref());
     view! {
@@ -106,51 +105,23 @@ pub fn App() -> impl IntoView {
             <main class="page" id="content" tabindex="-1">
                 <Routes fallback=NotFound>
                     // The portal opens on the person's dashboard (/dashboard is the same page).
-                    <Route path=StaticSegment("") view={Lazy::<Dashboard>::new()} ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("fleet") view={Lazy::<Fleet>::new()} ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("clusters"), ParamSegment("id")) view={Lazy::<Cluster>::new()} ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("clusters"), ParamSegment("id"), StaticSegment("nodes"), ParamSegment("node")) view={Lazy::<Node>::new()} ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("workloads") view={Lazy::<Workloads>::new()} ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("workloads"), StaticSegment("new")) view={Lazy::<Register>::new()} ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("workloads"), ParamSegment("id")) view={Lazy::<Workload>::new()} ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("costs") view={Lazy::<Costs>::new()} ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("dashboard") view={Lazy::<Dashboard>::new()} ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("schedules") view={Lazy::<Schedules>::new()} ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("admin") view={Lazy::<Admin>::new()} ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), ParamSegment("section")) view={Lazy::<Admin>::new()} ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("projects"), ParamSegment("id")) view={Lazy::<Project>::new()} ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("account") view={Lazy::<Account>::new()} ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("login") view={Lazy::<Login>::new()} ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("fleet") view=FleetPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("clusters"), ParamSegment("id")) view=ClusterPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("clusters"), ParamSegment("id"), StaticSegment("nodes"), ParamSegment("node")) view=crate::pages::node::NodePage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("workloads") view=WorkloadsPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("workloads"), StaticSegment("new")) view=RegisterPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("workloads"), ParamSegment("id")) view=WorkloadPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("dashboard") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("schedules") view=crate::pages::schedules::SchedulesPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("admin"), ParamSegment("section")) view=AdminPage ssr=SsrMode::Async/>
+                    <Route path=(StaticSegment("projects"), ParamSegment("id")) view=crate::pages::project::ProjectPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>
     }
-}
-
-/// Every page is a chunk of its own in the browser bundle (`cargo leptos build --split`): a cold
-/// load fetches the app's shell and the chunk of the page it opens (with what it shares with
-/// other pages), not every page; another page's chunk is fetched when the person goes there.
-/// The server renders every page as before.
-macro_rules! lazy_pages {
-    ($($route:ident => $page:ident),* $(,)?) => {$(
-        #[derive(Clone, Copy)]
-        struct $route;
-
-        #[leptos_router::lazy_route]
-        impl leptos_router::LazyRoute for $route {
-            fn data() -> Self {
-                Self
-            }
-
-            fn view(this: Self) -> AnyView {
-                let _ = this;
-                view! { <$page/> }.into_any()
-            }
-        }
-    )*};
-}
-
-lazy_pages! {
-    Dashboard => DashboardPage, Fleet => FleetPage, Cluster => ClusterPage, Node => NodePage, Workloads => WorkloadsPage, Register => RegisterPage,
-    Workload => WorkloadPage, Costs => CostsPage, Schedules => SchedulesPage, Admin => AdminPage, Project => ProjectPage, Account => AccountPage, Login => LoginPage,
 }

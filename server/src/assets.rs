@@ -48,24 +48,19 @@ impl Assets {
             tracing::warn!(dir = %dir.display(), "no browser bundle found: pages will not hydrate (run cargo leptos build)");
             return assets;
         };
-        let mut read: HashMap<String, Vec<u8>> = HashMap::new();
         for entry in entries.flatten() {
             let path = entry.path();
             let (Some(name), Ok(raw)) = (path.file_name().and_then(|n| n.to_str()).map(str::to_owned), std::fs::read(&path)) else { continue };
-            if path.is_file() && !name.ends_with(".br") && !name.ends_with(".gz") {
-                read.insert(name, raw);
+            if !path.is_file() || name.ends_with(".br") || name.ends_with(".gz") {
+                continue;
             }
-        }
-        link_chunks(&mut read);
-        for (name, raw) in read {
-            // Copies made by the build, used only when they are of this very file (not of one
-            // `link_chunks` rewrote).
+            // Copies made by the build, used only when they are of this very file.
             let built = |ext: &str, decode: fn(&[u8]) -> Option<Vec<u8>>| {
                 let packed = std::fs::read(dir.join(format!("{name}.{ext}"))).ok()?;
                 (decode(&packed)? == raw).then(|| Arc::<[u8]>::from(packed))
             };
             let (gzip, br) = (built("gz", gunzip), built("br", unbrotli));
-            let etag = etag(&raw);
+            let etag = format!("\"{}\"", hex(&Sha256::digest(&raw)[..16]));
             assets.files.write().insert(name.clone(), Asset { content_type: content_type(&name), etag, raw: raw.into(), gzip, br });
         }
         let hashed = assets.files.read().iter().map(|(name, a)| (hashed_name(name, &a.etag), name.clone())).collect();
@@ -84,19 +79,6 @@ impl Assets {
             format!("/{pkg_dir}/{file}")
         };
         app::BundleNames { js: path("js"), wasm: path("wasm"), css: path("css") }
-    }
-
-    /// Which chunks each lazily loaded page needs, by their content-hashed names, for the page
-    /// to preload the ones it opens with (`None` without page chunks).
-    pub fn split_manifest(&self, pkg_dir: &str) -> Option<leptos::WasmSplitManifest> {
-        let files = self.files.read();
-        let loader = files.keys().find(|n| is_split_loader(n))?;
-        let chunks: HashMap<String, Vec<String>> = serde_json::from_slice(&files.get(SPLIT_MANIFEST)?.raw).ok()?;
-        // Leptos links `{pkg}/{chunk}.wasm`: the hashed name without its `.wasm`.
-        let hashed = |chunk: &String| files.get(&format!("{chunk}.wasm")).map_or(chunk.clone(), |a| hashed_name(&format!("{chunk}.wasm"), &a.etag).trim_end_matches(".wasm").to_owned());
-        let chunks = chunks.into_iter().map(|(f, list)| (f, list.iter().map(hashed).collect())).collect();
-        let loader = hashed_name(loader, &files[loader].etag);
-        Some(leptos::WasmSplitManifest(leptos::prelude::ArcStoredValue::new((format!("/{pkg_dir}"), chunks, loader))))
     }
 
     /// Compresses every file that is worth it (text and wasm) and has no copies from the build,
@@ -121,52 +103,6 @@ impl Assets {
 
     fn get(&self, name: &str) -> Option<Asset> {
         self.files.read().get(name).cloned()
-    }
-}
-
-fn etag(raw: &[u8]) -> String {
-    format!("\"{}\"", hex(&Sha256::digest(raw)[..16]))
-}
-
-/// Written by `cargo leptos build --split`: which chunk files each lazily loaded function needs.
-const SPLIT_MANIFEST: &str = "__wasm_split_manifest.json";
-
-/// The chunk loader `cargo leptos build --split` writes (`__wasm_split.<placeholder>.js`).
-fn is_split_loader(name: &str) -> bool {
-    name.starts_with("__wasm_split.") && name.ends_with(".js")
-}
-
-/// With page chunks, every file of the bundle is still loaded by its content-hashed name, so
-/// that a warm reload asks for nothing. As built, the chunk loader names the chunks and the
-/// main module by plain names, and the main module names the loader by a placeholder:
-/// - the loader imports the main module only to reach the wasm instance's exports: it reads
-///   them from `globalThis.__flotillaWasm` instead, which the page sets once the main module is
-///   initialized (`app::shell`). Importing the main module by another URL than the page did
-///   would make a second, uninitialized copy that the chunks could not link against.
-/// - the loader fetches each chunk by its hashed name;
-/// - the main module imports the loader by the loader's hashed name.
-fn link_chunks(files: &mut HashMap<String, Vec<u8>>) {
-    let Some(loader) = files.keys().find(|n| is_split_loader(n)).cloned() else { return };
-    let Ok(mut text) = String::from_utf8(files[&loader].clone()) else { return };
-    if let Some(start) = text.find("import { initSync } from ")
-        && let Some(len) = text[start..].find(';')
-    {
-        text.replace_range(start..=start + len, "const initSync = () => globalThis.__flotillaWasm;");
-    } else {
-        tracing::warn!(file = %loader, "the chunk loader does not import initSync as expected: page chunks may fail to load");
-    }
-    for (name, raw) in files.iter().filter(|(n, _)| n.ends_with(".wasm")) {
-        text = text.replace(&format!("\"./{name}\""), &format!("\"./{}\"", hashed_name(name, &etag(raw))));
-    }
-    let linked = hashed_name(&loader, &etag(text.as_bytes()));
-    files.insert(loader.clone(), text.into_bytes());
-    for (name, raw) in files.iter_mut().filter(|(n, _)| n.ends_with(".js") && **n != loader) {
-        if let Ok(js) = std::str::from_utf8(raw)
-            && js.contains(&format!("./{loader}"))
-        {
-            *raw = js.replace(&format!("./{loader}"), &format!("./{linked}")).into_bytes();
-            tracing::debug!(file = %name, loader = %linked, "linked the chunk loader");
-        }
     }
 }
 
@@ -297,24 +233,5 @@ mod tests {
         ::brotli::BrotliDecompress(&mut &br[..], &mut back).unwrap();
         assert_eq!(back, raw);
         assert!(br.len() < gz.len() && gz.len() < raw.len() / 4, "br {} gz {} raw {}", br.len(), gz.len(), raw.len());
-    }
-
-    #[test]
-    fn page_chunks_are_linked_by_their_hashed_names() {
-        let loader = "__wasm_split.______________________.js";
-        let mut files = HashMap::from([
-            (loader.to_owned(), b"import { initSync } from \"/pkg/flotilla.js\";\nconst c = makeLoad(new URL(\"./split_a.wasm\", import.meta.url), []);\n".to_vec()),
-            ("flotilla.js".to_owned(), format!("import * as s from './{loader}';").into_bytes()),
-            ("split_a.wasm".to_owned(), vec![0, 97, 115, 109, 1]),
-            ("flotilla.wasm".to_owned(), vec![0, 97, 115, 109, 2]),
-        ]);
-        link_chunks(&mut files);
-        let linked = String::from_utf8(files[loader].clone()).unwrap();
-        assert!(!linked.contains("/pkg/flotilla.js"), "the loader no longer imports the main module by its plain name: {linked}");
-        assert!(linked.starts_with("const initSync = () => globalThis.__flotillaWasm;"), "{linked}");
-        let chunk = hashed_name("split_a.wasm", &etag(&files["split_a.wasm"]));
-        assert!(linked.contains(&format!("new URL(\"./{chunk}\", import.meta.url)")), "{linked}");
-        let main = String::from_utf8(files["flotilla.js"].clone()).unwrap();
-        assert_eq!(main, format!("import * as s from './{}';", hashed_name(loader, &etag(linked.as_bytes()))));
     }
 }

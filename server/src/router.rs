@@ -20,14 +20,10 @@ pub fn router(state: AppState, http_metrics: metrics::HttpMetrics) -> Router {
     let bundle = assets::Assets::load(&std::path::Path::new(o.site_root.as_ref()).join(o.site_pkg_dir.as_ref()));
     // Every page and the fallback get the state and the bundle's names.
     let context = {
-        let (state, names, chunks) = (state.clone(), bundle.names(o.output_name.as_ref(), o.site_pkg_dir.as_ref()), bundle.split_manifest(o.site_pkg_dir.as_ref()));
+        let (state, names) = (state.clone(), bundle.names(o.output_name.as_ref(), o.site_pkg_dir.as_ref()));
         move || {
             provide_context(state.clone());
             provide_context(names.clone());
-            // The page preloads the chunks of the page it opens with (when the bundle has them).
-            if let Some(chunks) = &chunks {
-                provide_context(chunks.clone());
-            }
         }
     };
     let bundle_route = Router::new().route("/pkg/{file}", get(assets::serve)).with_state(bundle);
