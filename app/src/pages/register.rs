@@ -5,6 +5,7 @@ use crate::api::directory::list_projects;
 use crate::api::workloads::{RegisterWorkload, load_placement_inputs};
 use crate::components::schedule_editor::{ScheduleFields, ScheduleForm};
 use crate::components::{browser_data::BrowserData, error_view::action_error, page_header::PageHeader};
+use crate::error::AppError;
 use flotilla_domain::placement::{Candidate, Placement, place};
 use flotilla_domain::workload::{EnvVar, FieldError, PlacementRule, PortSpec, WorkloadForm, quantity_hint, validate};
 use flotilla_domain::{PlacementInputs, RegisterOutcome};
@@ -85,18 +86,29 @@ pub fn RegisterPage() -> impl IntoView {
     let f = Fields::new();
     // Loaded in the browser only: the form works on what the person types, not on a server render.
     let projects = BrowserData::new(list_projects);
-    let inputs = BrowserData::new(move || {
+    // The placement inputs of the project last chosen, tagged with it: each choice loads its
+    // own (in the browser), and an answer for a project no longer chosen is dropped, so a late
+    // answer can neither stand for the chosen project nor hide its answer.
+    let inputs = RwSignal::new(None::<(String, Result<PlacementInputs, AppError>)>);
+    Effect::new(move |_| {
         let p = f.project.get();
-        // Tagged with its project: an answer for a project no longer chosen is never shown as this one's.
-        async move { if p.is_empty() { Ok(None) } else { load_placement_inputs(p.clone()).await.map(|i| Some((p, i))) } }
+        if p.is_empty() {
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let answer = load_placement_inputs(p.clone()).await;
+            if f.project.get_untracked() == p {
+                inputs.set(Some((p, answer)));
+            }
+        });
     });
-    // The chosen project's inputs; None while they load (also while an older answer is shown).
+    // The chosen project's inputs; None while they load.
     let current = move || {
-        inputs.get().and_then(|r| match r {
-            Ok(Some((of, i))) => (of == f.project.get()).then_some(Ok(Some(i))),
-            Ok(None) => Some(Ok(None)),
-            Err(e) => Some(Err(e)),
-        })
+        let chosen = f.project.get();
+        if chosen.is_empty() {
+            return Some(Ok(None));
+        }
+        inputs.with(|i| i.as_ref().filter(|(of, _)| *of == chosen).map(|(_, r)| r.clone().map(Some)))
     };
     // Start with the caller's first project.
     Effect::new(move |_| {
