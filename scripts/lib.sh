@@ -106,6 +106,28 @@ no_processes_left_since() {
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
+# The benchmarks' load tool.
+ensure_wrk() { command -v wrk >/dev/null || { say "installing wrk"; as_root apt-get install -y wrk >/dev/null; }; }
+
+# Waits (up to 60 s) until the portal at $1 answers its health check.
+wait_healthy() { for _ in $(seq 1 60); do curl -sf "$1/healthz" >/dev/null && return 0; sleep 1; done; return 1; }
+
+# The session cookie a sign-in form post answers with: $1 the portal, $2 the route, $3 the form.
+session_cookie() { curl -s -o /dev/null -D - -H "Origin: $1" --data "$3" "$1$2" | sed -n 's/^set-cookie: \(flotilla_session=[^;]*\).*/\1/Ip'; }
+
+# Starts `$1 demo` (a flotilla binary) on a free port with a throw-away SQLite database in the
+# directory $2 and waits for it; sets PORTAL_PID, PORTAL_URL and PORTAL_COOKIE (alice's session).
+start_demo_portal() {
+  local port
+  port="$(free_port)"
+  PORTAL_URL="http://127.0.0.1:$port"
+  (cd "$2" && FLOTILLA_ADDR="127.0.0.1:$port" FLOTILLA_DATABASE_URL="sqlite://$2/portal.db" FLOTILLA_SITE_ROOT="$ROOT/target/site" \
+    RUST_LOG=warn exec "$1" demo > "$2/portal.log" 2>&1) &
+  PORTAL_PID=$!
+  wait_healthy "$PORTAL_URL"
+  PORTAL_COOKIE="$(session_cookie "$PORTAL_URL" /auth/demo 'login=alice&next=/')"
+}
+
 # The release binary and the site, copied to a plain directory, serve pages and the wasm from
 # there (what an operator without containers does, and what the image does).
 check_bundle() {
