@@ -1,5 +1,5 @@
 # Flotilla's container image: build the release binary and the site (wasm, js, css) with
-# cargo-leptos, then copy them into a small runtime image that runs as a non-root user.
+# cargo-leptos and scripts/lib.sh, then copy them into a small runtime image that runs as a non-root user.
 # Build: docker build -t flotilla:0.1.0 .   Run: see docs/operations.md.
 
 FROM rust:1.95-bookworm AS build
@@ -12,8 +12,8 @@ COPY . .
 # The wasm-bindgen CLI must be the exact version in Cargo.lock; wasm-opt comes from npm binaryen.
 RUN cargo install wasm-bindgen-cli --version "$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')" \
  && cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
-RUN PATH="/src/end2end/node_modules/.bin:$PATH" cargo leptos build --release \
- && node end2end/precompress.mjs target/site/pkg \
+# The same build as scripts/demo: the full bundle, one per page group, compressed.
+RUN PATH="/src/end2end/node_modules/.bin:$PATH" bash -c 'source scripts/lib.sh && build_release' \
  && mkdir -p /out && cp target/release/flotilla /out/flotilla && cp -r target/site /out/site
 
 FROM debian:bookworm-slim AS runtime

@@ -155,10 +155,31 @@ ensure_build_tools() {
   ensure_node_modules
 }
 
+# One browser bundle per page group (app/src/routes.rs: PageGroup), beside the full app's that
+# cargo-leptos builds: target/site/pkg/flotilla-<group>.{js,wasm}, built as cargo-leptos builds
+# its own (same target dir, profile and environment, so the app's wasm compiles once), with the
+# frontend's `pages-<group>` feature. The server uses a group's files when it finds them.
+build_page_bundles() {
+  local pkg="$ROOT/target/site/pkg" front="$TARGET_DIR/front" group
+  local groups
+  groups="$(sed -n 's/^pages-\([a-z]*\) = .*/\1/p' "$ROOT/frontend/Cargo.toml")"
+  for group in $groups; do
+    say "building the $group pages' bundle"
+    (cd "$ROOT" && LEPTOS_OUTPUT_NAME=flotilla LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg LEPTOS_SITE_ADDR=127.0.0.1:3000 \
+      LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=false \
+      cargo build --package=flotilla-frontend --lib --target-dir="$front" --target=wasm32-unknown-unknown --no-default-features \
+      --features="pages-$group" --profile=wasm-release)
+    wasm-bindgen --target=web --no-typescript --out-name="flotilla-$group" --out-dir="$pkg" "$front/wasm32-unknown-unknown/wasm-release/flotilla_frontend.wasm"
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$pkg/flotilla-${group}_bg.wasm" -o "$pkg/flotilla-$group.wasm"
+    rm -f "$pkg/flotilla-${group}_bg.wasm"
+  done
+}
+
 # Builds the server binary and the site (wasm, js, css) in release mode.
 build_release() {
   say "building Flotilla (release)"
   (cd "$ROOT" && cargo leptos build --release)
+  build_page_bundles
   # The bundle compressed once, at the strongest settings, for the server to send as it is.
   node "$ROOT/end2end/precompress.mjs" "$ROOT/target/site/pkg" >&2
 }

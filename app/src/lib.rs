@@ -10,6 +10,7 @@ pub mod fleetmap;
 pub mod guard;
 pub mod links;
 pub mod pages;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod time;
@@ -18,14 +19,8 @@ pub mod worldmap;
 use components::top_bar::TopBar;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
-use leptos_router::{
-    ParamSegment, SsrMode, StaticSegment,
-    components::{Route, Router, Routes},
-};
-use pages::{
-    account::AccountPage, admin::AdminPage, cluster::ClusterPage, costs::CostsPage, fleet::FleetPage, login::LoginPage, not_found::NotFound, register::RegisterPage, workload::WorkloadPage,
-    workloads::WorkloadsPage,
-};
+use leptos_router::components::{RouteChildren, Router, Routes, RoutesProps};
+use pages::not_found::NotFound;
 
 /// Applies a stored theme choice before first paint, so dark-mode users see no flash.
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('flotilla-theme');if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
@@ -61,10 +56,30 @@ impl Default for BundleNames {
     }
 }
 
+/// The bundles the server found: the full app's, and each page group's that was built
+/// (`pkg/flotilla-<group>.wasm`). A group without one uses the full app's.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bundles {
+    pub main: BundleNames,
+    pub groups: Vec<(routes::PageGroup, BundleNames)>,
+}
+
+impl Bundles {
+    /// What the page at `path` loads: its group's bundle, else the full app's.
+    pub fn for_path(&self, path: &str) -> &BundleNames {
+        let group = routes::PageGroup::for_path(path);
+        self.groups.iter().find(|(g, _)| Some(*g) == group).map_or(&self.main, |(_, names)| names)
+    }
+}
+
 /// The HTML document around the app; rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     let nonce = leptos::nonce::use_nonce();
-    let bundle = use_context::<BundleNames>().unwrap_or_default();
+    #[cfg(feature = "ssr")]
+    let path = use_context::<http::request::Parts>().map(|p| p.uri.path().to_owned()).unwrap_or_default();
+    #[cfg(not(feature = "ssr"))]
+    let path = String::new();
+    let bundle = use_context::<Bundles>().unwrap_or_default().for_path(&path).clone();
     // Loads the JavaScript glue, then the wasm it is given, then hydrates the page.
     let hydrate = format!("import({:?}).then(m=>m.default({{module_or_path:{:?}}}).then(()=>m.hydrate()));", bundle.js, bundle.wasm);
     #[cfg(feature = "ssr")]
@@ -92,35 +107,30 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The whole app: every page ([`routes::all`]).
 #[component]
 pub fn App() -> impl IntoView {
+    frame(routes::all(), false)
+}
+
+/// The app around `routes`: the top bar, the router and the page. The full app and each group's
+/// bundle (`routes`, `partial`) render the same document, so any of them hydrates what the server
+/// sent; in a group's bundle an address outside it is loaded from the server ([`routes::Elsewhere`]).
+pub fn frame<Defs>(routes: Defs, partial: bool) -> impl IntoView
+where
+    Defs: leptos_router::MatchNestedRoutes + Clone + Send + 'static,
+{
     provide_meta_context();
     time::provide_zone();
+    let fallback = move || if partial { view! { <routes::Elsewhere/> }.into_any() } else { view! { <NotFound/> }.into_any() };
+    let routes = RoutesProps::builder().fallback(fallback).children(RouteChildren::to_children(move || routes)).build();
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Flotilla".to_string() } else { format!("{page} · Flotilla") }/>
         <Router>
             <a class="skip-link" href="#content">"Skip to content"</a>
             <TopBar/>
-            // Async SSR: pages arrive complete, so they read well before (or without) the WASM.
             <main class="page" id="content" tabindex="-1">
-                <Routes fallback=NotFound>
-                    // The portal opens on the person's dashboard (/dashboard is the same page).
-                    <Route path=StaticSegment("") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("fleet") view=FleetPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("clusters"), ParamSegment("id")) view=ClusterPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("clusters"), ParamSegment("id"), StaticSegment("nodes"), ParamSegment("node")) view=crate::pages::node::NodePage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("workloads") view=WorkloadsPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("workloads"), StaticSegment("new")) view=RegisterPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("workloads"), ParamSegment("id")) view=WorkloadPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("costs") view=CostsPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("dashboard") view=crate::pages::dashboard::DashboardPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("schedules") view=crate::pages::schedules::SchedulesPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("admin") view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("admin"), ParamSegment("section")) view=AdminPage ssr=SsrMode::Async/>
-                    <Route path=(StaticSegment("projects"), ParamSegment("id")) view=crate::pages::project::ProjectPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async/>
-                </Routes>
+                {Routes(routes)}
             </main>
         </Router>
     }

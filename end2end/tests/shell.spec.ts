@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { Page, test, expect } from '@playwright/test';
 import { hydrated, portalUrl, signInAsDemo } from './portal';
 
 test('health check answers 200 with the database status', async ({ request }) => {
@@ -64,21 +64,36 @@ test('the theme toggle switches to dark and is remembered', async ({ page }) => 
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
 });
 
-test('navigation happens in the browser and the Admin page lists the demo people', async ({ page }) => {
+/// The wasm files this document loaded.
+async function wasmLoaded(page: Page): Promise<string[]> {
+  return page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.endsWith('.wasm')));
+}
+
+test('a page of another group loads with its own bundle; inside a group navigation happens in the browser', async ({ page }) => {
   await signInAsDemo(page, 'alice');
-  await page.evaluate(() => ((window as any).__noReload = true));
   await hydrated(page, () => page.getByRole('button', { name: /Alice Admin/ }).click(), () => expect(page.getByRole('menu')).toBeVisible());
+  expect(await wasmLoaded(page)).toEqual([expect.stringMatching(/^\/pkg\/flotilla-dashboard\.[0-9a-f]{16}\.wasm$/)]);
+  // The dashboard's bundle has no Admin page: the server renders it and sends the admin bundle.
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
   await expect(page).toHaveURL(/\/admin$/);
   await expect(page.getByRole('heading', { name: 'Admin', level: 1 })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Users' }).getByRole('cell', { name: 'alice@demo.flotilla.test', exact: true })).toBeVisible();
   await expect(page).toHaveTitle('People · Admin · Flotilla');
-  // Admin's tabs are pages of their own, reached in the browser too.
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
+  expect(await wasmLoaded(page)).toEqual([expect.stringMatching(/^\/pkg\/flotilla-admin\.[0-9a-f]{16}\.wasm$/)]);
+  // Admin's tabs are pages of the same group, reached in the browser.
+  await page.evaluate(() => ((window as any).__noReload = true));
   await page.getByRole('navigation', { name: 'Admin sections' }).getByRole('link', { name: 'Projects' }).click();
   await expect(page).toHaveURL(/\/admin\/projects$/);
   await expect(page.getByRole('region', { name: 'Projects' }).getByRole('cell', { name: 'Team B — data platform' })).toBeVisible();
   expect(await page.evaluate(() => (window as any).__noReload)).toBe(true);
   await expect(page).toHaveTitle('Projects · Admin · Flotilla');
+  // Back to the dashboard: a page load again, the browser's history intact.
+  await page.goBack();
+  await expect(page).toHaveURL(/\/admin$/);
+  await page.goBack();
+  await expect(page).toHaveURL(portalUrl('/'));
+  await expect(page.getByRole('heading', { name: 'Dashboard', level: 1 })).toBeVisible();
 });
 
 test('an unknown address shows the 404 page with status 404', async ({ page }) => {

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { portalUrl } from './portal';
 
-/// The pages whose first load is budgeted and the budget (end2end/budget.json).
-export const budget: { pages: { path: string; signedIn: boolean }[]; wasmJsBytes: number; ttiMs: number } = JSON.parse(
+/// The pages whose first load is budgeted, each with its budget (end2end/budget.json).
+export const budget: { pages: { path: string; signedIn: boolean; wasmJsBytes: number }[]; ttiMs: number } = JSON.parse(
   readFileSync(join(__dirname, '..', 'budget.json'), 'utf8'),
 );
 

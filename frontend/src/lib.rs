@@ -1,10 +1,37 @@
 //! The browser entry point: hydrate the server-rendered page. Nothing else lives here.
+//! Built once as the whole app and once per page group (`pages-<group>` features, see
+//! app/src/routes.rs): a group's bundle holds only the code of its own pages.
 // Leptos view types of the larger pages nest deeper than the default limit of 128.
 #![recursion_limit = "256"]
+
+/// The pages this bundle hydrates, with whether they are only a part of the app.
+macro_rules! pages {
+    ($($feature:literal => $routes:expr),* $(,)?) => {
+        $(#[cfg(feature = $feature)] return leptos::mount::hydrate_body(|| app::frame($routes, true));)*
+        #[allow(unreachable_code)]
+        leptos::mount::hydrate_body(app::App)
+    };
+}
+
+fn hydrate_pages() {
+    use app::routes;
+    pages! {
+        "pages-login" => routes::login(),
+        "pages-dashboard" => routes::dashboard(),
+        "pages-fleet" => routes::fleet(),
+        "pages-clusters" => routes::clusters(),
+        "pages-costs" => routes::costs(),
+        "pages-register" => routes::register(),
+        "pages-workloads" => routes::workloads_bundle(),
+        "pages-admin" => routes::admin(),
+        "pages-account" => routes::account(),
+    }
+}
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    hydrate_pages();
     // Marks the page as interactive (browser tests wait for it, then act once). Suspense
     // boundaries whose data came with the page hydrate in tasks queued just now, so the mark
     // waits for the next turn of the event loop, after them.

@@ -70,15 +70,23 @@ impl Assets {
         assets
     }
 
-    /// The content-hashed paths pages load the bundle by (plain names for files not found).
-    pub fn names(&self, output_name: &str, pkg_dir: &str) -> app::BundleNames {
+    /// The content-hashed paths pages load the bundles by: the full app's (plain names for files
+    /// not found) and each page group's that was built (`<output>-<group>.js` and `.wasm`).
+    pub fn names(&self, output_name: &str, pkg_dir: &str) -> app::Bundles {
         let files = self.files.read();
-        let path = |ext: &str| {
-            let name = format!("{output_name}.{ext}");
+        let path = |name: String| {
             let file = files.get(&name).map_or(name.clone(), |a| hashed_name(&name, &a.etag));
             format!("/{pkg_dir}/{file}")
         };
-        app::BundleNames { js: path("js"), wasm: path("wasm"), css: path("css") }
+        let main = app::BundleNames { js: path(format!("{output_name}.js")), wasm: path(format!("{output_name}.wasm")), css: path(format!("{output_name}.css")) };
+        let groups = app::routes::PageGroup::ALL
+            .into_iter()
+            .filter_map(|g| {
+                let (js, wasm) = (format!("{output_name}-{}.js", g.name()), format!("{output_name}-{}.wasm", g.name()));
+                (files.contains_key(&js) && files.contains_key(&wasm)).then(|| (g, app::BundleNames { js: path(js), wasm: path(wasm), css: main.css.clone() }))
+            })
+            .collect();
+        app::Bundles { main, groups }
     }
 
     /// Compresses every file that is worth it (text and wasm) and has no copies from the build,

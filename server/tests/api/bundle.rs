@@ -132,3 +132,44 @@ async fn pages_name_the_bundle_by_its_content_and_those_names_are_cached_for_goo
     assert!(html2.contains(&js), "an unchanged file keeps its name");
     assert_eq!(next.raw(get(&wasm, &[])).await.status, 404, "the old build's name no longer exists");
 }
+
+/// A page loads its group's bundle when the build made one (`flotilla-<group>.wasm`, only that
+/// group's pages), else the full app's; every page shares the one stylesheet. The page's address
+/// picks the group, signed in or not, for the pages themselves and for the 404 page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_page_loads_its_own_groups_bundle_and_the_full_one_otherwise() {
+    let site = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(site.path().join("pkg")).unwrap();
+    for (name, body) in [
+        ("flotilla.wasm", "\0asm all pages"),
+        ("flotilla.js", "export default function init() {} // all\n"),
+        ("flotilla.css", "body { color: black }\n"),
+        ("flotilla-login.wasm", "\0asm the login page"),
+        ("flotilla-login.js", "export default function init() {} // login\n"),
+        // A group with only half a bundle is not used.
+        ("flotilla-costs.js", "export default function init() {} // costs\n"),
+    ] {
+        std::fs::write(site.path().join("pkg").join(name), body).unwrap();
+    }
+    let portal = TestPortal::start_serving(site.path().to_str().unwrap()).await;
+    let wasm_of = |html: &str| {
+        let at = html.find("module_or_path:\"").unwrap_or_else(|| panic!("a hydration script: {html}")) + "module_or_path:\"".len();
+        html[at..].split('"').next().unwrap().to_owned()
+    };
+    let cookie = portal.session("alice").await;
+    let page = |path: &'static str| {
+        let (portal, cookie) = (&portal, cookie.clone());
+        async move { String::from_utf8(portal.raw(get(path, &[(header::ACCEPT, "text/html"), (header::COOKIE, &cookie)])).await.bytes.to_vec()).unwrap() }
+    };
+    let login = String::from_utf8(portal.raw(get("/login", &[(header::ACCEPT, "text/html")])).await.bytes.to_vec()).unwrap();
+    let wasm = wasm_of(&login);
+    assert!(wasm.starts_with("/pkg/flotilla-login.") && wasm.ends_with(".wasm"), "the login page loads its own bundle: {wasm}");
+    assert!(login.contains("import(\"/pkg/flotilla-login."), "and its own JavaScript: {login}");
+    assert!(login.contains("/pkg/flotilla.") && login.contains(".css"), "the one stylesheet");
+    assert_eq!(portal.raw(get(&wasm, &[])).await.bytes[..], b"\0asm the login page"[..], "served by its hashed name");
+    for other in ["/costs", "/no-such-page"] {
+        let html = page(other).await;
+        let w = wasm_of(&html);
+        assert!(w.starts_with("/pkg/flotilla.") && !w.contains('-'), "{other} loads the full bundle: {w}");
+    }
+}
