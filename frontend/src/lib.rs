@@ -14,17 +14,16 @@ macro_rules! pages {
 }
 
 fn hydrate_pages() {
-    use app::routes;
     pages! {
-        "pages-login" => routes::login(),
-        "pages-dashboard" => routes::dashboard(),
-        "pages-fleet" => routes::fleet(),
-        "pages-clusters" => routes::clusters(),
-        "pages-costs" => routes::costs(),
-        "pages-register" => routes::register(),
-        "pages-workloads" => routes::workloads_bundle(),
-        "pages-admin" => routes::admin(),
-        "pages-account" => routes::account(),
+        "pages-login" => app::routes::login(),
+        "pages-dashboard" => app::routes::dashboard(),
+        "pages-fleet" => app::routes::fleet(),
+        "pages-clusters" => app::routes::clusters(),
+        "pages-costs" => app::routes::costs(),
+        "pages-register" => app::routes::register(),
+        "pages-workloads" => app::routes::workloads_bundle(),
+        "pages-admin" => app::routes::admin(),
+        "pages-account" => app::routes::account(),
     }
 }
 
