@@ -160,7 +160,7 @@ ensure_build_tools() {
 # its own (same target dir, profile and environment, so the app's wasm compiles once), with the
 # frontend's `pages-<group>` feature. The server uses a group's files when it finds them.
 build_page_bundles() {
-  local pkg="$ROOT/target/site/pkg" front="$TARGET_DIR/front" group
+  local pkg="$ROOT/target/site/pkg" front="$TARGET_DIR/front" group out made tools
   local groups
   groups="$(sed -n 's/^pages-\([a-z]*\) = .*/\1/p' "$ROOT/frontend/Cargo.toml")"
   for group in $groups; do
@@ -169,9 +169,17 @@ build_page_bundles() {
       LEPTOS_RELOAD_PORT=3001 LEPTOS_LIB_DIR=frontend LEPTOS_BIN_DIR=server LEPTOS_JS_MINIFY=true LEPTOS_HASH_FILES=false \
       cargo build --package=flotilla-frontend --lib --target-dir="$front" --target=wasm32-unknown-unknown --no-default-features \
       --features="pages-$group" --profile=wasm-release)
-    wasm-bindgen --target=web --no-typescript --out-name="flotilla-$group" --out-dir="$pkg" "$front/wasm32-unknown-unknown/wasm-release/flotilla_frontend.wasm"
-    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$pkg/flotilla-${group}_bg.wasm" -o "$pkg/flotilla-$group.wasm"
-    rm -f "$pkg/flotilla-${group}_bg.wasm"
+    # wasm-bindgen and wasm-opt (about 40 s) only when cargo's output or the tools changed.
+    out="$front/wasm32-unknown-unknown/wasm-release/flotilla_frontend.wasm" made="$front/pages/$group"
+    tools="$(wasm-bindgen --version) $(wasm-opt --version)"
+    if ! cmp -s "$out" "$made/input.wasm" || [ "$(cat "$made/tools" 2>/dev/null)" != "$tools" ]; then
+      rm -rf "$made" && mkdir -p "$made"
+      wasm-bindgen --target=web --no-typescript --out-name="flotilla-$group" --out-dir="$made" "$out"
+      wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$made/flotilla-${group}_bg.wasm" -o "$made/flotilla-$group.wasm"
+      rm "$made/flotilla-${group}_bg.wasm"
+      cp "$out" "$made/input.wasm" && echo "$tools" >"$made/tools"
+    fi
+    cp "$made/flotilla-$group.js" "$made/flotilla-$group.wasm" "$pkg/"
   done
 }
 
