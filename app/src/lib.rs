@@ -79,7 +79,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let path = use_context::<http::request::Parts>().map(|p| p.uri.path().to_owned()).unwrap_or_default();
     #[cfg(not(feature = "ssr"))]
     let path = String::new();
-    let bundle = use_context::<Bundles>().unwrap_or_default().for_path(&path).clone();
+    // Read in place: the page takes one group's names, not a copy of every group's.
+    let bundle = with_context::<Bundles, _>(|b| b.for_path(&path).clone()).unwrap_or_default();
     // Loads the JavaScript glue, then the wasm it is given, then hydrates the page.
     let hydrate = format!("import({:?}).then(m=>m.default({{module_or_path:{:?}}}).then(()=>m.hydrate()));", bundle.js, bundle.wasm);
     #[cfg(feature = "ssr")]
